@@ -1,0 +1,56 @@
+namespace Vireo.Contracts;
+
+/// <summary>
+/// Error body of every failed API call (an RFC 9457 problem document with Vireo's stable <see cref="Code"/>).
+/// </summary>
+public sealed record ApiError
+{
+    /// <summary>HTTP status.</summary>
+    public int Status { get; init; }
+    /// <summary>Stable machine-readable code; one of <see cref="ErrorCodes"/>.</summary>
+    public required string Code { get; init; }
+    /// <summary>Short summary.</summary>
+    public required string Title { get; init; }
+    /// <summary>What went wrong and how to fix it.</summary>
+    public string? Detail { get; init; }
+    /// <summary>Per-field problems (for invalid specs: every problem at once).</summary>
+    public IReadOnlyList<FieldError> Errors { get; init; } = [];
+}
+
+/// <summary>One problem with one field of a request.</summary>
+public sealed record FieldError
+{
+    /// <summary>Field path, e.g. <c>disks[0].format</c>.</summary>
+    public required string Field { get; init; }
+    /// <summary>The offending value as text, when there is one.</summary>
+    public string? Value { get; init; }
+    /// <summary>Why it is wrong and what would be right.</summary>
+    public required string Message { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        Value is null ? $"{Field}: {Message}" : $"{Field}: \"{Value}\" {Message}";
+}
+
+/// <summary>Stable error codes and the HTTP status each maps to.</summary>
+public static class ErrorCodes
+{
+    /// <summary>400: the request or spec is invalid.</summary>
+    public const string Invalid = "invalid";
+    /// <summary>404: no such VM (or other object).</summary>
+    public const string NotFound = "not_found";
+    /// <summary>409: the object already exists.</summary>
+    public const string AlreadyExists = "already_exists";
+    /// <summary>409: the action is not allowed in the VM's current state.</summary>
+    public const string InvalidState = "invalid_state";
+    /// <summary>409: another client holds the resource (e.g. the console).</summary>
+    public const string Busy = "busy";
+    /// <summary>502: QEMU refused or failed a command.</summary>
+    public const string QemuError = "qemu_error";
+    /// <summary>504: QEMU or the guest did not answer in time.</summary>
+    public const string Timeout = "timeout";
+    /// <summary>500: a bug or an unexpected host failure.</summary>
+    public const string Internal = "internal";
+    /// <summary>503: a host prerequisite is missing (e.g. the image is not built, QEMU is not installed).</summary>
+    public const string Unavailable = "unavailable";
+}

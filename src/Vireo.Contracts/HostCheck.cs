@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace Vireo.Contracts;
+
+/// <summary>Outcome of one host check.</summary>
+public enum CheckStatus
+{
+    /// <summary>The requirement is met.</summary>
+    [JsonStringEnumMemberName("pass")]
+    Pass,
+    /// <summary>Vireo works, but with a limitation.</summary>
+    [JsonStringEnumMemberName("warn")]
+    Warn,
+    /// <summary>Vireo cannot work until this is fixed.</summary>
+    [JsonStringEnumMemberName("fail")]
+    Fail,
+}
+
+/// <summary>One line of <c>vireo host check</c>.</summary>
+public sealed record HostCheckItem
+{
+    /// <summary>Stable identifier, e.g. <c>kvm.device</c>.</summary>
+    public required string Id { get; init; }
+    /// <summary>Short title, e.g. <c>/dev/kvm</c>.</summary>
+    public required string Title { get; init; }
+    /// <summary>Result.</summary>
+    public required CheckStatus Status { get; init; }
+    /// <summary>What was found.</summary>
+    public required string Detail { get; init; }
+    /// <summary>One-line fix when the status is not Pass.</summary>
+    public string? Fix { get; init; }
+}
+
+/// <summary>The full host validation report.</summary>
+public sealed record HostCheckReport
+{
+    /// <summary>All checks, in display order.</summary>
+    public required IReadOnlyList<HostCheckItem> Checks { get; init; }
+    /// <summary>Accelerator VMs will use: <c>kvm</c> or <c>tcg</c>.</summary>
+    public required string Accel { get; init; }
+    /// <summary>Number of passed checks.</summary>
+    public int Passed => Checks.Count(c => c.Status == CheckStatus.Pass);
+    /// <summary>Number of warnings.</summary>
+    public int Warnings => Checks.Count(c => c.Status == CheckStatus.Warn);
+    /// <summary>Number of failures.</summary>
+    public int Failures => Checks.Count(c => c.Status == CheckStatus.Fail);
+}
+
+/// <summary>Daemon and host facts (<c>GET /v1/host</c>, shown by <c>vireo version</c>).</summary>
+public sealed record HostInfo
+{
+    /// <summary>vireod version.</summary>
+    public required string Version { get; init; }
+    /// <summary>Host name.</summary>
+    public required string Hostname { get; init; }
+    /// <summary>QEMU binary path.</summary>
+    public string? Emulator { get; init; }
+    /// <summary>QEMU version, e.g. <c>7.2.22</c>.</summary>
+    public string? QemuVersion { get; init; }
+    /// <summary>Accelerator VMs get by default: <c>kvm</c> or <c>tcg</c>.</summary>
+    public required string Accel { get; init; }
+    /// <summary>Why KVM is not used, when it is not.</summary>
+    public string? AccelWarning { get; init; }
+    /// <summary>State directory.</summary>
+    public required string StateDir { get; init; }
+    /// <summary>Logical CPUs on the host.</summary>
+    public int HostCpus { get; init; }
+    /// <summary>Host memory in MiB.</summary>
+    public long HostMemory { get; init; }
+    /// <summary>Number of defined VMs.</summary>
+    public int Vms { get; init; }
+    /// <summary>Number of VMs with a QEMU process.</summary>
+    public int ActiveVms { get; init; }
+    /// <summary>Images <c>vireo create --image</c> accepts, with whether each is built.</summary>
+    public IReadOnlyList<ImageInfo> Images { get; init; } = [];
+}
+
+/// <summary>A built-in guest image.</summary>
+public sealed record ImageInfo
+{
+    /// <summary>Image name, e.g. <c>tiny</c>.</summary>
+    public required string Name { get; init; }
+    /// <summary>True when its files are present.</summary>
+    public bool Available { get; init; }
+    /// <summary>Where its files are (or are expected).</summary>
+    public string? Location { get; init; }
+    /// <summary>One line about it.</summary>
+    public string? Description { get; init; }
+}

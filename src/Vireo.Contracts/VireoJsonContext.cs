@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Vireo.Contracts;
+
+/// <summary>
+/// Source-generated JSON metadata for every API type, so that the CLI can be published with Native AOT.
+/// Wire format: snake_case property names, kebab-case enum values, nulls omitted.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true,
+    WriteIndented = true)]
+[JsonSerializable(typeof(VmSpec))]
+[JsonSerializable(typeof(VmInfo))]
+[JsonSerializable(typeof(VmSummary))]
+[JsonSerializable(typeof(List<VmSummary>))]
+[JsonSerializable(typeof(ShutdownRequest))]
+[JsonSerializable(typeof(ActionResult))]
+[JsonSerializable(typeof(HostCheckReport))]
+[JsonSerializable(typeof(HostInfo))]
+[JsonSerializable(typeof(ApiError))]
+public sealed partial class VireoJsonContext : JsonSerializerContext
+{
+    /// <summary>Options shared by the daemon and the client.</summary>
+    public static JsonSerializerOptions WireOptions => Default.Options;
+}

@@ -1,0 +1,120 @@
+namespace Vireo.Contracts;
+
+/// <summary>
+/// The declarative definition of a virtual machine: YAML on disk, the same model as JSON in the API.
+/// Field names are snake_case on the wire. See docs/vm-spec.md for the schema.
+/// </summary>
+public sealed record VmSpec
+{
+    /// <summary>Unique name, matching <c>[A-Za-z0-9][A-Za-z0-9._-]{0,62}</c>. Example: <c>web1</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>RFC 4122 UUID; generated at define time when absent. Example: <c>6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11</c>.</summary>
+    public string? Uuid { get; init; }
+
+    /// <summary>Free text shown by <c>vireo info</c>.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Image the VM was created from (<c>tiny</c>), if any; informational once defined.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>Number of virtual CPUs, 1 up to the host's logical CPU count. Example: <c>2</c>.</summary>
+    public int Vcpus { get; init; } = 1;
+
+    /// <summary>Guest memory in MiB (the YAML form also accepts sizes such as <c>512MiB</c> or <c>2G</c>). Minimum 16.</summary>
+    public long Memory { get; init; } = 512;
+
+    /// <summary>QEMU machine type. Example: <c>q35</c> (default) or <c>pc</c>.</summary>
+    public string Machine { get; init; } = "q35";
+
+    /// <summary>CPU model: <c>auto</c> (host with KVM, max under TCG), <c>host</c>, <c>max</c> or a QEMU model name.</summary>
+    public string Cpu { get; init; } = "auto";
+
+    /// <summary>Accelerator: <c>auto</c> (KVM when usable, else TCG), <c>kvm</c> or <c>tcg</c>.</summary>
+    public string Accel { get; init; } = "auto";
+
+    /// <summary>How the VM boots.</summary>
+    public BootSpec Boot { get; init; } = new();
+
+    /// <summary>Disks and CD-ROM drives, in order.</summary>
+    public IReadOnlyList<DiskSpec> Disks { get; init; } = [];
+
+    /// <summary>Network interfaces, in order.</summary>
+    public IReadOnlyList<NicSpec> Nics { get; init; } = [];
+
+    /// <summary>Serial console (ttyS0): logged to a file per VM and attachable with <c>vireo console</c>. Default true.</summary>
+    public bool Serial { get; init; } = true;
+
+    /// <summary>Graphical console.</summary>
+    public GraphicsSpec Graphics { get; init; } = new();
+
+    /// <summary>Start the VM when vireod starts.</summary>
+    public bool Autostart { get; init; }
+
+    /// <summary>What to do when the guest crashes.</summary>
+    public OnCrash OnCrash { get; init; } = OnCrash.Destroy;
+}
+
+/// <summary>Boot configuration: direct kernel boot, or firmware booting from disks in <see cref="Order"/>.</summary>
+public sealed record BootSpec
+{
+    /// <summary>Absolute path of a kernel for direct kernel boot (bzImage, or an ELF vmlinux with a PVH note).</summary>
+    public string? Kernel { get; init; }
+
+    /// <summary>Absolute path of an initrd for direct kernel boot.</summary>
+    public string? Initrd { get; init; }
+
+    /// <summary>Kernel command line for direct kernel boot. Example: <c>console=ttyS0</c>.</summary>
+    public string? Cmdline { get; init; }
+
+    /// <summary>Firmware boot order when no kernel is given: <c>disk</c>, <c>cdrom</c>, <c>network</c>.</summary>
+    public IReadOnlyList<string> Order { get; init; } = [];
+}
+
+/// <summary>A disk or CD-ROM drive backed by an image file.</summary>
+public sealed record DiskSpec
+{
+    /// <summary>Absolute path of the image. Optional for an empty CD-ROM drive.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Image format, always explicit (QEMU never probes it): <c>raw</c> or <c>qcow2</c>.</summary>
+    public string? Format { get; init; }
+
+    /// <summary><c>disk</c> (default) or <c>cdrom</c>.</summary>
+    public string Device { get; init; } = "disk";
+
+    /// <summary>Bus: <c>virtio</c> (default for disks), <c>sata</c> (default for CD-ROMs) or <c>scsi</c>.</summary>
+    public string? Bus { get; init; }
+
+    /// <summary>Attach read-only. CD-ROMs are always read-only.</summary>
+    public bool Readonly { get; init; }
+
+    /// <summary>Serial number the guest sees (up to 20 characters).</summary>
+    public string? Serial { get; init; }
+}
+
+/// <summary>A network interface.</summary>
+public sealed record NicSpec
+{
+    /// <summary><c>user</c> (QEMU user-mode networking) or <c>bridge</c> (a tap on an existing host bridge).</summary>
+    public string Type { get; init; } = "user";
+
+    /// <summary>Host bridge for <c>type: bridge</c>. Example: <c>br0</c>.</summary>
+    public string? Bridge { get; init; }
+
+    /// <summary>MAC address; generated (52:54:00 prefix) when absent.</summary>
+    public string? Mac { get; init; }
+
+    /// <summary>Device model: <c>virtio</c> (default), <c>e1000e</c> or <c>rtl8139</c>.</summary>
+    public string Model { get; init; } = "virtio";
+}
+
+/// <summary>Graphical console.</summary>
+public sealed record GraphicsSpec
+{
+    /// <summary><c>vnc</c> (default; listens on 127.0.0.1 only) or <c>none</c>.</summary>
+    public string Type { get; init; } = "vnc";
+
+    /// <summary>VNC TCP port (5900-65535); null picks the first free display.</summary>
+    public int? Port { get; init; }
+}
