@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Vireo.Cli.Commands;
+using Vireo.Cli.Help;
+using Vireo.Cli.Output;
+using Vireo.Client;
+
+namespace Vireo.Cli;
+
+/// <summary>Builds vireo's command tree and runs one command line against a <see cref="CliEnvironment"/>.</summary>
+internal sealed class CliApp
+{
+    public CliApp(CliEnvironment env)
+    {
+        Env = env;
+        SocketOption = new Option<string>("--socket")
+        {
+            Description = $"vireod's Unix socket [env: {VireoClient.SocketEnvironmentVariable}; default: {VireoClient.DefaultSocketPath}]",
+            HelpName = "PATH",
+            Recursive = true,
+        };
+    }
+
+    public CliEnvironment Env { get; }
+    public CommandDocs Docs { get; } = new();
+    public Option<string> SocketOption { get; }
+
+    /// <summary>Runs <paramref name="args"/> and returns the exit status (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, CliEnvironment env, CancellationToken ct = default)
+    {
+        var app = new CliApp(env);
+        // Bare `vireo` shows the help, like git and kubectl.
+        var parse = app.BuildRoot().Parse(args.Length == 0 ? ["--help"] : args);
+        if (parse.Action is ParseErrorAction parseError)
+        {
+            // The errors alone, not the whole man page; the hint says where the help is.
+            parseError.ShowHelp = false;
+        }
+        var config = new InvocationConfiguration
+        {
+            // Typo suggestions are written to Output: keep stdout clean of anything but results.
+            Output = parse.Action is ParseErrorAction ? env.Error : env.Out,
+            Error = env.Error,
+            // SIGINT/SIGTERM cancel the action's token; after this long the process is ended with 130 regardless.
+            ProcessTerminationTimeout = env.HandleSignals ? TimeSpan.FromSeconds(3) : null,
+        };
+        int rc = await parse.InvokeAsync(config, ct).ConfigureAwait(false);
+        if (parse.Action is not ParseErrorAction)
+            return rc;
+        env.Error.WriteLine($"Run '{HelpPath(parse)} --help' for usage.");
+        // System.CommandLine exits 1 on a parse error; vireo reserves 1 for failed operations.
+        return ExitCodes.Usage;
+    }
+
+    public RootCommand BuildRoot()
+    {
+        var root = new RootCommand("vireo — manage QEMU/KVM virtual machines through vireod");
+        Docs.Add(root,
+            """
+            vireo talks to the Vireo daemon (vireod) over its Unix socket. Each VM is defined from a declarative spec
+            (YAML or JSON, see `vireo define`) or from virt-install-style flags (`vireo create`), then started,
+            stopped and attached to like with virsh. Read commands take -o json for scripts: the output is then
+            exactly the API's JSON and nothing else.
+            Errors go to stderr as `error: ...`, with one line per invalid field.
+            """,
+            "vireo create --name tiny1 --image tiny --start",
+            "vireo list --all",
+            "echo 'uname -a' | vireo console tiny1",
+            "vireo shutdown tiny1 --timeout 30",
+            "VIREO_SOCKET=/tmp/vireod.sock vireo host check");
+        root.Add(SocketOption);
+        root.Add(ListCommand.Create(this));
+        root.Add(InfoCommand.Create(this));
+        root.Add(CreateCommand.Create(this));
+        root.Add(DefineCommand.Create(this));
+        root.Add(DefineCommand.CreateDumpSpec(this));
+        root.Add(DefineCommand.CreateUndefine(this));
+        foreach (var lifecycle in LifecycleCommands.Create(this))
+            root.Add(lifecycle);
+        root.Add(ConsoleCommand.Create(this));
+        root.Add(LogsCommand.Create(this));
+        root.Add(HostCommand.Create(this));
+        root.Add(VersionCommand.Create(this));
+        ManPageHelpAction.Install(root, Docs);
+        return root;
+    }
+
+    private static string HelpPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, result.Command is RootCommand ? "vireo" : result.Command.Name);
+        return string.Join(' ', names);
+    }
+
+    /// <summary>--socket, else $VIREO_SOCKET, else the default path.</summary>
+    public string SocketPath(ParseResult parse)
+    {
+        string? path = parse.GetValue(SocketOption);
+        if (string.IsNullOrWhiteSpace(path))
+            path = Env.GetVariable(VireoClient.SocketEnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(path))
+            path = VireoClient.DefaultSocketPath;
+        return Path.GetFullPath(path, Env.CurrentDirectory);
+    }
+
+    /// <summary>
+    /// Runs a command body with a client and turns every failure into its message on stderr and its exit code.
+    /// <paramref name="hintFor"/> may add a line of advice for an API error code (e.g. busy → --force).
+    /// </summary>
+    public async Task<int> WithClientAsync(ParseResult parse, CancellationToken ct, Func<VireoClient, Task<int>> body,
+        Func<string, string?>? hintFor = null)
+    {
+        try
+        {
+            using var client = new VireoClient(SocketPath(parse));
+            return await body(client).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            return ErrorPrinter.Report(Env, ex, ct, hintFor);
+        }
+    }
+
+    /// <summary>Like <see cref="WithClientAsync"/> for commands that check their input before connecting.</summary>
+    public async Task<int> GuardAsync(CancellationToken ct, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            return ErrorPrinter.Report(Env, ex, ct, null);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Vireo.Cli.Output;
+
+namespace Vireo.Cli.Commands;
+
+/// <summary><c>vireo define FILE</c>, <c>vireo dumpspec NAME</c>, <c>vireo undefine NAME</c>.</summary>
+internal static class DefineCommand
+{
+    public static Command Create(CliApp app)
+    {
+        var file = new Argument<string>("FILE") { Description = "Spec file (.yaml/.yml or .json), or - for stdin (YAML or JSON)" };
+        var command = app.Docs.Create("define", "Define a VM from a spec file",
+            """
+            Sends the file's text to vireod, which validates it and stores it; nothing is started. The content type
+            is application/json for a .json file and application/yaml otherwise (JSON is valid YAML, so stdin is
+            sent as YAML). An invalid spec is refused with every problem listed, one per line, and exit status 2.
+            The spec format is described in docs/vm-spec.md; `vireo dumpspec` prints a defined VM's spec.
+            """,
+            "vireo define web1.yaml",
+            "vireo define spec.json",
+            "curl -s https://example.org/vm.yaml | vireo define -");
+        command.Add(file);
+        command.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
+        {
+            string path = parse.GetValue(file)!;
+            string text = await ReadSpecAsync(app.Env, path, ct).ConfigureAwait(false);
+            string contentType = ContentTypeFor(path);
+            return await app.WithClientAsync(parse, ct, async client =>
+            {
+                var vm = await client.DefineVmAsync(text, contentType, ct).ConfigureAwait(false);
+                app.Env.Out.WriteLine($"VM '{vm.Name}' defined (uuid {vm.Uuid}).");
+                return ExitCodes.Ok;
+            }).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    public static Command CreateDumpSpec(CliApp app)
+    {
+        var name = VmArgument.Create();
+        var command = app.Docs.Create("dumpspec", "Print a VM's stored spec as YAML",
+            """
+            Like `virsh dumpxml`: prints the definition vireod stored (with the UUID and MACs it generated), ready
+            to be edited and given back to `vireo define`.
+            """,
+            "vireo dumpspec web1 > web1.yaml");
+        command.Add(name);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            string yaml = await client.GetSpecYamlAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
+            app.Env.Out.Write(yaml.EndsWith('\n') ? yaml : yaml + "\n");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command CreateUndefine(CliApp app)
+    {
+        var name = VmArgument.Create();
+        var command = app.Docs.Create("undefine", "Remove a stopped VM's definition",
+            """
+            Deletes the VM's definition and its serial log. Disk images are never deleted. A VM that has a QEMU
+            process is refused (exit status 4): stop it first with `vireo shutdown` or `vireo destroy`.
+            """,
+            "vireo undefine web1",
+            "vireo destroy web1 && vireo undefine web1");
+        command.Add(name);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var result = await client.UndefineAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine($"VM '{result.Name}' undefined." + (result.Message is null ? "" : $" {result.Message}"));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    internal static string ContentTypeFor(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/yaml";
+
+    private static async Task<string> ReadSpecAsync(CliEnvironment env, string path, CancellationToken ct)
+    {
+        if (path == "-")
+        {
+            using var reader = new StreamReader(env.Stdin, leaveOpen: true);
+            return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+        }
+        string full = Path.GetFullPath(path, env.CurrentDirectory);
+        try
+        {
+            return await File.ReadAllTextAsync(full, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException($"cannot read spec file {path}: {ex.Message}");
+        }
+    }
+}

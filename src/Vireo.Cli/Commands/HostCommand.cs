@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Spectre.Console;
+using Vireo.Cli.Output;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Commands;
+
+/// <summary><c>vireo host check</c>.</summary>
+internal static class HostCommand
+{
+    public static Command Create(CliApp app)
+    {
+        var host = app.Docs.Create("host", "Inspect the host vireod runs on",
+            "Commands about the host rather than a VM.", "vireo host check");
+        var output = OutputFormat.CreateOption();
+        var check = app.Docs.Create("check", "Check that the host can run VMs",
+            """
+            Like `virt-host-validate`: vireod checks what Vireo needs (QEMU, /dev/kvm, the state directory, tools)
+            and reports each item as PASS, WARN (works, with a limitation, e.g. no KVM so VMs run under slow TCG
+            emulation) or FAIL (Vireo cannot run VMs until fixed), with a one-line fix.
+            Exit status 1 when any item FAILs, 0 otherwise (warnings included).
+            """,
+            "vireo host check",
+            "vireo host check -o json | jq '.checks[] | select(.status != \"pass\")'");
+        check.Add(output);
+        check.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var report = await client.HostCheckAsync(ct).ConfigureAwait(false);
+            if (parse.GetValue(output) == OutputFormat.Json)
+            {
+                OutputFormat.WriteJson(app.Env, report, VireoJsonContext.Default.HostCheckReport);
+            }
+            else
+            {
+                var console = app.Env.CreateOutConsole();
+                console.Write(Render(report));
+                console.WriteLine();
+                console.WriteLine($"{report.Passed} passed, {report.Warnings} warnings, {report.Failures} failed; " +
+                                  $"accelerator: {Display.Accel(report.Accel, null)}");
+            }
+            return report.Failures > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+        }));
+        host.Add(check);
+        return host;
+    }
+
+    private static Table Render(HostCheckReport report)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("STATUS");
+        table.AddColumn("CHECK");
+        table.AddColumn("DETAIL");
+        table.AddColumn("FIX");
+        foreach (var item in report.Checks)
+        {
+            table.AddRow(Status(item.Status), Markup.Escape(item.Title), Markup.Escape(item.Detail),
+                Markup.Escape(item.Fix ?? ""));
+        }
+        return table;
+    }
+
+    private static string Status(CheckStatus status) => status switch
+    {
+        CheckStatus.Pass => "[green]PASS[/]",
+        CheckStatus.Warn => "[yellow]WARN[/]",
+        _ => "[red bold]FAIL[/]",
+    };
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Vireo.Cli.Output;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Commands;
+
+/// <summary><c>vireo info NAME</c>.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliApp app)
+    {
+        var name = VmArgument.Create();
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("info", "Show one VM's state, definition and runtime details",
+            """
+            Like `virsh dominfo` plus the devices: state and why, vCPUs, memory, boot, disks, NICs, graphics,
+            the QEMU process (PID, accelerator, VNC port) while it runs, and where the serial log is.
+            With -o json the output is the API's VmInfo document.
+            """,
+            "vireo info web1",
+            "vireo info web1 -o json | jq .runtime.pid");
+        command.Add(name);
+        command.Add(output);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var vm = await client.GetVmAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
+            if (parse.GetValue(output) == OutputFormat.Json)
+                OutputFormat.WriteJson(app.Env, vm, VireoJsonContext.Default.VmInfo);
+            else
+                app.Env.CreateOutConsole().Write(Render(vm));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Grid Render(VmInfo vm)
+    {
+        var spec = vm.Spec;
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+        void Row(string key, string? value) => grid.AddRow(key + ":", Markup.Escape(value ?? "-"));
+
+        Row("Name", vm.Name);
+        Row("UUID", vm.Uuid);
+        grid.AddRow("State:", ListCommand.StateMarkup(vm.State) + (vm.Reason is null ? "" : Markup.Escape($" ({vm.Reason})")));
+        if (spec.Description is not null)
+            Row("Description", spec.Description);
+        if (spec.Image is not null)
+            Row("Image", spec.Image);
+        Row("vCPUs", spec.Vcpus.ToString(CultureInfo.InvariantCulture));
+        Row("Memory", Display.Memory(spec.Memory));
+        Row("Machine", spec.Machine);
+        Row("CPU", spec.Cpu);
+        Row("Accel", vm.Runtime is { } rt ? Display.Accel(rt.Accel, rt.AccelWarning) : spec.Accel);
+        Row("Boot", Boot(spec.Boot));
+        for (int i = 0; i < spec.Disks.Count; i++)
+            Row(i == 0 ? "Disks" : "", Disk(spec.Disks[i]));
+        if (spec.Disks.Count == 0)
+            Row("Disks", "none");
+        for (int i = 0; i < spec.Nics.Count; i++)
+            Row(i == 0 ? "NICs" : "", Nic(spec.Nics[i]));
+        if (spec.Nics.Count == 0)
+            Row("NICs", "none");
+        Row("Graphics", Graphics(spec.Graphics, vm.Runtime));
+        Row("Serial", spec.Serial ? vm.SerialLog ?? "yes" : "no");
+        Row("Autostart", Display.YesNo(spec.Autostart));
+        Row("On crash", Display.OnCrash(spec.OnCrash));
+        if (vm.Runtime is { } run)
+        {
+            Row("PID", run.Pid.ToString(CultureInfo.InvariantCulture));
+            Row("Started", Display.Time(run.StartedAt));
+            if (run.QemuStatus is not null)
+                Row("QEMU status", run.QemuStatus);
+            if (run.Emulator is not null)
+                Row("Emulator", run.Emulator);
+        }
+        Row("Defined", Display.Time(vm.DefinedAt));
+        return grid;
+    }
+
+    private static string Boot(BootSpec boot)
+    {
+        if (boot.Kernel is not null)
+        {
+            var parts = new List<string> { "kernel " + boot.Kernel };
+            if (boot.Initrd is not null)
+                parts.Add("initrd " + boot.Initrd);
+            if (boot.Cmdline is not null)
+                parts.Add($"cmdline \"{boot.Cmdline}\"");
+            return string.Join(", ", parts);
+        }
+        return boot.Order.Count > 0 ? "firmware, order " + string.Join(",", boot.Order) : "firmware";
+    }
+
+    private static string Disk(DiskSpec disk) =>
+        $"{disk.Path ?? "(empty)"} ({disk.Device}, {disk.Format ?? "?"}, {disk.Bus ?? "default bus"}" +
+        (disk.Readonly ? ", read-only" : "") + ")";
+
+    private static string Nic(NicSpec nic) =>
+        (nic.Type == "bridge" ? $"bridge {nic.Bridge}" : nic.Type) + $" ({nic.Model}" + (nic.Mac is null ? ")" : $", {nic.Mac})");
+
+    private static string Graphics(GraphicsSpec graphics, VmRuntimeInfo? runtime)
+    {
+        if (graphics.Type != "vnc")
+            return graphics.Type;
+        int? port = runtime?.VncPort ?? graphics.Port;
+        return port is null ? "vnc on 127.0.0.1" : $"vnc on 127.0.0.1:{port}";
+    }
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Reflection;
+using Vireo.Cli.Output;
+using Vireo.Client;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Commands;
+
+/// <summary><c>vireo version</c>: client and daemon versions, QEMU, accelerator, state directory.</summary>
+internal static class VersionCommand
+{
+    public static Command Create(CliApp app)
+    {
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("version", "Show vireo's and vireod's versions and the host's QEMU setup",
+            """
+            Prints the client's version, then what vireod reports: its version, the QEMU version and binary, the
+            accelerator VMs get (kvm, or tcg: software emulation, much slower) and the state directory.
+            When vireod cannot be reached the client version is still printed, and the exit status is 5.
+            `vireo --version` prints only the client version.
+            """,
+            "vireo version",
+            "vireo version -o json");
+        command.Add(output);
+        command.SetAction(async (parse, ct) =>
+        {
+            var env = app.Env;
+            bool json = parse.GetValue(output) == OutputFormat.Json;
+            string clientVersion = ClientVersion();
+            HostInfo? host = null;
+            ApiError? daemonError = null;
+            int rc = ExitCodes.Ok;
+            try
+            {
+                using var client = new VireoClient(app.SocketPath(parse));
+                host = await client.GetHostAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is VireoConnectionException or VireoApiException)
+            {
+                daemonError = ex is VireoApiException api
+                    ? api.Error
+                    : new ApiError { Code = ErrorCodes.Unavailable, Title = "vireod is not reachable", Detail = ex.Message };
+                rc = ErrorPrinter.Report(env, ex, ct, null);
+            }
+
+            if (json)
+            {
+                var report = new VersionReport
+                {
+                    ClientVersion = clientVersion,
+                    Daemon = host,
+                    DaemonError = daemonError,
+                };
+                OutputFormat.WriteJson(env, report, CliJsonContext.Default.VersionReport);
+                return rc;
+            }
+            env.Out.WriteLine($"Client:     vireo {clientVersion}");
+            if (host is null)
+            {
+                env.Out.WriteLine($"Daemon:     not reachable at {app.SocketPath(parse)}");
+                return rc;
+            }
+            env.Out.WriteLine($"Daemon:     vireod {host.Version} on {host.Hostname} (socket {app.SocketPath(parse)})");
+            env.Out.WriteLine($"QEMU:       {host.QemuVersion ?? "not found"}" + (host.Emulator is null ? "" : $" ({host.Emulator})"));
+            env.Out.WriteLine($"Accel:      {Display.Accel(host.Accel, host.AccelWarning)}");
+            env.Out.WriteLine($"State dir:  {host.StateDir}");
+            env.Out.WriteLine($"Host:       {host.HostCpus} CPUs, {Display.Memory(host.HostMemory)}; {host.Vms} VMs defined, {host.ActiveVms} active");
+            foreach (var image in host.Images)
+                env.Out.WriteLine($"Image:      {image.Name} ({(image.Available ? "available" : "not built")})" +
+                                  (image.Location is null ? "" : $" {image.Location}"));
+            return rc;
+        });
+        return command;
+    }
+
+    internal static string ClientVersion()
+    {
+        string version = typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
+            ?.InformationalVersion ?? "unknown";
+        // The SDK appends "+<full commit hash>"; twelve hex digits identify the build well enough.
+        int plus = version.IndexOf('+');
+        return plus >= 0 && version.Length > plus + 13 ? version[..(plus + 13)] : version;
+    }
+}

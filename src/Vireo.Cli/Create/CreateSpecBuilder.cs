@@ -1,0 +1,68 @@
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Create;
+
+/// <summary>The flags of <c>vireo create</c>, as typed.</summary>
+internal sealed record CreateFlags
+{
+    public required string Name { get; init; }
+    public long? Memory { get; init; }
+    public int? Vcpus { get; init; }
+    public string? Description { get; init; }
+    public string? Boot { get; init; }
+    public string? Image { get; init; }
+    public IReadOnlyList<string> Disks { get; init; } = [];
+    public IReadOnlyList<string> Networks { get; init; } = [];
+    public string? Graphics { get; init; }
+    public bool Autostart { get; init; }
+    public string? OnCrash { get; init; }
+}
+
+/// <summary>
+/// Turns virt-install style flags into a <see cref="VmSpec"/>. Throws <see cref="CliUsageException"/> naming the
+/// flag, the bad item and the accepted keys; range checks (memory, vCPUs, files existing) are vireod's, which
+/// reports every problem at once.
+/// </summary>
+internal static class CreateSpecBuilder
+{
+    public static VmSpec Build(CreateFlags flags, string cwd)
+    {
+        var spec = new VmSpec
+        {
+            Name = flags.Name,
+            Description = flags.Description,
+            Image = flags.Image,
+            Boot = flags.Boot is null ? new BootSpec() : BootOption.Parse(flags.Boot, cwd),
+            Disks = flags.Disks.Select(d => DiskOption.Parse(d, cwd)).ToList(),
+            Nics = Nics(flags.Networks),
+            Autostart = flags.Autostart,
+            OnCrash = ParseOnCrash(flags.OnCrash),
+        };
+        if (flags.Memory is { } memory)
+            spec = spec with { Memory = memory };
+        if (flags.Vcpus is { } vcpus)
+            spec = spec with { Vcpus = vcpus };
+        if (flags.Graphics is not null)
+            spec = spec with { Graphics = GraphicsOption.Parse(flags.Graphics) };
+        return spec;
+    }
+
+    /// <summary>Like virt-install, a VM gets one NIC unless told otherwise: user-mode networking needs no setup.</summary>
+    private static List<NicSpec> Nics(IReadOnlyList<string> networks)
+    {
+        if (networks.Count == 0)
+            return [new NicSpec { Type = "user" }];
+        var nics = networks.Select(NetworkOption.Parse).ToList();
+        if (nics.Contains(null) && nics.Count > 1)
+            throw new CliUsageException($"{NetworkOption.Flag} none means no network at all; it cannot be combined with other {NetworkOption.Flag} flags.");
+        return nics.OfType<NicSpec>().ToList();
+    }
+
+    private static OnCrash ParseOnCrash(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "destroy" => OnCrash.Destroy,
+        "restart" => OnCrash.Restart,
+        "preserve" => OnCrash.Preserve,
+        _ => throw new CliUsageException($"--on-crash \"{value}\": not one of destroy, restart, preserve."),
+    };
+}

@@ -1,0 +1,89 @@
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Create;
+
+/// <summary>
+/// <c>--disk path=P,format=F[,bus=B][,device=cdrom][,readonly=on][,serial=S]</c>; like virt-install, the path may also
+/// come first without <c>path=</c>. Formats are never guessed: a disk with a path needs <c>format=</c>; a CD-ROM
+/// image is raw unless told otherwise (an ISO has no other format).
+/// </summary>
+internal static class DiskOption
+{
+    public const string Flag = "--disk";
+    public const string Accepted =
+        "Accepted keys: path=FILE (or the path first), format=raw|qcow2, bus=virtio|sata|scsi, device=disk|cdrom, " +
+        "readonly=on|off, serial=TEXT.";
+
+    private static readonly string[] Formats = ["raw", "qcow2"];
+    private static readonly string[] Buses = ["virtio", "sata", "scsi"];
+    private static readonly string[] Devices = ["disk", "cdrom"];
+
+    public static DiskSpec Parse(string text, string cwd)
+    {
+        string? path = null, format = null, bus = null, serial = null;
+        string device = "disk";
+        bool readOnly = false;
+        var items = KeyValueList.Parse(Flag, text, Accepted);
+        for (int i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            switch (item.Key)
+            {
+                case null when i == 0:
+                    path = Paths.Absolute(item.Value, cwd);
+                    break;
+                case null:
+                    throw KeyValueList.Error(Flag, text, $"unknown item \"{item.Value}\" (only the path may be given without a key, and only first)", Accepted);
+                case "path":
+                    path = Paths.Absolute(item.Value, cwd);
+                    break;
+                case "format":
+                    format = OneOf(text, "format", item.Value, Formats);
+                    break;
+                case "bus":
+                    bus = OneOf(text, "bus", item.Value, Buses);
+                    break;
+                case "device":
+                    device = OneOf(text, "device", item.Value, Devices);
+                    break;
+                case "readonly" or "ro":
+                    readOnly = KeyValueList.ParseBool(item.Value)
+                        ?? throw KeyValueList.Error(Flag, text, $"readonly=\"{item.Value}\" is not on/off", Accepted);
+                    break;
+                case "serial":
+                    serial = item.Value;
+                    break;
+                default:
+                    throw KeyValueList.Error(Flag, text, $"unknown key \"{item.Key}\"", Accepted);
+            }
+        }
+        if (device == "disk")
+        {
+            if (path is null)
+                throw KeyValueList.Error(Flag, text, "a disk needs path=FILE (only a CD-ROM drive may be empty)", Accepted);
+            if (format is null)
+                throw KeyValueList.Error(Flag, text, "format= is missing: Vireo never guesses an image's format (qemu-img info FILE tells it)", Accepted);
+        }
+        else if (path is not null)
+        {
+            format ??= "raw";
+        }
+        return new DiskSpec
+        {
+            Path = path,
+            Format = format,
+            Device = device,
+            Bus = bus,
+            Readonly = readOnly || device == "cdrom",
+            Serial = serial,
+        };
+    }
+
+    private static string OneOf(string text, string key, string value, string[] allowed)
+    {
+        string lower = value.ToLowerInvariant();
+        if (Array.IndexOf(allowed, lower) < 0)
+            throw KeyValueList.Error(Flag, text, $"{key}=\"{value}\" is not one of {string.Join(", ", allowed)}", Accepted);
+        return lower;
+    }
+}

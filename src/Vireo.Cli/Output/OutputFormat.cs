@@ -1,0 +1,27 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Vireo.Cli.Output;
+
+/// <summary>The <c>--output table|json</c> option every read command takes.</summary>
+internal static class OutputFormat
+{
+    public const string Table = "table";
+    public const string Json = "json";
+
+    public static Option<string> CreateOption()
+    {
+        var option = new Option<string>("--output", "-o")
+        {
+            Description = "table (for people) or json (the API's JSON document, nothing else on stdout)",
+            HelpName = "table|json",
+            DefaultValueFactory = _ => Table,
+        };
+        option.AcceptOnlyFromAmong(Table, Json);
+        return option;
+    }
+
+    public static void WriteJson<T>(CliEnvironment env, T value, JsonTypeInfo<T> type) =>
+        env.Out.WriteLine(JsonSerializer.Serialize(value, type));
+}

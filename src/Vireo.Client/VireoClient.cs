@@ -1,0 +1,259 @@
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Vireo.Contracts;
+
+namespace Vireo.Client;
+
+/// <summary>
+/// Typed client for vireod's JSON HTTP API, over its Unix socket (or, later, an http(s) address).
+/// Every call throws <see cref="VireoApiException"/> when vireod answers with an error and
+/// <see cref="VireoConnectionException"/> when vireod cannot be reached. Thread-safe; reuse one instance.
+/// </summary>
+public sealed class VireoClient : IDisposable
+{
+    /// <summary>Where vireod listens unless told otherwise.</summary>
+    public const string DefaultSocketPath = "/run/vireo/vireod.sock";
+
+    /// <summary>Environment variable that overrides <see cref="DefaultSocketPath"/>.</summary>
+    public const string SocketEnvironmentVariable = "VIREO_SOCKET";
+
+    private readonly HttpClient _http;
+    private readonly bool _isUnixSocket;
+
+    /// <summary>Connects to vireod's Unix socket at <paramref name="socketPath"/> (connections open lazily).</summary>
+    public VireoClient(string socketPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(socketPath);
+        Endpoint = socketPath;
+        _isUnixSocket = true;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+            // A daemon restart leaves pooled connections dead; do not keep them long.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        };
+        _http = CreateHttpClient(handler, new Uri("http://localhost/"));
+    }
+
+    /// <summary>Connects to vireod at an http or https base address (the TCP API).</summary>
+    public VireoClient(Uri baseAddress, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        if (baseAddress.Scheme != Uri.UriSchemeHttp && baseAddress.Scheme != Uri.UriSchemeHttps)
+            throw new ArgumentException($"expected an http or https address, got {baseAddress}", nameof(baseAddress));
+        Endpoint = baseAddress.ToString();
+        _http = CreateHttpClient(handler ?? new SocketsHttpHandler(), baseAddress);
+    }
+
+    /// <summary>The socket path or base address this client talks to.</summary>
+    public string Endpoint { get; }
+
+    /// <summary><c>GET /v1/host</c>: daemon and host facts.</summary>
+    public Task<HostInfo> GetHostAsync(CancellationToken ct = default) =>
+        GetJsonAsync("v1/host", VireoJsonContext.Default.HostInfo, ct);
+
+    /// <summary><c>GET /v1/host/check</c>: the host validation report.</summary>
+    public Task<HostCheckReport> HostCheckAsync(CancellationToken ct = default) =>
+        GetJsonAsync("v1/host/check", VireoJsonContext.Default.HostCheckReport, ct);
+
+    /// <summary><c>GET /v1/vms</c>: every defined VM, in any state.</summary>
+    public async Task<IReadOnlyList<VmSummary>> ListVmsAsync(CancellationToken ct = default) =>
+        await GetJsonAsync("v1/vms", VireoJsonContext.Default.ListVmSummary, ct).ConfigureAwait(false);
+
+    /// <summary><c>GET /v1/vms/{name}</c>.</summary>
+    public Task<VmInfo> GetVmAsync(string name, CancellationToken ct = default) =>
+        GetJsonAsync(VmPath(name), VireoJsonContext.Default.VmInfo, ct);
+
+    /// <summary><c>GET /v1/vms/{name}/spec</c>: the stored spec as YAML text.</summary>
+    public async Task<string> GetSpecYamlAsync(string name, CancellationToken ct = default)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, VmPath(name) + "/spec"), ct)
+            .ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>POST /v1/vms</c> with a spec as text; <paramref name="contentType"/> is <c>application/yaml</c> or
+    /// <c>application/json</c>. An invalid spec throws <see cref="VireoApiException"/> listing every field problem.
+    /// </summary>
+    public Task<VmInfo> DefineVmAsync(string specText, string contentType, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(specText);
+        var content = new StringContent(specText, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType) { CharSet = "utf-8" };
+        return SendJsonAsync(HttpMethod.Post, "v1/vms", content, VireoJsonContext.Default.VmInfo, ct);
+    }
+
+    /// <summary><c>POST /v1/vms</c> with a spec object (sent as JSON).</summary>
+    public Task<VmInfo> DefineVmAsync(VmSpec spec, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return DefineVmAsync(JsonSerializer.Serialize(spec, VireoJsonContext.Default.VmSpec), "application/json", ct);
+    }
+
+    /// <summary><c>DELETE /v1/vms/{name}</c>: removes a stopped VM's definition.</summary>
+    public Task<ActionResult> UndefineAsync(string name, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Delete, VmPath(name), null, VireoJsonContext.Default.ActionResult, ct);
+
+    /// <summary>Starts a VM.</summary>
+    public Task<ActionResult> StartAsync(string name, CancellationToken ct = default) => ActionAsync(name, "start", null, ct);
+
+    /// <summary>
+    /// ACPI power-down; waits for the guest to power off and, unless <see cref="ShutdownRequest.Force"/> is false,
+    /// forces it off after the timeout.
+    /// </summary>
+    public Task<ActionResult> ShutdownAsync(string name, ShutdownRequest? request = null, CancellationToken ct = default)
+    {
+        HttpContent? body = request is null
+            ? null
+            : new StringContent(JsonSerializer.Serialize(request, VireoJsonContext.Default.ShutdownRequest),
+                Encoding.UTF8, "application/json");
+        return ActionAsync(name, "shutdown", body, ct);
+    }
+
+    /// <summary>Kills the VM's QEMU process at once (pulling the plug).</summary>
+    public Task<ActionResult> DestroyAsync(string name, CancellationToken ct = default) => ActionAsync(name, "destroy", null, ct);
+
+    /// <summary>Asks the guest to reboot.</summary>
+    public Task<ActionResult> RebootAsync(string name, CancellationToken ct = default) => ActionAsync(name, "reboot", null, ct);
+
+    /// <summary>Hard reset (pressing the reset button).</summary>
+    public Task<ActionResult> ResetAsync(string name, CancellationToken ct = default) => ActionAsync(name, "reset", null, ct);
+
+    /// <summary>Pauses the VM's vCPUs; memory is kept.</summary>
+    public Task<ActionResult> SuspendAsync(string name, CancellationToken ct = default) => ActionAsync(name, "suspend", null, ct);
+
+    /// <summary>Resumes a paused VM.</summary>
+    public Task<ActionResult> ResumeAsync(string name, CancellationToken ct = default) => ActionAsync(name, "resume", null, ct);
+
+    /// <summary>
+    /// Attaches to the VM's serial console: a WebSocket carrying raw serial bytes in binary frames both ways.
+    /// With <paramref name="force"/>, another attached client is disconnected instead of the call failing with
+    /// <c>busy</c>. The caller disposes the socket.
+    /// </summary>
+    public async Task<WebSocket> OpenConsoleAsync(string name, bool force = false, CancellationToken ct = default)
+    {
+        var uri = new Uri(_http.BaseAddress!, VmPath(name) + "/console" + (force ? "?force=true" : ""));
+        try
+        {
+            return await WebSocketUpgrade.ConnectAsync(_http, uri, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw VireoConnectionException.From(Endpoint, _isUnixSocket, ex);
+        }
+    }
+
+    /// <summary>
+    /// The VM's serial log as a text stream (the last <paramref name="tail"/> lines when given). With
+    /// <paramref name="follow"/> the stream stays open and delivers new output until it is disposed or
+    /// <paramref name="ct"/> is cancelled.
+    /// </summary>
+    public async Task<Stream> GetLogsAsync(string name, bool follow = false, int? tail = null, CancellationToken ct = default)
+    {
+        var query = new List<string>();
+        if (follow)
+            query.Add("follow=true");
+        if (tail is { } n)
+            query.Add($"tail={n}");
+        string path = VmPath(name) + "/logs" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), ct, HttpCompletionOption.ResponseHeadersRead)
+            .ConfigureAwait(false);
+        try
+        {
+            return new ResponseStream(response, await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _http.Dispose();
+
+    private static HttpClient CreateHttpClient(HttpMessageHandler handler, Uri baseAddress) =>
+        new(handler, disposeHandler: true)
+        {
+            BaseAddress = baseAddress,
+            // Shutdown waits for the guest (120 s by default) and logs --follow never ends: callers cancel instead.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+
+    private static string VmPath(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return "v1/vms/" + Uri.EscapeDataString(name);
+    }
+
+    private Task<ActionResult> ActionAsync(string name, string action, HttpContent? body, CancellationToken ct) =>
+        SendJsonAsync(HttpMethod.Post, $"{VmPath(name)}/{action}", body, VireoJsonContext.Default.ActionResult, ct);
+
+    private Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken ct) =>
+        SendJsonAsync(HttpMethod.Get, path, null, type, ct);
+
+    private async Task<T> SendJsonAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> type,
+        CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = body };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var response = await SendAsync(request, ct).ConfigureAwait(false);
+        string text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize(text, type)
+                ?? throw new JsonException("the body was JSON null");
+        }
+        catch (JsonException ex)
+        {
+            throw new VireoApiException(response.StatusCode, new ApiError
+            {
+                Status = (int)response.StatusCode,
+                Code = ErrorCodes.Internal,
+                Title = "Unexpected response from vireod",
+                Detail = $"vireod's answer to {method} /{path} is not a {typeof(T).Name}: {ex.Message} " +
+                         "(are vireo and vireod the same version?)",
+            });
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw VireoConnectionException.From(Endpoint, _isUnixSocket, ex);
+        }
+        finally
+        {
+            request.Dispose();
+        }
+        if (response.IsSuccessStatusCode)
+            return response;
+        using (response)
+            throw await ApiErrorReader.ReadAsync(response, ct).ConfigureAwait(false);
+    }
+}

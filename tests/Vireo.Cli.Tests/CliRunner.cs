@@ -1,0 +1,25 @@
+using System.Text;
+
+namespace Vireo.Cli.Tests;
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>Runs vireo's real entry point in-process with its own standard streams and environment.</summary>
+internal static class CliRunner
+{
+    public static async Task<CliResult> RunAsync(string? socket, string[] args, string stdin = "", string? cwd = null,
+        TimeSpan? timeout = null)
+    {
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var env = new CliEnvironment(new MemoryStream(Encoding.UTF8.GetBytes(stdin)), stdout, stderr)
+        {
+            CurrentDirectory = cwd ?? "/tmp",
+            // Only what the test says: never the developer's own VIREO_SOCKET.
+            GetVariable = name => name == "VIREO_SOCKET" ? socket : null,
+        };
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        int rc = await CliApp.RunAsync(args, env, cts.Token);
+        return new CliResult(rc, Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(stderr.ToArray()));
+    }
+}

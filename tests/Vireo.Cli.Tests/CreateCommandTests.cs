@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Vireo.Cli.Create;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Tests;
+
+public sealed class CreateCommandTests : FakeDaemonTest
+{
+    [Theory]
+    [InlineData("--disk", "path=a.img,fromat=raw", "unknown key \"fromat\"", "Accepted keys:")]
+    [InlineData("--boot", "kernel=/k,append=quiet", "unknown key \"append\"", "Accepted: kernel=PATH")]
+    [InlineData("--network", "bridge", "bridge needs a name", "Accepted: user, bridge=BRIDGE, or none")]
+    [InlineData("--graphics", "spice", "unknown item \"spice\"", "Accepted: vnc")]
+    public async Task Malformed_flag_exits_2_with_the_message_and_sends_nothing(string flag, string value, string problem, string accepted)
+    {
+        var result = await Vireo("create", "--name", "a", flag, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"error: {flag} \"{value}\": {problem}", result.Stderr);
+        Assert.Contains(accepted, result.Stderr);
+        Assert.Equal("", result.Stdout);
+        Assert.Empty(Sent());
+    }
+
+    [Fact]
+    public async Task Unknown_on_crash_value_is_a_usage_error_before_anything_is_sent()
+    {
+        var result = await Vireo("create", "--name", "a", "--on-crash", "explode");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("explode", result.Stderr);
+        Assert.Empty(Sent());
+    }
+
+    [Fact]
+    public async Task Create_posts_a_json_spec_with_absolute_paths_and_the_flags_values()
+    {
+        var result = await CliRunner.RunAsync(Daemon.SocketPath,
+        [
+            "create", "--name", "web1", "--memory", "1024", "--vcpus", "2", "--disk", "path=disks/web1.qcow2,format=qcow2",
+            "--disk", "path=../debian.iso,device=cdrom", "--boot", "cdrom,hd", "--network", "bridge=br0", "--network", "user,model=e1000e",
+            "--graphics", "none", "--autostart", "--on-crash", "restart",
+        ], cwd: "/srv/vms");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("VM 'web1' defined", result.Stdout);
+        var post = Assert.Single(Sent(), r => r.Method == "POST");
+        Assert.Equal("/v1/vms", post.PathAndQuery);
+        Assert.StartsWith("application/json", post.ContentType);
+        var spec = JsonSerializer.Deserialize(post.Body, VireoJsonContext.Default.VmSpec)!;
+        Assert.Equal(("web1", 1024L, 2), (spec.Name, spec.Memory, spec.Vcpus));
+        Assert.Equal("/srv/vms/disks/web1.qcow2", spec.Disks[0].Path);
+        Assert.Equal(("/srv/debian.iso", "cdrom", "raw"), (spec.Disks[1].Path, spec.Disks[1].Device, spec.Disks[1].Format));
+        Assert.Equal(["cdrom", "disk"], spec.Boot.Order);
+        Assert.Equal([("bridge", "br0"), ("user", null)], spec.Nics.Select(n => (n.Type, n.Bridge)));
+        Assert.Equal("e1000e", spec.Nics[1].Model);
+        Assert.Equal("none", spec.Graphics.Type);
+        Assert.True(spec.Autostart);
+        Assert.Equal(OnCrash.Restart, spec.OnCrash);
+        // Wire format: snake_case and kebab-case enum values, as the daemon reads them.
+        Assert.Contains("\"on_crash\": \"restart\"", post.Body);
+    }
+
+    [Fact]
+    public async Task Image_tiny_sets_only_the_image_and_start_starts_it()
+    {
+        var result = await Vireo("create", "--name", "tiny1", "--image", "tiny", "--start");
+
+        Assert.Equal(0, result.ExitCode);
+        var requests = Sent();
+        var spec = JsonSerializer.Deserialize(requests[0].Body, VireoJsonContext.Default.VmSpec)!;
+        Assert.Equal("tiny", spec.Image);
+        Assert.Null(spec.Boot.Kernel);
+        Assert.Empty(spec.Disks);
+        // Like virt-install: one user-mode NIC unless told otherwise.
+        Assert.Equal("user", Assert.Single(spec.Nics).Type);
+        Assert.Equal(("POST", "/v1/vms/tiny1/start"), (requests[1].Method, requests[1].PathAndQuery));
+        Assert.Contains("VM 'tiny1' started, now running", result.Stdout);
+    }
+
+    [Fact]
+    public void Network_none_gives_no_nic_and_cannot_be_mixed()
+    {
+        var spec = CreateSpecBuilder.Build(new CreateFlags { Name = "a", Networks = ["none"] }, "/");
+        Assert.Empty(spec.Nics);
+        var ex = Assert.Throws<CliUsageException>(() => CreateSpecBuilder.Build(new CreateFlags { Name = "a", Networks = ["none", "user"] }, "/"));
+        Assert.Contains("--network none", ex.Message);
+    }
+
+    [Fact]
+    public void Flags_not_given_keep_the_spec_defaults()
+    {
+        var spec = CreateSpecBuilder.Build(new CreateFlags { Name = "a" }, "/");
+        var defaults = new VmSpec { Name = "a" };
+        Assert.Equal((defaults.Memory, defaults.Vcpus, defaults.Graphics.Type, defaults.OnCrash), (spec.Memory, spec.Vcpus, spec.Graphics.Type, spec.OnCrash));
+    }
+
+    [Fact]
+    public async Task Invalid_spec_refused_by_the_daemon_exits_2_with_every_field_error_on_its_own_line()
+    {
+        Daemon.Fail("POST /v1/vms", 400, new ApiError
+        {
+            Status = 400, Code = ErrorCodes.Invalid, Title = "Invalid VM spec", Detail = "the VM spec has 2 problems",
+            Errors =
+            [
+                new FieldError { Field = "disks[0].format", Value = "vmdk", Message = "must be raw or qcow2" },
+                new FieldError { Field = "memory", Value = "8", Message = "must be at least 16 MiB" },
+            ],
+        });
+
+        var result = await Vireo("create", "--name", "a", "--memory", "8");
+
+        Assert.Equal(2, result.ExitCode);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("error: the VM spec has 2 problems", lines[0]);
+        Assert.Equal("  disks[0].format: \"vmdk\" must be raw or qcow2", lines[1]);
+        Assert.Equal("  memory: \"8\" must be at least 16 MiB", lines[2]);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net.Sockets;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Tests;
+
+public sealed class ExitCodeTests : FakeDaemonTest
+{
+    [Theory]
+    [InlineData(ErrorCodes.Invalid, 400, 2)]
+    [InlineData(ErrorCodes.NotFound, 404, 3)]
+    [InlineData(ErrorCodes.AlreadyExists, 409, 4)]
+    [InlineData(ErrorCodes.InvalidState, 409, 4)]
+    [InlineData(ErrorCodes.Busy, 409, 4)]
+    [InlineData(ErrorCodes.QemuError, 502, 1)]
+    [InlineData(ErrorCodes.Timeout, 504, 1)]
+    [InlineData(ErrorCodes.Internal, 500, 1)]
+    [InlineData(ErrorCodes.Unavailable, 503, 5)]
+    public async Task Api_error_code_maps_to_its_exit_code_and_prints_the_detail(string code, int status, int exit)
+    {
+        Daemon.Fail("POST /v1/vms/web1/start", status, new ApiError { Status = status, Code = code, Title = "t", Detail = $"detail for {code}" });
+
+        var result = await Vireo("start", "web1");
+
+        Assert.Equal(exit, result.ExitCode);
+        Assert.Equal($"error: detail for {code}\n", result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Unknown_vm_exits_3()
+    {
+        var result = await Vireo("info", "nosuchvm");
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("error: no VM named 'nosuchvm'", result.Stderr);
+    }
+
+    [Fact]
+    public void Error_body_that_is_not_an_api_error_still_maps_by_http_status()
+    {
+        var proxy = Client.ApiErrorReader.FromBody(System.Net.HttpStatusCode.BadGateway, "Bad Gateway", "<html>proxy</html>");
+        Assert.Equal(ErrorCodes.QemuError, proxy.Code);
+        Assert.Contains("HTTP 502 Bad Gateway: <html>proxy</html>", proxy.Message);
+
+        var empty = Client.ApiErrorReader.FromBody(System.Net.HttpStatusCode.NotFound, "Not Found", "");
+        Assert.Equal(ErrorCodes.NotFound, empty.Code);
+        Assert.Equal(3, ExitCodes.ForApiError(empty.Code));
+    }
+
+    [Fact]
+    public async Task Missing_socket_exits_5_saying_the_daemon_is_not_running_and_how_to_start_it()
+    {
+        string socket = Path.Combine(Path.GetTempPath(), "vireo-missing-" + Guid.NewGuid().ToString("N")[..8] + ".sock");
+
+        var result = await CliRunner.RunAsync(socket, ["list"]);
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        Assert.Contains($"vireod is not running at {socket}", result.Stderr);
+        Assert.Contains("systemctl start vireod", result.Stderr);
+        Assert.Contains($"vireod --socket {socket}", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Stale_socket_with_no_listener_exits_5_with_connection_refused()
+    {
+        string dir = Path.Combine("/tmp", "vireo-stale-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        string socket = Path.Combine(dir, "vireod.sock");
+        try
+        {
+            // Bound but not listening refuses connections just like the file a killed daemon leaves behind
+            // (kept open: .NET unlinks the path when a bound socket is disposed).
+            using var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            stale.Bind(new UnixDomainSocketEndPoint(socket));
+
+            var result = await CliRunner.RunAsync(socket, ["info", "web1"]);
+
+            Assert.True(5 == result.ExitCode, result.Stderr);
+            Assert.Contains($"vireod is not running at {socket} (connection refused", result.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Socket_flag_wins_over_the_environment_variable()
+    {
+        var result = await CliRunner.RunAsync("/nonexistent/env.sock", ["--socket", Daemon.SocketPath, "list"]);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Unknown_command_and_missing_argument_exit_2()
+    {
+        Assert.Equal(2, (await Vireo("lst")).ExitCode);
+        var missing = await Vireo("start");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("Run 'vireo start --help' for usage.", missing.Stderr);
+        Assert.Empty(Sent());
+    }
+}
