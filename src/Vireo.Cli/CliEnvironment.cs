@@ -1,5 +1,6 @@
 using System.Text;
 using Spectre.Console;
+using Vireo.Cli.Terminal;
 
 namespace Vireo.Cli;
 
@@ -38,7 +39,7 @@ internal sealed class CliEnvironment
     public static CliEnvironment FromProcess()
     {
         bool stdoutTty = !Console.IsOutputRedirected;
-        return new CliEnvironment(Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.OpenStandardError())
+        return new CliEnvironment(new FdStream(0, canRead: true), new FdStream(1, canRead: false), new FdStream(2, canRead: false))
         {
             StdinIsTerminal = !Console.IsInputRedirected,
             StdoutIsTerminal = stdoutTty,
@@ -68,15 +69,5 @@ internal sealed class CliEnvironment
         return console;
     }
 
-    private static int TerminalWidth()
-    {
-        try
-        {
-            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
-        }
-        catch (IOException)
-        {
-            return 80;
-        }
-    }
+    private static int TerminalWidth() => Termios.Columns(1) ?? 80;
 }

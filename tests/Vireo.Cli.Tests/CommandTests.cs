@@ -168,6 +168,8 @@ public sealed class CommandTests : FakeDaemonTest
         var result = await Vireo("version", "-o", "json");
         using var doc = JsonDocument.Parse(result.Stdout);
         Assert.False(string.IsNullOrEmpty(doc.RootElement.GetProperty("client_version").GetString()));
+        // Relaxed escaping: "0.1.0+abc" stays readable instead of "0.1.0\u002Babc".
+        Assert.DoesNotContain("\\u00", result.Stdout);
         Assert.Equal("7.2.22", doc.RootElement.GetProperty("daemon").GetProperty("qemu_version").GetString());
     }
 

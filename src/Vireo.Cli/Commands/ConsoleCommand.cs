@@ -50,7 +50,7 @@ internal static class ConsoleCommand
                 RelayEnd end;
                 if (env.StdinIsTerminal)
                 {
-                    env.Out.Write($"Connected to {vm} (escape character is ^])\r\n");
+                    env.Out.Write($"Connected to {vm} (escape character is ^])\n");
                     env.Out.Flush();
                     using (RawTerminalMode.Enter())
                         end = await ConsoleRelay.RunInteractiveAsync(socket, env.Stdin, env.Stdout, ct).ConfigureAwait(false);

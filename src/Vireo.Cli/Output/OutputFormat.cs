@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -22,6 +23,13 @@ internal static class OutputFormat
         return option;
     }
 
-    public static void WriteJson<T>(CliEnvironment env, T value, JsonTypeInfo<T> type) =>
-        env.Out.WriteLine(JsonSerializer.Serialize(value, type));
+    /// <summary>
+    /// Writes <paramref name="value"/> with its source-generated metadata; only the escaping is relaxed, so that
+    /// paths and messages read as typed (a terminal, not an HTML page, shows them; jq decodes either way).
+    /// </summary>
+    public static void WriteJson<T>(CliEnvironment env, T value, JsonTypeInfo<T> type)
+    {
+        var options = new JsonSerializerOptions(type.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        env.Out.WriteLine(JsonSerializer.Serialize(value, (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T))));
+    }
 }

@@ -25,4 +25,18 @@ internal static unsafe partial class Termios
 
     [LibraryImport("libc")]
     public static partial void cfmakeraw(byte* termios);
+
+    /// <summary>ioctl(2) request for the window size (asm-generic, so x86_64 and aarch64 alike).</summary>
+    public const nuint TIOCGWINSZ = 0x5413;
+
+    /// <summary>ioctl(fd, TIOCGWINSZ, struct winsize*): rows, cols, xpixel, ypixel as unsigned shorts.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ioctl(int fd, nuint request, ushort* winsize);
+
+    /// <summary>Columns of the terminal on <paramref name="fd"/>, or null when it is not one.</summary>
+    public static int? Columns(int fd)
+    {
+        ushort* size = stackalloc ushort[4];
+        return ioctl(fd, TIOCGWINSZ, size) == 0 && size[1] > 0 ? size[1] : null;
+    }
 }
