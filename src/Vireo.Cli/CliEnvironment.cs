@@ -1,5 +1,6 @@
 using System.Text;
 using Spectre.Console;
+using Vireo.Cli.Output;
 using Vireo.Cli.Terminal;
 
 namespace Vireo.Cli;
@@ -63,7 +64,7 @@ internal sealed class CliEnvironment
             Ansi = color ? AnsiSupport.Yes : AnsiSupport.No,
             ColorSystem = color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Yes : InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
+            Out = new StreamConsoleOutput(writer, terminal, Width),
         });
         console.Profile.Width = Width;
         return console;

@@ -129,7 +129,7 @@ public sealed class CommandTests : FakeDaemonTest
         Assert.Equal(0, warn.ExitCode);
         Assert.Contains("WARN", warn.Stdout);
         Assert.Contains("enable virtualization in the BIOS", warn.Stdout);
-        Assert.Contains("1 passed, 1 warnings, 0 failed", warn.Stdout);
+        Assert.Contains("1 passed, 1 warning, 0 failed", warn.Stdout);
 
         Daemon.HostCheck = Canned.HostCheck(CheckStatus.Fail);
         var fail = await Vireo("host", "check");

@@ -35,7 +35,7 @@ internal static class HostCommand
                 var console = app.Env.CreateOutConsole();
                 console.Write(Render(report));
                 console.WriteLine();
-                console.WriteLine($"{report.Passed} passed, {report.Warnings} warnings, {report.Failures} failed; " +
+                console.WriteLine($"{report.Passed} passed, {Plural(report.Warnings, "warning")}, {report.Failures} failed; " +
                                   $"accelerator: {Display.Accel(report.Accel, null)}");
             }
             return report.Failures > 0 ? ExitCodes.Failed : ExitCodes.Ok;
@@ -58,6 +58,8 @@ internal static class HostCommand
         }
         return table;
     }
+
+    private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
 
     private static string Status(CheckStatus status) => status switch
     {
