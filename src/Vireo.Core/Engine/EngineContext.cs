@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+using Vireo.Persistence;
+
+namespace Vireo.Core.Engine;
+
+/// <summary>What every VM of an engine shares: the store, the paths, the planner, the QEMU binary.</summary>
+internal sealed class EngineContext
+{
+    public required VireoStore Store { get; init; }
+    public required StatePaths Paths { get; init; }
+    public required ILogger Logger { get; init; }
+    public required string Emulator { get; init; }
+    public required VmPlanner Planner { get; init; }
+    /// <summary>Receives every QMP message when debug logging is on; null otherwise.</summary>
+    public Action<string>? QmpTrace { get; init; }
+    /// <summary>Asks the engine to restart a crashed VM (on_crash: restart), subject to crash-loop limits.</summary>
+    public required Action<VirtualMachine> ScheduleCrashRestart { get; init; }
+}

@@ -1,0 +1,12 @@
+namespace Vireo.Core.Engine;
+
+/// <summary>Where the engine keeps its state and finds its images and QEMU.</summary>
+public sealed record EngineOptions
+{
+    public required string StateDir { get; init; }
+    public required string ImageDir { get; init; }
+    /// <summary>QEMU system emulator; located automatically when null (VIREO_QEMU, PATH, /usr/bin, /usr/libexec).</summary>
+    public string? Emulator { get; init; }
+    /// <summary>Restart VMs with autostart when the engine opens.</summary>
+    public bool Autostart { get; init; } = true;
+}

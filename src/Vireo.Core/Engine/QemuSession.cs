@@ -1,0 +1,171 @@
+using System.Runtime.CompilerServices;
+using Vireo.Core.Errors;
+using Vireo.Qemu.Process;
+using Vireo.Qmp;
+
+namespace Vireo.Core.Engine;
+
+/// <summary>
+/// One running QEMU process and the monitor connection to it: the only place where the engine meets the QMP
+/// library and the process handle. Translates QMP events into <see cref="VmEvent"/>s.
+/// </summary>
+internal sealed class QemuSession
+{
+    private readonly QemuProcessHandle _process;
+    private readonly QmpClient _qmp;
+    private int _expected = (int)ExitKind.Unexpected;
+
+    private QemuSession(QemuProcessHandle process, QmpClient qmp, string accel)
+    {
+        _process = process;
+        _qmp = qmp;
+        Accel = accel;
+    }
+
+    public int Pid => _process.Pid;
+    public long StartTicks => _process.StartTicks;
+    public string Accel { get; }
+    public string? LastStatus { get; private set; }
+    public bool Detached { get; private set; }
+    public bool IsAlive => _process.IsAlive;
+
+    /// <summary>When the process started, from its start time in /proc (for sessions found after a restart).</summary>
+    public DateTimeOffset ProcessStartedAt => BootTime.Value.AddSeconds(StartTicks / (double)ClockTicksPerSecond);
+
+    /// <summary>How the engine expects this process to end.</summary>
+    public ExitKind Expected => (ExitKind)Volatile.Read(ref _expected);
+
+    public void ExpectExit(ExitKind kind) => Volatile.Write(ref _expected, (int)kind);
+
+    public void ExpectExitIfUnexpected(ExitKind kind) =>
+        Interlocked.CompareExchange(ref _expected, (int)kind, (int)ExitKind.Unexpected);
+
+    public static async Task<QemuSession> LaunchAsync(string emulator, IReadOnlyList<string> argv, VmPaths paths, string uuid,
+        Action<string>? trace, CancellationToken ct)
+    {
+        var process = await QemuLauncher.LaunchAsync(emulator, argv, paths.PidFile, ct);
+        try
+        {
+            var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, Options(trace), ct);
+            return new QemuSession(process, qmp, argv.Contains("kvm") ? "kvm" : "tcg");
+        }
+        catch
+        {
+            process.Signal(LinuxProcess.SigKill);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Finds this VM's QEMU through its pidfile and re-connects the monitor; null when no such process lives.
+    /// A live process whose monitor cannot be reached is an error, never silently adopted or killed.
+    /// </summary>
+    public static async Task<QemuSession?> TryAttachAsync(VmPaths paths, string uuid, long? startTicks, Action<string>? trace, CancellationToken ct)
+    {
+        var process = QemuProcessHandle.TryAttach(paths.PidFile, Guid.Parse(uuid), startTicks);
+        if (process is null)
+            return null;
+        QmpException? last = null;
+        for (var attempt = 0; attempt < 20 && process.IsAlive; attempt++)
+        {
+            try
+            {
+                var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, Options(trace), ct);
+                var kvm = await qmp.ExecuteAsync(QmpCommands.QueryKvm(), ct);
+                return new QemuSession(process, qmp, kvm.Enabled ? "kvm" : "tcg");
+            }
+            catch (QmpException e)
+            {
+                // A monitor that was connected to the previous vireod may take a moment to accept again.
+                last = e;
+                await Task.Delay(250, ct);
+            }
+        }
+        if (!process.IsAlive)
+            return null;
+        throw new QemuFailedException($"QEMU PID {process.Pid} is running but its monitor at {paths.QmpSocket} does not answer: {last?.Message}", last);
+    }
+
+    private static QmpClientOptions Options(Action<string>? trace) => new() { Trace = trace };
+
+    public async Task ContAsync(CancellationToken ct)
+    {
+        await _qmp.ExecuteAsync(QmpCommands.Cont(), ct);
+        LastStatus = "running";
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        await _qmp.ExecuteAsync(QmpCommands.Stop(), ct);
+        LastStatus = "paused";
+    }
+    public Task SystemPowerdownAsync(CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.SystemPowerdown(), ct);
+    public Task SystemResetAsync(CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.SystemReset(), ct);
+    public Task QuitAsync(CancellationToken ct) => _qmp.QuitAsync(ct);
+
+    public async Task<string> QueryStatusAsync(CancellationToken ct)
+    {
+        var status = await _qmp.ExecuteAsync(QmpCommands.QueryStatus(), ct);
+        LastStatus = status.Status;
+        return status.Status;
+    }
+
+    public async Task<int?> QueryVncPortAsync(CancellationToken ct) =>
+        (await _qmp.ExecuteAsync(QmpCommands.QueryVnc(), ct)).Port;
+
+    /// <summary>The events the engine acts on, until the monitor connection ends.</summary>
+    public async IAsyncEnumerable<VmEvent> ReadEventsAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await foreach (var e in _qmp.Events.ReadAllAsync(ct))
+        {
+            VmEvent? mapped = e switch
+            {
+                ShutdownEvent s => new VmEvent.Shutdown(s.Guest, s.Reason),
+                StopEvent => new VmEvent.Stopped(),
+                ResumeEvent => new VmEvent.Resumed(),
+                ResetEvent r => new VmEvent.Reset(r.Guest, r.Reason),
+                GuestPanickedEvent p => new VmEvent.Panicked(p.Action),
+                _ => null,
+            };
+            if (mapped is not null)
+                yield return mapped;
+        }
+    }
+
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+
+    public void Kill() => _process.Signal(LinuxProcess.SigKill);
+
+    public string ExitDetail() => $" (PID {Pid}; no SHUTDOWN event was seen, so it was killed or crashed)";
+
+    public async Task KillAndDisposeAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(5));
+        await _qmp.DisposeAsync();
+    }
+
+    /// <summary>Closes the monitor without touching QEMU (vireod is stopping; the VM keeps running).</summary>
+    public async Task DetachAsync()
+    {
+        Detached = true;
+        await _qmp.DisposeAsync();
+    }
+
+    public void DisposeInBackground() => _ = _qmp.DisposeAsync().AsTask();
+
+    private static readonly long ClockTicksPerSecond = 100;
+
+    private static readonly Lazy<DateTimeOffset> BootTime = new(() =>
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/stat").First(l => l.StartsWith("btime ", StringComparison.Ordinal));
+            return DateTimeOffset.FromUnixTimeSeconds(long.Parse(line[6..], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException)
+        {
+            return DateTimeOffset.UtcNow;
+        }
+    });
+}

@@ -1,0 +1,45 @@
+namespace Vireo.Core.Engine;
+
+/// <summary>
+/// Layout of the state directory. Everything a VM's QEMU process needs at runtime lives in one directory per
+/// VM, keyed by UUID, so that a restarted daemon can find its pidfile and sockets without the database.
+/// </summary>
+public sealed class StatePaths
+{
+    /// <summary>sun_path in sockaddr_un holds 108 bytes including the terminating NUL.</summary>
+    public const int MaxUnixSocketPath = 107;
+
+    public StatePaths(string stateDir)
+    {
+        Root = Path.GetFullPath(stateDir);
+    }
+
+    public string Root { get; }
+    public string Database => Path.Combine(Root, "vireo.db");
+    public string LockFile => Path.Combine(Root, "vireod.lock");
+    public string VmsDir => Path.Combine(Root, "vms");
+
+    public VmPaths ForVm(string uuid) => new(Path.Combine(VmsDir, uuid));
+
+    /// <summary>Null when socket paths under this root fit in sockaddr_un, else an explanation.</summary>
+    public string? CheckSocketPathLength()
+    {
+        var longest = ForVm(Guid.Empty.ToString()).ConsoleSocket;
+        return longest.Length <= MaxUnixSocketPath
+            ? null
+            : $"the state directory {Root} is too long: VM sockets under it ({longest.Length} bytes) exceed the " +
+              $"{MaxUnixSocketPath}-byte limit of Unix socket paths; use a shorter --state-dir";
+    }
+}
+
+/// <summary>Files of one VM.</summary>
+public sealed record VmPaths(string Dir)
+{
+    public string QmpSocket => Path.Combine(Dir, "qmp.sock");
+    public string ConsoleSocket => Path.Combine(Dir, "console.sock");
+    public string PidFile => Path.Combine(Dir, "qemu.pid");
+    public string SerialLog => Path.Combine(Dir, "serial.log");
+
+    /// <summary>Runtime files that must not outlive the QEMU process (the serial log stays).</summary>
+    public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile];
+}

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+
+namespace Vireo.Core.Engine;
+
+internal sealed partial class VirtualMachine
+{
+    public Task<ActionResult> StartAsync(CancellationToken ct) =>
+        Serialised(VmAction.Start, async () =>
+        {
+            await StartCoreAsync(ct);
+            return Result();
+        }, ct);
+
+    /// <summary>
+    /// Starts QEMU in phases, as libvirt does: plan (pure), prepare the host, launch paused (-S), connect the
+    /// monitor and finish setup, then resume with cont. Any failure undoes what was done: no process, no
+    /// runtime files, state back to what it was.
+    /// </summary>
+    private async Task StartCoreAsync(CancellationToken ct)
+    {
+        VmSpec spec;
+        VmState before;
+        lock (_gate)
+        {
+            spec = _spec;
+            before = _state;
+        }
+
+        // Phase 1: plan. Pure apart from reading host facts; refuses before anything changes.
+        var plan = _ctx.Planner.Plan(spec, Paths);
+
+        // Phase 2: prepare the host.
+        Directory.CreateDirectory(Paths.Dir);
+        RemoveRuntimeFiles();
+        SerialLogMarker(spec);
+        SetState(VmState.Starting, null);
+
+        QemuSession? session = null;
+        try
+        {
+            // Phase 3: launch. QEMU daemonizes, so it is not our child and outlives vireod.
+            session = await QemuSession.LaunchAsync(_ctx.Emulator, plan.Argv, Paths, Uuid, _ctx.QmpTrace, ct);
+            var vncPort = spec.Graphics.Type == "vnc" ? await session.QueryVncPortAsync(ct) : null;
+            lock (_gate)
+            {
+                _session = session;
+                _runtime = new RuntimeFacts(plan.Accel, plan.AccelWarning, DateTimeOffset.UtcNow, vncPort);
+            }
+            PersistRuntime();
+            StartEventLoop(session);
+            // QEMU created the taps (they vanish with it); they join their bridges before the guest runs.
+            foreach (var port in plan.BridgePorts)
+                await Vireo.Host.Network.IpLink.AddToBridgeAsync(port.Tap, port.Bridge, ct);
+
+            // Phase 4: resume. Until now the guest has not executed a single instruction.
+            await session.ContAsync(ct);
+            SetState(VmState.Running, plan.AccelWarning is null ? null : "running under TCG software emulation");
+        }
+        catch (Exception e)
+        {
+            Log.LogWarning(e, "VM {Name}: start failed", Name);
+            await AbandonSessionAsync(session);
+            SetState(before == VmState.Crashed ? VmState.Crashed : VmState.Stopped, $"start failed: {Describe(e)}");
+            throw Translate(e, "start");
+        }
+    }
+
+    /// <summary>Writes a line into the serial log so that each boot is easy to find in `vireo logs`.</summary>
+    private void SerialLogMarker(VmSpec spec)
+    {
+        if (!spec.Serial)
+            return;
+        var line = $"\n--- vireo: starting {spec.Name} at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z ---\n";
+        File.AppendAllText(Paths.SerialLog, line);
+        Console.SerialLog.RotateIfLarge(Paths.SerialLog);
+    }
+
+    /// <summary>Kills a half-started QEMU (by PID) and removes its runtime files.</summary>
+    private async Task AbandonSessionAsync(QemuSession? session)
+    {
+        if (session is not null)
+        {
+            lock (_gate)
+            {
+                if (_session == session)
+                    _session = null;
+                _runtime = null;
+            }
+            await session.KillAndDisposeAsync();
+        }
+        RemoveRuntimeFiles();
+    }
+
+    private void RemoveRuntimeFiles()
+    {
+        foreach (var file in Paths.RuntimeFiles)
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException e)
+            {
+                Log.LogWarning("VM {Name}: cannot remove {File}: {Error}", Name, file, e.Message);
+            }
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        VireoException v => v.Message,
+        _ => e.Message,
+    };
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+using Vireo.Core.Specs;
+using Vireo.Persistence;
+
+namespace Vireo.Core.Engine;
+
+public sealed partial class VmEngine
+{
+    /// <summary>
+    /// Defines a VM from a YAML or JSON spec. Every problem is reported at once; on any problem nothing is
+    /// stored and no file is created.
+    /// </summary>
+    public async Task<VmInfo> DefineAsync(string specText, CancellationToken ct)
+    {
+        var parsed = VmSpecParser.Parse(specText);
+        if (parsed.Spec is null)
+            throw new InvalidInputException(parsed.Errors);
+
+        await _defineLock.WaitAsync(ct);
+        try
+        {
+            var spec = Complete(parsed.Spec);
+            var errors = VmSpecValidator.Validate(spec, HostLimits());
+            if (errors.Count > 0)
+                throw new InvalidInputException(errors);
+            if (_vms.ContainsKey(spec.Name))
+                throw new AlreadyExistsException(
+                    $"a VM named \"{spec.Name}\" already exists; choose another name or `vireo undefine {spec.Name}` first");
+            if (_vms.Values.Any(v => string.Equals(v.Uuid, spec.Uuid, StringComparison.OrdinalIgnoreCase)))
+                throw new AlreadyExistsException($"a VM with uuid {spec.Uuid} already exists; remove uuid from the spec to get a new one");
+
+            var now = DateTimeOffset.UtcNow;
+            var record = new VmRecord
+            {
+                Uuid = spec.Uuid!,
+                Name = spec.Name,
+                SpecJson = JsonSerializer.Serialize(spec, VireoJsonContext.Default.VmSpec),
+                State = VmStateMachine.Describe(VmState.Stopped),
+                DefinedAt = now,
+                UpdatedAt = now,
+            };
+            try
+            {
+                _ctx.Store.InsertVm(record);
+            }
+            catch (DuplicateVmException e)
+            {
+                throw new AlreadyExistsException($"a VM with {e.Field} \"{e.Value}\" already exists");
+            }
+            var vm = new VirtualMachine(_ctx, spec, VmState.Stopped, null, now);
+            _vms[spec.Name] = vm;
+            Log.LogInformation("VM {Name}: defined ({Uuid})", spec.Name, spec.Uuid);
+            return vm.Info();
+        }
+        finally
+        {
+            _defineLock.Release();
+        }
+    }
+
+    /// <summary>Removes a stopped VM's definition and its files (serial log included).</summary>
+    public async Task<ActionResult> UndefineAsync(string name, CancellationToken ct)
+    {
+        var vm = Find(name);
+        await _defineLock.WaitAsync(ct);
+        try
+        {
+            await vm.UndefineAsync(ct);
+            _ctx.Store.DeleteVm(vm.Uuid);
+            _vms.TryRemove(new KeyValuePair<string, VirtualMachine>(vm.Name, vm));
+            try
+            {
+                if (Directory.Exists(vm.Paths.Dir))
+                    Directory.Delete(vm.Paths.Dir, recursive: true);
+            }
+            catch (IOException e)
+            {
+                Log.LogWarning("VM {Name}: cannot remove {Dir}: {Error}", name, vm.Paths.Dir, e.Message);
+            }
+            Log.LogInformation("VM {Name}: undefined", name);
+            return new ActionResult { Name = name, State = VmState.Stopped, Message = "undefined" };
+        }
+        finally
+        {
+            _defineLock.Release();
+        }
+    }
+
+    /// <summary>Fills what the user may leave out: UUID, image boot files, MAC addresses.</summary>
+    private VmSpec Complete(VmSpec spec)
+    {
+        if (spec.Image is { } imageName && spec.Boot.Kernel is null && spec.Boot.Order.Count == 0)
+        {
+            var image = _images.Resolve(imageName);
+            spec = spec with
+            {
+                Boot = spec.Boot with
+                {
+                    Kernel = image.Kernel,
+                    Initrd = image.Initrd,
+                    Cmdline = spec.Boot.Cmdline ?? $"{image.Cmdline} vireo.hostname={spec.Name}",
+                },
+            };
+        }
+        else if (spec.Image is { } other)
+        {
+            _images.Resolve(other);
+        }
+
+        var usedMacs = new HashSet<string>(
+            _vms.Values.SelectMany(v => v.Spec.Nics).Select(n => n.Mac).OfType<string>(), StringComparer.OrdinalIgnoreCase);
+        foreach (var nic in spec.Nics)
+            if (nic.Mac is not null)
+                usedMacs.Add(nic.Mac);
+        var nics = spec.Nics.Select(nic =>
+        {
+            if (nic.Mac is not null)
+                return nic;
+            string mac;
+            do
+                mac = MacAddresses.Generate();
+            while (!usedMacs.Add(mac));
+            return nic with { Mac = mac };
+        }).ToList();
+
+        return spec with
+        {
+            Uuid = (spec.Uuid ?? Guid.NewGuid().ToString()).ToLowerInvariant(),
+            Nics = nics,
+        };
+    }
+
+    private HostLimits HostLimits()
+    {
+        var facts = Vireo.Host.HostFacts.Read();
+        return new HostLimits
+        {
+            HostCpus = facts.LogicalCpus,
+            HostMemoryMiB = facts.MemTotalMiB,
+            FileExists = File.Exists,
+        };
+    }
+
+    /// <summary>Facts about this daemon and host for `vireo version` and `GET /v1/host`.</summary>
+    public async Task<HostInfo> HostInfoAsync(string version, CancellationToken ct)
+    {
+        var facts = Vireo.Host.HostFacts.Read();
+        var caps = await Vireo.Qemu.QemuProbe.ProbeAsync(_ctx.Emulator, ct);
+        var accel = _ctx.Planner.Accel;
+        return new HostInfo
+        {
+            Version = version,
+            Hostname = Environment.MachineName,
+            Emulator = _ctx.Emulator,
+            QemuVersion = caps.Version.ToString(),
+            Accel = accel.Usable ? "kvm" : "tcg",
+            AccelWarning = _ctx.Planner.AccelWarningFor(accel.Usable ? "kvm" : "tcg"),
+            StateDir = _ctx.Paths.Root,
+            HostCpus = facts.LogicalCpus,
+            HostMemory = facts.MemTotalMiB,
+            Vms = _vms.Count,
+            ActiveVms = _vms.Values.Count(v => v.HasProcess),
+            Images = _images.List(),
+        };
+    }
+}

@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+using Vireo.Core.Images;
+using Vireo.Core.Specs;
+using Vireo.Persistence;
+
+namespace Vireo.Core.Engine;
+
+/// <summary>
+/// The engine: every VM of this host, their definitions in the store, and their QEMU processes. Thread-safe.
+/// VMs are kept in memory (reads never touch the database); every change is written through to the store.
+/// </summary>
+public sealed partial class VmEngine : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, VirtualMachine> _vms = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _defineLock = new(1, 1);
+    private readonly EngineContext _ctx;
+    private readonly ImageCatalog _images;
+    private readonly EngineOptions _options;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CrashRestartPolicy _restarts = new();
+    private Timer? _housekeeping;
+
+    private VmEngine(EngineOptions options, EngineContext ctx, ImageCatalog images)
+    {
+        _options = options;
+        _ctx = ctx;
+        _images = images;
+    }
+
+    private ILogger Log => _ctx.Logger;
+
+    /// <summary>The state directory layout.</summary>
+    public StatePaths Paths => _ctx.Paths;
+
+    /// <summary>
+    /// Opens the store, loads every VM and re-attaches to the QEMU processes that are still running.
+    /// Call <see cref="AutostartAsync"/> afterwards to start VMs marked autostart.
+    /// </summary>
+    public static async Task<VmEngine> OpenAsync(EngineOptions options, ILogger logger, CancellationToken ct)
+    {
+        var paths = new StatePaths(options.StateDir);
+        if (paths.CheckSocketPathLength() is { } tooLong)
+            throw new UnavailableException(tooLong);
+        Directory.CreateDirectory(paths.Root);
+        Directory.CreateDirectory(paths.VmsDir);
+        var emulator = options.Emulator ?? Vireo.Qemu.QemuBinary.Locate()
+            ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec; apt-get install qemu-system-x86");
+        var store = VireoStore.Open(paths.Database);
+        VmEngine? engine = null;
+        var ctx = new EngineContext
+        {
+            Store = store,
+            Paths = paths,
+            Logger = logger,
+            Emulator = emulator,
+            Planner = new VmPlanner(new Vireo.Host.KvmProbe().Check()),
+            QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
+            ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
+        };
+        engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir));
+        await engine.LoadAsync(ct);
+        engine._housekeeping = new Timer(_ => engine.Housekeeping(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+        return engine;
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var records = _ctx.Store.ListVms();
+        foreach (var record in records)
+        {
+            var spec = JsonSerializer.Deserialize(record.SpecJson, VireoJsonContext.Default.VmSpec)
+                ?? throw new UnavailableException($"the stored definition of VM \"{record.Name}\" is unreadable");
+            var vm = new VirtualMachine(_ctx, spec, VmStateMachine.Parse(record.State), record.Reason, record.DefinedAt);
+            _vms[vm.Name] = vm;
+        }
+        // Re-attach concurrently: each VM waits at most a few seconds for its monitor.
+        await Task.WhenAll(records.Select(async record =>
+        {
+            var vm = _vms[record.Name];
+            try
+            {
+                await vm.ReattachAsync(record.Runtime, ct);
+            }
+            catch (Exception e)
+            {
+                Log.LogError(e, "VM {Name}: re-attach failed", record.Name);
+            }
+        }));
+        Log.LogInformation("loaded {Count} VMs ({Active} with a QEMU process) from {Db}",
+            _vms.Count, _vms.Values.Count(v => v.HasProcess), _ctx.Store.Path);
+    }
+
+    /// <summary>Starts every stopped VM marked autostart; failures are logged, not thrown.</summary>
+    public async Task AutostartAsync(CancellationToken ct)
+    {
+        if (!_options.Autostart)
+            return;
+        var candidates = _vms.Values.Where(v => v.Spec.Autostart && !v.HasProcess && v.State is VmState.Stopped or VmState.Crashed).ToList();
+        await Task.WhenAll(candidates.Select(async vm =>
+        {
+            try
+            {
+                Log.LogInformation("VM {Name}: autostart", vm.Name);
+                await vm.StartAsync(ct);
+            }
+            catch (Exception e)
+            {
+                Log.LogError("VM {Name}: autostart failed: {Error}", vm.Name, e.Message);
+            }
+        }));
+    }
+
+    /// <summary>All VMs, ordered by name.</summary>
+    public IReadOnlyList<VmSummary> List() =>
+        _vms.Values.Select(v => v.Summary()).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+
+    public VmInfo Get(string name) => Find(name).Info();
+
+    public string GetSpecYaml(string name) => VmSpecWriter.ToYaml(Find(name).Spec);
+
+    public string SerialLogPath(string name) => Find(name).Paths.SerialLog;
+
+    public Task<ActionResult> StartAsync(string name, CancellationToken ct) => Find(name).StartAsync(ct);
+    public Task<ActionResult> ShutdownAsync(string name, ShutdownRequest request, CancellationToken ct) => Find(name).ShutdownAsync(request, ct);
+    public Task<ActionResult> DestroyAsync(string name, CancellationToken ct) => Find(name).DestroyAsync(ct);
+    public Task<ActionResult> RebootAsync(string name, CancellationToken ct) => Find(name).RebootAsync(ct);
+    public Task<ActionResult> ResetAsync(string name, CancellationToken ct) => Find(name).ResetAsync(ct);
+    public Task<ActionResult> SuspendAsync(string name, CancellationToken ct) => Find(name).SuspendAsync(ct);
+    public Task<ActionResult> ResumeAsync(string name, CancellationToken ct) => Find(name).ResumeAsync(ct);
+    public Task<ConsoleSession> AttachConsoleAsync(string name, bool force, CancellationToken ct) => Find(name).AttachConsoleAsync(force, ct);
+
+    private VirtualMachine Find(string name)
+    {
+        if (VmNameRules.Validate(name) is { } problem)
+            throw new InvalidInputException($"invalid VM name: {problem}",
+                [new FieldError { Field = "name", Value = name, Message = problem }]);
+        return _vms.TryGetValue(name, out var vm) ? vm : throw new NotFoundException("VM", name);
+    }
+
+    private void ScheduleCrashRestart(VirtualMachine vm)
+    {
+        if (_stopping.IsCancellationRequested)
+            return;
+        if (!_restarts.Allow(vm.Uuid, DateTimeOffset.UtcNow))
+        {
+            Log.LogError("VM {Name}: crashed {Count} times within {Window}; not restarting it again",
+                vm.Name, CrashRestartPolicy.MaxRestarts, CrashRestartPolicy.Window);
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(CrashRestartPolicy.Delay, _stopping.Token);
+            await vm.RestartAfterCrashAsync(_stopping.Token);
+        });
+    }
+
+    private void Housekeeping()
+    {
+        foreach (var vm in _vms.Values.Where(v => v.HasProcess))
+        {
+            try
+            {
+                Console.SerialLog.RotateIfLarge(vm.Paths.SerialLog);
+            }
+            catch (IOException e)
+            {
+                Log.LogWarning("VM {Name}: serial log rotation failed: {Error}", vm.Name, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Detaches from every VM, leaving their QEMU processes running, and closes the store.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_housekeeping is not null)
+            await _housekeeping.DisposeAsync();
+        await Task.WhenAll(_vms.Values.Select(v => v.DetachAsync()));
+        _ctx.Store.Dispose();
+    }
+}
+
+/// <summary>Limits on_crash: restart so that a guest that crashes at boot does not restart forever.</summary>
+internal sealed class CrashRestartPolicy
+{
+    public const int MaxRestarts = 3;
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
+    private readonly Dictionary<string, List<DateTimeOffset>> _history = [];
+
+    public bool Allow(string uuid, DateTimeOffset now)
+    {
+        lock (_history)
+        {
+            var times = _history.TryGetValue(uuid, out var list) ? list : _history[uuid] = [];
+            times.RemoveAll(t => now - t > Window);
+            if (times.Count >= MaxRestarts)
+                return false;
+            times.Add(now);
+            return true;
+        }
+    }
+}

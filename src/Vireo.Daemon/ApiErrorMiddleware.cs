@@ -1,0 +1,32 @@
+using Vireo.Contracts;
+
+namespace Vireo.Daemon;
+
+/// <summary>Turns every exception into an <see cref="ApiError"/> body with the status from <see cref="ErrorMapping"/>.</summary>
+internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> log)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e)
+        {
+            var error = ErrorMapping.ToApiError(e);
+            if (error.Status >= 500)
+                log.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            else
+                log.LogInformation("{Method} {Path}: {Status} {Detail}", context.Request.Method, context.Request.Path, error.Status, error.Detail);
+            if (context.Response.HasStarted)
+                return;
+            context.Response.Clear();
+            context.Response.StatusCode = error.Status;
+            await context.Response.WriteAsJsonAsync(error, VireoJsonContext.Default.ApiError);
+        }
+    }
+}

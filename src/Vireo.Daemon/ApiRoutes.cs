@@ -1,0 +1,74 @@
+using System.Text;
+using System.Text.Json;
+using Vireo.Contracts;
+using Vireo.Core.Engine;
+using Vireo.Core.Errors;
+
+namespace Vireo.Daemon;
+
+/// <summary>The JSON API (see docs/api.md). Handlers only translate HTTP to engine calls.</summary>
+internal static class ApiRoutes
+{
+    /// <summary>Largest spec document accepted.</summary>
+    private const int MaxSpecBytes = 1024 * 1024;
+
+    public static void MapVireoApi(this WebApplication app, VmEngine engine)
+    {
+        var v1 = app.MapGroup("/v1");
+
+        v1.MapGet("/host", (CancellationToken ct) => engine.HostInfoAsync(DaemonHost.Version, ct));
+        v1.MapGet("/host/check", (CancellationToken ct) => HostCheck.RunAsync(engine.Paths.Root, ct));
+
+        v1.MapGet("/vms", () => engine.List());
+        v1.MapPost("/vms", async (HttpRequest request, CancellationToken ct) =>
+        {
+            var text = await ReadBodyAsync(request, ct);
+            var info = await engine.DefineAsync(text, ct);
+            return Results.Json(info, VireoJsonContext.Default.VmInfo, statusCode: StatusCodes.Status201Created);
+        });
+        v1.MapGet("/vms/{name}", (string name) => engine.Get(name));
+        v1.MapGet("/vms/{name}/spec", (string name) => Results.Text(engine.GetSpecYaml(name), "text/yaml; charset=utf-8"));
+        v1.MapDelete("/vms/{name}", (string name, CancellationToken ct) => engine.UndefineAsync(name, ct));
+        v1.MapPost("/vms/{name}/{action}", async (string name, string action, HttpRequest request, CancellationToken ct) => action switch
+        {
+            "start" => await engine.StartAsync(name, ct),
+            "shutdown" => await engine.ShutdownAsync(name, await ReadShutdownRequestAsync(request, ct), ct),
+            "destroy" => await engine.DestroyAsync(name, ct),
+            "reboot" => await engine.RebootAsync(name, ct),
+            "reset" => await engine.ResetAsync(name, ct),
+            "suspend" => await engine.SuspendAsync(name, ct),
+            "resume" => await engine.ResumeAsync(name, ct),
+            _ => throw new InvalidInputException($"unknown action \"{action}\"; actions: start, shutdown, destroy, reboot, reset, suspend, resume"),
+        });
+        v1.MapGet("/vms/{name}/console", (HttpContext context, string name, bool? force) =>
+            ConsoleEndpoint.RelayAsync(context, engine, name, force ?? false));
+        v1.MapGet("/vms/{name}/logs", (HttpContext context, string name, bool? follow, int? tail) =>
+            LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxSpecBytes)
+            throw new InvalidInputException($"the spec is larger than {MaxSpecBytes / 1024} KiB");
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(ct);
+        if (text.Length > MaxSpecBytes)
+            throw new InvalidInputException($"the spec is larger than {MaxSpecBytes / 1024} KiB");
+        return text;
+    }
+
+    private static async Task<ShutdownRequest> ReadShutdownRequestAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength is null or 0)
+            return new ShutdownRequest();
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, VireoJsonContext.Default.ShutdownRequest, ct)
+                ?? new ShutdownRequest();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"invalid shutdown request body: {e.Message}");
+        }
+    }
+}

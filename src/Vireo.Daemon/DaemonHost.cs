@@ -1,0 +1,120 @@
+using System.Net.Sockets;
+using System.Reflection;
+using Vireo.Contracts;
+using Vireo.Core.Engine;
+
+namespace Vireo.Daemon;
+
+/// <summary>Starts vireod: one instance per state directory, the engine, then the API on the Unix socket.</summary>
+internal static class DaemonHost
+{
+    public static string Version { get; } =
+        typeof(DaemonHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(DaemonOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, true, out var level) ? level : LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Host.UseSystemd();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            // The wire format of docs/api.md: the same settings the source-generated context was built with.
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, VireoJsonContext.Default);
+        });
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.Socket));
+
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("vireod");
+
+        using var instanceLock = InstanceLock.TryAcquire(options.StateDir, out var lockError);
+        if (instanceLock is null)
+        {
+            log.LogCritical("{Error}", lockError);
+            return 1;
+        }
+        if (PrepareSocket(options.Socket) is { } socketError)
+        {
+            log.LogCritical("{Error}", socketError);
+            return 1;
+        }
+
+        VmEngine engine;
+        try
+        {
+            engine = await VmEngine.OpenAsync(new EngineOptions
+            {
+                StateDir = options.StateDir,
+                ImageDir = options.ImageDir,
+            }, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("engine"), CancellationToken.None);
+        }
+        catch (Exception e) when (e is Vireo.Core.Errors.VireoException or Vireo.Persistence.StoreUnavailableException or IOException or UnauthorizedAccessException)
+        {
+            log.LogCritical("cannot start: {Error}", e.Message);
+            return 1;
+        }
+
+        await using (engine)
+        {
+            app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+                log.LogInformation("stopping; running VMs keep running"));
+            app.UseWebSockets();
+            app.UseMiddleware<ApiErrorMiddleware>();
+            app.MapVireoApi(engine);
+
+            await app.StartAsync();
+            // Kestrel creates the socket with the process umask; the API is for root and the vireo group only.
+            File.SetUnixFileMode(options.Socket,
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            log.LogInformation("vireod {Version} listening on {Socket}, state in {StateDir}", Version, options.Socket, options.StateDir);
+            var info = await engine.HostInfoAsync(Version, CancellationToken.None);
+            if (info.AccelWarning is not null)
+                log.LogWarning("{Warning}", info.AccelWarning);
+
+            _ = Task.Run(() => engine.AutostartAsync(app.Lifetime.ApplicationStopping));
+            await app.WaitForShutdownAsync();
+        }
+        TryDelete(options.Socket);
+        return 0;
+    }
+
+    /// <summary>
+    /// Removes a stale socket left by a killed vireod, but refuses to steal one that a live daemon still serves.
+    /// </summary>
+    private static string? PrepareSocket(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path))
+            return null;
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return $"another vireod is already serving {path}; stop it first or pass a different --socket";
+        }
+        catch (SocketException)
+        {
+            TryDelete(path);
+            return null;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

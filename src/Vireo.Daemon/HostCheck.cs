@@ -1,0 +1,10 @@
+using Vireo.Contracts;
+
+namespace Vireo.Daemon;
+
+/// <summary>Runs the host validation for `vireo host check`.</summary>
+internal static class HostCheck
+{
+    public static Task<HostCheckReport> RunAsync(string stateDir, CancellationToken ct) =>
+        new Vireo.Host.HostChecker(Vireo.Host.HostEnvironment.ForThisHost(stateDir)).RunAsync(ct);
+}
