@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Vireo.Client;
+using Vireo.Qemu.Process;
+using Xunit.Abstractions;
+
+namespace Vireo.Integration.Tests.Support;
+
+/// <summary>
+/// A real vireod on a private state directory and socket, driven through the real CLI. Disposal ends every QEMU
+/// this daemon started (found by PID through /proc, never by name), the daemon, and the directory — also when the
+/// test failed.
+/// </summary>
+internal sealed class VireoHarness : IAsyncDisposable
+{
+    private readonly ITestOutputHelper? _output;
+    private readonly StringBuilder _daemonLog = new();
+    private Process? _daemon;
+
+    private VireoHarness(ITestOutputHelper? output)
+    {
+        _output = output;
+        // Short path: VM sockets live under it and Unix socket paths are limited to 107 bytes.
+        StateDir = Path.Combine("/tmp", $"vit-{Guid.NewGuid().ToString("N")[..8]}");
+        Directory.CreateDirectory(StateDir);
+        Socket = Path.Combine(StateDir, "vireod.sock");
+    }
+
+    public string StateDir { get; }
+    public string Socket { get; }
+    public int? DaemonPid => _daemon is { HasExited: false } d ? d.Id : null;
+    public string DaemonLog { get { lock (_daemonLog) return _daemonLog.ToString(); } }
+
+    public static async Task<VireoHarness> StartAsync(ITestOutputHelper? output = null, bool startDaemon = true)
+    {
+        var harness = new VireoHarness(output);
+        if (startDaemon)
+            await harness.StartDaemonAsync();
+        return harness;
+    }
+
+    public VireoClient Client() => new(Socket);
+
+    public async Task StartDaemonAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir })
+            start.ArgumentList.Add(arg);
+        var daemon = Process.Start(start)!;
+        daemon.OutputDataReceived += (_, e) => Log(e.Data);
+        daemon.ErrorDataReceived += (_, e) => Log(e.Data);
+        daemon.BeginOutputReadLine();
+        daemon.BeginErrorReadLine();
+        _daemon = daemon;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (daemon.HasExited)
+                throw new InvalidOperationException($"vireod exited with {daemon.ExitCode}:\n{DaemonLog}");
+            if (await CanConnectAsync())
+                return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"vireod did not open {Socket} within 60 s:\n{DaemonLog}");
+    }
+
+    private void Log(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_daemonLog)
+            _daemonLog.AppendLine(line);
+    }
+
+    private async Task<bool> CanConnectAsync()
+    {
+        if (!File.Exists(Socket))
+            return false;
+        using var socket = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>kill -9 of vireod: no clean-up runs in the daemon.</summary>
+    public async Task KillDaemonAsync()
+    {
+        var daemon = _daemon ?? throw new InvalidOperationException("no daemon");
+        LinuxProcess.Signal(daemon.Id, LinuxProcess.SigKill);
+        await daemon.WaitForExitAsync();
+        _daemon = null;
+    }
+
+    /// <summary>A clean stop (SIGTERM), as systemctl stop does.</summary>
+    public async Task StopDaemonAsync()
+    {
+        var daemon = _daemon ?? throw new InvalidOperationException("no daemon");
+        LinuxProcess.Signal(daemon.Id, LinuxProcess.SigTerm);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await daemon.WaitForExitAsync(cts.Token);
+        _daemon = null;
+    }
+
+    /// <summary>Runs the CLI with VIREO_SOCKET pointing at this daemon.</summary>
+    public Task<CommandResult> Vireo(params string[] args) => VireoWithInput(null, args);
+
+    public Task<CommandResult> VireoWithInput(string? stdin, params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [Repo.CliDll, .. args], stdin,
+            new Dictionary<string, string> { ["VIREO_SOCKET"] = Socket, ["NO_COLOR"] = "1" });
+
+    /// <summary>Runs the CLI and fails the test unless it exits 0.</summary>
+    public async Task<CommandResult> VireoOk(params string[] args)
+    {
+        var result = await Vireo(args);
+        if (result.ExitCode != 0)
+            throw new Xunit.Sdk.XunitException($"vireo {string.Join(' ', args)} failed: {result}");
+        return result;
+    }
+
+    /// <summary>Live (non-zombie) QEMU processes started for this state directory.</summary>
+    public IReadOnlyList<int> QemuPids()
+    {
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                continue;
+            var argv = LinuxProcess.CommandLine(pid);
+            if (argv.Count == 0 || !Path.GetFileName(argv[0]).StartsWith("qemu-system", StringComparison.Ordinal))
+                continue;
+            if (!argv.Any(a => a.Contains(StateDir, StringComparison.Ordinal)))
+                continue;
+            if (LinuxProcess.Stat(pid) is { HasExited: false })
+                pids.Add(pid);
+        }
+        return pids;
+    }
+
+    /// <summary>Creates a VM from the tiny image and starts it; waits for VIREO-GUEST-READY.</summary>
+    public async Task StartTinyAsync(string name, params string[] extraCreateArgs)
+    {
+        TinyImage.EnsureBuilt();
+        await VireoOk(["create", "--name", name, "--image", "tiny", "--memory", "128", .. extraCreateArgs]);
+        await VireoOk("start", name);
+        await WaitForSerialAsync(name, "VIREO-GUEST-READY");
+    }
+
+    /// <summary>Waits until the VM's serial log has had <paramref name="text"/> <paramref name="times"/> times.</summary>
+    public async Task<string> WaitForSerialAsync(string name, string text, int times = 1, TimeSpan? timeout = null)
+    {
+        using var client = Client();
+        var path = (await client.GetVmAsync(name)).SerialLog ?? throw new InvalidOperationException($"{name} has no serial log");
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        string log = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            log = File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
+            if (Count(log, text) >= times)
+                return log;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"\"{text}\" (x{times}) did not appear on the serial console of {name}; log:\n{log}\ndaemon:\n{DaemonLog}");
+    }
+
+    public static int Count(string haystack, string needle)
+    {
+        var count = 0;
+        for (var i = haystack.IndexOf(needle, StringComparison.Ordinal); i >= 0; i = haystack.IndexOf(needle, i + needle.Length, StringComparison.Ordinal))
+            count++;
+        return count;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var pid in QemuPids())
+            LinuxProcess.Signal(pid, LinuxProcess.SigKill);
+        if (_daemon is { HasExited: false } daemon)
+        {
+            LinuxProcess.Signal(daemon.Id, LinuxProcess.SigKill);
+            await daemon.WaitForExitAsync();
+        }
+        _output?.WriteLine("--- vireod log ---\n" + DaemonLog);
+        for (var i = 0; i < 50 && QemuPids().Count > 0; i++)
+            await Task.Delay(100);
+        try
+        {
+            Directory.Delete(StateDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
