@@ -1,100 +1,87 @@
-using System.Diagnostics;
+using Vireo.Host.Os;
 
 namespace Vireo.Host;
 
 /// <summary>
-/// Where host facts are read from. Real hosts use <see cref="ForThisHost"/>; tests point the roots at fixture
-/// trees. Opening /dev/kvm cannot be reproduced with a fixture file (a regular file is not the device), so that
-/// one step is a delegate: fixtures say what opening would do, and a test on the real host covers the real call.
+/// Everything host checks read from the machine: where /proc, /sys, /dev live, where programs are looked up, the
+/// state directory, and the seams for running programs, opening device nodes and measuring free disk space.
+/// <see cref="ForThisHost"/> gives the real machine; tests point the roots at fixture trees.
 /// </summary>
 public sealed record HostEnvironment
 {
+    /// <summary>procfs root, normally <c>/proc</c>.</summary>
     public required string ProcRoot { get; init; }
+    /// <summary>sysfs root, normally <c>/sys</c>.</summary>
     public required string SysRoot { get; init; }
+    /// <summary>Device directory, normally <c>/dev</c>.</summary>
     public required string DevRoot { get; init; }
-    public required string StateDir { get; init; }
-    /// <summary>PATH, colon-separated.</summary>
-    public required string SearchPath { get; init; }
-    /// <summary>Runs a program and returns (exit code, stdout, stderr); exit -1 when it cannot be run.</summary>
-    public required Func<string, string[], (int Exit, string Out, string Err)> Run { get; init; }
-    /// <summary>Opens a device read-write; null on success, else the error text.</summary>
-    public required Func<string, string?> TryOpenReadWrite { get; init; }
-    /// <summary>Free bytes on the file system holding a directory.</summary>
-    public required Func<string, long?> FreeBytes { get; init; }
-    /// <summary>QEMU binary override (VIREO_QEMU).</summary>
+    /// <summary>Configuration directory, normally <c>/etc</c> (read for group names).</summary>
+    public required string EtcRoot { get; init; }
+    /// <summary>Kernel module tree, normally <c>/lib/modules</c>.</summary>
+    public required string ModulesRoot { get; init; }
+    /// <summary>Directories of <c>PATH</c>, searched first.</summary>
+    public required IReadOnlyList<string> SearchPath { get; init; }
+    /// <summary>
+    /// Searched after <see cref="SearchPath"/>: a daemon started by systemd or a non-root shell often lacks the sbin
+    /// directories where <c>nft</c> and <c>dnsmasq</c> live.
+    /// </summary>
+    public required IReadOnlyList<string> SystemBinDirectories { get; init; }
+    /// <summary>
+    /// Full paths tried for QEMU when <c>qemu-system-x86_64</c> is not found by name, e.g. RHEL's
+    /// <c>/usr/libexec/qemu-kvm</c>.
+    /// </summary>
+    public required IReadOnlyList<string> ExtraQemuPaths { get; init; }
+    /// <summary>Explicit QEMU binary (env <c>VIREO_QEMU</c>); when set, nothing else is tried.</summary>
     public string? QemuOverride { get; init; }
+    /// <summary>Explicit qemu-img binary (env <c>VIREO_QEMU_IMG</c>); when set, nothing else is tried.</summary>
+    public string? QemuImgOverride { get; init; }
+    /// <summary>Where Vireo keeps VM definitions and disks, e.g. <c>/var/lib/vireo</c>.</summary>
+    public required string StateDir { get; init; }
+    /// <summary>Whether we run as root (nft can only list rulesets as root).</summary>
+    public required bool IsRoot { get; init; }
+    /// <summary>Runs tools (<c>--version</c>, <c>nft list tables</c>).</summary>
+    public required ICommandRunner Commands { get; init; }
+    /// <summary>Inspects and opens device nodes.</summary>
+    public required IDeviceNodes Devices { get; init; }
+    /// <summary>statvfs(2) of an existing directory.</summary>
+    public required Func<string, DiskSpace> DiskSpace { get; init; }
+    /// <summary>How long one tool may take to answer.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The real host.</summary>
-    public static HostEnvironment ForThisHost(string stateDir) => new()
+    /// <summary>Conventional sbin/bin directories searched after <c>PATH</c>.</summary>
+    public static readonly IReadOnlyList<string> DefaultSystemBinDirectories =
+        ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+    /// <summary>Where distributions put QEMU under another name (RHEL/CentOS/Fedora: qemu-kvm).</summary>
+    public static readonly IReadOnlyList<string> DefaultExtraQemuPaths = ["/usr/libexec/qemu-kvm", "/usr/bin/qemu-kvm"];
+
+    /// <summary>State directory used when none is given (like libvirt's /var/lib/libvirt).</summary>
+    public const string DefaultStateDir = "/var/lib/vireo";
+
+    /// <summary>The machine we run on, with <paramref name="stateDir"/> as the state directory.</summary>
+    public static HostEnvironment ForThisHost(string stateDir = DefaultStateDir) => new()
     {
         ProcRoot = "/proc",
         SysRoot = "/sys",
         DevRoot = "/dev",
-        StateDir = stateDir,
-        SearchPath = (Environment.GetEnvironmentVariable("PATH") ?? "") + ":/usr/sbin:/sbin:/usr/bin:/usr/libexec",
-        Run = RunProgram,
-        TryOpenReadWrite = TryOpen,
-        FreeBytes = FreeSpace,
-        QemuOverride = Environment.GetEnvironmentVariable("VIREO_QEMU"),
+        EtcRoot = "/etc",
+        ModulesRoot = "/lib/modules",
+        SearchPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        SystemBinDirectories = DefaultSystemBinDirectories,
+        ExtraQemuPaths = DefaultExtraQemuPaths,
+        QemuOverride = NonEmpty(Environment.GetEnvironmentVariable("VIREO_QEMU")),
+        QemuImgOverride = NonEmpty(Environment.GetEnvironmentVariable("VIREO_QEMU_IMG")),
+        StateDir = Path.GetFullPath(stateDir),
+        IsRoot = Environment.IsPrivilegedProcess,
+        Commands = new ProcessCommandRunner(),
+        Devices = new LinuxDeviceNodes(),
+        DiskSpace = Os.DiskSpace.Of,
     };
 
-    /// <summary>Finds an executable on <see cref="SearchPath"/>.</summary>
-    public string? Which(string name) =>
-        SearchPath.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    internal string Proc(string relative) => Path.Combine(ProcRoot, relative);
+    internal string Sys(string relative) => Path.Combine(SysRoot, relative);
+    internal string Dev(string relative) => Path.Combine(DevRoot, relative);
 
-    private static (int, string, string) RunProgram(string file, string[] args)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in args)
-                start.ArgumentList.Add(arg);
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(15_000))
-            {
-                process.Kill();
-                return (-1, "", $"{file} did not finish within 15 s");
-            }
-            return (process.ExitCode, output.Result, error.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, "", e.Message);
-        }
-    }
-
-    private static string? TryOpen(string path)
-    {
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return e.Message;
-        }
-    }
-
-    private static long? FreeSpace(string dir)
-    {
-        var existing = Path.GetFullPath(dir);
-        while (!Directory.Exists(existing))
-        {
-            var parent = Path.GetDirectoryName(existing);
-            if (parent is null)
-                return null;
-            existing = parent;
-        }
-        try
-        {
-            return new DriveInfo(existing).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

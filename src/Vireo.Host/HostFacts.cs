@@ -1,61 +1,38 @@
-using System.Globalization;
+using Vireo.Host.Linux;
 
 namespace Vireo.Host;
 
-/// <summary>Host capacity, used as limits when validating VM specs.</summary>
-/// <param name="LogicalCpus">Online logical CPUs.</param>
-/// <param name="MemTotalMiB">Total RAM.</param>
-/// <param name="MemAvailableMiB">RAM available for new processes.</param>
+/// <summary>Host limits a VM spec is validated against.</summary>
+/// <param name="LogicalCpus">Online logical CPUs (/sys/devices/system/cpu/online), not this process's affinity.</param>
+/// <param name="MemTotalMiB">MemTotal from /proc/meminfo, in MiB.</param>
+/// <param name="MemAvailableMiB">MemAvailable from /proc/meminfo, in MiB (free plus reclaimable cache).</param>
 public sealed record HostFacts(int LogicalCpus, long MemTotalMiB, long MemAvailableMiB)
 {
-    /// <summary>Reads /sys and /proc (or fixture roots).</summary>
-    public static HostFacts Read(string procRoot = "/proc", string sysRoot = "/sys")
+    /// <summary>Reads the machine we run on.</summary>
+    public static HostFacts ReadThisHost() => Read(HostEnvironment.ForThisHost());
+
+    /// <summary>Reads the machine described by <paramref name="env"/> (only its /proc and /sys roots are used).</summary>
+    /// <exception cref="InvalidOperationException">/proc/meminfo lacks MemTotal (procfs not mounted).</exception>
+    public static HostFacts Read(HostEnvironment env)
     {
-        var cpus = CountCpus(Path.Combine(sysRoot, "devices/system/cpu/online")) ?? Environment.ProcessorCount;
-        var (total, available) = ReadMeminfo(Path.Combine(procRoot, "meminfo"));
-        return new HostFacts(cpus, total / 1024, available / 1024);
+        var mem = MemInfo.Read(env.Proc("meminfo"));
+        if (!mem.TryGetValue("MemTotal", out var totalKiB))
+            throw new InvalidOperationException($"{env.Proc("meminfo")} has no MemTotal; is procfs mounted?");
+        // MemAvailable exists since Linux 3.14; older kernels only have MemFree.
+        var availableKiB = mem.TryGetValue("MemAvailable", out var a) ? a : mem.GetValueOrDefault("MemFree");
+        return new HostFacts(CountCpus(env), totalKiB / 1024, availableKiB / 1024);
     }
 
-    /// <summary>Counts CPUs in a kernel CPU list such as <c>0-3,8-11</c>.</summary>
-    public static int? CountCpus(string onlineFile)
+    private static int CountCpus(HostEnvironment env)
     {
-        try
+        var online = env.Sys("devices/system/cpu/online");
+        if (File.Exists(online)) return CpuList.Count(File.ReadAllText(online));
+        var cpuinfo = env.Proc("cpuinfo");
+        if (File.Exists(cpuinfo))
         {
-            return ParseCpuList(File.ReadAllText(onlineFile));
+            var processors = File.ReadLines(cpuinfo).Count(l => l.StartsWith("processor", StringComparison.Ordinal));
+            if (processors > 0) return processors;
         }
-        catch (Exception e) when (e is IOException or FormatException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Parses a kernel CPU list such as <c>0-3,8-11</c> into a count.</summary>
-    public static int ParseCpuList(string list) => list.Trim().Split(',', StringSplitOptions.RemoveEmptyEntries).Sum(range =>
-    {
-        var bounds = range.Split('-');
-        return bounds.Length == 1 ? 1 : int.Parse(bounds[1], CultureInfo.InvariantCulture) - int.Parse(bounds[0], CultureInfo.InvariantCulture) + 1;
-    });
-
-    /// <summary>MemTotal and MemAvailable in KiB.</summary>
-    public static (long TotalKiB, long AvailableKiB) ReadMeminfo(string path)
-    {
-        long total = 0, available = 0;
-        try
-        {
-            foreach (var line in File.ReadLines(path))
-            {
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length < 2)
-                    continue;
-                if (parts[0] == "MemTotal:")
-                    total = long.Parse(parts[1], CultureInfo.InvariantCulture);
-                else if (parts[0] == "MemAvailable:")
-                    available = long.Parse(parts[1], CultureInfo.InvariantCulture);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        return (total, available);
+        throw new InvalidOperationException($"cannot count CPUs: neither {online} nor {cpuinfo} is readable");
     }
 }

@@ -1,54 +1,94 @@
+using Vireo.Host.Linux;
+using Vireo.Host.Os;
+
 namespace Vireo.Host;
 
-/// <summary>Whether VMs can use KVM, and if not, why — in words an operator can act on.</summary>
-/// <param name="Usable">/dev/kvm exists and opens read-write.</param>
-/// <param name="Reason">Why not, when not usable.</param>
-public sealed record KvmStatus(bool Usable, string? Reason)
+/// <summary>Whether VMs can use KVM, and if not, why, in words an operator can act on.</summary>
+/// <param name="Usable">/dev/kvm is a character device we could open read-write.</param>
+/// <param name="DevicePath">The device node looked at, normally <c>/dev/kvm</c>.</param>
+/// <param name="Detail">What was found: the node (<c>crw-rw---- 10:232 group kvm</c>) or why it is not usable.</param>
+/// <param name="Fix">One line telling the operator what to do; null when usable.</param>
+public sealed record KvmStatus(bool Usable, string DevicePath, string Detail, string? Fix)
 {
-    /// <summary>The warning printed whenever VMs fall back to software emulation.</summary>
-    public string? TcgWarning => Usable ? null :
-        $"KVM is not available ({Reason}): VMs run under TCG software emulation, which works but is much slower";
+    /// <summary>What a VM is told to use: <c>-accel kvm</c> or <c>-accel tcg</c>.</summary>
+    public string Accel => Usable ? "kvm" : "tcg";
+
+    /// <summary>The warning to print when VMs fall back to TCG; null when KVM is usable.</summary>
+    public string? TcgWarning => Usable ? null : $"{Detail}. {KvmProbe.TcgConsequence}";
 }
 
-/// <summary>Checks /dev/kvm the way QEMU will use it: open it read-write.</summary>
-public sealed class KvmProbe(HostEnvironment? environment = null)
+/// <summary>
+/// Decides between KVM and TCG. "Usable" means what QEMU itself needs: open("/dev/kvm", O_RDWR) succeeds.
+/// The open goes through <see cref="HostEnvironment.Devices"/> (the only part a fixture cannot provide).
+/// </summary>
+public static class KvmProbe
 {
-    private readonly HostEnvironment _env = environment ?? HostEnvironment.ForThisHost("/");
+    /// <summary>What running without KVM means for the operator.</summary>
+    public const string TcgConsequence =
+        "VMs will run under software emulation (TCG): much slower, but everything still works";
 
-    public KvmStatus Check()
+    /// <summary>Probes the machine we run on.</summary>
+    public static KvmStatus ProbeThisHost() => Probe(HostEnvironment.ForThisHost());
+
+    /// <summary>Probes the machine described by <paramref name="env"/>.</summary>
+    public static KvmStatus Probe(HostEnvironment env)
     {
-        var device = Path.Combine(_env.DevRoot, "kvm");
-        if (!File.Exists(device))
+        var path = env.Dev("kvm");
+        var node = env.Devices.Inspect(path);
+        switch (node.Kind)
         {
-            var hasFlags = CpuFlags.Read(_env.ProcRoot).HasVirtualization;
-            return new KvmStatus(false, hasFlags
-                ? "/dev/kvm does not exist although the CPU has VT-x/AMD-V: the kvm_intel or kvm_amd module is not loaded"
-                : "/dev/kvm does not exist and the CPU shows no VT-x/AMD-V (no hardware virtualization, or a VM without nested virtualization)");
+            case NodeKind.Missing:
+                var (reason, fix) = WhyMissing(env);
+                return new KvmStatus(false, path, $"{path} does not exist: {reason}", fix);
+            case NodeKind.Other:
+                return new KvmStatus(false, path, $"{path} exists but is not a character device",
+                    $"remove {path} and recreate it: mknod -m 0660 {path} c 10 232 && chgrp kvm {path} (or udevadm trigger)");
         }
-        return _env.TryOpenReadWrite(device) is { } error
-            ? new KvmStatus(false, $"/dev/kvm cannot be opened read-write: {error}")
-            : new KvmStatus(true, null);
+
+        var group = GroupNames.Of(env.EtcRoot, node.Gid);
+        var described = $"{node.Describe()} group {group}";
+        var error = env.Devices.TryOpenReadWrite(path);
+        if (error is null) return new KvmStatus(true, path, $"{described}, opened read-write", null);
+
+        var fixWhenDenied = $"add the user running vireod to group {group} (usermod -aG {group} USER, then log in again) or run vireod as root";
+        var cpu = CpuInfo.Read(env.Proc("cpuinfo"));
+        var module = cpu?.KvmVendorModule ?? "kvm_intel";
+        return new KvmStatus(false, path, $"{path} ({described}) cannot be opened read-write: {error}",
+            error.IsPermissionDenied
+                ? fixWhenDenied
+                : $"check 'dmesg | grep -i kvm' (e.g. 'disabled by bios'), then reload: modprobe -r {module} && modprobe {module}");
     }
-}
 
-/// <summary>CPU virtualization flags from /proc/cpuinfo.</summary>
-internal sealed record CpuFlags(bool Vmx, bool Svm)
-{
-    public bool HasVirtualization => Vmx || Svm;
-
-    public static CpuFlags Read(string procRoot)
+    private static (string Reason, string Fix) WhyMissing(HostEnvironment env)
     {
-        try
+        var cpu = CpuInfo.Read(env.Proc("cpuinfo"));
+        if (cpu is not null && !cpu.HasVmx && !cpu.HasSvm)
         {
-            var flags = File.ReadLines(Path.Combine(procRoot, "cpuinfo"))
-                .Where(l => l.StartsWith("flags", StringComparison.Ordinal))
-                .SelectMany(l => l.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                .ToHashSet(StringComparer.Ordinal);
-            return new CpuFlags(flags.Contains("vmx"), flags.Contains("svm"));
+            return cpu.IsVirtualMachine
+                ? ("this machine is a VM and its hypervisor does not expose VT-x/AMD-V (no nested virtualization)",
+                   NestedFix)
+                : ("the CPU reports no VT-x/AMD-V (vmx/svm flag)", FirmwareFix);
         }
-        catch (IOException)
+
+        var modules = KernelModules.Read(env);
+        var vendor = cpu?.KvmVendorModule ?? "kvm_intel";
+        if (!modules.IsPresent(vendor))
         {
-            return new CpuFlags(false, false);
+            return modules.Loaded is null
+                ? ($"{vendor} is not built into this kernel, which cannot load modules",
+                   $"boot a kernel with KVM support (CONFIG_KVM and CONFIG_{vendor.ToUpperInvariant()})")
+                : ($"{vendor} is not loaded", ModprobeFix(vendor));
         }
+        return ($"{vendor} is loaded but no device node was created",
+            "create it: mknod -m 0660 /dev/kvm c 10 232 && chgrp kvm /dev/kvm (or udevadm trigger)");
     }
+
+    internal const string NestedFix =
+        "this is a VM without nested virtualization: enable it on the outer hypervisor (KVM host: kvm_intel/kvm_amd nested=1 and CPU mode host-passthrough; VMware: 'expose hardware assisted virtualization'; Hyper-V: Set-VMProcessor -ExposeVirtualizationExtensions $true)";
+
+    internal const string FirmwareFix =
+        "enable VT-x (Intel) or AMD-V/SVM (AMD) in the firmware (BIOS/UEFI) setup, then reboot";
+
+    internal static string ModprobeFix(string module) =>
+        $"modprobe {module} (and load it at boot: echo {module} > /etc/modules-load.d/kvm.conf)";
 }

@@ -1,0 +1,2 @@
+// These tests read Linux host trees and real Linux devices; nothing here runs elsewhere.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
