@@ -129,6 +129,14 @@ internal static partial class QemuConfigValidator
         var serialControllers = c.Devices.OfType<VirtioSerialPci>().Select(d => d.Id).ToHashSet();
         var taps = c.Netdevs.OfType<TapNetdev>().ToDictionary(t => t.Id);
         var addresses = new HashSet<string>(StringComparer.Ordinal);
+        var readOnlyNodes = c.BlockNodes.Where(b => b.ReadOnly).Select(b => b.NodeName).ToHashSet();
+
+        // A writable node takes QEMU's write lock on the image, so a second VM could not attach the same ISO.
+        void Cd(string id, string? drive)
+        {
+            if (drive is not null && c.BlockNodes.Any(b => b.NodeName == drive) && !readOnlyNodes.Contains(drive))
+                p.Add($"CD-ROM '{id}' must use a read-only block node, and '{drive}' is writable.");
+        }
 
         void Scsi(string id, string controller, int lun)
         {
@@ -147,9 +155,9 @@ internal static partial class QemuConfigValidator
             switch (d)
             {
                 case ScsiHd hd: Scsi(hd.Id, hd.Controller, hd.Lun); break;
-                case ScsiCd cd: Scsi(cd.Id, cd.Controller, cd.Lun); break;
+                case ScsiCd cd: Scsi(cd.Id, cd.Controller, cd.Lun); Cd(cd.Id, cd.Drive); break;
                 case IdeHd hd: Ide(hd.Id, hd.Slot); break;
-                case IdeCd cd: Ide(cd.Id, cd.Slot); break;
+                case IdeCd cd: Ide(cd.Id, cd.Slot); Cd(cd.Id, cd.Drive); break;
                 case VirtSerialPort port when !serialControllers.Contains(port.Controller):
                     p.Add($"Device '{d.Id}' refers to a missing virtio-serial controller '{port.Controller}'.");
                     break;

@@ -52,7 +52,7 @@ public sealed record QemuVmConfig
     /// <summary>Serial console on ttyS0; null means the guest has no serial port.</summary>
     public SerialConsoleConfig? SerialConsole { get; init; }
 
-    /// <summary>VNC server on 127.0.0.1; null means none. Add a <see cref="Devices.VideoDevice"/> so there is something to show.</summary>
+    /// <summary>VNC server on 127.0.0.1; null means none. Add a <see cref="Vireo.Qemu.Model.Devices.VideoDevice"/> so there is something to show.</summary>
     public VncConfig? Vnc { get; init; }
 
     /// <summary>What QEMU does on a guest panic reported through pvpanic.</summary>

@@ -166,4 +166,30 @@ public sealed class QemuLauncherTests : IDisposable
         Assert.False(handle.IsAlive);
         Assert.True(await handle.WaitForExitAsync(TimeSpan.FromSeconds(1), Ct));
     }
+
+    [Fact]
+    public async Task Vm_restarts_over_the_stale_pidfile_and_sockets_of_a_killed_qemu()
+    {
+        await using var qemus = new QemuProcesses();
+        var config = Config();
+        var first = await qemus.LaunchAsync(config, Ct);
+        Assert.True(first.Kill(UnixSignal.Kill));
+        Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(10), Ct));
+        // SIGKILL gives QEMU no chance to clean up: its pidfile and sockets stay behind.
+        Assert.True(File.Exists(config.PidFilePath));
+        Assert.True(File.Exists(config.QmpSocketPath));
+
+        var second = await qemus.LaunchAsync(config, Ct);
+        Assert.NotEqual(first.Pid, second.Pid);
+        await using var qmp = await RawQmp.ConnectAsync(config.QmpSocketPath, Ct);
+        Assert.True(second.IsAlive);
+    }
+
+    [Fact]
+    public async Task Startup_output_reports_the_vnc_display_qemu_picked()
+    {
+        await using var qemus = new QemuProcesses();
+        var handle = await qemus.LaunchAsync(Config() with { Vnc = VncConfig.Auto }, Ct);
+        Assert.Contains("VNC server running on 127.0.0.1:59", handle.StartupOutput);
+    }
 }

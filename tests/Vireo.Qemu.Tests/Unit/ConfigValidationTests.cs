@@ -129,6 +129,14 @@ public sealed class ConfigValidationTests
     }
 
     [Fact]
+    public void Cdrom_on_a_writable_node_is_rejected_because_it_would_lock_the_iso() =>
+        Assert.Contains("must use a read-only block node", Problems(Minimal() with
+        {
+            BlockNodes = [new BlockNode("cd", "/i/x.iso", DiskFormat.Raw)],
+            Devices = [new IdeCd("cd0", "cd", SataSlot.For("q35", 0))],
+        }));
+
+    [Fact]
     public void Vnc_port_below_5900_is_rejected() =>
         Assert.Contains("outside 5900-65535", Problems(Minimal() with { Vnc = VncConfig.Fixed(5800) }));
 
