@@ -6,5 +6,5 @@ namespace Vireo.Daemon;
 internal static class HostCheck
 {
     public static Task<HostCheckReport> RunAsync(string stateDir, CancellationToken ct) =>
-        new Vireo.Host.HostChecker(Vireo.Host.HostEnvironment.ForThisHost(stateDir)).RunAsync(ct);
+        Vireo.Host.HostChecker.ForThisHost(stateDir).RunAsync(ct);
 }

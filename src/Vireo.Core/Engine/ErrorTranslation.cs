@@ -1,5 +1,5 @@
 using Vireo.Core.Errors;
-using Vireo.Qemu.Process;
+using Vireo.Qemu;
 using Vireo.Qmp;
 
 namespace Vireo.Core.Engine;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Vireo.Core.Errors;
-using Vireo.Qemu.Process;
+using Vireo.Qemu;
 using Vireo.Qmp;
 
 namespace Vireo.Core.Engine;
@@ -23,7 +23,7 @@ internal sealed class QemuSession
     }
 
     public int Pid => _process.Pid;
-    public long StartTicks => _process.StartTicks;
+    public long StartTicks => (long)_process.StartTime;
     public string Accel { get; }
     public string? LastStatus { get; private set; }
     public bool Detached { get; private set; }
@@ -51,7 +51,7 @@ internal sealed class QemuSession
         }
         catch
         {
-            process.Signal(LinuxProcess.SigKill);
+            process.Kill(UnixSignal.Kill);
             throw;
         }
     }
@@ -62,8 +62,9 @@ internal sealed class QemuSession
     /// </summary>
     public static async Task<QemuSession?> TryAttachAsync(VmPaths paths, string uuid, long? startTicks, Action<string>? trace, CancellationToken ct)
     {
-        var process = QemuProcessHandle.TryAttach(paths.PidFile, Guid.Parse(uuid), startTicks);
-        if (process is null)
+        var process = QemuProcessHandle.TryAttach(paths.PidFile, Guid.Parse(uuid));
+        // The stored start time guards against a PID reused by another QEMU started for this UUID by hand.
+        if (process is null || (startTicks is > 0 && (ulong)startTicks.Value != process.StartTime))
             return null;
         QmpException? last = null;
         for (var attempt = 0; attempt < 20 && process.IsAlive; attempt++)
@@ -132,16 +133,16 @@ internal sealed class QemuSession
         }
     }
 
-    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout, CancellationToken.None);
 
-    public void Kill() => _process.Signal(LinuxProcess.SigKill);
+    public void Kill() => _process.Kill(UnixSignal.Kill);
 
     public string ExitDetail() => $" (PID {Pid}; no SHUTDOWN event was seen, so it was killed or crashed)";
 
     public async Task KillAndDisposeAsync()
     {
         Kill();
-        await _process.WaitForExitAsync(TimeSpan.FromSeconds(5));
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         await _qmp.DisposeAsync();
     }
 

@@ -135,7 +135,7 @@ public sealed partial class VmEngine
 
     private HostLimits HostLimits()
     {
-        var facts = Vireo.Host.HostFacts.Read();
+        var facts = Vireo.Host.HostFacts.ReadThisHost();
         return new HostLimits
         {
             HostCpus = facts.LogicalCpus,
@@ -147,7 +147,7 @@ public sealed partial class VmEngine
     /// <summary>Facts about this daemon and host for `vireo version` and `GET /v1/host`.</summary>
     public async Task<HostInfo> HostInfoAsync(string version, CancellationToken ct)
     {
-        var facts = Vireo.Host.HostFacts.Read();
+        var facts = Vireo.Host.HostFacts.ReadThisHost();
         var caps = await Vireo.Qemu.QemuProbe.ProbeAsync(_ctx.Emulator, ct);
         var accel = _ctx.Planner.Accel;
         return new HostInfo

@@ -57,7 +57,7 @@ public sealed partial class VmEngine : IAsyncDisposable
             Paths = paths,
             Logger = logger,
             Emulator = emulator,
-            Planner = new VmPlanner(new Vireo.Host.KvmProbe().Check()),
+            Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost()),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
             ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
         };

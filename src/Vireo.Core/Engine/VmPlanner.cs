@@ -3,6 +3,7 @@ using Vireo.Core.Errors;
 using Vireo.Host;
 using Vireo.Qemu;
 using Vireo.Qemu.Model;
+using Vireo.Qemu.Model.Devices;
 
 namespace Vireo.Core.Engine;
 
@@ -35,15 +36,15 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
 
         var accel = spec.Accel switch
         {
-            "kvm" when !kvm.Usable => Fail(Accelerator.Tcg, () => Error("accel", "kvm", $"is not available here: {kvm.Reason}; use accel: auto to fall back to TCG")),
-            "kvm" => Accelerator.Kvm,
-            "tcg" => Accelerator.Tcg,
-            _ => kvm.Usable ? Accelerator.Kvm : Accelerator.Tcg,
+            "kvm" when !kvm.Usable => Fail(QemuAccel.Tcg, () => Error("accel", "kvm", $"is not available here: {kvm.Detail}; use accel: auto to fall back to TCG")),
+            "kvm" => QemuAccel.Kvm,
+            "tcg" => QemuAccel.Tcg,
+            _ => kvm.Usable ? QemuAccel.Kvm : QemuAccel.Tcg,
         };
         var cpu = spec.Cpu switch
         {
-            "auto" => accel == Accelerator.Kvm ? "host" : "max",
-            "host" when accel == Accelerator.Tcg => Fail("max", () => Error("cpu", "host", "needs KVM, which this VM does not use; use auto or max")),
+            "auto" => accel == QemuAccel.Kvm ? "host" : "max",
+            "host" when accel == QemuAccel.Tcg => Fail("max", () => Error("cpu", "host", "needs KVM, which this VM does not use; use auto or max")),
             var model => model,
         };
 
@@ -57,14 +58,10 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             kernel = new DirectKernelBoot(kernelPath, spec.Boot.Initrd, spec.Boot.Cmdline);
         }
 
-        var order = spec.Boot.Order;
-        int? BootIndex(string kind, bool firstOfKind) => firstOfKind && order.Contains(kind) ? order.ToList().IndexOf(kind) + 1 : null;
-
         var blockNodes = new List<BlockNode>();
         var devices = new List<IQemuDevice>();
-        var sataPort = 0;
+        var sataIndex = 0;
         var scsiLun = 0;
-        bool firstDisk = true, firstCdrom = true;
         for (var i = 0; i < spec.Disks.Count; i++)
         {
             var disk = spec.Disks[i];
@@ -75,40 +72,38 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
                 if (!_fileExists(diskPath))
                     Error($"disks[{i}].path", diskPath, "no longer exists");
                 node = $"drive{i}";
-                blockNodes.Add(new BlockNode
+                blockNodes.Add(new BlockNode(node, diskPath, disk.Format == "qcow2" ? DiskFormat.Qcow2 : DiskFormat.Raw)
                 {
-                    NodeName = node,
-                    Filename = diskPath,
-                    Format = disk.Format == "qcow2" ? ImageFormat.Qcow2 : ImageFormat.Raw,
                     ReadOnly = disk.Readonly || cdrom,
-                    Discard = !cdrom,
+                    DiscardUnmap = !cdrom,
                 });
             }
-            var bootIndex = cdrom ? BootIndex("cdrom", firstCdrom) : BootIndex("disk", firstDisk);
-            if (cdrom)
-                firstCdrom = false;
-            else
-                firstDisk = false;
-            var bus = disk.Bus ?? (cdrom ? "sata" : "virtio");
-            switch (bus)
+            var id = $"disk{i}";
+            switch (disk.Bus ?? (cdrom ? "sata" : "virtio"))
             {
                 case "virtio":
-                    devices.Add(new VirtioBlkDevice($"disk{i}", node!, disk.Serial, bootIndex));
+                    devices.Add(new VirtioBlkPci(id, node!) { Serial = disk.Serial });
                     break;
                 case "scsi":
                     if (scsiLun == 0)
-                        devices.Add(new VirtioScsiControllerDevice("scsi0"));
-                    devices.Add(new ScsiDevice($"disk{i}", "scsi0", scsiLun++, node, cdrom, disk.Serial, bootIndex));
+                        devices.Add(new VirtioScsiPci("scsi0"));
+                    devices.Add(cdrom
+                        ? new ScsiCd(id, node, "scsi0", scsiLun++)
+                        : new ScsiHd(id, node!, "scsi0", scsiLun++) { Serial = disk.Serial });
                     break;
                 default:
-                    if (sataPort > 5)
-                        Error($"disks[{i}].bus", "sata", "exceeds the 6 SATA ports of the machine; use virtio or scsi");
-                    devices.Add(new SataDevice($"disk{i}", sataPort++, node, cdrom, disk.Serial, bootIndex));
+                    if (sataIndex >= SataSlot.Count(spec.Machine))
+                    {
+                        Error($"disks[{i}].bus", "sata", $"exceeds the {SataSlot.Count(spec.Machine)} SATA/IDE slots of the machine; use virtio or scsi");
+                        break;
+                    }
+                    var slot = SataSlot.For(spec.Machine, sataIndex++);
+                    devices.Add(cdrom ? new IdeCd(id, node, slot) : new IdeHd(id, node!, slot) { Serial = disk.Serial });
                     break;
             }
         }
 
-        var netdevs = new List<NetdevConfig>();
+        var netdevs = new List<IQemuNetdev>();
         var bridgePorts = new List<BridgePort>();
         var vhost = _fileExists("/dev/vhost-net");
         for (var i = 0; i < spec.Nics.Count; i++)
@@ -120,32 +115,31 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             {
                 if (!_bridgeExists(nic.Bridge!))
                     Error($"nics[{i}].bridge", nic.Bridge, "is not a bridge on this host; create it first (ip link add NAME type bridge) or fix the name");
-                // Multiqueue spreads packet processing over vCPUs; it only exists for taps.
-                queues = Math.Clamp(spec.Vcpus, 1, 8);
+                // Multiqueue spreads packet processing over vCPUs; only taps have it, and only virtio uses it.
+                queues = nic.Model == "virtio" ? Math.Clamp(spec.Vcpus, 1, 8) : 1;
                 var tap = TapName(spec.Uuid!, i);
-                netdevs.Add(new TapNetdev(id, tap, vhost, queues));
+                netdevs.Add(new TapNetdev(id, tap) { Vhost = vhost, Queues = queues });
                 bridgePorts.Add(new BridgePort(tap, nic.Bridge!));
             }
             else
             {
                 netdevs.Add(new UserNetdev(id));
             }
-            var model = nic.Model switch
+            devices.Add(nic.Model switch
             {
-                "e1000e" => "e1000e",
-                "rtl8139" => "rtl8139",
-                _ => "virtio-net-pci",
-            };
-            devices.Add(new NicDevice(id, id, nic.Mac!, model, queues, BootIndex("network", i == 0)));
+                "e1000e" => new E1000e(id, id, nic.Mac!),
+                "rtl8139" => new Rtl8139(id, id, nic.Mac!),
+                _ => new VirtioNetPci(id, id, nic.Mac!) { Queues = queues },
+            });
         }
 
-        devices.Add(new PvpanicDevice());
-        devices.Add(new VirtioRngDevice());
+        devices.Add(new PvPanic());
+        devices.Add(new VirtioRngPci());
         VncConfig? vnc = null;
         if (spec.Graphics.Type == "vnc")
         {
-            devices.Add(new VgaDevice());
-            vnc = new VncConfig(spec.Graphics.Port);
+            devices.Add(new VideoDevice());
+            vnc = spec.Graphics.Port is { } port ? VncConfig.Fixed(port) : VncConfig.Auto;
         }
 
         if (errors.Count > 0)
@@ -155,25 +149,41 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         {
             Name = spec.Name,
             Uuid = Guid.Parse(spec.Uuid!),
-            Machine = spec.Machine,
+            MachineType = spec.Machine,
             Accel = accel,
             // TCG's translation cache defaults to 1 GiB and dominates QEMU's memory; small guests need far less.
-            TcgTranslationCacheMiB = accel == Accelerator.Tcg ? (spec.Memory <= 512 ? 128 : 256) : null,
+            TcgTranslationCacheMiB = accel == QemuAccel.Tcg ? (spec.Memory <= 512 ? 128 : 256) : null,
             CpuModel = cpu,
             Vcpus = spec.Vcpus,
             MemoryMiB = spec.Memory,
-            Kernel = kernel,
-            QmpSocket = paths.QmpSocket,
-            PidFile = paths.PidFile,
-            Serial = spec.Serial ? new SerialConsoleConfig(paths.ConsoleSocket, paths.SerialLog) : null,
+            DirectKernelBoot = kernel,
+            BootOrder = spec.Boot.Order.Select(o => o switch
+            {
+                "cdrom" => BootDevice.Cdrom,
+                "network" => BootDevice.Network,
+                _ => BootDevice.Disk,
+            }).ToList(),
+            QmpSocketPath = paths.QmpSocket,
+            PidFilePath = paths.PidFile,
+            SerialConsole = spec.Serial ? new SerialConsoleConfig(paths.ConsoleSocket, paths.SerialLog) : null,
             Vnc = vnc,
-            Panic = PanicAction.Pause,
+            PanicAction = PanicAction.Pause,
             BlockNodes = blockNodes,
             Netdevs = netdevs,
             Devices = devices,
         };
-        var accelName = accel == Accelerator.Kvm ? "kvm" : "tcg";
-        return new VmPlan(config, QemuCommandLine.Build(config), accelName, AccelWarningFor(accelName), bridgePorts);
+        IReadOnlyList<string> argv;
+        try
+        {
+            argv = QemuCommandLine.Build(config);
+        }
+        catch (QemuConfigException e)
+        {
+            // The spec validator should have caught these; reaching here is a gap between the two layers.
+            throw new InvalidInputException($"cannot build a QEMU configuration: {string.Join("; ", e.Problems)}");
+        }
+        var accelName = accel == QemuAccel.Kvm ? "kvm" : "tcg";
+        return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts);
     }
 
     /// <summary>A tap name unique per VM and NIC within Linux's 15-character limit.</summary>

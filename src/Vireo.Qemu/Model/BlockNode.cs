@@ -2,56 +2,91 @@ using System.Text.Json.Nodes;
 
 namespace Vireo.Qemu.Model;
 
-/// <summary>Image formats. Always given explicitly: QEMU must never probe a format (a guest could write a qcow2
-/// header into a raw disk and gain access to host files through a backing file).</summary>
-public enum ImageFormat
+/// <summary>Disk image format. Always explicit: QEMU is never allowed to probe it.</summary>
+public enum DiskFormat
 {
-    /// <summary>Raw bytes.</summary>
+    /// <summary>Plain bytes.</summary>
     Raw,
+
     /// <summary>QEMU copy-on-write v2.</summary>
     Qcow2,
 }
 
-/// <summary>
-/// An image as QEMU's block layer sees it: a <c>file</c> protocol node holding the host file and a format node on
-/// top. Devices refer to the format node by <see cref="NodeName"/>; the same JSON serves -blockdev and blockdev-add.
-/// </summary>
-public sealed record BlockNode
+/// <summary>Host page-cache policy of a disk, with the meanings libvirt's cache modes have.</summary>
+public enum DiskCacheMode
 {
-    /// <summary>Node name of the format node (the protocol node is <c>NodeName-file</c>).</summary>
-    public required string NodeName { get; init; }
-    /// <summary>Host file.</summary>
-    public required string Filename { get; init; }
-    /// <summary>Image format; never probed.</summary>
-    public required ImageFormat Format { get; init; }
-    /// <summary>Open read-only.</summary>
+    /// <summary>Use the host page cache; flushes reach the disk (QEMU's default).</summary>
+    Writeback,
+
+    /// <summary>
+    /// O_DIRECT: bypass the host page cache. What production VMs use, but the file system must support it
+    /// (tmpfs does not, and QEMU then fails to open the image).
+    /// </summary>
+    None,
+
+    /// <summary>Host page cache and guest flushes ignored: fast, loses data on a host crash. For scratch VMs.</summary>
+    Unsafe,
+}
+
+/// <summary>
+/// One image file as a two-layer block graph: a <c>file</c> protocol node named <c>NodeName-file</c> and a
+/// format node named <see cref="NodeName"/> on top of it, which is what devices refer to in <c>drive</c>.
+/// </summary>
+/// <param name="NodeName">Node name of the format node (letters, digits, '-', '.', '_'; at most 26 characters
+/// because QEMU limits node names to 31 and the protocol node adds "-file").</param>
+/// <param name="Path">Absolute path of the image file.</param>
+/// <param name="Format">Image format, passed explicitly.</param>
+public sealed record BlockNode(string NodeName, string Path, DiskFormat Format)
+{
+    /// <summary>Open read-only (CD-ROMs, shared images).</summary>
     public bool ReadOnly { get; init; }
-    /// <summary>Bypass the host page cache (O_DIRECT; not supported on tmpfs).</summary>
-    public bool CacheDirect { get; init; }
-    /// <summary>Pass guest discard/TRIM down to the file (sparse images stay sparse).</summary>
-    public bool Discard { get; init; } = true;
 
-    /// <summary>Node name of the protocol node.</summary>
-    public string FileNodeName => $"{NodeName}-file";
+    /// <summary>Host cache policy.</summary>
+    public DiskCacheMode Cache { get; init; } = DiskCacheMode.Writeback;
 
-    /// <summary>The protocol node's properties.</summary>
-    public JsonObject ProtocolJson() => new()
+    /// <summary>Pass guest TRIM/UNMAP down to the image so freed blocks are freed on the host (sparse files stay sparse).</summary>
+    public bool DiscardUnmap { get; init; } = true;
+
+    /// <summary>Node name of the protocol (file) layer.</summary>
+    public string ProtocolNodeName => NodeName + "-file";
+
+    /// <summary>The protocol node: <c>-blockdev</c> argument and QMP <c>blockdev-add</c> argument.</summary>
+    public JsonObject ToProtocolJson() => WithCommonOptions(new JsonObject
     {
         ["driver"] = "file",
-        ["filename"] = Filename,
-        ["node-name"] = FileNodeName,
-        ["auto-read-only"] = true,
-        ["discard"] = Discard ? "unmap" : "ignore",
-        ["cache"] = new JsonObject { ["direct"] = CacheDirect, ["no-flush"] = false },
+        ["filename"] = Path,
+        ["node-name"] = ProtocolNodeName,
+    });
+
+    /// <summary>
+    /// The format node on top of <see cref="ToProtocolJson"/>; add it after the protocol node. The driver is
+    /// always explicit, so a raw image whose first bytes look like a qcow2 header stays raw.
+    /// </summary>
+    public JsonObject ToFormatJson() => WithCommonOptions(new JsonObject
+    {
+        ["driver"] = FormatName(Format),
+        ["node-name"] = NodeName,
+        ["file"] = ProtocolNodeName,
+    });
+
+    /// <summary>QEMU's name of a format: <c>raw</c> or <c>qcow2</c>.</summary>
+    public static string FormatName(DiskFormat format) => format switch
+    {
+        DiskFormat.Raw => "raw",
+        DiskFormat.Qcow2 => "qcow2",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
-    /// <summary>The format node's properties.</summary>
-    public JsonObject FormatJson() => new()
+    private JsonObject WithCommonOptions(JsonObject o)
     {
-        ["driver"] = Format == ImageFormat.Qcow2 ? "qcow2" : "raw",
-        ["node-name"] = NodeName,
-        ["file"] = FileNodeName,
-        ["read-only"] = ReadOnly,
-        ["discard"] = Discard ? "unmap" : "ignore",
-    };
+        o["read-only"] = ReadOnly;
+        // discard=unmap is meaningless on a read-only node; QEMU would only ignore it.
+        if (DiscardUnmap && !ReadOnly) o["discard"] = "unmap";
+        o["cache"] = new JsonObject
+        {
+            ["direct"] = Cache == DiskCacheMode.None,
+            ["no-flush"] = Cache == DiskCacheMode.Unsafe,
+        };
+        return o;
+    }
 }

@@ -1,83 +1,78 @@
 namespace Vireo.Qemu.Model;
 
-/// <summary>Hardware accelerator.</summary>
-public enum Accelerator
-{
-    /// <summary>Hardware virtualization through /dev/kvm.</summary>
-    Kvm,
-    /// <summary>QEMU's software emulation (Tiny Code Generator): works everywhere, much slower.</summary>
-    Tcg,
-}
-
-/// <summary>What QEMU does when the guest reports a panic (<c>-action panic=</c>).</summary>
-public enum PanicAction
-{
-    /// <summary>Stop the vCPUs and keep the process, so the engine (or a person) decides.</summary>
-    Pause,
-    /// <summary>Shut the machine down.</summary>
-    Shutdown,
-}
-
 /// <summary>
-/// Everything QEMU needs to run one machine, in QEMU's terms. The engine maps a VM spec onto this; the argv
-/// builder turns it into a command line. Knows nothing of specs or the database.
+/// Everything QEMU needs to run one VM, in QEMU's own terms. <see cref="QemuCommandLine.Build"/> turns it into
+/// argv; the device and netdev objects also give the JSON for QMP hot-plug.
+/// All paths must be absolute: with -daemonize QEMU changes its working directory to "/".
 /// </summary>
 public sealed record QemuVmConfig
 {
-    /// <summary>Guest name (shown in process listings and QMP query-name).</summary>
+    /// <summary>VM name, shown by QEMU as the process/thread name prefix.</summary>
     public required string Name { get; init; }
-    /// <summary>SMBIOS UUID; also the key the engine uses to recognise its QEMU in /proc.</summary>
+
+    /// <summary>SMBIOS system UUID; also how a running QEMU is recognised from its /proc cmdline.</summary>
     public required Guid Uuid { get; init; }
-    /// <summary>Machine type, e.g. <c>q35</c> or <c>pc</c>.</summary>
-    public string Machine { get; init; } = "q35";
+
+    /// <summary>QEMU machine type: <c>q35</c> (default), <c>pc</c> or a versioned type such as <c>pc-q35-7.2</c>.</summary>
+    public string MachineType { get; init; } = "q35";
+
     /// <summary>Accelerator.</summary>
-    public Accelerator Accel { get; init; } = Accelerator.Tcg;
-    /// <summary>TCG translation-block cache in MiB; null keeps QEMU's default (1 GiB, which dominates RSS).</summary>
+    public QemuAccel Accel { get; init; } = QemuAccel.Tcg;
+
+    /// <summary>
+    /// TCG only: size of the translation-block cache in MiB. QEMU's default is 1 GiB for a system emulator, which
+    /// dominates the RSS of a TCG guest; null keeps QEMU's default.
+    /// </summary>
     public int? TcgTranslationCacheMiB { get; init; }
-    /// <summary>CPU model: <c>host</c> (KVM only), <c>max</c>, or a named model.</summary>
+
+    /// <summary>CPU model: <c>host</c> (KVM only), <c>max</c> or a named model such as <c>Skylake-Client</c>.</summary>
     public string CpuModel { get; init; } = "max";
-    /// <summary>Virtual CPUs.</summary>
+
+    /// <summary>Number of virtual CPUs.</summary>
     public int Vcpus { get; init; } = 1;
+
     /// <summary>Guest RAM in MiB.</summary>
-    public long MemoryMiB { get; init; } = 128;
-    /// <summary>Direct kernel boot, bypassing firmware boot from a disk.</summary>
-    public DirectKernelBoot? Kernel { get; init; }
-    /// <summary>QMP monitor socket path.</summary>
-    public required string QmpSocket { get; init; }
-    /// <summary>Pidfile QEMU writes after daemonizing.</summary>
-    public required string PidFile { get; init; }
-    /// <summary>Serial console (ttyS0), or null for none.</summary>
-    public SerialConsoleConfig? Serial { get; init; }
-    /// <summary>VNC display, or null for no graphics at all.</summary>
+    public long MemoryMiB { get; init; } = 512;
+
+    /// <summary>Direct kernel boot; null boots through the firmware using <see cref="BootOrder"/>.</summary>
+    public DirectKernelBoot? DirectKernelBoot { get; init; }
+
+    /// <summary>
+    /// Firmware boot order. Each kind gives <c>bootindex</c> 1, 2, ... to the first device of that kind.
+    /// Leave empty when devices carry explicit boot indexes.
+    /// </summary>
+    public IReadOnlyList<BootDevice> BootOrder { get; init; } = [];
+
+    /// <summary>Absolute path of the QMP Unix socket QEMU listens on (at most 107 bytes).</summary>
+    public required string QmpSocketPath { get; init; }
+
+    /// <summary>Absolute path of the file QEMU writes its PID to (and removes when it exits cleanly).</summary>
+    public required string PidFilePath { get; init; }
+
+    /// <summary>Serial console on ttyS0; null means the guest has no serial port.</summary>
+    public SerialConsoleConfig? SerialConsole { get; init; }
+
+    /// <summary>VNC server on 127.0.0.1; null means none. Add a <see cref="Vireo.Qemu.Model.Devices.VideoDevice"/> so there is something to show.</summary>
     public VncConfig? Vnc { get; init; }
-    /// <summary>Guest panic handling.</summary>
-    public PanicAction Panic { get; init; } = PanicAction.Pause;
-    /// <summary>Keep QEMU alive, stopped, after the guest powers off (see the argv builder for why).</summary>
+
+    /// <summary>What QEMU does on a guest panic reported through pvpanic.</summary>
+    public PanicAction PanicAction { get; init; } = PanicAction.Pause;
+
+    /// <summary>
+    /// Keep QEMU alive (vCPUs stopped) after the guest powers off, instead of exiting. The engine needs this to
+    /// implement reboot through ACPI as libvirt's "fake reboot" does: power-off, then system_reset + cont.
+    /// </summary>
     public bool NoShutdown { get; init; } = true;
-    /// <summary>Apply QEMU's seccomp sandbox.</summary>
-    public bool Sandbox { get; init; } = true;
-    /// <summary>Block nodes (-blockdev), each a protocol node plus a format node.</summary>
+
+    /// <summary>Block nodes (image files); devices refer to them by <see cref="BlockNode.NodeName"/>.</summary>
     public IReadOnlyList<BlockNode> BlockNodes { get; init; } = [];
-    /// <summary>Host network backends (-netdev).</summary>
-    public IReadOnlyList<NetdevConfig> Netdevs { get; init; } = [];
-    /// <summary>Guest devices (-device), in order.</summary>
+
+    /// <summary>Network backends; NIC devices refer to them by id.</summary>
+    public IReadOnlyList<IQemuNetdev> Netdevs { get; init; } = [];
+
+    /// <summary>Extra Unix-socket character devices (for example the guest agent's virtserialport).</summary>
+    public IReadOnlyList<UnixSocketChardev> Chardevs { get; init; } = [];
+
+    /// <summary>Guest devices, in the order their PCI slots are assigned.</summary>
     public IReadOnlyList<IQemuDevice> Devices { get; init; } = [];
 }
-
-/// <summary>Kernel, initrd and command line for direct kernel boot.</summary>
-/// <param name="Kernel">bzImage, or an ELF vmlinux with a PVH note.</param>
-/// <param name="Initrd">Initial ramdisk, optional.</param>
-/// <param name="Cmdline">Kernel command line, optional.</param>
-public sealed record DirectKernelBoot(string Kernel, string? Initrd, string? Cmdline);
-
-/// <summary>
-/// The serial console: a Unix socket a client may attach to, and a log file QEMU appends everything to, whether
-/// or not a client is attached (so output keeps being recorded while vireod is down).
-/// </summary>
-/// <param name="Socket">Console socket path.</param>
-/// <param name="LogFile">Log file path, or null for no log.</param>
-public sealed record SerialConsoleConfig(string Socket, string? LogFile);
-
-/// <summary>VNC on 127.0.0.1 only: consoles reach remote users through the authenticated daemon, never directly.</summary>
-/// <param name="Port">A fixed TCP port (5900 and up), or null for the first free display.</param>
-public sealed record VncConfig(int? Port);

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Vireo.Client;
-using Vireo.Qemu.Process;
+using Vireo.Qemu;
 using Xunit.Abstractions;
 
 namespace Vireo.Integration.Tests.Support;
@@ -99,7 +99,7 @@ internal sealed class VireoHarness : IAsyncDisposable
     public async Task KillDaemonAsync()
     {
         var daemon = _daemon ?? throw new InvalidOperationException("no daemon");
-        LinuxProcess.Signal(daemon.Id, LinuxProcess.SigKill);
+        Signal(daemon.Id, UnixSignal.Kill);
         await daemon.WaitForExitAsync();
         _daemon = null;
     }
@@ -108,7 +108,7 @@ internal sealed class VireoHarness : IAsyncDisposable
     public async Task StopDaemonAsync()
     {
         var daemon = _daemon ?? throw new InvalidOperationException("no daemon");
-        LinuxProcess.Signal(daemon.Id, LinuxProcess.SigTerm);
+        Signal(daemon.Id, UnixSignal.Term);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await daemon.WaitForExitAsync(cts.Token);
         _daemon = null;
@@ -138,12 +138,12 @@ internal sealed class VireoHarness : IAsyncDisposable
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
                 continue;
-            var argv = LinuxProcess.CommandLine(pid);
+            var argv = LinuxProcess.TryReadCmdline(pid) ?? [];
             if (argv.Count == 0 || !Path.GetFileName(argv[0]).StartsWith("qemu-system", StringComparison.Ordinal))
                 continue;
             if (!argv.Any(a => a.Contains(StateDir, StringComparison.Ordinal)))
                 continue;
-            if (LinuxProcess.Stat(pid) is { HasExited: false })
+            if (LinuxProcess.TryReadStat(pid) is { HasExited: false })
                 pids.Add(pid);
         }
         return pids;
@@ -175,6 +175,10 @@ internal sealed class VireoHarness : IAsyncDisposable
         throw new TimeoutException($"\"{text}\" (x{times}) did not appear on the serial console of {name}; log:\n{log}\ndaemon:\n{DaemonLog}");
     }
 
+    /// <summary>Signals a process we started, by PID, checked against its start time.</summary>
+    public static bool Signal(int pid, UnixSignal signal) =>
+        LinuxProcess.TryReadStat(pid) is { } stat && LinuxProcess.Signal(pid, stat.StartTime, signal);
+
     public static int Count(string haystack, string needle)
     {
         var count = 0;
@@ -186,10 +190,10 @@ internal sealed class VireoHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var pid in QemuPids())
-            LinuxProcess.Signal(pid, LinuxProcess.SigKill);
+            Signal(pid, UnixSignal.Kill);
         if (_daemon is { HasExited: false } daemon)
         {
-            LinuxProcess.Signal(daemon.Id, LinuxProcess.SigKill);
+            Signal(daemon.Id, UnixSignal.Kill);
             await daemon.WaitForExitAsync();
         }
         _output?.WriteLine("--- vireod log ---\n" + DaemonLog);

@@ -1,0 +1,185 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vireo.Qemu.Internal;
+using Vireo.Qemu.Model;
+
+namespace Vireo.Qemu;
+
+/// <summary>
+/// qemu-img, always with an explicit format (<c>-f</c>, <c>-O</c>, <c>-F</c>): a raw image whose first bytes
+/// look like a qcow2 header must never be opened as qcow2 (that would let a guest read host files through a
+/// forged backing file name).
+/// </summary>
+public sealed class QemuImg
+{
+    /// <summary>Uses the qemu-img at <paramref name="qemuImgPath"/>.</summary>
+    public QemuImg(string qemuImgPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(qemuImgPath);
+        ProgramPath = qemuImgPath;
+    }
+
+    /// <summary>Path of the qemu-img binary.</summary>
+    public string ProgramPath { get; }
+
+    /// <summary>The qemu-img found by <see cref="QemuBinary.LocateQemuImg"/>.</summary>
+    /// <exception cref="QemuImgException">No qemu-img was found.</exception>
+    public static QemuImg Locate() => new(QemuBinary.LocateQemuImg()
+        ?? throw new QemuImgException("qemu-img was not found (install qemu-utils or set VIREO_QEMU_IMG).", null, ""));
+
+    /// <summary>
+    /// Creates a new image. Refuses to overwrite an existing file (qemu-img itself would silently truncate it).
+    /// With a backing file, <paramref name="sizeBytes"/> may be null to take the backing image's size.
+    /// </summary>
+    public async Task CreateAsync(string path, DiskFormat format, long? sizeBytes, BackingFile? backing, CancellationToken ct)
+    {
+        RequireAbsolute(path);
+        if (sizeBytes is null && backing is null) throw new ArgumentException("A size is required without a backing file.", nameof(sizeBytes));
+        if (sizeBytes is < 0) throw new ArgumentOutOfRangeException(nameof(sizeBytes));
+        if (File.Exists(path)) throw new IOException($"Image '{path}' already exists.");
+        var args = new List<string> { "create", "-q", "-f", Name(format) };
+        if (backing is not null)
+        {
+            if (format != DiskFormat.Qcow2) throw new ArgumentException("Only qcow2 images can have a backing file.", nameof(backing));
+            RequireAbsolute(backing.Path);
+            // -F records the backing format in the header, so QEMU never probes the backing file either.
+            args.AddRange(["-b", backing.Path, "-F", Name(backing.Format)]);
+        }
+        args.Add(path);
+        if (sizeBytes is not null) args.Add(sizeBytes.Value.ToString(CultureInfo.InvariantCulture));
+        await RunOrDeleteAsync("create", args, path, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads image metadata, opening the image with the given format.</summary>
+    public Task<ImageInfo> InfoAsync(string path, DiskFormat format, CancellationToken ct) => InfoAsync(path, format, false, ct);
+
+    /// <summary>
+    /// Reads image metadata. <paramref name="forceShare"/> (-U) reads an image that a running QEMU holds locked;
+    /// the answer may then be slightly stale.
+    /// </summary>
+    public async Task<ImageInfo> InfoAsync(string path, DiskFormat format, bool forceShare, CancellationToken ct)
+    {
+        RequireAbsolute(path);
+        var args = new List<string> { "info", "-f", Name(format), "--output=json" };
+        if (forceShare) args.Add("-U");
+        args.Add(path);
+        var r = await RunAsync("info", args, ct).ConfigureAwait(false);
+        return ParseInfo(r.StandardOutput);
+    }
+
+    /// <summary>Checks an image's consistency (qcow2); raw images report <see cref="ImageCheckResult.Supported"/> false.</summary>
+    public async Task<ImageCheckResult> CheckAsync(string path, DiskFormat format, CancellationToken ct)
+    {
+        RequireAbsolute(path);
+        var r = await ExecAsync(["check", "-f", Name(format), "--output=json", path], ct).ConfigureAwait(false);
+        // Exit codes: 0 clean, 2 corruptions, 3 leaks (both still print the report), 63 format without checks.
+        if (r.ExitCode == 63) return new ImageCheckResult(false, 0, 0, 0);
+        if (r.ExitCode is not (0 or 2 or 3)) throw Failure("check", r);
+        var o = JsonNode.Parse(r.StandardOutput)?.AsObject() ?? throw Failure("check", r);
+        return new ImageCheckResult(true, Int(o, "corruptions"), Int(o, "leaks"), Int(o, "check-errors"));
+    }
+
+    /// <summary>Copies an image into a new file, converting formats; the destination must not exist.</summary>
+    public async Task ConvertAsync(string source, DiskFormat sourceFormat, string destination, DiskFormat destinationFormat, CancellationToken ct)
+    {
+        RequireAbsolute(source);
+        RequireAbsolute(destination);
+        if (File.Exists(destination)) throw new IOException($"Image '{destination}' already exists.");
+        await RunOrDeleteAsync("convert",
+            ["convert", "-q", "-f", Name(sourceFormat), "-O", Name(destinationFormat), source, destination],
+            destination, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the virtual size. Shrinking destroys data at the end and needs <paramref name="allowShrink"/>.</summary>
+    public async Task ResizeAsync(string path, DiskFormat format, long newSizeBytes, bool allowShrink, CancellationToken ct)
+    {
+        RequireAbsolute(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(newSizeBytes);
+        var args = new List<string> { "resize", "-q", "-f", Name(format) };
+        if (allowShrink) args.Add("--shrink");
+        args.AddRange([path, newSizeBytes.ToString(CultureInfo.InvariantCulture)]);
+        await RunAsync("resize", args, ct).ConfigureAwait(false);
+    }
+
+    internal static ImageInfo ParseInfo(string json)
+    {
+        JsonObject o;
+        try
+        {
+            o = JsonNode.Parse(json)?.AsObject() ?? throw new JsonException("empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new QemuImgException($"qemu-img info printed unreadable JSON: {e.Message}", 0, "", e);
+        }
+        var specific = o["format-specific"]?["data"] as JsonObject;
+        return new ImageInfo(Str(o, "filename") ?? "", Str(o, "format") ?? "", Long(o, "virtual-size") ?? 0, Long(o, "actual-size"))
+        {
+            ClusterSize = Long(o, "cluster-size"),
+            BackingFilename = Str(o, "backing-filename"),
+            FullBackingFilename = Str(o, "full-backing-filename"),
+            BackingFormat = Str(o, "backing-filename-format"),
+            Dirty = Bool(o, "dirty-flag"),
+            Corrupt = specific is null ? null : Bool(specific, "corrupt"),
+            Compat = specific is null ? null : Str(specific, "compat"),
+        };
+    }
+
+    private async Task RunOrDeleteAsync(string verb, IReadOnlyList<string> args, string createdPath, CancellationToken ct)
+    {
+        try
+        {
+            await RunAsync(verb, args, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The file did not exist before (checked by the caller): remove a partial one.
+            try { File.Delete(createdPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    private async Task<ToolResult> RunAsync(string verb, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var r = await ExecAsync(args, ct).ConfigureAwait(false);
+        return r.ExitCode == 0 ? r : throw Failure(verb, r);
+    }
+
+    private async Task<ToolResult> ExecAsync(IReadOnlyList<string> args, CancellationToken ct)
+    {
+        try
+        {
+            return await ToolProcess.RunAsync(ProgramPath, args, ct).ConfigureAwait(false);
+        }
+        catch (Win32Exception e)
+        {
+            throw new QemuImgException($"Cannot run '{ProgramPath}': {e.Message}", null, "", e);
+        }
+    }
+
+    private static QemuImgException Failure(string verb, ToolResult r)
+    {
+        var err = r.StandardError.Trim();
+        return new QemuImgException($"qemu-img {verb} failed (exit code {r.ExitCode}): {(err.Length > 0 ? err : "no error output")}", r.ExitCode, err);
+    }
+
+    // A relative name could be read as "protocol:..." or "json:{...}" by QEMU's filename parsing; an absolute
+    // path never is.
+    private static void RequireAbsolute(string path)
+    {
+        if (string.IsNullOrEmpty(path) || !Path.IsPathFullyQualified(path))
+            throw new ArgumentException($"Image path '{path}' must be absolute.", nameof(path));
+    }
+
+    private static string Name(DiskFormat format) => BlockNode.FormatName(format);
+
+    private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static long? Long(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<long>(out var n) ? n : null;
+
+    private static bool? Bool(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
+
+    private static int Int(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
+}
