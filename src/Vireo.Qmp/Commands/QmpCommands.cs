@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+
+namespace Vireo.Qmp;
+
+/// <summary>Factory methods for the typed commands, so call sites read <c>ExecuteAsync(QmpCommands.QueryStatus())</c>.</summary>
+public static class QmpCommands
+{
+    /// <summary><c>qmp_capabilities</c>.</summary>
+    public static QmpCapabilitiesCommand QmpCapabilities() => new();
+
+    /// <summary><c>query-status</c>.</summary>
+    public static QueryStatusCommand QueryStatus() => new();
+
+    /// <summary><c>cont</c>.</summary>
+    public static ContCommand Cont() => new();
+
+    /// <summary><c>stop</c>.</summary>
+    public static StopCommand Stop() => new();
+
+    /// <summary><c>system_powerdown</c>.</summary>
+    public static SystemPowerdownCommand SystemPowerdown() => new();
+
+    /// <summary><c>system_reset</c>.</summary>
+    public static SystemResetCommand SystemReset() => new();
+
+    /// <summary><c>system_wakeup</c>.</summary>
+    public static SystemWakeupCommand SystemWakeup() => new();
+
+    /// <summary><c>quit</c>; prefer <see cref="QmpClient.QuitAsync"/>.</summary>
+    public static QuitCommand Quit() => new();
+
+    /// <summary><c>query-version</c>.</summary>
+    public static QueryVersionCommand QueryVersion() => new();
+
+    /// <summary><c>query-vnc</c>.</summary>
+    public static QueryVncCommand QueryVnc() => new();
+
+    /// <summary><c>query-cpus-fast</c>.</summary>
+    public static QueryCpusFastCommand QueryCpusFast() => new();
+
+    /// <summary><c>query-kvm</c>.</summary>
+    public static QueryKvmCommand QueryKvm() => new();
+
+    /// <summary><c>query-name</c>.</summary>
+    public static QueryNameCommand QueryName() => new();
+
+    /// <summary><c>query-chardev</c>.</summary>
+    public static QueryChardevCommand QueryChardev() => new();
+
+    /// <summary><c>query-block</c>.</summary>
+    public static QueryBlockCommand QueryBlock() => new();
+
+    /// <summary><c>query-machines</c>.</summary>
+    public static QueryMachinesCommand QueryMachines() => new();
+
+    /// <summary><c>query-commands</c>.</summary>
+    public static QueryCommandsCommand QueryCommands() => new();
+
+    /// <summary><c>device_add</c> with the device's properties (<c>driver</c>, <c>id</c>, ...).</summary>
+    /// <param name="arguments">The device properties; must contain a string <c>driver</c>.</param>
+    public static DeviceAddCommand DeviceAdd(JsonObject arguments) => new(arguments);
+
+    /// <summary><c>device_del</c>.</summary>
+    /// <param name="id">The device id.</param>
+    public static DeviceDelCommand DeviceDel(string id) => new(id);
+
+    /// <summary><c>netdev_add</c> with the backend's properties (<c>type</c>, <c>id</c>, ...).</summary>
+    /// <param name="arguments">The backend properties; must contain string <c>type</c> and <c>id</c>.</param>
+    public static NetdevAddCommand NetdevAdd(JsonObject arguments) => new(arguments);
+
+    /// <summary><c>netdev_del</c>.</summary>
+    /// <param name="id">The netdev id.</param>
+    public static NetdevDelCommand NetdevDel(string id) => new(id);
+
+    /// <summary><c>blockdev-add</c> with a <c>BlockdevOptions</c> object.</summary>
+    /// <param name="arguments">The node options; must contain a string <c>driver</c>.</param>
+    public static BlockdevAddCommand BlockdevAdd(JsonObject arguments) => new(arguments);
+
+    /// <summary><c>blockdev-del</c>.</summary>
+    /// <param name="nodeName">The node name.</param>
+    public static BlockdevDelCommand BlockdevDel(string nodeName) => new(nodeName);
+
+    /// <summary><c>human-monitor-command</c>.</summary>
+    /// <param name="commandLine">The HMP command line, e.g. <c>info version</c>.</param>
+    public static HumanMonitorCommand HumanMonitor(string commandLine) => new(commandLine);
+}
