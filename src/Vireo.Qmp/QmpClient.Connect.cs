@@ -8,8 +8,9 @@ public sealed partial class QmpClient
 {
     /// <summary>
     /// Connects to QEMU's monitor socket (<c>-chardev socket,path=...,server=on -mon ...,mode=control</c>), reads the
-    /// greeting and leaves capabilities-negotiation mode. Fails fast when the socket is missing: retrying while QEMU
-    /// starts is the caller's choice, since only it knows whether the process is still alive.
+    /// greeting and leaves capabilities-negotiation mode. Fails fast when the socket is missing or not yet listening
+    /// (<see cref="QmpConnectException.IsTransient"/>): retrying while QEMU starts is the caller's choice, since only
+    /// it knows whether the process is still alive.
     /// </summary>
     /// <param name="unixSocketPath">Path of the Unix socket.</param>
     /// <param name="options">Client options, or <c>null</c> for <see cref="QmpClientOptions.Default"/>.</param>
@@ -41,7 +42,10 @@ public sealed partial class QmpClient
         catch (SocketException ex)
         {
             socket.Dispose();
-            throw new QmpConnectException(unixSocketPath, $"Cannot connect to the QMP socket '{unixSocketPath}': {Explain(unixSocketPath, ex)}", ex);
+            var transient = ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable
+                || !Path.Exists(unixSocketPath);
+            throw new QmpConnectException(unixSocketPath,
+                $"Cannot connect to the QMP socket '{unixSocketPath}': {Explain(unixSocketPath, ex)}", ex, transient);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -124,8 +128,10 @@ public sealed partial class QmpClient
 
     private static string Explain(string path, SocketException ex) => ex.SocketErrorCode switch
     {
+        // .NET reports ENOENT on connect() to a Unix socket path as AddressNotAvailable.
+        SocketError.AddressNotAvailable => "the socket does not exist (QEMU not started yet, or already exited)",
         _ when !Path.Exists(path) => "the socket does not exist (QEMU not started yet, or already exited)",
-        SocketError.ConnectionRefused => "nobody is listening (QEMU exited and left the socket file behind)",
+        SocketError.ConnectionRefused => "nobody is listening (QEMU is not listening yet, or exited and left the socket file behind)",
         SocketError.AccessDenied => "permission denied",
         _ => ex.Message,
     };

@@ -45,7 +45,8 @@ public sealed partial class QmpClient : IAsyncDisposable
 
     /// <summary>
     /// Events in arrival order. Events that nobody has read yet are buffered without limit. The channel completes
-    /// (without error) when the connection ends.
+    /// (without error) when the connection ends. Each event is delivered once: give the channel a single reader (the
+    /// VM's event loop) and fan out from there, since competing readers would each see only some events.
     /// </summary>
     public ChannelReader<QmpEvent> Events => _events.Reader;
 

@@ -18,14 +18,22 @@ public sealed class QmpConnectException : QmpException
     /// <param name="socketPath">The Unix socket path that was tried, or <c>null</c> for a caller-supplied stream.</param>
     /// <param name="message">What went wrong.</param>
     /// <param name="innerException">The socket or protocol error behind it, if any.</param>
-    public QmpConnectException(string? socketPath, string message, Exception? innerException = null)
+    /// <param name="isTransient">Whether retrying may succeed (see <see cref="IsTransient"/>).</param>
+    public QmpConnectException(string? socketPath, string message, Exception? innerException = null, bool isTransient = false)
         : base(message, innerException)
     {
         SocketPath = socketPath;
+        IsTransient = isTransient;
     }
 
     /// <summary>The Unix socket path that was tried, or <c>null</c> when connecting over a caller-supplied stream.</summary>
     public string? SocketPath { get; }
+
+    /// <summary>
+    /// True when the socket was missing or refused the connection. QEMU creates the socket file (bind) a moment
+    /// before it listens, so right after launch both are normal: retry while the QEMU process is alive.
+    /// </summary>
+    public bool IsTransient { get; }
 }
 
 /// <summary>QEMU answered a command with an error object (<c>{"error": {"class": ..., "desc": ...}}</c>).</summary>

@@ -64,29 +64,26 @@ internal sealed class QmpMessageReader(Stream stream, int maxMessageBytes, Actio
             return false;
         }
 
-        var pending = new ReadOnlySpan<byte>(_buffer, _start, _end - _start);
-        int length;
+        var pending = new ReadOnlyMemory<byte>(_buffer, _start, _end - _start);
         try
         {
-            var reader = new Utf8JsonReader(pending, isFinalBlock: false, state: default);
+            var reader = new Utf8JsonReader(pending.Span, isFinalBlock: false, state: default);
             if (!reader.Read() || !reader.TrySkip())
             {
                 return false;
             }
 
-            length = (int)reader.BytesConsumed;
+            var bytes = pending[..(int)reader.BytesConsumed];
+            trace?.Invoke("<- " + Encoding.UTF8.GetString(bytes.Span));
+            using var document = JsonDocument.Parse(bytes);
+            message = document.RootElement.Clone();
+            _start += bytes.Length;
+            return true;
         }
         catch (JsonException ex)
         {
-            throw new QmpProtocolException($"QEMU sent malformed JSON: {Excerpt(pending)}", ex);
+            throw new QmpProtocolException($"QEMU sent malformed JSON: {Excerpt(pending.Span)}", ex);
         }
-
-        var bytes = new ReadOnlyMemory<byte>(_buffer, _start, length);
-        _start += length;
-        trace?.Invoke("<- " + Encoding.UTF8.GetString(bytes.Span));
-        using var document = JsonDocument.Parse(bytes);
-        message = document.RootElement.Clone();
-        return true;
     }
 
     /// <summary>Moves unread bytes to the front, and grows the buffer only when a message needs more room.</summary>

@@ -17,6 +17,7 @@ public sealed class UnixSocketConnectTests : IDisposable
         Assert.Equal(path, ex.SocketPath);
         Assert.Contains(path, ex.Message);
         Assert.Contains("does not exist", ex.Message);
+        Assert.True(ex.IsTransient);
     }
 
     [Fact]
@@ -37,6 +38,7 @@ public sealed class UnixSocketConnectTests : IDisposable
         var ex = await Assert.ThrowsAsync<QmpConnectException>(() => QmpClient.ConnectAsync(path).Within());
         Assert.True(ex.Message.Contains("nobody is listening"), ex.Message);
         Assert.IsType<SocketException>(ex.InnerException);
+        Assert.True(ex.IsTransient);
     }
 
     [Fact]
@@ -46,5 +48,6 @@ public sealed class UnixSocketConnectTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<QmpConnectException>(() => QmpClient.ConnectAsync(path).Within());
         Assert.Contains("too long", ex.Message);
+        Assert.False(ex.IsTransient);
     }
 }
