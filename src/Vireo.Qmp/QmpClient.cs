@@ -1,247 +1,224 @@
-using System.Collections.Concurrent;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Vireo.Qmp.Framing;
 
 namespace Vireo.Qmp;
 
 /// <summary>
-/// An asynchronous client for QEMU's monitor protocol. Commands may be issued concurrently from any thread;
-/// replies are matched to commands by id while events interleave, and events are delivered in arrival order
-/// through <see cref="Events"/>. Knows nothing of VMs.
+/// An asynchronous client for one QEMU monitor (QMP) connection. Thread-safe: many commands may be in flight at once
+/// from different threads; replies are matched to commands by id while events stream through <see cref="Events"/>.
+/// Knows nothing of VMs: it speaks the protocol, the caller decides what the commands mean.
 /// </summary>
 public sealed partial class QmpClient : IAsyncDisposable
 {
-    private readonly Stream _stream;
-    private readonly string _endpoint;
-    private readonly QmpClientOptions _options;
-    private readonly LineReader _reader;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly ConcurrentDictionary<long, PendingCommand> _pending = new();
-    private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = true });
-    private readonly TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _closing = new();
-    private Task _readLoop = Task.CompletedTask;
-    private long _nextId;
-    private Exception? _closeReason;
+    private static readonly TimeSpan DisposeGrace = TimeSpan.FromSeconds(2);
 
-    private QmpClient(Stream stream, string endpoint, QmpClientOptions options)
+    private readonly Stream _stream;
+    private readonly QmpClientOptions _options;
+    private readonly Action<string>? _trace;
+    private readonly QmpMessageReader _reader;
+    private readonly QmpMessageWriter _writer;
+    private readonly PendingCallTable _pending = new();
+    private readonly Channel<QmpEvent> _events =
+        Channel.CreateUnbounded<QmpEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _lifetime = new();
+    private Task? _readLoop;
+    private Exception? _closeCause;
+    private int _disposed;
+
+    private QmpClient(Stream stream, QmpClientOptions options)
     {
         _stream = stream;
-        _endpoint = endpoint;
         _options = options;
-        _reader = new LineReader(stream);
+        _trace = options.Trace is { } trace ? line => SafeTrace(trace, line) : null;
+        _reader = new QmpMessageReader(stream, options.MaxMessageBytes, _trace);
+        _writer = new QmpMessageWriter(stream, _trace);
     }
 
-    /// <summary>What QEMU announced when the connection opened.</summary>
-    public QmpGreeting Greeting { get; private set; } = new();
+    /// <summary>QEMU's greeting: its version and offered capabilities.</summary>
+    public QmpGreeting Greeting { get; private set; } = null!;
 
-    /// <summary>Asynchronous events in arrival order; completes when the connection ends.</summary>
+    /// <summary>The options this client was created with.</summary>
+    public QmpClientOptions Options => _options;
+
+    /// <summary>
+    /// Events in arrival order. Events that nobody has read yet are buffered without limit. The channel completes
+    /// (without error) when the connection ends. Each event is delivered once: give the channel a single reader (the
+    /// VM's event loop) and fan out from there, since competing readers would each see only some events.
+    /// </summary>
     public ChannelReader<QmpEvent> Events => _events.Reader;
 
-    /// <summary>Completes (never faults) once the connection is closed for any reason.</summary>
+    /// <summary>Completes when the connection closes for any reason (QEMU exited, protocol error, disposal). Never faults.</summary>
     public Task Disconnected => _disconnected.Task;
 
     /// <summary>True until the connection closes.</summary>
     public bool IsConnected => !_disconnected.Task.IsCompleted;
 
-    /// <summary>Connects to a QMP Unix socket, reads the greeting and negotiates capabilities.</summary>
-    /// <exception cref="QmpConnectException">The socket is missing, refuses, or QEMU never greets.</exception>
-    public static async Task<QmpClient> ConnectAsync(string unixSocketPath, QmpClientOptions? options = null, CancellationToken ct = default)
-    {
-        options ??= new QmpClientOptions();
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.ConnectTimeout);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(unixSocketPath), timeout.Token);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            socket.Dispose();
-            ct.ThrowIfCancellationRequested();
-            throw new QmpConnectException(unixSocketPath, e is SocketException s ? s.Message : "timed out", e);
-        }
-        return await ConnectAsync(new NetworkStream(socket, ownsSocket: true), unixSocketPath, options, ct);
-    }
-
-    /// <summary>Runs the QMP handshake over an already connected duplex stream (tests use an in-memory pair).</summary>
-    public static async Task<QmpClient> ConnectAsync(Stream stream, string endpoint, QmpClientOptions? options = null, CancellationToken ct = default)
-    {
-        var client = new QmpClient(stream, endpoint, options ?? new QmpClientOptions());
-        try
-        {
-            await client.HandshakeAsync(ct);
-            return client;
-        }
-        catch
-        {
-            await client.DisposeAsync();
-            throw;
-        }
-    }
-
-    private async Task HandshakeAsync(CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.ConnectTimeout);
-        string? line;
-        try
-        {
-            line = await _reader.ReadLineAsync(timeout.Token);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
-        {
-            ct.ThrowIfCancellationRequested();
-            throw new QmpConnectException(_endpoint, e is IOException ? e.Message : "no greeting within the connect timeout", e);
-        }
-        if (line is null)
-            throw new QmpConnectException(_endpoint, "the connection closed before the greeting (another client may hold the monitor)");
-        _options.Trace?.Invoke("<- " + line);
-        Greeting = ParseGreeting(line);
-        _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
-        await ExecuteRawAsync("qmp_capabilities", null, ct);
-    }
-
-    private QmpGreeting ParseGreeting(string line)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            if (!doc.RootElement.TryGetProperty("QMP", out var qmp))
-                throw new QmpConnectException(_endpoint, $"the peer did not send a QMP greeting: {Truncate(line)}");
-            var version = qmp.GetProperty("version");
-            var qemu = version.GetProperty("qemu");
-            return new QmpGreeting
-            {
-                Major = qemu.GetProperty("major").GetInt32(),
-                Minor = qemu.GetProperty("minor").GetInt32(),
-                Micro = qemu.GetProperty("micro").GetInt32(),
-                Package = version.TryGetProperty("package", out var p) ? p.GetString() ?? "" : "",
-                Capabilities = qmp.TryGetProperty("capabilities", out var caps)
-                    ? caps.EnumerateArray().Select(c => c.GetString() ?? "").ToList()
-                    : [],
-            };
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new QmpConnectException(_endpoint, $"malformed QMP greeting: {Truncate(line)}", e);
-        }
-    }
-
-    /// <summary>Runs a typed command and returns its typed result.</summary>
+    /// <summary>Runs a typed command with the default timeout (<see cref="QmpClientOptions.CommandTimeout"/>).</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="ct">Cancels the wait (the result is then discarded); throws <see cref="OperationCanceledException"/>.</param>
+    /// <typeparam name="TResult">The command's result type.</typeparam>
+    /// <returns>The parsed <c>"return"</c> value.</returns>
     /// <exception cref="QmpCommandException">QEMU answered with an error.</exception>
-    /// <exception cref="QmpTimeoutException">No answer within <see cref="QmpClientOptions.CommandTimeout"/>.</exception>
-    /// <exception cref="QmpDisconnectedException">The connection is closed.</exception>
-    public async Task<TResult> ExecuteAsync<TResult>(QmpCommand<TResult> command, CancellationToken ct = default)
+    /// <exception cref="QmpTimeoutException">No answer within the timeout; the connection stays usable.</exception>
+    /// <exception cref="QmpDisconnectedException">The connection closed before the answer.</exception>
+    /// <exception cref="QmpProtocolException">The stream broke (malformed JSON) or the reply has the wrong shape.</exception>
+    public Task<TResult> ExecuteAsync<TResult>(QmpCommand<TResult> command, CancellationToken ct = default) =>
+        ExecuteAsync(command, _options.CommandTimeout, ct);
+
+    /// <summary>Runs a typed command with its own timeout (e.g. a long <c>blockdev-add</c> on slow storage).</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="timeout">How long to wait for the answer; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</param>
+    /// <param name="ct">Cancels the wait; throws <see cref="OperationCanceledException"/>.</param>
+    /// <typeparam name="TResult">The command's result type.</typeparam>
+    /// <returns>The parsed <c>"return"</c> value.</returns>
+    public async Task<TResult> ExecuteAsync<TResult>(QmpCommand<TResult> command, TimeSpan timeout, CancellationToken ct = default)
     {
-        var result = await ExecuteRawAsync(command.Name, command.Arguments, ct);
+        ArgumentNullException.ThrowIfNull(command);
+        var result = await SendAsync(command.Name, command.BuildArguments(), timeout, ct).ConfigureAwait(false);
         try
         {
             return command.ParseResult(result);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            throw new QmpProtocolException($"unexpected reply to '{command.Name}': {Truncate(result.GetRawText())}", e);
+            throw new QmpProtocolException($"QEMU's reply to '{command.Name}' does not have the expected shape: {ex.Message}", ex);
         }
     }
 
-    /// <summary>Runs any command by name and returns the raw <c>return</c> value.</summary>
-    public async Task<JsonElement> ExecuteRawAsync(string name, JsonObject? arguments = null, CancellationToken ct = default)
+    /// <summary>Runs any command by name and returns its raw <c>"return"</c> value, with the default timeout.</summary>
+    /// <param name="name">The QMP command name.</param>
+    /// <param name="arguments">The <c>"arguments"</c> object, or <c>null</c>.</param>
+    /// <param name="ct">Cancels the wait; throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>QEMU's <c>"return"</c> value (a self-contained element that outlives the client).</returns>
+    public Task<JsonElement> ExecuteRawAsync(string name, JsonObject? arguments = null, CancellationToken ct = default) =>
+        ExecuteRawAsync(name, arguments, _options.CommandTimeout, ct);
+
+    /// <summary>Runs any command by name with its own timeout and returns its raw <c>"return"</c> value.</summary>
+    /// <param name="name">The QMP command name.</param>
+    /// <param name="arguments">The <c>"arguments"</c> object, or <c>null</c>.</param>
+    /// <param name="timeout">How long to wait for the answer; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</param>
+    /// <param name="ct">Cancels the wait; throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>QEMU's <c>"return"</c> value.</returns>
+    public Task<JsonElement> ExecuteRawAsync(string name, JsonObject? arguments, TimeSpan timeout, CancellationToken ct = default)
     {
-        ThrowIfClosed();
-        var id = Interlocked.Increment(ref _nextId);
-        var pending = new PendingCommand(name);
-        _pending[id] = pending;
-        try
-        {
-            // Close() sets the reason before failing pending commands: a command added after that sweep sees it here.
-            ThrowIfClosed();
-            var message = new JsonObject { ["execute"] = name };
-            if (arguments is not null)
-                message["arguments"] = arguments.DeepClone();
-            message["id"] = id;
-            await WriteLineAsync(message.ToJsonString(), ct);
-            return await pending.Reply.Task.WaitAsync(_options.CommandTimeout, ct);
-        }
-        catch (TimeoutException)
-        {
-            throw new QmpTimeoutException(name, _options.CommandTimeout);
-        }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-        }
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return SendAsync(name, arguments, timeout, ct);
     }
 
     /// <summary>
-    /// Sends <c>quit</c>. QEMU may close the socket before its reply arrives; a disconnect after sending counts as
-    /// success. Returns once QEMU has answered or the connection has closed.
+    /// Sends <c>quit</c>. QEMU may close the socket before or right after replying; a disconnect after the command
+    /// was sent counts as success. Completes when the reply or the disconnect arrives; await <see cref="Disconnected"/>
+    /// (or the process) to know QEMU is gone.
     /// </summary>
+    /// <param name="ct">Cancels the wait.</param>
+    /// <exception cref="QmpDisconnectedException">The connection was already closed, so <c>quit</c> was never sent.</exception>
     public async Task QuitAsync(CancellationToken ct = default)
     {
-        ThrowIfClosed();
         try
         {
-            await ExecuteRawAsync("quit", null, ct);
+            await ExecuteAsync(QmpCommands.Quit(), ct).ConfigureAwait(false);
         }
-        catch (QmpDisconnectedException)
+        catch (QmpDisconnectedException ex) when (ex.CommandWasSent)
         {
-            // QEMU closed the socket as it exited, before (or instead of) replying.
+            _trace?.Invoke("QMP quit: QEMU closed the monitor before its reply arrived; counted as success");
         }
     }
 
-    private async Task WriteLineAsync(string json, CancellationToken ct)
-    {
-        _options.Trace?.Invoke("-> " + json);
-        var bytes = Encoding.UTF8.GetBytes(json + "\n");
-        await _writeLock.WaitAsync(ct);
-        try
-        {
-            ThrowIfClosed();
-            await _stream.WriteAsync(bytes, ct);
-            await _stream.FlushAsync(ct);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
-        {
-            Close(new QmpDisconnectedException($"the QEMU monitor at {_endpoint} closed the connection", e));
-            throw _closeReason!;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    private void ThrowIfClosed()
-    {
-        if (Volatile.Read(ref _closeReason) is { } reason)
-            throw reason as QmpException ?? new QmpDisconnectedException($"the QEMU monitor connection to {_endpoint} is closed", reason);
-    }
-
-    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
-
-    /// <summary>Closes the connection; pending commands fail with <see cref="QmpDisconnectedException"/>.</summary>
+    /// <summary>Closes the connection. Pending commands fail with <see cref="QmpDisconnectedException"/>; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
-        Close(new QmpDisconnectedException($"the QEMU monitor client for {_endpoint} was disposed", new ObjectDisposedException(nameof(QmpClient))));
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        RequestClose(null);
+        if (_readLoop is not { } loop)
+        {
+            CloseConnection(null);
+            return;
+        }
+
+        // Socket streams honour the cancellation at once; a stream that ignores it is unblocked by closing it.
+        if (await Task.WhenAny(loop, Task.Delay(DisposeGrace)).ConfigureAwait(false) != loop)
+        {
+            DisposeStreamQuietly();
+        }
+
+        await loop.ConfigureAwait(false);
+    }
+
+    private async Task<JsonElement> SendAsync(string name, JsonObject? arguments, TimeSpan timeout, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (timeout != Timeout.InfiniteTimeSpan && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A command timeout must be positive or infinite");
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var call = _pending.Register(name);
+        if (call.Completion.Task.IsCompleted)
+        {
+            return await call.Completion.Task.ConfigureAwait(false);
+        }
+
+        byte[] message;
         try
         {
-            await _readLoop;
+            message = QmpMessageWriter.Serialize(call.Id, name, arguments);
         }
         catch
         {
-            // The read loop reports through Close; nothing more to observe here.
+            _pending.Remove(call.Id);
+            throw;
         }
-        _closing.Dispose();
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            deadline.CancelAfter(timeout);
+        }
+
+        try
+        {
+            try
+            {
+                await _writer.WriteAsync(message, call.MarkWriting, deadline.Token, _lifetime.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!deadline.IsCancellationRequested || call.WasSent)
+            {
+                // The stream is broken; closing the connection fails this call (and all others) consistently.
+                RequestClose(ex);
+            }
+
+            return await call.Completion.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            _pending.Remove(call.Id);
+            if (call.Completion.Task.IsCompleted)
+            {
+                return await call.Completion.Task.ConfigureAwait(false);
+            }
+
+            ct.ThrowIfCancellationRequested();
+            throw new QmpTimeoutException(name, timeout);
+        }
     }
 
-    private sealed class PendingCommand(string name)
+    private static void SafeTrace(Action<string> trace, string line)
     {
-        public string Name { get; } = name;
-        public TaskCompletionSource<JsonElement> Reply { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            trace(line);
+        }
+        catch (Exception)
+        {
+            // A faulty log sink must not break the connection.
+        }
     }
 }

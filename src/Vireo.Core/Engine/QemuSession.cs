@@ -46,7 +46,7 @@ internal sealed class QemuSession
         var process = await QemuLauncher.LaunchAsync(emulator, argv, paths.PidFile, ct);
         try
         {
-            var qmp = await QmpClient.ConnectAsync(paths.QmpSocket, Options(trace), ct);
+            var qmp = await ConnectWithRetryAsync(process, paths.QmpSocket, trace, ct);
             return new QemuSession(process, qmp, argv.Contains("kvm") ? "kvm" : "tcg");
         }
         catch
@@ -87,6 +87,23 @@ internal sealed class QemuSession
         throw new QemuFailedException($"QEMU PID {process.Pid} is running but its monitor at {paths.QmpSocket} does not answer: {last?.Message}", last);
     }
 
+    /// <summary>The monitor socket can exist a moment before QEMU listens on it: retry refusals while QEMU lives.</summary>
+    private static async Task<QmpClient> ConnectWithRetryAsync(QemuProcessHandle process, string socket, Action<string>? trace, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return await QmpClient.ConnectAsync(socket, Options(trace), ct);
+            }
+            catch (QmpConnectException e) when (e.IsTransient && process.IsAlive && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
+        }
+    }
+
     private static QmpClientOptions Options(Action<string>? trace) => new() { Trace = trace };
 
     public async Task ContAsync(CancellationToken ct)
@@ -106,9 +123,9 @@ internal sealed class QemuSession
 
     public async Task<string> QueryStatusAsync(CancellationToken ct)
     {
-        var status = await _qmp.ExecuteAsync(QmpCommands.QueryStatus(), ct);
-        LastStatus = status.Status;
-        return status.Status;
+        var status = (await _qmp.ExecuteAsync(QmpCommands.QueryStatus(), ct)).Status.WireName();
+        LastStatus = status;
+        return status;
     }
 
     public async Task<int?> QueryVncPortAsync(CancellationToken ct) =>

@@ -1,80 +1,82 @@
+using System.Collections.Frozen;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Vireo.Qmp.Json;
 
 namespace Vireo.Qmp;
 
-/// <summary>Turns an event message into its typed record through one table, one row per event.</summary>
-public static class QmpEventParser
+/// <summary>Turns an event message into its typed record: one table from event name to parser.</summary>
+internal static class QmpEventParser
 {
-    private delegate QmpEvent Factory(string name, DateTimeOffset at, JsonElement data);
+    private static QmpJsonContext Ctx => QmpJsonContext.Default;
 
-    private static readonly Dictionary<string, Factory> Table = new(StringComparer.Ordinal)
-    {
-        ["SHUTDOWN"] = (_, at, d) => new ShutdownEvent(at, d, Bool(d, "guest"), Str(d, "reason") ?? ""),
-        ["POWERDOWN"] = (_, at, d) => new PowerdownEvent(at, d),
-        ["RESET"] = (_, at, d) => new ResetEvent(at, d, Bool(d, "guest"), Str(d, "reason") ?? ""),
-        ["STOP"] = (_, at, d) => new StopEvent(at, d),
-        ["RESUME"] = (_, at, d) => new ResumeEvent(at, d),
-        ["SUSPEND"] = (_, at, d) => new SuspendEvent(at, d),
-        ["WAKEUP"] = (_, at, d) => new WakeupEvent(at, d),
-        ["GUEST_PANICKED"] = (_, at, d) => new GuestPanickedEvent(at, d, Str(d, "action") ?? ""),
-        ["DEVICE_DELETED"] = (_, at, d) => new DeviceDeletedEvent(at, d, Str(d, "device"), Str(d, "path") ?? ""),
-        ["BLOCK_JOB_COMPLETED"] = BlockJob,
-        ["BLOCK_JOB_CANCELLED"] = BlockJob,
-        ["BLOCK_JOB_READY"] = BlockJob,
-        ["BLOCK_JOB_ERROR"] = (_, at, d) => new BlockJobErrorEvent(at, d, Str(d, "device") ?? "", Str(d, "operation") ?? "", Str(d, "action") ?? ""),
-        ["JOB_STATUS_CHANGE"] = (_, at, d) => new JobStatusChangeEvent(at, d, Str(d, "id") ?? "", Str(d, "status") ?? ""),
-        ["NIC_RX_FILTER_CHANGED"] = (_, at, d) => new NicRxFilterChangedEvent(at, d, Str(d, "name"), Str(d, "path") ?? ""),
-        ["VNC_CONNECTED"] = Vnc,
-        ["VNC_DISCONNECTED"] = Vnc,
-        ["RTC_CHANGE"] = (_, at, d) => new RtcChangeEvent(at, d, d.TryGetProperty("offset", out var o) && o.TryGetInt64(out var v) ? v : 0),
-        ["WATCHDOG"] = (_, at, d) => new WatchdogEvent(at, d, Str(d, "action") ?? ""),
-    };
-
-    /// <summary>Event names with a typed record.</summary>
-    public static IReadOnlyCollection<string> KnownEvents => Table.Keys;
-
-    /// <summary>Parses an event message (a JSON object with <c>event</c>, <c>data</c> and <c>timestamp</c>).</summary>
-    /// <exception cref="QmpProtocolException">The message is not an event.</exception>
-    public static QmpEvent Parse(JsonElement message)
-    {
-        if (!message.TryGetProperty("event", out var nameElement) || nameElement.GetString() is not { } name)
-            throw new QmpProtocolException($"not a QMP event: {message.GetRawText()}");
-        var data = message.TryGetProperty("data", out var d) ? d.Clone() : EmptyObject;
-        var at = Timestamp(message);
-        try
+    private static readonly FrozenDictionary<string, Func<JsonElement?, QmpEvent>> Parsers =
+        new Dictionary<string, Func<JsonElement?, QmpEvent>>
         {
-            return Table.TryGetValue(name, out var factory) ? factory(name, at, data) : new UnknownEvent(name, at, data);
-        }
-        catch (InvalidOperationException e)
+            [ShutdownEvent.WireName] = d => Data(d, Ctx.ShutdownEvent),
+            [PowerdownEvent.WireName] = _ => new PowerdownEvent(),
+            [ResetEvent.WireName] = d => Data(d, Ctx.ResetEvent),
+            [StopEvent.WireName] = _ => new StopEvent(),
+            [ResumeEvent.WireName] = _ => new ResumeEvent(),
+            [SuspendEvent.WireName] = _ => new SuspendEvent(),
+            [WakeupEvent.WireName] = _ => new WakeupEvent(),
+            [GuestPanickedEvent.WireName] = d => Data(d, Ctx.GuestPanickedEvent),
+            [WatchdogEvent.WireName] = d => Data(d, Ctx.WatchdogEvent),
+            [RtcChangeEvent.WireName] = d => Data(d, Ctx.RtcChangeEvent),
+            [DeviceDeletedEvent.WireName] = d => Data(d, Ctx.DeviceDeletedEvent),
+            [NicRxFilterChangedEvent.WireName] = d => Data(d, Ctx.NicRxFilterChangedEvent),
+            [VncConnectedEvent.WireName] = d => Data(d, Ctx.VncConnectedEvent),
+            [VncDisconnectedEvent.WireName] = d => Data(d, Ctx.VncDisconnectedEvent),
+            [BlockJobCompletedEvent.WireName] = d => Data(d, Ctx.BlockJobCompletedEvent),
+            [BlockJobCancelledEvent.WireName] = d => Data(d, Ctx.BlockJobCancelledEvent),
+            [BlockJobErrorEvent.WireName] = d => Data(d, Ctx.BlockJobErrorEvent),
+            [JobStatusChangeEvent.WireName] = d => Data(d, Ctx.JobStatusChangeEvent),
+        }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The event names that parse into a typed record.</summary>
+    public static IReadOnlyCollection<string> KnownEvents => Parsers.Keys;
+
+    /// <summary>
+    /// Parses a message that has an <c>"event"</c> member. Never throws: an event whose data does not have the
+    /// documented shape becomes an <see cref="UnknownEvent"/> (and is reported through <paramref name="trace"/>),
+    /// because one odd event must not take the connection down.
+    /// </summary>
+    public static QmpEvent Parse(string name, JsonElement message, Action<string>? trace)
+    {
+        var timestamp = ReadTimestamp(message);
+        JsonElement? data = message.TryGetProperty("data", out var d) ? d : null;
+        if (Parsers.TryGetValue(name, out var parse))
         {
-            throw new QmpProtocolException($"malformed {name} event: {message.GetRawText()}", e);
+            try
+            {
+                return parse(data) with { Timestamp = timestamp };
+            }
+            catch (JsonException ex)
+            {
+                trace?.Invoke($"QMP event {name} does not have the documented shape ({ex.Message}); delivered as UnknownEvent");
+            }
         }
+
+        return new UnknownEvent(name, data) { Timestamp = timestamp };
     }
 
-    private static QmpEvent BlockJob(string name, DateTimeOffset at, JsonElement d) =>
-        new BlockJobEvent(name, at, d, Str(d, "type") ?? "", Str(d, "device") ?? "", Long(d, "len"), Long(d, "offset"), Str(d, "error"));
+    private static T Data<T>(JsonElement? data, JsonTypeInfo<T> typeInfo) where T : QmpEvent =>
+        data is { ValueKind: JsonValueKind.Object } element
+            ? element.Deserialize(typeInfo) ?? throw new JsonException("null data")
+            : throw new JsonException("missing \"data\" object");
 
-    private static QmpEvent Vnc(string name, DateTimeOffset at, JsonElement d) =>
-        new VncEvent(name, at, d, d.TryGetProperty("client", out var c) ? Str(c, "host") : null);
-
-    private static DateTimeOffset Timestamp(JsonElement message)
+    /// <summary>QEMU's <c>{"seconds": s, "microseconds": us}</c>; falls back to the receive time if absent or odd.</summary>
+    private static DateTimeOffset ReadTimestamp(JsonElement message)
     {
-        if (!message.TryGetProperty("timestamp", out var t) ||
-            !t.TryGetProperty("seconds", out var s) || !s.TryGetInt64(out var seconds))
-            return DateTimeOffset.UtcNow;
-        var micro = t.TryGetProperty("microseconds", out var m) && m.TryGetInt64(out var us) ? us : 0;
-        // QEMU reports -1/-1 when the host clock is unavailable.
-        return seconds < 0 ? DateTimeOffset.UtcNow : DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(micro * 10);
+        if (message.TryGetProperty("timestamp", out var ts)
+            && ts.ValueKind == JsonValueKind.Object
+            && ts.TryGetProperty("seconds", out var s) && s.TryGetInt64(out var seconds)
+            && ts.TryGetProperty("microseconds", out var us) && us.TryGetInt64(out var micros)
+            && seconds is >= 0 and < 253_402_300_800 && micros is >= 0 and < 1_000_000)
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(micros * TimeSpan.TicksPerMicrosecond);
+        }
+
+        return DateTimeOffset.UtcNow;
     }
-
-    private static string? Str(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static bool Bool(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
-
-    private static long Long(JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
-
-    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 }
