@@ -13,19 +13,31 @@ internal static class HostCommand
         var host = app.Docs.Create("host", "Inspect the host vireod runs on",
             "Commands about the host rather than a VM.", "vireo host check");
         var output = OutputFormat.CreateOption();
+        var local = new Option<bool>("--local")
+        {
+            Description = "Check this machine directly instead of asking vireod (also what happens when vireod is not running).",
+        };
+        var stateDir = new Option<string?>("--state-dir")
+        {
+            Description = "State directory to check for a local check (default: $VIREO_STATE_DIR or /var/lib/vireo).",
+        };
         var check = app.Docs.Create("check", "Check that the host can run VMs",
             """
             Like `virt-host-validate`: vireod checks what Vireo needs (QEMU, /dev/kvm, the state directory, tools)
             and reports each item as PASS, WARN (works, with a limitation, e.g. no KVM so VMs run under slow TCG
             emulation) or FAIL (Vireo cannot run VMs until fixed), with a one-line fix.
+            When vireod is not reachable (e.g. before it is installed), or with --local, the CLI runs the same checks
+            on this machine itself.
             Exit status 1 when any item FAILs, 0 otherwise (warnings included).
             """,
             "vireo host check",
             "vireo host check -o json | jq '.checks[] | select(.status != \"pass\")'");
         check.Add(output);
-        check.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        check.Add(local);
+        check.Add(stateDir);
+        check.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
         {
-            var report = await client.HostCheckAsync(ct).ConfigureAwait(false);
+            var report = await CheckAsync(app, parse, parse.GetValue(local), parse.GetValue(stateDir), ct).ConfigureAwait(false);
             if (parse.GetValue(output) == OutputFormat.Json)
             {
                 OutputFormat.WriteJson(app.Env, report, VireoJsonContext.Default.HostCheckReport);
@@ -42,6 +54,25 @@ internal static class HostCommand
         }));
         host.Add(check);
         return host;
+    }
+
+    /// <summary>Asks vireod, or checks this machine directly when asked to or when vireod is unreachable.</summary>
+    private static async Task<HostCheckReport> CheckAsync(CliApp app, ParseResult parse, bool local, string? stateDir, CancellationToken ct)
+    {
+        if (!local)
+        {
+            try
+            {
+                using var client = new Vireo.Client.VireoClient(app.SocketPath(parse));
+                return await client.HostCheckAsync(ct).ConfigureAwait(false);
+            }
+            catch (Vireo.Client.VireoConnectionException e)
+            {
+                app.Env.Error.WriteLine($"note: {e.Endpoint} does not answer, so this machine is checked directly");
+            }
+        }
+        var dir = stateDir ?? app.Env.GetVariable("VIREO_STATE_DIR") ?? Vireo.Host.HostEnvironment.DefaultStateDir;
+        return await Vireo.Host.HostChecker.ForThisHost(Path.GetFullPath(dir)).RunAsync(ct).ConfigureAwait(false);
     }
 
     private static Table Render(HostCheckReport report)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, every Debian package Vireo needs to build, run and test, when it is missing.
+# The .NET 10 SDK is not in Debian's archive: it must already be on PATH (or come from Microsoft's apt repository).
+set -euo pipefail
+
+packages=(
+    qemu-system-x86 qemu-utils          # the hypervisor and qemu-img
+    dnsmasq-base nftables iproute2      # networking: DHCP/DNS, NAT rules, bridges and taps
+    busybox-static cpio kmod xz-utils   # building the tiny guest
+    socat curl ca-certificates procps   # tools the tests and scripts use
+    gcc zlib1g-dev                      # Native AOT linking of the vireo CLI
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
+    echo "deps: the .NET 10 SDK is missing; trying apt-get install dotnet-sdk-10.0" >&2
+    if ! apt-get install -y -q dotnet-sdk-10.0 >/dev/null 2>&1; then
+        echo "deps: cannot install the .NET 10 SDK with apt-get. Add Microsoft's package repository" >&2
+        echo "      (https://learn.microsoft.com/dotnet/core/install/linux-debian) and run this again." >&2
+        exit 1
+    fi
+fi

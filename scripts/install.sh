@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Sets up Vireo on this Debian 12 machine and boots the default VM:
+#   1. installs missing Debian packages (apt-get), checks the host (vireo host check),
+#   2. builds and installs vireod (/usr/local/bin/vireod) and the vireo CLI (/usr/local/bin/vireo, Native AOT),
+#   3. builds the tiny guest image into /var/cache/vireo/images/tiny,
+#   4. runs vireod: as the systemd service vireod.service where systemd runs, else in the background,
+#   5. creates the VM "demo" from the tiny image, starts it, and waits until it is ready.
+# Safe to run again: it upgrades the binaries and restarts vireod, and running VMs keep running.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ "$(id -u)" = 0 ] || { echo "install.sh: run as root" >&2; exit 2; }
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing packages"
+bash scripts/deps.sh
+
+prefix=/usr/local
+libdir=$prefix/lib/vireo
+step "Building vireod and vireo"
+dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$libdir/vireod.new"
+rm -rf "$libdir/vireod" && mv "$libdir/vireod.new" "$libdir/vireod"
+ln -sf "$libdir/vireod/vireod" "$prefix/bin/vireod"
+if dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -r linux-x64 -p:PublishAot=true -o "$libdir/vireo-aot.new"; then
+    install -m 0755 "$libdir/vireo-aot.new/vireo" "$prefix/bin/vireo.new" && mv "$prefix/bin/vireo.new" "$prefix/bin/vireo"
+    rm -rf "$libdir/vireo-aot.new"
+else
+    echo "install.sh: Native AOT publish failed; installing the framework-dependent CLI instead" >&2
+    dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -o "$libdir/vireo"
+    ln -sf "$libdir/vireo/vireo" "$prefix/bin/vireo"
+fi
+install -d /usr/local/share/doc/vireo && install -m 0644 README.md docs/*.md /usr/local/share/doc/vireo/ 2>/dev/null || true
+
+step "Checking the host"
+vireo host check --state-dir /var/lib/vireo || { echo "install.sh: fix the FAIL lines above and run this again" >&2; exit 1; }
+
+step "Building the tiny guest image"
+bash guest/build-tiny.sh
+
+socket=/run/vireo/vireod.sock
+step "Starting vireod"
+if [ -d /run/systemd/system ]; then
+    install -m 0644 packaging/systemd/vireod.service /etc/systemd/system/vireod.service
+    systemctl daemon-reload
+    systemctl enable vireod.service >/dev/null 2>&1
+    # restart picks up new binaries; KillMode=process keeps the VMs running.
+    systemctl restart vireod.service
+else
+    echo "systemd is not running here: starting vireod in the background (log: /var/log/vireo/vireod.log)"
+    mkdir -p /var/log/vireo /var/lib/vireo
+    if [ -f /var/lib/vireo/vireod.lock ] && old=$(cat /var/lib/vireo/vireod.lock 2>/dev/null) && [ -n "$old" ] \
+        && [ -r "/proc/$old/cmdline" ] && tr '\0' ' ' < "/proc/$old/cmdline" | grep -q vireod; then
+        echo "stopping the running vireod (PID $old); its VMs keep running"
+        kill -TERM "$old"
+        for _ in $(seq 1 100); do [ -d "/proc/$old" ] || break; sleep 0.1; done
+    fi
+    nohup "$prefix/bin/vireod" --state-dir /var/lib/vireo --socket "$socket" >> /var/log/vireo/vireod.log 2>&1 &
+fi
+for _ in $(seq 1 300); do vireo version >/dev/null 2>&1 && break; sleep 0.1; done
+vireo version
+
+step "Booting the default VM 'demo'"
+vireo info demo >/dev/null 2>&1 || vireo create --name demo --image tiny --memory 128
+state=$(vireo info demo -o json | sed -n 's/^  "state": "\(.*\)",\{0,1\}$/\1/p')
+[ "$state" = running ] || vireo start demo
+for i in $(seq 1 120); do
+    vireo logs demo --tail 50 | grep -q VIREO-GUEST-READY && break
+    sleep 0.5
+done
+vireo logs demo --tail 50 | grep -q VIREO-GUEST-READY || { echo "install.sh: demo did not become ready; see vireo logs demo" >&2; exit 1; }
+vireo list
+cat <<TXT
+
+Vireo is running, and the VM "demo" is up (a busybox guest on Debian's kernel).
+  vireo console demo      attach to its serial console (root shell; detach with Ctrl+])
+  vireo logs demo -f      follow its console output
+  vireo info demo         details; vireo shutdown demo / vireo destroy demo to stop it
+  vireo --help            everything else
+TXT

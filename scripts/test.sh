@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every Vireo test on this machine: unit tests, and integration tests that boot real QEMU guests (TCG when
+# there is no KVM). Needs root. Prints a last line "N passed, N failed[, N skipped]" and exits non-zero on failure.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ "$(id -u)" = 0 ] || { echo "test.sh: run as root (the tests start QEMU, open /dev/net/tun and read /proc)" >&2; exit 2; }
+
+bash scripts/deps.sh || exit 1
+bash guest/build-tiny.sh || exit 1
+dotnet build Vireo.slnx -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
+
+results=$(mktemp -d /tmp/vireo-test-results.XXXXXX)
+# One test assembly at a time: several of them boot QEMU, and the machine may have only two cores.
+dotnet test Vireo.slnx -c Release --no-build -m:1 --logger "trx" --logger "console;verbosity=normal" \
+    --results-directory "$results"
+status=$?
+
+passed=0; failed=0; skipped=0; files=0
+for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    files=$((files + 1))
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+    get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+    passed=$((passed + $(get passed)))
+    failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+    skipped=$((skipped + $(get notExecuted)))
+done
+expected=$(ls tests/*/*.csproj | wc -l)
+if [ "$files" -lt "$expected" ]; then
+    echo "test.sh: only $files of $expected test assemblies produced results (a test host crashed?)" >&2
+    failed=$((failed + expected - files))
+fi
+rm -rf "$results"
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$status" = 0 ] && [ "$failed" = 0 ]

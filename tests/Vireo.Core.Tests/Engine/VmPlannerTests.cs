@@ -1,0 +1,135 @@
+using Vireo.Contracts;
+using Vireo.Core.Engine;
+using Vireo.Core.Errors;
+using Vireo.Host;
+
+namespace Vireo.Core.Tests.Engine;
+
+public sealed class VmPlannerTests
+{
+    private static readonly KvmStatus NoKvm = new(false, "/dev/kvm", "/dev/kvm does not exist", "load kvm_intel");
+    private static readonly KvmStatus Kvm = new(true, "/dev/kvm", "usable", null);
+    private static readonly VmPaths Paths = new StatePaths("/var/lib/vireo").ForVm("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11");
+
+    private static VmSpec Tiny(Func<VmSpec, VmSpec>? change = null)
+    {
+        var spec = new VmSpec
+        {
+            Name = "web",
+            Uuid = "6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11",
+            Memory = 128,
+            Boot = new BootSpec { Kernel = "/img/kernel", Initrd = "/img/initrd.img", Cmdline = "console=ttyS0" },
+            Nics = [new NicSpec { Type = "user", Mac = "52:54:00:12:34:56" }],
+            Graphics = new GraphicsSpec { Type = "none" },
+        };
+        return change is null ? spec : change(spec);
+    }
+
+    private static VmPlanner Planner(KvmStatus kvm, params string[] missing) =>
+        new(kvm, path => !missing.Contains(path), bridge => bridge == "br0");
+
+    [Fact]
+    public void The_tiny_guest_without_kvm_gets_tcg_max_cpu_a_small_translation_cache_and_a_warning()
+    {
+        var plan = Planner(NoKvm).Plan(Tiny(), Paths);
+        Assert.Equal("tcg", plan.Accel);
+        Assert.Contains("TCG", plan.AccelWarning);
+        var argv = string.Join(' ', plan.Argv);
+        Assert.Contains("-accel tcg,tb-size=128", argv);
+        Assert.Contains("-cpu max", argv);
+        Assert.Contains("-kernel /img/kernel", argv);
+        Assert.Contains("-S", plan.Argv);
+        Assert.Contains("-daemonize", plan.Argv);
+        Assert.Contains("-no-shutdown", plan.Argv);
+        Assert.Contains("\"driver\":\"pvpanic\"", argv);
+        Assert.Contains("\"mac\":\"52:54:00:12:34:56\"", argv);
+        Assert.DoesNotContain("-vnc", plan.Argv);
+    }
+
+    [Fact]
+    public void With_kvm_the_host_cpu_is_passed_through_and_there_is_no_warning()
+    {
+        var plan = Planner(Kvm).Plan(Tiny(), Paths);
+        Assert.Equal("kvm", plan.Accel);
+        Assert.Null(plan.AccelWarning);
+        var argv = string.Join(' ', plan.Argv);
+        Assert.Contains("-accel kvm", argv);
+        Assert.Contains("-cpu host", argv);
+    }
+
+    [Fact]
+    public void Asking_for_kvm_where_there_is_none_is_refused_before_anything_starts()
+    {
+        var e = Assert.Throws<InvalidInputException>(() => Planner(NoKvm).Plan(Tiny(s => s with { Accel = "kvm" }), Paths));
+        Assert.Contains(e.FieldErrors, f => f.Field == "accel" && f.Message.Contains("/dev/kvm does not exist", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Files_deleted_since_define_are_reported_per_field()
+    {
+        var spec = Tiny(s => s with { Disks = [new DiskSpec { Path = "/img/gone.qcow2", Format = "qcow2" }] });
+        var e = Assert.Throws<InvalidInputException>(() => Planner(NoKvm, "/img/kernel", "/img/gone.qcow2").Plan(spec, Paths));
+        Assert.Contains(e.FieldErrors, f => f.Field == "boot.kernel");
+        Assert.Contains(e.FieldErrors, f => f.Field == "disks[0].path");
+    }
+
+    [Fact]
+    public void Disks_use_explicit_formats_and_cdroms_are_read_only_on_sata()
+    {
+        var spec = Tiny(s => s with
+        {
+            Disks =
+            [
+                new DiskSpec { Path = "/img/root.qcow2", Format = "qcow2", Serial = "root" },
+                new DiskSpec { Path = "/img/data.raw", Format = "raw", Bus = "scsi" },
+                new DiskSpec { Path = "/img/install.iso", Format = "raw", Device = "cdrom" },
+            ],
+        });
+        var argv = string.Join('\n', Planner(NoKvm).Plan(spec, Paths).Argv);
+        Assert.Contains("\"driver\":\"qcow2\"", argv);
+        Assert.Contains("\"driver\":\"raw\"", argv);
+        Assert.Contains("\"driver\":\"virtio-blk-pci\"", argv);
+        Assert.Contains("\"driver\":\"virtio-scsi-pci\"", argv);
+        Assert.Contains("\"driver\":\"scsi-hd\"", argv);
+        Assert.Contains("\"driver\":\"ide-cd\"", argv);
+        Assert.Matches("\"node-name\":\"drive2\"[^\\n]*\"read-only\":true|\"read-only\":true[^\\n]*\"node-name\":\"drive2\"", argv);
+    }
+
+    [Fact]
+    public void A_bridge_nic_becomes_a_multiqueue_tap_that_joins_the_bridge()
+    {
+        var spec = Tiny(s => s with { Vcpus = 2, Nics = [new NicSpec { Type = "bridge", Bridge = "br0", Mac = "52:54:00:00:00:01" }] });
+        var plan = Planner(NoKvm).Plan(spec, Paths);
+        var port = Assert.Single(plan.BridgePorts);
+        Assert.Equal("br0", port.Bridge);
+        Assert.True(port.Tap.Length <= 15, port.Tap);
+        var argv = string.Join('\n', plan.Argv);
+        Assert.Contains(port.Tap, argv);
+        Assert.Contains("\"mq\":true", argv);
+    }
+
+    [Fact]
+    public void A_missing_bridge_is_refused()
+    {
+        var spec = Tiny(s => s with { Nics = [new NicSpec { Type = "bridge", Bridge = "br9", Mac = "52:54:00:00:00:01" }] });
+        var e = Assert.Throws<InvalidInputException>(() => Planner(NoKvm).Plan(spec, Paths));
+        Assert.Contains(e.FieldErrors, f => f.Field == "nics[0].bridge" && f.Value == "br9");
+    }
+
+    [Fact]
+    public void Vnc_listens_on_loopback_only_with_a_video_device()
+    {
+        var argv = string.Join(' ', Planner(NoKvm).Plan(Tiny(s => s with { Graphics = new GraphicsSpec { Type = "vnc" } }), Paths).Argv);
+        Assert.Contains("-vnc 127.0.0.1:", argv);
+        Assert.Contains("\"driver\":\"VGA\"", argv);
+    }
+
+    [Fact]
+    public void Tap_names_fit_the_kernel_limit_and_differ_per_nic()
+    {
+        var a = VmPlanner.TapName("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11", 0);
+        var b = VmPlanner.TapName("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11", 1);
+        Assert.NotEqual(a, b);
+        Assert.True(a.Length <= 15);
+    }
+}
