@@ -27,6 +27,10 @@ internal static class DisplayText
         return sb.ToString();
     }
 
+    /// <summary>Escapes only unsafe characters, keeping quotes and length: for library messages and field names.</summary>
+    public static string Sanitize(string text) =>
+        text.Any(IsUnsafe) ? string.Concat(text.Select(c => IsUnsafe(c) ? EscapeChar(c) : c.ToString())) : text;
+
     public static string EscapeChar(char c) => c switch
     {
         '"' => "\\\"",

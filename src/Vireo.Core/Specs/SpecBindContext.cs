@@ -32,7 +32,7 @@ internal sealed class SpecBindContext
         var seen = new Dictionary<string, SpecMark>(StringComparer.Ordinal);
         foreach (var entry in map.Entries)
         {
-            var path = SpecFields.Join(parent, entry.Key.Length == 0 ? "(empty key)" : entry.Key);
+            var path = SpecFields.Join(parent, entry.Key.Length == 0 ? "(empty key)" : DisplayText.Sanitize(entry.Key));
             if (!known.Contains(entry.Key))
             {
                 Add(path, null, $"unknown field; {Suggestions.Hint(entry.Key, known, "known fields here are")}");

@@ -79,7 +79,7 @@ internal static class SpecTreeReader
 
     private static FieldError SyntaxError(string text, string libraryMessage, Mark at)
     {
-        var message = libraryMessage.TrimEnd('.', ' ');
+        var message = DisplayText.Sanitize(libraryMessage.TrimEnd('.', ' '));
         var lines = text.Split('\n');
         // Tabs are legal whitespace inside JSON-style flow collections ({...}); only block YAML forbids them.
         var isFlow = text.TrimStart().StartsWith('{') || text.TrimStart().StartsWith('[');
@@ -126,7 +126,8 @@ internal static class SpecTreeReader
                 Complete(target, AnchorName.Empty);
                 return;
             }
-            errors.Add(Doc($"refers to the unknown or enclosing anchor \"*{a.Value.Value}\" at {At(a.Start)}; define it with &{a.Value.Value} before use"));
+            var anchor = DisplayText.Sanitize(a.Value.Value);
+            errors.Add(Doc($"refers to the unknown or enclosing anchor \"*{anchor}\" at {At(a.Start)}; define it with &{anchor} before use"));
             Complete(new SpecScalar("", Quoted: false, ToMark(a.Start)), AnchorName.Empty);
         }
 
@@ -149,7 +150,7 @@ internal static class SpecTreeReader
         private void CheckTag(NodeEvent e)
         {
             if (e.Tag.IsEmpty || e.Tag.IsNonSpecific || e.Tag.Value == StrTag || CoreTags.Contains(e.Tag.Value)) return;
-            errors.Add(Doc($"uses the tag \"{e.Tag.Value}\" at {At(e.Start)}; Vireo specs use plain YAML types, remove the tag"));
+            errors.Add(Doc($"uses the tag \"{DisplayText.Sanitize(e.Tag.Value)}\" at {At(e.Start)}; Vireo specs use plain YAML types, remove the tag"));
         }
 
         private void Complete(SpecNode node, AnchorName anchor)

@@ -121,7 +121,8 @@ internal static class VmSpecBinder
         var graphics = new GraphicsSpec();
         if (node is SpecScalar { Kind: ScalarKind.String } shorthand)
         {
-            cx.Add(path, shorthand.Text, $"is text; expected a mapping such as {{type: {shorthand.Text}}}");
+            var example = shorthand.Text is "vnc" or "none" ? shorthand.Text : "vnc";
+            cx.Add(path, shorthand.Text, $"is text; expected a mapping such as {{type: {example}}}");
             return graphics;
         }
         var map = cx.Mapping(node, path, "{type: vnc, port: 5901}");

@@ -180,4 +180,13 @@ public class VmSpecParserFieldTests
             "autostart: maybe"));
         Assert.Equal(["vcpus", "disks[0].fromat", "nics[0].mac", "autostart"], result.Errors.Select(e => e.Field));
     }
+
+    [Fact]
+    public void Messages_never_echo_raw_control_characters_from_values_or_keys()
+    {
+        var result = VmSpecParser.Parse(Lines("name: web1", "graphics: \"a\\e[2J\"", "\"k\\a\": 1"));
+        Assert.Equal(2, result.Errors.Count);
+        Assert.All(result.Errors, e => Assert.DoesNotContain(e.ToString(), c => char.IsControl(c)));
+        Assert.Equal("k\\u0007", result.Errors[1].Field);
+    }
 }
