@@ -16,12 +16,13 @@ public static class LinuxInterfaceNames
         const string allowed = "an interface name is 1-15 characters without \"/\", \":\" or spaces, e.g. br0";
         if (string.IsNullOrEmpty(name)) return $"is empty; {allowed}";
         if (name is "." or "..") return $"is not an interface name; {allowed}";
-        foreach (var c in name)
+        for (var i = 0; i < name.Length; i++)
         {
+            var c = name[i];
             if (c is '/' or ':') return $"contains \"{c}\"; {allowed}";
             if (char.IsControl(c)) return $"contains the control character {DisplayText.EscapeChar(c)}; {allowed}";
             if (char.IsWhiteSpace(c)) return $"contains a space; {allowed}";
-            if (!char.IsAscii(c)) return $"contains the non-ASCII character \"{c}\"; {allowed}";
+            if (!char.IsAscii(c)) return $"contains the non-ASCII character \"{DisplayText.CharAt(name, i)}\"; {allowed}";
         }
         return name.Length > MaxLength ? $"is {name.Length} characters long; {allowed}" : null;
     }

@@ -33,6 +33,9 @@ internal static class SpecTreeReader
         if (text.Length > MaxDocumentChars)
             return (null, [Doc($"is {text.Length} characters long; a spec is at most {MaxDocumentChars} characters")]);
 
+        // A byte order mark may open a stream (YAML 1.2 §5.2), but YamlDotNet keeps it as part of the first key.
+        if (text.StartsWith('\ufeff')) text = text[1..];
+
         var errors = new List<FieldError>();
         var builder = new Builder(errors);
         var documents = 0;

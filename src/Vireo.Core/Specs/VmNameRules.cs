@@ -29,13 +29,14 @@ public static partial class VmNameRules
         if (IsValid(name)) return null;
         if (name is "." or "..") return $"is a path component, not a name; {Allowed}";
 
-        foreach (var c in name)
+        for (var i = 0; i < name.Length; i++)
         {
+            var c = name[i];
             if (c == '/') return $"contains \"/\", which would make it a path; {Allowed}";
             if (char.IsControl(c) || c is '\u2028' or '\u2029')
                 return $"contains the control character {DisplayText.EscapeChar(c)}; {Allowed}";
             if (char.IsWhiteSpace(c)) return $"contains a space; {Allowed}";
-            if (!IsNameChar(c)) return $"contains \"{c}\", which is not allowed; {Allowed}";
+            if (!IsNameChar(c)) return $"contains \"{DisplayText.CharAt(name, i)}\", which is not allowed; {Allowed}";
         }
         if (!char.IsAsciiLetterOrDigit(name[0]))
             return $"starts with \"{name[0]}\"; a name must start with a letter or digit";

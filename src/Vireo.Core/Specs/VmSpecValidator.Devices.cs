@@ -72,11 +72,11 @@ public static partial class VmSpecValidator
     private static void ValidateDiskSerial(string field, string serial, Errors errors)
     {
         const string allowed = "use up to 20 letters, digits, \"_\", \".\" or \"-\"";
-        var bad = serial.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'));
+        var bad = serial.ToList().FindIndex(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'));
         if (serial.Length == 0)
             errors.Add(field, serial, $"is empty; {allowed}, or leave serial out");
-        else if (bad != default)
-            errors.Add(field, serial, $"contains {(DisplayText.IsUnsafe(bad) ? "the control character " + DisplayText.EscapeChar(bad) : bad == ' ' ? "a space" : $"\"{bad}\"")}; {allowed}");
+        else if (bad >= 0)
+            errors.Add(field, serial, $"contains {DisplayText.Describe(serial, bad)}; {allowed}");
         else if (serial.Length > MaxDiskSerialLength)
             errors.Add(field, serial, $"is {serial.Length} characters long; {allowed}");
     }

@@ -62,7 +62,7 @@ public static partial class VmSpecValidator
             errors.Add(field, text, $"is {text.Length} characters long; the maximum is {maxLength}");
             return;
         }
-        var bad = text.FirstOrDefault(c => DisplayText.IsUnsafe(c) && !(allowNewlines && c is '\n' or '\t'));
+        var bad = text.FirstOrDefault(c => DisplayText.IsControlLike(c) && !(allowNewlines && c is '\n' or '\t'));
         if (bad != default)
             errors.Add(field, text, $"contains the control character {DisplayText.EscapeChar(bad)}; remove it");
     }
@@ -128,7 +128,7 @@ public static partial class VmSpecValidator
                 errors.Add("boot.cmdline", boot.Cmdline, "needs boot.kernel (firmware boot ignores it); set boot.kernel or remove cmdline");
             else if (boot.Cmdline.Length > MaxCmdlineLength)
                 errors.Add("boot.cmdline", boot.Cmdline, $"is {boot.Cmdline.Length} characters long; the kernel accepts at most {MaxCmdlineLength}");
-            else if (boot.Cmdline.FirstOrDefault(DisplayText.IsUnsafe) is var c and not default(char))
+            else if (boot.Cmdline.FirstOrDefault(DisplayText.IsControlLike) is var c and not default(char))
                 errors.Add("boot.cmdline", boot.Cmdline, $"contains the control character {DisplayText.EscapeChar(c)}; separate parameters with spaces");
         }
 
@@ -162,7 +162,7 @@ public static partial class VmSpecValidator
     {
         if (path.Length == 0)
             errors.Add(field, path, $"is empty; give the absolute path of {what}");
-        else if (path.FirstOrDefault(DisplayText.IsUnsafe) is var c and not default(char))
+        else if (path.FirstOrDefault(DisplayText.IsControlLike) is var c and not default(char))
             errors.Add(field, path, $"contains the control character {DisplayText.EscapeChar(c)}; give the absolute path of {what}");
         else if (!path.StartsWith('/'))
             errors.Add(field, path, $"is a relative path; give the absolute path of {what}, e.g. /var/lib/vireo/...");

@@ -30,6 +30,8 @@ public class VmNameRulesTests
     [InlineData("-rf", "starts with \"-\"")]
     [InlineData("café", "contains \"é\"")]
     [InlineData("web:1", "contains \":\"")]
+    [InlineData("web\u202e1", "contains \"\\u202e\"")]
+    [InlineData("web😀", "contains \"😀\"")]
     [InlineData("x234567890123456789012345678901234567890123456789012345678901234", "is 64 characters long; the maximum is 63")]
     public void Explains_what_is_wrong_and_what_is_allowed(string name, string fragment)
     {

@@ -189,4 +189,15 @@ public class VmSpecParserFieldTests
         Assert.All(result.Errors, e => Assert.DoesNotContain(e.ToString(), c => char.IsControl(c)));
         Assert.Equal("k\\u0007", result.Errors[1].Field);
     }
+
+    [Fact]
+    public void Invisible_format_characters_are_shown_escaped()
+    {
+        var error = AssertParseError(Lines("name: web1", "\"na\u202eme\": x"), "na\\u202eme", "unknown field");
+        Assert.DoesNotContain('\u202e', error.ToString());
+    }
+
+    [Fact]
+    public void Descriptions_may_hold_emoji_sequences() =>
+        Assert.Equal("family \U0001F468\u200D\U0001F469", ParseOk(Lines("name: web1", "description: \"family \U0001F468\u200D\U0001F469\"")).Description);
 }

@@ -117,4 +117,11 @@ public class VmSpecParserSyntaxTests
         Assert.DoesNotContain("tab", error.Message, StringComparison.Ordinal);
         Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Windows_line_endings_and_a_byte_order_mark_are_accepted()
+    {
+        var spec = ParseOk("\ufeffname: web1\r\nvcpus: 2\r\nboot:\r\n  kernel: /k\r\n");
+        Assert.Equal(("web1", 2, "/k"), (spec.Name, spec.Vcpus, spec.Boot.Kernel));
+    }
 }
