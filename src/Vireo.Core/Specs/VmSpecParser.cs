@@ -1,53 +1,64 @@
 using Vireo.Contracts;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Vireo.Core.Specs;
 
-/// <summary>The outcome of parsing a spec: the spec, or every problem found.</summary>
-/// <param name="Spec">The spec, or null when there are errors.</param>
-/// <param name="Errors">Every problem, each with its field path.</param>
-public sealed record SpecParseResult(VmSpec? Spec, IReadOnlyList<FieldError> Errors);
-
 /// <summary>
-/// Parses a VM spec written in YAML or JSON (YAML is a superset of JSON, so one parser reads both) and binds it by
-/// hand, so that every unknown field and wrong type is reported at once with its path, instead of stopping at the
-/// first as a deserializer would.
+/// Parses a VM spec written as YAML or JSON (one parser: YAML 1.2 contains JSON) and reports every problem at once,
+/// each with its field path, e.g. <c>disks[1].fromat: unknown field; did you mean "format"?</c>.
 /// </summary>
 public static class VmSpecParser
 {
+    /// <summary>
+    /// Parses and binds <paramref name="text"/>: syntax, structure, unknown fields and types. Value rules that need
+    /// no host facts are not checked here; call <see cref="ParseAndValidate"/> to get those too, in one list.
+    /// </summary>
     public static SpecParseResult Parse(string text)
     {
-        if (string.IsNullOrWhiteSpace(text))
-            return Fail("the spec is empty; a spec needs at least `name:`");
-        YamlStream stream;
-        try
-        {
-            stream = [];
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            return Fail($"is not valid YAML or JSON at line {e.Start.Line}, column {e.Start.Column}: {Inner(e)}");
-        }
-        if (stream.Documents.Count == 0)
-            return Fail("the spec is empty; a spec needs at least `name:`");
-        if (stream.Documents.Count > 1)
-            return Fail("holds more than one YAML document; define one VM per file");
-        var binder = new SpecBinder();
-        var spec = binder.BindRoot(stream.Documents[0].RootNode);
-        return binder.Errors.Count == 0 && spec is not null
-            ? new SpecParseResult(spec, [])
-            : new SpecParseResult(null, binder.Errors);
+        var (spec, errors) = ParseInternal(text);
+        return errors.Count == 0 ? new SpecParseResult { Spec = spec } : new SpecParseResult { Errors = errors };
     }
 
-    private static SpecParseResult Fail(string message) =>
-        new(null, [new FieldError { Field = "(document)", Message = message }]);
-
-    private static string Inner(YamlException e)
+    /// <summary>
+    /// Parses, binds and validates against <paramref name="limits"/>, returning every error from every stage.
+    /// A field that already failed to parse is not validated again (no second message for the same mistake).
+    /// </summary>
+    public static SpecParseResult ParseAndValidate(string text, HostLimits limits)
     {
-        var message = e.InnerException?.Message ?? e.Message;
-        var paren = message.IndexOf("): ", StringComparison.Ordinal);
-        return paren >= 0 ? message[(paren + 3)..] : message;
+        var (spec, errors) = ParseInternal(text);
+        if (spec is null) return new SpecParseResult { Errors = errors };
+
+        var failedPaths = errors.Select(e => e.Field).Where(f => f != SpecTreeReader.DocumentField).ToList();
+        var all = errors.ToList();
+        if (all.Count < SpecBindContext.MaxErrors)
+        {
+            all.AddRange(VmSpecValidator.Validate(spec, limits)
+                .Where(v => !failedPaths.Any(f => SpecFields.IsWithin(v.Field, f) || SpecFields.IsWithin(f, v.Field))));
+        }
+        return all.Count == 0 ? new SpecParseResult { Spec = spec } : new SpecParseResult { Errors = all };
+    }
+
+    /// <summary>The bound spec (with defaults where fields failed) when the document could be read; plus all errors.</summary>
+    private static (VmSpec? Spec, IReadOnlyList<FieldError> Errors) ParseInternal(string text)
+    {
+        var (root, treeErrors) = SpecTreeReader.Read(text);
+        if (root is null) return (null, treeErrors);
+
+        var cx = new SpecBindContext();
+        foreach (var e in treeErrors) cx.Add(e.Field, e.Value, e.Message);
+        try
+        {
+            var spec = VmSpecBinder.Bind(root, cx);
+            return (spec, cx.Errors);
+        }
+        catch (SpecBindContext.TooManyErrorsException)
+        {
+            var errors = cx.Errors.ToList();
+            errors.Add(new FieldError
+            {
+                Field = SpecTreeReader.DocumentField,
+                Message = $"has more than {SpecBindContext.MaxErrors} errors; stopped here — is this a VM spec?",
+            });
+            return (null, errors);
+        }
     }
 }

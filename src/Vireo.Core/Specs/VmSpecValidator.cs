@@ -5,188 +5,187 @@ using Vireo.Contracts;
 namespace Vireo.Core.Specs;
 
 /// <summary>
-/// Checks a bound spec against Vireo's rules and the host's limits. Pure apart from the injected host facts;
-/// returns every problem, each naming its field, the value and the fix.
+/// Checks a bound <see cref="VmSpec"/> against Vireo's rules and the host's limits. Pure: every host fact comes
+/// from <see cref="HostLimits"/>. Returns every problem, each rendered by <see cref="FieldError.ToString"/> as
+/// <c>path: "value" what is wrong; how to fix</c>.
 /// </summary>
 public static partial class VmSpecValidator
 {
-    /// <summary>Smallest guest memory: a Linux kernel does not boot in less.</summary>
+    /// <summary>Below this QEMU boots, but no Linux kernel of the last decade gets to userspace.</summary>
     public const long MinMemoryMiB = 16;
 
+    /// <summary>x86 boot protocol's command line buffer (COMMAND_LINE_SIZE) on current kernels.</summary>
+    public const int MaxCmdlineLength = 4096;
+
+    /// <summary>Longest description, so that list output and the store stay sane.</summary>
+    public const int MaxDescriptionLength = 4096;
+
     private static readonly string[] Machines = ["q35", "pc"];
+    private static readonly string[] CpuKeywords = ["auto", "host", "max"];
+    private static readonly string[] Accels = ["auto", "kvm", "tcg"];
     private static readonly string[] BootDevices = ["disk", "cdrom", "network"];
-    private static readonly string[] Formats = ["raw", "qcow2"];
-    private static readonly string[] Buses = ["virtio", "sata", "scsi"];
-    private static readonly string[] NicTypes = ["user", "bridge"];
-    private static readonly string[] NicModels = ["virtio", "e1000e", "rtl8139"];
 
-    public static IReadOnlyList<FieldError> Validate(VmSpec spec, HostLimits host)
+    /// <summary>Validates <paramref name="spec"/>; an empty list means it is valid on this host.</summary>
+    public static IReadOnlyList<FieldError> Validate(VmSpec spec, HostLimits limits)
     {
-        var errors = new List<FieldError>();
-        void Error(string field, object? value, string message) => errors.Add(new FieldError
-        {
-            Field = field,
-            Value = value is null ? null : VmNameRules.Printable(Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""),
-            Message = message,
-        });
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(limits);
+        var errors = new Errors();
 
-        if (VmNameRules.Validate(spec.Name) is { } nameProblem)
-            Error("name", spec.Name, nameProblem);
-        if (spec.Uuid is not null && !Guid.TryParseExact(spec.Uuid, "D", out _))
-            Error("uuid", spec.Uuid, "is not a UUID; write it as 8-4-4-4-12 hex digits, or leave it out to get a new one");
-        if (spec.Description is { Length: > 1024 })
-            Error("description", null, "is longer than 1024 characters");
-
-        if (spec.Vcpus < 1)
-            Error("vcpus", spec.Vcpus, "must be at least 1");
-        else if (spec.Vcpus > host.HostCpus)
-            Error("vcpus", spec.Vcpus, $"exceeds the {host.HostCpus} logical CPUs of this host; use at most {host.HostCpus}");
-
-        if (spec.Memory < MinMemoryMiB)
-            Error("memory", spec.Memory, $"is below the {MinMemoryMiB} MiB minimum; give at least 16 (MiB), e.g. 128MiB");
-        else if (spec.Memory > host.HostMemoryMiB)
-            Error("memory", $"{spec.Memory} MiB", $"is more than this host's {SizeParser.Format(host.HostMemoryMiB * SizeParser.MiB)} of memory");
-
-        if (!Machines.Contains(spec.Machine) && !VersionedMachine().IsMatch(spec.Machine))
-            Error("machine", spec.Machine, "is not a supported machine type; use q35 (default), pc, or a versioned pc-q35-X.Y / pc-i440fx-X.Y");
-        if (spec.Cpu is not ("auto" or "host" or "max") && !CpuModel().IsMatch(spec.Cpu))
-            Error("cpu", spec.Cpu, "is not a CPU model; use auto, host, max or a QEMU model name such as Skylake-Server");
-        if (spec.Accel is not ("auto" or "kvm" or "tcg"))
-            Error("accel", spec.Accel, "is not one of auto, kvm, tcg");
-        if (spec.Image is not null && VmNameRules.Validate(spec.Image) is not null)
-            Error("image", spec.Image, "is not an image name");
-
-        ValidateBoot(spec, host, Error);
-        ValidateDisks(spec, host, Error);
-        ValidateNics(spec, Error);
-
-        if (spec.Graphics.Type is not ("vnc" or "none"))
-            Error("graphics.type", spec.Graphics.Type, "is not one of vnc, none");
-        if (spec.Graphics.Port is { } port)
-        {
-            if (spec.Graphics.Type != "vnc")
-                Error("graphics.port", port, "is only allowed with graphics type vnc");
-            else if (port is < 5900 or > 65535)
-                Error("graphics.port", port, "is outside 5900-65535; leave it out to pick a free port");
-        }
-        return errors;
+        if (VmNameRules.Validate(spec.Name) is { } nameError) errors.Add("name", spec.Name, nameError);
+        ValidateUuid(spec.Uuid, errors);
+        ValidateText("description", spec.Description, MaxDescriptionLength, allowNewlines: true, errors);
+        ValidateText("image", spec.Image, 255, allowNewlines: false, errors);
+        ValidateCpusAndMemory(spec, limits, errors);
+        ValidateMachine(spec, limits, errors);
+        ValidateBoot(spec, limits, errors);
+        ValidateDisks(spec.Disks, limits, errors);
+        ValidateNics(spec.Nics, errors);
+        ValidateGraphics(spec.Graphics, errors);
+        return errors.List;
     }
 
-    private static void ValidateBoot(VmSpec spec, HostLimits host, Action<string, object?, string> error)
+    private static void ValidateUuid(string? uuid, Errors errors)
+    {
+        if (uuid is null) return;
+        if (!Guid.TryParseExact(uuid, "D", out var guid))
+            errors.Add("uuid", uuid, "is not a UUID; write 32 hex digits as 8-4-4-4-12, e.g. 6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11, or leave uuid out to have one generated");
+        else if (guid == Guid.Empty)
+            errors.Add("uuid", uuid, "is the nil UUID, which identifies nothing; leave uuid out to have one generated");
+    }
+
+    private static void ValidateText(string field, string? text, int maxLength, bool allowNewlines, Errors errors)
+    {
+        if (text is null) return;
+        if (text.Length > maxLength)
+        {
+            errors.Add(field, text, $"is {text.Length} characters long; the maximum is {maxLength}");
+            return;
+        }
+        var bad = text.FirstOrDefault(c => DisplayText.IsControlLike(c) && !(allowNewlines && c is '\n' or '\t'));
+        if (bad != default)
+            errors.Add(field, text, $"contains the control character {DisplayText.EscapeChar(bad)}; remove it");
+    }
+
+    private static void ValidateCpusAndMemory(VmSpec spec, HostLimits limits, Errors errors)
+    {
+        var vcpus = spec.Vcpus.ToString(CultureInfo.InvariantCulture);
+        if (spec.Vcpus < 1)
+            errors.Add("vcpus", vcpus, "is too few; a VM needs at least 1 vCPU");
+        else if (spec.Vcpus > limits.HostCpus)
+            errors.Add("vcpus", vcpus, $"exceeds the {limits.HostCpus} logical CPUs of this host; give at most {limits.HostCpus}");
+
+        var memory = SizeParser.FormatMiB(spec.Memory);
+        if (spec.Memory < MinMemoryMiB)
+            errors.Add("memory", spec.Memory <= 0 ? spec.Memory.ToString(CultureInfo.InvariantCulture) : memory,
+                $"is below the {MinMemoryMiB} MiB minimum; give at least {MinMemoryMiB} (MiB), e.g. 512MiB");
+        else if (spec.Memory > limits.HostMemoryMiB)
+            errors.Add("memory", memory,
+                $"is more than this host's {SizeParser.Describe(limits.HostMemoryMiB)} of memory; give at most {limits.HostMemoryMiB}MiB");
+    }
+
+    private static void ValidateMachine(VmSpec spec, HostLimits limits, Errors errors)
+    {
+        if (!Machines.Contains(spec.Machine) && !VersionedMachine().IsMatch(spec.Machine))
+            errors.Add("machine", spec.Machine,
+                $"is not a supported machine type; {Hint(spec.Machine, Machines, "use q35, pc, or a versioned pc-q35-7.2 or pc-i440fx-7.2")}");
+
+        var accelKnown = Accels.Contains(spec.Accel);
+        if (!accelKnown)
+            errors.Add("accel", spec.Accel, $"is not an accelerator; {Hint(spec.Accel, Accels, "use one of auto, kvm, tcg")}");
+        else if (spec.Accel == "kvm" && limits.KvmAvailable == false)
+            errors.Add("accel", spec.Accel, "needs /dev/kvm, which this host does not have; use auto or tcg");
+
+        if (!CpuKeywords.Contains(spec.Cpu) && !CpuModel().IsMatch(spec.Cpu))
+        {
+            errors.Add("cpu", spec.Cpu,
+                "is not a CPU model name; use auto, host, max or a QEMU model name of letters, digits, \".\", \"_\" and \"-\" (see qemu-system-x86_64 -cpu help)");
+        }
+        else if (spec.Cpu == "host" && spec.Accel == "tcg")
+        {
+            errors.Add("cpu", spec.Cpu, "needs KVM, but accel is tcg; use max or a model name with tcg");
+        }
+        else if (spec.Cpu == "host" && spec.Accel == "auto" && limits.KvmAvailable == false)
+        {
+            errors.Add("cpu", spec.Cpu, "needs KVM, which this host does not have; use auto or max");
+        }
+    }
+
+    private static void ValidateBoot(VmSpec spec, HostLimits limits, Errors errors)
     {
         var boot = spec.Boot;
-        CheckFile("boot.kernel", boot.Kernel, "kernel");
-        CheckFile("boot.initrd", boot.Initrd, "initrd");
-        if (boot.Initrd is not null && boot.Kernel is null)
-            error("boot.initrd", boot.Initrd, "needs boot.kernel as well");
+        if (boot.Kernel is not null) CheckFile("boot.kernel", boot.Kernel, "a kernel file", limits, errors);
+        if (boot.Initrd is not null)
+        {
+            if (boot.Kernel is null)
+                errors.Add("boot.initrd", boot.Initrd, "needs boot.kernel (an initrd is only used for direct kernel boot); set boot.kernel or remove initrd");
+            else
+                CheckFile("boot.initrd", boot.Initrd, "an initrd file", limits, errors);
+        }
         if (boot.Cmdline is not null)
         {
             if (boot.Kernel is null)
-                error("boot.cmdline", boot.Cmdline, "needs boot.kernel; a kernel command line only applies to direct kernel boot");
-            if (boot.Cmdline.Length > 4096)
-                error("boot.cmdline", null, $"is {boot.Cmdline.Length} characters; the limit is 4096");
+                errors.Add("boot.cmdline", boot.Cmdline, "needs boot.kernel (firmware boot ignores it); set boot.kernel or remove cmdline");
+            else if (boot.Cmdline.Length > MaxCmdlineLength)
+                errors.Add("boot.cmdline", boot.Cmdline, $"is {boot.Cmdline.Length} characters long; the kernel accepts at most {MaxCmdlineLength}");
+            else if (boot.Cmdline.FirstOrDefault(DisplayText.IsControlLike) is var c and not default(char))
+                errors.Add("boot.cmdline", boot.Cmdline, $"contains the control character {DisplayText.EscapeChar(c)}; separate parameters with spaces");
         }
-        var seen = new HashSet<string>();
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < boot.Order.Count; i++)
         {
+            var path = SpecFields.Index("boot.order", i);
             var entry = boot.Order[i];
             if (!BootDevices.Contains(entry))
-                error($"boot.order[{i}]", entry, "is not one of disk, cdrom, network");
-            else if (!seen.Add(entry))
-                error($"boot.order[{i}]", entry, "appears twice");
+                errors.Add(path, entry, $"is not a boot device; {Hint(entry, BootDevices, "use disk, cdrom or network")}");
+            else if (seen.TryGetValue(entry, out var first))
+                errors.Add(path, entry, $"is already listed at boot.order[{first}]; list each device once");
+            else if (!HasBootSource(spec, entry))
+                errors.Add(path, entry, entry == "network"
+                    ? "has no NIC to boot from; add one under nics or remove it from the order"
+                    : $"has no {entry} to boot from; add one under disks (device: {entry}) or remove it from the order");
+            seen.TryAdd(entry, i);
         }
-        if (boot.Kernel is null && spec.Image is null && spec.Disks.Count == 0 && !boot.Order.Contains("network"))
-            error("boot", null, "gives nothing to boot from; set boot.kernel, add a disk or cdrom, or use image: tiny");
 
-        void CheckFile(string field, string? path, string what)
-        {
-            if (path is null)
-                return;
-            if (!Path.IsPathFullyQualified(path))
-                error(field, path, $"is not an absolute path; give the absolute path of the {what} file");
-            else if (!host.FileExists(path))
-                error(field, path, $"does not exist; give the absolute path of a {what} file");
-        }
+        if (boot.Kernel is null && spec.Disks.Count == 0 && spec.Nics.Count == 0)
+            errors.Add("boot", null, "has nothing to boot from; give boot.kernel, a disk, a cdrom or a NIC");
     }
 
-    private static void ValidateDisks(VmSpec spec, HostLimits host, Action<string, object?, string> error)
+    private static bool HasBootSource(VmSpec spec, string device) => device switch
     {
-        var paths = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < spec.Disks.Count; i++)
-        {
-            var disk = spec.Disks[i];
-            var at = $"disks[{i}]";
-            var cdrom = disk.Device == "cdrom";
-            if (disk.Device is not ("disk" or "cdrom"))
-                error($"{at}.device", disk.Device, "is not one of disk, cdrom");
-            if (disk.Path is null)
-            {
-                if (!cdrom)
-                    error($"{at}.path", null, "is missing; give the absolute path of the image file");
-            }
-            else if (!Path.IsPathFullyQualified(disk.Path))
-                error($"{at}.path", disk.Path, "is not an absolute path");
-            else if (!host.FileExists(disk.Path))
-                error($"{at}.path", disk.Path, "does not exist; create the image first (qemu-img create) or fix the path");
-            else if (!paths.Add(disk.Path))
-                error($"{at}.path", disk.Path, "is already used by another disk of this VM");
+        "network" => spec.Nics.Count > 0,
+        _ => spec.Disks.Any(d => d.Device == device),
+    };
 
-            if (disk.Format is null)
-            {
-                if (disk.Path is not null)
-                    error($"{at}.format", null, "is missing; give raw or qcow2 — Vireo never probes image formats");
-            }
-            else if (!Formats.Contains(disk.Format))
-                error($"{at}.format", disk.Format, "is not one of raw, qcow2");
-
-            if (disk.Bus is not null && !Buses.Contains(disk.Bus))
-                error($"{at}.bus", disk.Bus, "is not one of virtio, sata, scsi");
-            else if (cdrom && disk.Bus == "virtio")
-                error($"{at}.bus", disk.Bus, "cannot hold a cdrom; use sata (default) or scsi");
-            if (disk.Serial is not null && !DiskSerial().IsMatch(disk.Serial))
-                error($"{at}.serial", disk.Serial, "must be 1-20 characters of letters, digits, '.', '_' and '-'");
-        }
-    }
-
-    private static void ValidateNics(VmSpec spec, Action<string, object?, string> error)
+    private static void CheckFile(string field, string path, string what, HostLimits limits, Errors errors)
     {
-        var macs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < spec.Nics.Count; i++)
-        {
-            var nic = spec.Nics[i];
-            var at = $"nics[{i}]";
-            if (!NicTypes.Contains(nic.Type))
-                error($"{at}.type", nic.Type, "is not one of user, bridge");
-            if (nic.Type == "bridge")
-            {
-                if (nic.Bridge is null)
-                    error($"{at}.bridge", null, "is missing; name the host bridge, e.g. br0");
-                else if (!InterfaceName().IsMatch(nic.Bridge))
-                    error($"{at}.bridge", nic.Bridge, "is not a valid interface name (1-15 characters, no '/', ':' or spaces)");
-            }
-            else if (nic.Bridge is not null)
-                error($"{at}.bridge", nic.Bridge, $"only applies to type bridge, not {nic.Type}");
-            if (nic.Mac is not null)
-            {
-                if (MacAddresses.Validate(nic.Mac) is { } problem)
-                    error($"{at}.mac", nic.Mac, problem);
-                else if (!macs.Add(nic.Mac))
-                    error($"{at}.mac", nic.Mac, "is used by another NIC of this VM");
-            }
-            if (!NicModels.Contains(nic.Model))
-                error($"{at}.model", nic.Model, "is not one of virtio, e1000e, rtl8139");
-        }
+        if (path.Length == 0)
+            errors.Add(field, path, $"is empty; give the absolute path of {what}");
+        else if (path.FirstOrDefault(DisplayText.IsControlLike) is var c and not default(char))
+            errors.Add(field, path, $"contains the control character {DisplayText.EscapeChar(c)}; give the absolute path of {what}");
+        else if (!path.StartsWith('/'))
+            errors.Add(field, path, $"is a relative path; give the absolute path of {what}, e.g. /var/lib/vireo/...");
+        else if (!limits.FileExists(path))
+            errors.Add(field, path, $"does not exist; give the absolute path of {what}");
     }
 
-    [GeneratedRegex(@"^pc-(q35|i440fx)-\d+\.\d+$")]
+    private static string Hint(string value, IReadOnlyCollection<string> allowed, string otherwise) =>
+        Suggestions.Closest(value, allowed) is { } closest ? $"did you mean \"{closest}\"?" : otherwise;
+
+    [GeneratedRegex(@"^pc-(q35|i440fx)-[0-9]+\.[0-9]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionedMachine();
 
-    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}$")]
+    // Commas are excluded on purpose: in -cpu they would append arbitrary feature flags.
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex CpuModel();
 
-    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,20}$")]
-    private static partial Regex DiskSerial();
+    /// <summary>Collects errors with the user's value escaped for display.</summary>
+    private sealed class Errors
+    {
+        public List<FieldError> List { get; } = [];
 
-    [GeneratedRegex(@"^[^/:\s]{1,15}$")]
-    private static partial Regex InterfaceName();
+        public void Add(string field, string? value, string message) =>
+            List.Add(new FieldError { Field = field, Value = value is null ? null : DisplayText.Escape(value), Message = message });
+    }
 }

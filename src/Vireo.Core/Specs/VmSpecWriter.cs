@@ -1,103 +1,115 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Vireo.Contracts;
 
 namespace Vireo.Core.Specs;
 
-/// <summary>Writes a spec as readable YAML in a stable field order; <see cref="VmSpecParser"/> reads it back equal.</summary>
-public static partial class VmSpecWriter
+/// <summary>
+/// Renders a <see cref="VmSpec"/> as readable YAML in a stable field order (the schema's order), leaving out
+/// fields that hold their default (except name, vcpus and memory, which every reader wants to see).
+/// <see cref="VmSpecParser.Parse"/> reads the output back to an equal spec.
+/// </summary>
+public static class VmSpecWriter
 {
+    /// <summary>The spec as YAML, ending with a newline.</summary>
     public static string ToYaml(VmSpec spec)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        var defaults = new VmSpec { Name = "" };
         var y = new StringBuilder();
-        void Line(int indent, string key, string? value)
-        {
-            if (value is not null)
-                y.Append(' ', indent).Append(key).Append(": ").Append(value).Append('\n');
-        }
 
-        Line(0, "name", Quote(spec.Name));
-        Line(0, "uuid", Quote(spec.Uuid));
-        Line(0, "description", Quote(spec.Description));
-        Line(0, "image", Quote(spec.Image));
-        Line(0, "vcpus", spec.Vcpus.ToString(CultureInfo.InvariantCulture));
-        Line(0, "memory", SizeParser.Format(spec.Memory * SizeParser.MiB));
-        Line(0, "machine", Quote(spec.Machine));
-        Line(0, "cpu", Quote(spec.Cpu));
-        Line(0, "accel", Quote(spec.Accel));
-        var boot = spec.Boot;
-        if (boot.Kernel is not null || boot.Initrd is not null || boot.Cmdline is not null || boot.Order.Count > 0)
-        {
-            y.Append("boot:\n");
-            Line(2, "kernel", Quote(boot.Kernel));
-            Line(2, "initrd", Quote(boot.Initrd));
-            Line(2, "cmdline", Quote(boot.Cmdline));
-            if (boot.Order.Count > 0)
-                Line(2, "order", "[" + string.Join(", ", boot.Order.Select(o => Quote(o))) + "]");
-        }
-        if (spec.Disks.Count > 0)
-        {
-            y.Append("disks:\n");
-            foreach (var disk in spec.Disks)
-            {
-                var first = true;
-                void Item(string key, string? value)
-                {
-                    if (value is null)
-                        return;
-                    y.Append(first ? "  - " : "    ").Append(key).Append(": ").Append(value).Append('\n');
-                    first = false;
-                }
-                Item("path", Quote(disk.Path));
-                Item("format", Quote(disk.Format));
-                Item("device", Quote(disk.Device));
-                Item("bus", Quote(disk.Bus));
-                Item("readonly", disk.Readonly ? "true" : null);
-                Item("serial", Quote(disk.Serial));
-            }
-        }
-        if (spec.Nics.Count > 0)
-        {
-            y.Append("nics:\n");
-            foreach (var nic in spec.Nics)
-            {
-                y.Append("  - type: ").Append(Quote(nic.Type)).Append('\n');
-                Line(4, "bridge", Quote(nic.Bridge));
-                Line(4, "mac", Quote(nic.Mac));
-                Line(4, "model", Quote(nic.Model));
-            }
-        }
-        else
-        {
-            y.Append("nics: []\n");
-        }
-        Line(0, "serial", spec.Serial ? "true" : "false");
-        y.Append("graphics:\n");
-        Line(2, "type", Quote(spec.Graphics.Type));
-        Line(2, "port", spec.Graphics.Port?.ToString(CultureInfo.InvariantCulture));
-        Line(0, "autostart", spec.Autostart ? "true" : "false");
-        Line(0, "on_crash", spec.OnCrash.ToString().ToLowerInvariant());
+        Field(y, 0, "name", S(spec.Name));
+        if (spec.Uuid is not null) Field(y, 0, "uuid", S(spec.Uuid));
+        if (spec.Description is not null) Field(y, 0, "description", S(spec.Description));
+        if (spec.Image is not null) Field(y, 0, "image", S(spec.Image));
+        Field(y, 0, "vcpus", I(spec.Vcpus));
+        Field(y, 0, "memory", spec.Memory > 0 ? SizeParser.FormatMiB(spec.Memory) : I(spec.Memory));
+        if (spec.Machine != defaults.Machine) Field(y, 0, "machine", S(spec.Machine));
+        if (spec.Cpu != defaults.Cpu) Field(y, 0, "cpu", S(spec.Cpu));
+        if (spec.Accel != defaults.Accel) Field(y, 0, "accel", S(spec.Accel));
+        WriteBoot(y, spec.Boot);
+        WriteDisks(y, spec.Disks);
+        WriteNics(y, spec.Nics);
+        if (spec.Serial != defaults.Serial) Field(y, 0, "serial", B(spec.Serial));
+        WriteGraphics(y, spec.Graphics, defaults.Graphics);
+        if (spec.Autostart) Field(y, 0, "autostart", "true");
+        if (spec.OnCrash != defaults.OnCrash) Field(y, 0, "on_crash", OnCrashName(spec.OnCrash));
         return y.ToString();
     }
 
-    /// <summary>Plain when YAML reads it back as the same string; double-quoted (JSON escapes) otherwise.</summary>
-    internal static string? Quote(string? value)
+    private static void WriteBoot(StringBuilder y, BootSpec boot)
     {
-        if (value is null)
-            return null;
-        if (Plain().IsMatch(value) && !LooksTyped().IsMatch(value) && !value.Contains(": ", StringComparison.Ordinal) && !value.Contains(" #", StringComparison.Ordinal))
-            return value;
-        return System.Text.Json.JsonSerializer.Serialize(value, SpecJsonContext.Default.String);
+        if (boot.Kernel is null && boot.Initrd is null && boot.Cmdline is null && boot.Order.Count == 0) return;
+        y.Append("boot:\n");
+        if (boot.Kernel is not null) Field(y, 1, "kernel", S(boot.Kernel));
+        if (boot.Initrd is not null) Field(y, 1, "initrd", S(boot.Initrd));
+        if (boot.Cmdline is not null) Field(y, 1, "cmdline", S(boot.Cmdline));
+        if (boot.Order.Count > 0) Field(y, 1, "order", $"[{string.Join(", ", boot.Order.Select(S))}]");
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9/_.][A-Za-z0-9/_.=,+ -]*[A-Za-z0-9/_.=,+-]$|^[A-Za-z0-9/_.]$")]
-    private static partial Regex Plain();
+    private static void WriteDisks(StringBuilder y, IReadOnlyList<DiskSpec> disks)
+    {
+        if (disks.Count == 0) return;
+        y.Append("disks:\n");
+        foreach (var d in disks)
+        {
+            var fields = new List<(string, string)>();
+            if (d.Path is not null) fields.Add(("path", S(d.Path)));
+            if (d.Format is not null) fields.Add(("format", S(d.Format)));
+            if (d.Device != "disk") fields.Add(("device", S(d.Device)));
+            if (d.Bus is not null) fields.Add(("bus", S(d.Bus)));
+            if (d.Readonly) fields.Add(("readonly", "true"));
+            if (d.Serial is not null) fields.Add(("serial", S(d.Serial)));
+            ListItem(y, fields);
+        }
+    }
 
-    // Scalars YAML would read as a number, boolean or null.
-    [GeneratedRegex(@"^([-+]?[0-9._]+([eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|true|false|True|False|TRUE|FALSE|yes|no|on|off|null|Null|NULL|~|\.inf|\.nan)$")]
-    private static partial Regex LooksTyped();
+    private static void WriteNics(StringBuilder y, IReadOnlyList<NicSpec> nics)
+    {
+        if (nics.Count == 0) return;
+        y.Append("nics:\n");
+        foreach (var n in nics)
+        {
+            var fields = new List<(string, string)> { ("type", S(n.Type)) };
+            if (n.Bridge is not null) fields.Add(("bridge", S(n.Bridge)));
+            if (n.Mac is not null) fields.Add(("mac", S(n.Mac)));
+            if (n.Model != "virtio") fields.Add(("model", S(n.Model)));
+            ListItem(y, fields);
+        }
+    }
+
+    private static void WriteGraphics(StringBuilder y, GraphicsSpec graphics, GraphicsSpec defaults)
+    {
+        if (graphics.Type == defaults.Type && graphics.Port == defaults.Port) return;
+        y.Append("graphics:\n");
+        Field(y, 1, "type", S(graphics.Type));
+        if (graphics.Port is { } port) Field(y, 1, "port", I(port));
+    }
+
+    private static void ListItem(StringBuilder y, List<(string Key, string Value)> fields)
+    {
+        if (fields.Count == 0)
+        {
+            y.Append("  - {}\n");
+            return;
+        }
+        for (var i = 0; i < fields.Count; i++)
+            y.Append(i == 0 ? "  - " : "    ").Append(fields[i].Key).Append(": ").Append(fields[i].Value).Append('\n');
+    }
+
+    private static void Field(StringBuilder y, int level, string key, string value) =>
+        y.Append(' ', level * 2).Append(key).Append(": ").Append(value).Append('\n');
+
+    private static string S(string text) => YamlScalarText.Format(text);
+
+    private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string B(bool value) => value ? "true" : "false";
+
+    private static string OnCrashName(OnCrash value) => value switch
+    {
+        OnCrash.Restart => "restart",
+        OnCrash.Preserve => "preserve",
+        _ => "destroy",
+    };
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class SpecJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
