@@ -55,7 +55,7 @@ public partial class DocsExamplesTests
     [InlineData("name: web1\non_crash: restrat\nboot: {kernel: /k}\n")]
     public void Documented_error_messages_are_the_real_ones(string input)
     {
-        var host = Host with { FileExists = p => p != "/nope/vmlinuz" };
+        var host = Limits with { FileExists = p => p != "/nope/vmlinuz" };
         var result = VmSpecParser.ParseAndValidate(input, host);
         var error = Assert.Single(result.Errors);
         Assert.True(Doc.Contains("\n" + error + "\n", StringComparison.Ordinal), "docs/vm-spec.md lacks the line: " + error);

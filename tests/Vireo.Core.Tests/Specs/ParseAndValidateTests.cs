@@ -8,7 +8,7 @@ public class ParseAndValidateTests
     [Fact]
     public void A_valid_spec_yields_the_spec_and_no_errors()
     {
-        var result = VmSpecParser.ParseAndValidate(Lines("name: web1", "memory: 1G", "boot:", $"  kernel: {Kernel}"), Host);
+        var result = VmSpecParser.ParseAndValidate(Lines("name: web1", "memory: 1G", "boot:", $"  kernel: {Kernel}"), Limits);
         Assert.True(result.Success);
         Assert.Equal(1024, result.Spec!.Memory);
         Assert.Equal("ok", result.ToString());
@@ -25,7 +25,7 @@ public class ParseAndValidateTests
             "  kernel: /nope/vmlinuz",
             "disks:",
             "  - path: " + DiskImage,
-            "    fromat: qcow2"), Host);
+            "    fromat: qcow2"), Limits);
 
         Assert.Null(result.Spec);
         Assert.Equal(6, result.Errors.Count);
@@ -40,7 +40,7 @@ public class ParseAndValidateTests
     [Fact]
     public void A_field_that_failed_to_parse_is_not_reported_again_by_the_rules()
     {
-        var result = VmSpecParser.ParseAndValidate(Lines("vcpus: two", "boot:", $"  kernel: {Kernel}"), Host);
+        var result = VmSpecParser.ParseAndValidate(Lines("vcpus: two", "boot:", $"  kernel: {Kernel}"), Limits);
         Assert.Equal(["vcpus", "name"], result.Errors.Select(e => e.Field));
     }
 
@@ -51,18 +51,18 @@ public class ParseAndValidateTests
             "name: web1",
             "disks:",
             "  - /not/a/mapping.img",
-            "  - {path: /nope.img, format: raw}"), Host);
+            "  - {path: /nope.img, format: raw}"), Limits);
         Assert.Equal(["disks[0]", "disks[1].path"], result.Errors.Select(e => e.Field));
     }
 
     [Fact]
     public void A_syntax_error_stops_before_the_rules() =>
-        Assert.Equal("(document)", Assert.Single(VmSpecParser.ParseAndValidate("name: [", Host).Errors).Field);
+        Assert.Equal("(document)", Assert.Single(VmSpecParser.ParseAndValidate("name: [", Limits).Errors).Field);
 
     [Fact]
     public void The_result_renders_one_error_per_line()
     {
-        var result = VmSpecParser.ParseAndValidate(Lines("name: a b", "vcpus: 3", "boot:", $"  kernel: {Kernel}"), Host);
+        var result = VmSpecParser.ParseAndValidate(Lines("name: a b", "vcpus: 3", "boot:", $"  kernel: {Kernel}"), Limits);
         Assert.Equal(
             "name: \"a b\" contains a space; use 1-63 letters, digits, \".\", \"_\" or \"-\", starting with a letter or digit"
             + Environment.NewLine + "vcpus: \"3\" exceeds the 2 logical CPUs of this host; give at most 2",

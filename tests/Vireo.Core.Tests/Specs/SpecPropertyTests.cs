@@ -103,7 +103,7 @@ public class SpecPropertyTests
     {
         try
         {
-            return text.Replace("\n", "⏎\n") + "\n=> " + VmSpecParser.ParseAndValidate(text, SpecTestKit.Host);
+            return text.Replace("\n", "⏎\n") + "\n=> " + VmSpecParser.ParseAndValidate(text, SpecTestKit.Limits);
         }
         catch (Exception ex)
         {
@@ -113,7 +113,7 @@ public class SpecPropertyTests
 
     private static bool ParsesWithoutThrowing(string text)
     {
-        var result = VmSpecParser.ParseAndValidate(text, SpecTestKit.Host);
+        var result = VmSpecParser.ParseAndValidate(text, SpecTestKit.Limits);
         return (result.Spec is null) == (result.Errors.Count > 0)
                && result.Errors.All(e => !e.ToString().Any(c => char.IsControl(c) && c != '\n'));
     }

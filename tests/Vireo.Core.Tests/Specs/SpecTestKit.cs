@@ -16,14 +16,14 @@ internal static class SpecTestKit
     /// <summary>A fake file system (named as such): only these paths "exist".</summary>
     public static readonly HashSet<string> ExistingFiles = [Kernel, Initrd, DiskImage, DataImage, Iso];
 
-    public static HostLimits Host { get; } = new()
+    public static HostLimits Limits { get; } = new()
     {
         HostCpus = 2,
         HostMemoryMiB = 23968,
         FileExists = ExistingFiles.Contains,
     };
 
-    /// <summary>A spec that passes every rule on <see cref="Host"/>; tests break one thing at a time.</summary>
+    /// <summary>A spec that passes every rule on <see cref="Limits"/>; tests break one thing at a time.</summary>
     public static VmSpec ValidSpec() => new()
     {
         Name = "web1",
@@ -71,7 +71,7 @@ internal static class SpecTestKit
 
     public static FieldError AssertInvalid(VmSpec spec, string field, string fragment, HostLimits? host = null)
     {
-        var errors = VmSpecValidator.Validate(spec, host ?? Host);
+        var errors = VmSpecValidator.Validate(spec, host ?? Limits);
         var error = AssertError(errors, field, fragment);
         Assert.Single(errors);
         return error;

@@ -40,7 +40,7 @@ public class VmSpecValidatorBootTests
     [Fact]
     public void Cmdline_has_a_length_limit()
     {
-        Assert.Empty(VmSpecValidator.Validate(WithBoot(new BootSpec { Kernel = Kernel, Cmdline = new string('a', 4096) }), Host));
+        Assert.Empty(VmSpecValidator.Validate(WithBoot(new BootSpec { Kernel = Kernel, Cmdline = new string('a', 4096) }), Limits));
         AssertInvalid(WithBoot(new BootSpec { Kernel = Kernel, Cmdline = new string('a', 4097) }), "boot.cmdline", "is 4097 characters long; the kernel accepts at most 4096");
     }
 
@@ -56,7 +56,7 @@ public class VmSpecValidatorBootTests
             Boot = new BootSpec { Order = ["cdrom", "disk", "network"] },
             Disks = [new DiskSpec { Path = DiskImage, Format = "qcow2" }, new DiskSpec { Device = "cdrom", Path = Iso }],
         };
-        Assert.Empty(VmSpecValidator.Validate(spec, Host));
+        Assert.Empty(VmSpecValidator.Validate(spec, Limits));
     }
 
     [Theory]
@@ -87,9 +87,9 @@ public class VmSpecValidatorBootTests
 
     [Fact]
     public void A_kernel_alone_is_bootable() =>
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Disks = [], Nics = [] }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Disks = [], Nics = [] }, Limits));
 
     [Fact]
     public void An_empty_cdrom_alone_is_bootable() =>
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Boot = new BootSpec(), Disks = [new DiskSpec { Device = "cdrom" }], Nics = [] }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Boot = new BootSpec(), Disks = [new DiskSpec { Device = "cdrom" }], Nics = [] }, Limits));
 }

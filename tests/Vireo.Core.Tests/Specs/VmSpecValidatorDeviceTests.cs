@@ -36,8 +36,8 @@ public class VmSpecValidatorDeviceTests
     [Fact]
     public void A_cdrom_may_be_empty_and_defaults_to_raw()
     {
-        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Device = "cdrom" }), Host));
-        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Device = "cdrom", Path = Iso }), Host));
+        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Device = "cdrom" }), Limits));
+        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Device = "cdrom", Path = Iso }), Limits));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class VmSpecValidatorDeviceTests
     [InlineData("cdrom", "sata")]
     [InlineData("cdrom", "scsi")]
     public void Supported_buses_pass(string device, string bus) =>
-        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Path = Iso, Format = "raw", Device = device, Bus = bus }), Host));
+        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Path = Iso, Format = "raw", Device = device, Bus = bus }), Limits));
 
     [Fact]
     public void A_cdrom_cannot_sit_on_virtio() =>
@@ -71,7 +71,7 @@ public class VmSpecValidatorDeviceTests
     [InlineData("ABC-123_x.y")]
     [InlineData("12345678901234567890")]
     public void Valid_serials_pass(string serial) =>
-        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Path = DiskImage, Format = "qcow2", Serial = serial }), Host));
+        Assert.Empty(VmSpecValidator.Validate(WithDisks(new DiskSpec { Path = DiskImage, Format = "qcow2", Serial = serial }), Limits));
 
     [Theory]
     [InlineData("123456789012345678901", "is 21 characters long")]
@@ -89,7 +89,7 @@ public class VmSpecValidatorDeviceTests
                 new DiskSpec { Path = DataImage, Format = "raw" },
                 new DiskSpec { Path = "/var/lib/vireo/vms/./web1//root.qcow2", Format = "qcow2" }),
             "disks[2].path", "is already used by disks[0]; attach each image once",
-            Host with { FileExists = _ => true });
+            Limits with { FileExists = _ => true });
 
     [Fact]
     public void User_and_bridge_nics_pass()
@@ -97,7 +97,7 @@ public class VmSpecValidatorDeviceTests
         var spec = WithNics(
             new NicSpec { Type = "user", Model = "e1000e" },
             new NicSpec { Type = "bridge", Bridge = "br0", Mac = "52:54:00:12:34:56", Model = "rtl8139" });
-        Assert.Empty(VmSpecValidator.Validate(spec, Host));
+        Assert.Empty(VmSpecValidator.Validate(spec, Limits));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public class VmSpecValidatorDeviceTests
 
     [Fact]
     public void A_fifteen_character_bridge_name_is_fine() =>
-        Assert.Empty(VmSpecValidator.Validate(WithNics(new NicSpec { Type = "bridge", Bridge = "abcdefghijklmno" }), Host));
+        Assert.Empty(VmSpecValidator.Validate(WithNics(new NicSpec { Type = "bridge", Bridge = "abcdefghijklmno" }), Limits));
 
     [Fact]
     public void A_user_nic_cannot_name_a_bridge() =>
@@ -150,7 +150,7 @@ public class VmSpecValidatorDeviceTests
     [InlineData("vnc", 65535)]
     [InlineData("none", null)]
     public void Graphics_settings_pass(string type, int? port) =>
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Graphics = new GraphicsSpec { Type = type, Port = port } }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Graphics = new GraphicsSpec { Type = type, Port = port } }, Limits));
 
     [Theory]
     [InlineData("spice", null, "graphics.type", "use vnc or none")]

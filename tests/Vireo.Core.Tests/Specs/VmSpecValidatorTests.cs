@@ -7,7 +7,7 @@ namespace Vireo.Core.Tests.Specs;
 public class VmSpecValidatorTests
 {
     [Fact]
-    public void The_baseline_spec_is_valid() => Assert.Empty(VmSpecValidator.Validate(ValidSpec(), Host));
+    public void The_baseline_spec_is_valid() => Assert.Empty(VmSpecValidator.Validate(ValidSpec(), Limits));
 
     [Theory]
     [InlineData("web/1", "name: \"web/1\" contains \"/\"")]
@@ -28,7 +28,7 @@ public class VmSpecValidatorTests
     [Theory]
     [InlineData("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11")]
     [InlineData("6C7B2A52-93F4-4A55-9B8C-3F3D1C0E8A11")]
-    public void Valid_uuids_pass(string uuid) => Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Uuid = uuid }, Host));
+    public void Valid_uuids_pass(string uuid) => Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Uuid = uuid }, Limits));
 
     [Theory]
     [InlineData("not-a-uuid", "is not a UUID")]
@@ -49,7 +49,7 @@ public class VmSpecValidatorTests
 
     [Fact]
     public void Vcpus_equal_to_the_host_are_fine() =>
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Vcpus = 2 }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Vcpus = 2 }, Limits));
 
     [Theory]
     [InlineData(12, "memory: \"12MiB\" is below the 16 MiB minimum")]
@@ -66,8 +66,8 @@ public class VmSpecValidatorTests
     [Fact]
     public void Memory_at_the_bounds_is_fine()
     {
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Memory = 16 }, Host));
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Memory = 23968 }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Memory = 16 }, Limits));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Memory = 23968 }, Limits));
     }
 
     [Theory]
@@ -77,7 +77,7 @@ public class VmSpecValidatorTests
     [InlineData("pc-i440fx-7.2")]
     [InlineData("pc-q35-10.0")]
     public void Supported_machines_pass(string machine) =>
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Machine = machine }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Machine = machine }, Limits));
 
     [Theory]
     [InlineData("virt", "machine: \"virt\" is not a supported machine type; use q35, pc")]
@@ -95,7 +95,7 @@ public class VmSpecValidatorTests
     [InlineData("Skylake-Client-v4")]
     [InlineData("qemu64")]
     public void Cpu_models_pass(string cpu, string accel = "auto") =>
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Cpu = cpu, Accel = accel }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Cpu = cpu, Accel = accel }, Limits));
 
     [Theory]
     [InlineData("Skylake,+avx512f", "cpu: \"Skylake,+avx512f\" is not a CPU model name")]
@@ -110,14 +110,14 @@ public class VmSpecValidatorTests
 
     [Fact]
     public void Cpu_host_on_a_host_without_kvm_fails() =>
-        AssertInvalid(ValidSpec() with { Cpu = "host" }, "cpu", "which this host does not have", Host with { KvmAvailable = false });
+        AssertInvalid(ValidSpec() with { Cpu = "host" }, "cpu", "which this host does not have", Limits with { KvmAvailable = false });
 
     [Theory]
     [InlineData("auto")]
     [InlineData("kvm")]
     [InlineData("tcg")]
     public void Accelerators_pass_when_kvm_is_unknown(string accel) =>
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Accel = accel }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Accel = accel }, Limits));
 
     [Theory]
     [InlineData("xen", "accel: \"xen\" is not an accelerator; use one of auto, kvm, tcg")]
@@ -127,12 +127,12 @@ public class VmSpecValidatorTests
 
     [Fact]
     public void Kvm_on_a_host_without_kvm_fails() =>
-        AssertInvalid(ValidSpec() with { Accel = "kvm" }, "accel", "needs /dev/kvm", Host with { KvmAvailable = false });
+        AssertInvalid(ValidSpec() with { Accel = "kvm" }, "accel", "needs /dev/kvm", Limits with { KvmAvailable = false });
 
     [Fact]
     public void Description_may_have_newlines_but_no_other_control_characters()
     {
-        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Description = "line one\nline two\tend" }, Host));
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Description = "line one\nline two\tend" }, Limits));
         AssertInvalid(ValidSpec() with { Description = "red\u001b[31m" }, "description", "control character \\u001b");
         AssertInvalid(ValidSpec() with { Description = new string('x', 4097) }, "description", "is 4097 characters long");
     }
@@ -160,7 +160,7 @@ public class VmSpecValidatorTests
             Disks = [new DiskSpec { Path = DiskImage }],
             Nics = [new NicSpec { Type = "user", Mac = "01:00:5e:00:00:01" }],
         };
-        var errors = VmSpecValidator.Validate(spec, Host);
+        var errors = VmSpecValidator.Validate(spec, Limits);
         Assert.Equal(["name", "vcpus", "memory", "disks[0].format", "nics[0].mac"], errors.Select(e => e.Field));
     }
 
@@ -168,7 +168,7 @@ public class VmSpecValidatorTests
     public void Messages_follow_the_path_value_problem_fix_style()
     {
         var spec = ValidSpec() with { Name = "a b", Vcpus = 9, Machine = "virt", Graphics = new GraphicsSpec { Port = 80 } };
-        foreach (var error in VmSpecValidator.Validate(spec, Host))
+        foreach (var error in VmSpecValidator.Validate(spec, Limits))
             Assert.Matches("^[a-z_.\\[\\]0-9]+: \"[^\"]*\" [^;]+; .+$", error.ToString());
     }
 }
