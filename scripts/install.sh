@@ -47,7 +47,7 @@ if [ -d /run/systemd/system ]; then
 else
     echo "systemd is not running here: starting vireod in the background (log: /var/log/vireo/vireod.log)"
     mkdir -p /var/log/vireo /var/lib/vireo
-    if [ -f /var/lib/vireo/vireod.lock ] && old=$(cat /var/lib/vireo/vireod.lock 2>/dev/null) && [ -n "$old" ] \
+    if [ -f /var/lib/vireo/vireod.pid ] && old=$(cat /var/lib/vireo/vireod.pid 2>/dev/null) && [ -n "$old" ] \
         && [ -r "/proc/$old/cmdline" ] && tr '\0' ' ' < "/proc/$old/cmdline" | grep -q vireod; then
         echo "stopping the running vireod (PID $old); its VMs keep running"
         kill -TERM "$old"

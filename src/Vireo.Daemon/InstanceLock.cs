@@ -3,28 +3,29 @@ namespace Vireo.Daemon;
 /// <summary>
 /// One vireod per state directory: two daemons driving the same QEMU processes and database would fight.
 /// .NET implements FileShare.None with flock(LOCK_EX|LOCK_NB), which the kernel drops when the process dies,
-/// so a kill -9 never leaves a stale lock.
+/// so a kill -9 never leaves a stale lock. The holder's PID goes to a separate, unlocked vireod.pid, because any
+/// other open of the lock file by .NET asks for a conflicting shared lock.
 /// </summary>
 internal static class InstanceLock
 {
     public static FileStream? TryAcquire(string stateDir, out string? error)
     {
         Directory.CreateDirectory(stateDir);
-        var path = Path.Combine(stateDir, "vireod.lock");
+        var lockPath = Path.Combine(stateDir, "vireod.lock");
+        var pidPath = Path.Combine(stateDir, "vireod.pid");
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            using (var writer = new StreamWriter(stream, leaveOpen: true))
-                writer.Write(Environment.ProcessId);
-            stream.Flush();
+            var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var temp = pidPath + ".tmp";
+            File.WriteAllText(temp, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+            File.Move(temp, pidPath, overwrite: true);
             error = null;
             return stream;
         }
         catch (IOException)
         {
-            var holder = File.Exists(path) ? File.ReadAllText(path).Trim() : "?";
-            error = $"another vireod (PID {holder}) already owns the state directory {stateDir}";
+            var holder = File.Exists(pidPath) ? File.ReadAllText(pidPath).Trim() : "?";
+            error = $"another vireod (PID {holder}) already owns the state directory {stateDir}; stop it first, or use another --state-dir";
             return null;
         }
     }

@@ -11,8 +11,8 @@ public sealed class ConsoleTests(ITestOutputHelper output)
     {
         await using var h = await VireoHarness.StartAsync(output);
         await h.StartTinyAsync("c");
-        // The first client stays attached: its stdin stays open for 10 s of sleeping input.
-        var first = h.VireoWithInput("sleep 8; echo first-done\n", "console", "c", "--idle", "10");
+        // The first client stays attached for 10 s after its input ends (--idle), leaving the shell free.
+        var first = h.VireoWithInput("echo first\n", "console", "c", "--idle", "10");
         await Task.Delay(3000);
 
         var second = await h.VireoWithInput("echo second\n", "console", "c");

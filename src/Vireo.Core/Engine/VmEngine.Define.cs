@@ -15,13 +15,15 @@ public sealed partial class VmEngine
     /// </summary>
     public async Task<VmInfo> DefineAsync(string specText, CancellationToken ct)
     {
-        var parsed = VmSpecParser.Parse(specText);
+        // Every problem at once: syntax, unknown fields, types and rules in one list.
+        var parsed = VmSpecParser.ParseAndValidate(specText, HostLimits());
         if (parsed.Spec is null)
             throw new InvalidInputException(parsed.Errors);
 
         await _defineLock.WaitAsync(ct);
         try
         {
+            // Completing fills in the image's boot files, the UUID and MACs; check the result once more.
             var spec = Complete(parsed.Spec);
             var errors = VmSpecValidator.Validate(spec, HostLimits());
             if (errors.Count > 0)
@@ -141,6 +143,7 @@ public sealed partial class VmEngine
             HostCpus = facts.LogicalCpus,
             HostMemoryMiB = facts.MemTotalMiB,
             FileExists = File.Exists,
+            KvmAvailable = _ctx.Planner.Accel.Usable,
         };
     }
 

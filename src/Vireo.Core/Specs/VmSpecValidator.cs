@@ -148,8 +148,9 @@ public static partial class VmSpecValidator
             seen.TryAdd(entry, i);
         }
 
-        if (boot.Kernel is null && spec.Disks.Count == 0 && spec.Nics.Count == 0)
-            errors.Add("boot", null, "has nothing to boot from; give boot.kernel, a disk, a cdrom or a NIC");
+        // A built-in image supplies the kernel when the VM is defined.
+        if (boot.Kernel is null && spec.Image is null && spec.Disks.Count == 0 && spec.Nics.Count == 0)
+            errors.Add("boot", null, "has nothing to boot from; give boot.kernel, image: tiny, a disk, a cdrom or a NIC");
     }
 
     private static bool HasBootSource(VmSpec spec, string device) => device switch

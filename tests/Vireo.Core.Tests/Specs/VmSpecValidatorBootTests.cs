@@ -81,9 +81,13 @@ public class VmSpecValidatorBootTests
     public void Something_must_be_bootable()
     {
         var spec = ValidSpec() with { Boot = new BootSpec(), Disks = [], Nics = [] };
-        Assert.Equal("boot: has nothing to boot from; give boot.kernel, a disk, a cdrom or a NIC",
+        Assert.Equal("boot: has nothing to boot from; give boot.kernel, image: tiny, a disk, a cdrom or a NIC",
             AssertInvalid(spec, "boot", "nothing to boot").ToString());
     }
+
+    [Fact]
+    public void A_builtin_image_alone_is_bootable() =>
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Boot = new BootSpec(), Image = "tiny", Disks = [], Nics = [] }, Limits));
 
     [Fact]
     public void A_kernel_alone_is_bootable() =>
