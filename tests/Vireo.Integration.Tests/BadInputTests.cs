@@ -11,11 +11,11 @@ public sealed class BadInputTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string> BadNames => new()
     {
-        { "a/b", "contains '/'" },
+        { "a/b", "contains \"/\"" },
         { "..", "\"..\"" },
         { "has space", "contains a space" },
         { "bell\u0007", "control character" },
-        { "-dash", "starts with '-'" },
+        { "-dash", "starts with \"-\"" },
         { new string('x', 64), "64 characters long" },
     };
 
@@ -38,7 +38,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
         var spec = Path.Combine(h.StateDir, "bad.yaml");
         await File.WriteAllTextAsync(spec, """
             name: bad
-            memory: "12"
+            memory: 12
             vcpus: 4096
             boot:
               kernel: /nope/vmlinuz
@@ -49,7 +49,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
             """);
         var result = await h.Vireo("define", spec);
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("memory: \"12\" is below the 16 MiB minimum", result.Stderr);
+        Assert.Contains("memory: \"12MiB\" is below the 16 MiB minimum", result.Stderr);
         Assert.Contains("vcpus: \"4096\" exceeds the", result.Stderr);
         Assert.Contains("boot.kernel: \"/nope/vmlinuz\" does not exist", result.Stderr);
         Assert.Contains("disks[0].fromat", result.Stderr);

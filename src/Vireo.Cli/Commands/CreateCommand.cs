@@ -10,14 +10,14 @@ internal static class CreateCommand
     public static Command Create(CliApp app)
     {
         var name = new Option<string>("--name") { Description = "VM name: letters, digits, '.', '_', '-' (up to 63)", Required = true, HelpName = "NAME" };
-        var memory = new Option<long?>("--memory") { Description = "Guest memory in MiB [default: 512]", HelpName = "MiB" };
+        var memory = new Option<long?>("--memory") { Description = "Guest memory in MiB [default: 512; 128 with --image tiny]", HelpName = "MiB" };
         var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs [default: 1]", HelpName = "N" };
         var description = new Option<string>("--description") { Description = "Free text shown by `vireo info`", HelpName = "TEXT" };
         var boot = new Option<string>("--boot") { Description = "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; or a firmware boot order: hd,cdrom,network", HelpName = "SPEC" };
         var image = new Option<string>("--image") { Description = "Built-in guest image (tiny): vireod fills in kernel, initrd and command line", HelpName = "NAME" };
         var disks = new Option<string[]>("--disk") { Description = "A disk or CD-ROM: path=P,format=raw|qcow2[,bus=virtio|sata|scsi][,device=cdrom][,readonly=on]; repeatable", HelpName = "SPEC" };
         var networks = new Option<string[]>("--network") { Description = "user, bridge=BR or none [,model=virtio|e1000e|rtl8139][,mac=MAC]; repeatable [default: user]", HelpName = "SPEC" };
-        var graphics = new Option<string>("--graphics") { Description = "vnc[,port=N] (on 127.0.0.1) or none [default: vnc]", HelpName = "vnc|none" };
+        var graphics = new Option<string>("--graphics") { Description = "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", HelpName = "vnc|none" };
         var autostart = new Option<bool>("--autostart") { Description = "Start the VM whenever vireod starts" };
         var onCrash = new Option<string>("--on-crash") { Description = "When the guest crashes: destroy (keep it stopped), restart, preserve (keep QEMU paused for inspection) [default: destroy]", HelpName = "ACTION" };
         onCrash.AcceptOnlyFromAmong("destroy", "restart", "preserve");

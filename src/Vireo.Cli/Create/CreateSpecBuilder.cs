@@ -44,6 +44,14 @@ internal static class CreateSpecBuilder
             spec = spec with { Vcpus = vcpus };
         if (flags.Graphics is not null)
             spec = spec with { Graphics = GraphicsOption.Parse(flags.Graphics) };
+        if (flags.Image is not null)
+        {
+            // The built-in images are small serial-console guests: little memory, no display.
+            if (flags.Memory is null)
+                spec = spec with { Memory = 128 };
+            if (flags.Graphics is null)
+                spec = spec with { Graphics = new GraphicsSpec { Type = "none" } };
+        }
         return spec;
     }
 

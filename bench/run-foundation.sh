@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Foundation benchmark: Vireo against libvirt (and raw QEMU) on the same machine, in the same run.
+#   - `vireo list` / `vireo info` latency with 100 defined VMs, against `virsh list --all` / `virsh dominfo`
+#   - start-to-ready of the tiny guest (command issued -> VIREO-GUEST-READY on the serial console), against
+#     `virsh start` of a domain with the same kernel, initrd and command line, and against QEMU run by hand
+# Medians over repeated runs (hyperfine for the short commands). Needs root. libvirt is installed for the
+# benchmark only (apt-get), and the libvirtd/virtlogd this script starts are stopped again, by PID.
+# Usage: bench/run-foundation.sh [--runs N] [--boots N] [--out FILE]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs=30; boots=7; out=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs=$2; shift 2 ;;
+        --boots) boots=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        *) echo "usage: $0 [--runs N] [--boots N] [--out FILE]" >&2; exit 2 ;;
+    esac
+done
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
+log() { echo "bench: $*" >&2; }
+
+bash scripts/deps.sh
+need=()
+for p in libvirt-daemon-system libvirt-clients hyperfine jq; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]} (for the comparison only)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+bash guest/build-tiny.sh
+image=${VIREO_IMAGE_DIR:-/var/cache/vireo/images}/tiny
+kernel=$image/kernel; initrd=$image/initrd.img
+cmdline=$(sed -n 's/^  "cmdline": "\(.*\)",$/\1/p' "$image/image.json")
+
+work=$(mktemp -d /tmp/vbench.XXXXXX)
+started_pids=()
+vireod_pid=""
+cleanup() {
+    set +e
+    for d in $(virsh list --all --name 2>/dev/null | grep '^vbench-'); do
+        virsh destroy "$d" >/dev/null 2>&1; virsh undefine "$d" >/dev/null 2>&1
+    done
+    [ -n "$vireod_pid" ] && { V destroy ready >/dev/null 2>&1; kill -TERM "$vireod_pid"; wait "$vireod_pid" 2>/dev/null; }
+    for pid in "${started_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    # QEMU started by hand for the baseline, if one is left.
+    [ -f "$work/raw.pid" ] && kill -KILL "$(cat "$work/raw.pid")" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+log "building vireod and the Native AOT vireo"
+dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$work/vireod" >/dev/null
+dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -r linux-x64 -p:PublishAot=true -o "$work/vireo" >/dev/null
+export VIREO_SOCKET=$work/s/vireod.sock
+V() { "$work/vireo/vireo" "$@"; }
+"$work/vireod/vireod" --state-dir "$work/s" --socket "$VIREO_SOCKET" --image-dir "$(dirname "$image")" > "$work/vireod.log" 2>&1 &
+vireod_pid=$!
+for _ in $(seq 1 200); do V version >/dev/null 2>&1 && break; sleep 0.1; done
+
+# libvirt: use the running daemon, or start one (and its log daemon) for the benchmark.
+if ! virsh -c qemu:///system version >/dev/null 2>&1; then
+    log "starting virtlogd and libvirtd"
+    /usr/sbin/virtlogd -d; sleep 0.5; started_pids+=("$(pgrep -n -x virtlogd)")
+    /usr/sbin/libvirtd -d; for _ in $(seq 1 100); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.1; done
+    started_pids+=("$(pgrep -n -x libvirtd)")
+fi
+export LIBVIRT_DEFAULT_URI=qemu:///system
+chmod 0755 "$work"
+
+domain_xml() { # name serial-log
+    cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type><kernel>$kernel</kernel><initrd>$initrd</initrd><cmdline>$cmdline</cmdline></os>
+  <features><acpi/></features>
+  <cpu mode='maximum'/>
+  <devices>
+    <serial type='file'><source path='$2'/><target port='0'/></serial>
+    <interface type='user'><model type='virtio'/></interface>
+  </devices>
+</domain>
+XML
+}
+
+log "defining 100 VMs in each"
+for i in $(seq 0 99); do
+    V create --name "vbench-$i" --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none >/dev/null
+    domain_xml "vbench-$i" "$work/libvirt-$i.log" > "$work/d.xml"
+    virsh define "$work/d.xml" >/dev/null
+done
+
+log "list/info latency ($runs runs each)"
+hyperfine -N --style none --warmup 3 --runs "$runs" --export-json "$work/cli.json" \
+    -n "vireo list --all" "$work/vireo/vireo list --all" \
+    -n "virsh list --all" "virsh list --all" \
+    -n "vireo info" "$work/vireo/vireo info vbench-42" \
+    -n "virsh dominfo" "virsh dominfo vbench-42" >/dev/null
+median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$work/cli.json"; }
+
+wait_line() { # file -> waits for the ready line (30 s at most)
+    for _ in $(seq 1 3000); do grep -qs VIREO-GUEST-READY "$1" && return 0; sleep 0.01; done
+    echo "bench: no ready line in $1" >&2; return 1
+}
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+
+log "start-to-ready ($boots boots each)"
+V create --name ready --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none >/dev/null
+vlog=$(V info ready -o json | jq -r .serial_log)
+domain_xml vbench-ready "$work/libvirt-ready.log" > "$work/d.xml"; virsh define "$work/d.xml" >/dev/null
+raw_args=(-nodefaults -no-user-config -machine q35 -accel tcg,tb-size=128 -cpu max -m 128 -display none
+    -kernel "$kernel" -initrd "$initrd" -append "$cmdline" -serial "file:$work/raw.log"
+    -netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile= -daemonize -pidfile "$work/raw.pid")
+vireo_t=(); virsh_t=(); raw_t=()
+for b in $(seq 1 "$boots"); do
+    : > "$vlog"; t0=$(now); V start ready >/dev/null; wait_line "$vlog"; t1=$(now); vireo_t+=("$(ms "$t0" "$t1")"); V destroy ready >/dev/null
+    rm -f "$work/libvirt-ready.log"; t0=$(now); virsh start vbench-ready >/dev/null; wait_line "$work/libvirt-ready.log"; t1=$(now)
+    virsh_t+=("$(ms "$t0" "$t1")"); virsh destroy vbench-ready >/dev/null
+    rm -f "$work/raw.log"; t0=$(now); qemu-system-x86_64 "${raw_args[@]}"; wait_line "$work/raw.log"; t1=$(now)
+    raw_t+=("$(ms "$t0" "$t1")"); kill -KILL "$(cat "$work/raw.pid")"; rm -f "$work/raw.pid"
+done
+med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+vr=$(med "${vireo_t[@]}"); lr=$(med "${virsh_t[@]}"); rr=$(med "${raw_t[@]}")
+
+vl=$(median "vireo list --all"); ll=$(median "virsh list --all"); vi=$(median "vireo info"); li=$(median "virsh dominfo")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+report=$(cat <<TXT
+Foundation benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), accel: $([ -w /dev/kvm ] && echo kvm || echo tcg), QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}'), $(virsh version 2>/dev/null | awk '/Using library/ {print "libvirt " $4}')
+100 VMs defined in each; medians; ratio = vireo / peer (below 1 means Vireo is faster)
+| measurement | vireo | peer | ratio |
+|---|---|---|---|
+| list (vireo list --all / virsh list --all), ms | $(printf %.1f "$vl") | $(printf %.1f "$ll") | $(ratio "$vl" "$ll") |
+| info (vireo info / virsh dominfo), ms | $(printf %.1f "$vi") | $(printf %.1f "$li") | $(ratio "$vi" "$li") |
+| start to VIREO-GUEST-READY (vireo start / virsh start), ms | $vr | $lr | $(ratio "$vr" "$lr") |
+| start to VIREO-GUEST-READY (vireo start / QEMU by hand), ms | $vr | $rr | $(ratio "$vr" "$rr") |
+boots: vireo ${vireo_t[*]} | virsh ${virsh_t[*]} | raw ${raw_t[*]}
+TXT
+)
+echo "$report"
+[ -n "$out" ] && echo "$report" > "$out"
+exit 0
