@@ -1,0 +1,88 @@
+# Sourced by guest/build-tiny.sh: assembles the tiny guest's initramfs.
+# Uses KVER, WORK ($WORK/kpkg = unpacked kernel package, $WORK/bbpkg = busybox-static)
+# and RECIPE_DIR; sets LOADED_MODULES (module names in load order).
+
+# Prints the .ko paths (relative to lib/modules/$KVER) that loading the modules named
+# in $RECIPE_DIR/modules.list takes, dependencies first, each once. Names that do
+# not exist in this kernel, or are built in, are skipped with a note.
+resolve_modules() {
+    local kroot=$1 name line ko
+    local -A seen=()
+    depmod -b "$kroot" "$KVER"
+    while read -r name; do
+        name=${name%%#*}
+        name=${name//[[:space:]]/}
+        [[ -n $name ]] || continue
+        if ! deps=$(modprobe -d "$kroot" -S "$KVER" --show-depends "$name" 2>/dev/null); then
+            echo "build-tiny: note: module $name does not exist in $KVER, skipped" >&2
+            continue
+        fi
+        while read -r line; do
+            case "$line" in
+                builtin\ *) echo "build-tiny: note: $name is built into $KVER" >&2 ;;
+                insmod\ *)
+                    ko=${line#insmod }
+                    ko=${ko%% *}
+                    ko=${ko#"$kroot/lib/modules/$KVER/"}
+                    if [[ -z ${seen[$ko]:-} ]]; then
+                        seen[$ko]=1
+                        echo "$ko"
+                    fi
+                    ;;
+            esac
+        done <<<"$deps"
+    done <"$RECIPE_DIR/modules.list"
+}
+
+# build_initramfs STAGING_DIR OUTPUT_FILE
+build_initramfs() {
+    local root=$1 out=$2 kroot=$WORK/kpkg bb applet ko
+    local moddir=lib/modules/$KVER
+    # Debian 12 ships modules in /lib/modules; later releases in /usr/lib/modules.
+    if [[ ! -d $kroot/lib/modules && -d $kroot/usr/lib/modules ]]; then
+        ln -s usr/lib "$kroot/lib"
+    fi
+
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,mnt,www,var/log,"$moddir"}
+    chmod 1777 "$root/tmp"
+    chmod 0700 "$root/root"
+    ln -s /run "$root/var/run"
+
+    # busybox: one static binary, every applet a symlink made here at build time
+    # (cheaper than "busybox --install" at every boot).
+    bb=$WORK/bbpkg/bin/busybox
+    [[ -x $bb ]] || die "busybox-static package has no bin/busybox"
+    install -m 0755 "$bb" "$root/bin/busybox"
+    while read -r applet; do
+        [[ $applet == bin/busybox || -e $root/$applet ]] && continue
+        mkdir -p "$root/$(dirname "$applet")"
+        ln -s /bin/busybox "$root/$applet"
+    done < <("$bb" --list-full)
+
+    # The guest's own files (init, inittab, profile, udhcpc script, acpid config, page).
+    cp -a "$RECIPE_DIR/rootfs/." "$root/"
+
+    # The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
+    mknod -m 0600 "$root/dev/console" c 5 1
+    mknod -m 0666 "$root/dev/null" c 1 3
+
+    # Kernel modules, with a load-order list for /init and a modules.dep so that
+    # busybox modprobe also works inside the guest.
+    LOADED_MODULES=()
+    : >"$root/etc/vireo/modules.load"
+    while read -r ko; do
+        mkdir -p "$root/$moddir/$(dirname "$ko")"
+        cp "$kroot/$moddir/$ko" "$root/$moddir/$ko"
+        echo "/$moddir/$ko" >>"$root/etc/vireo/modules.load"
+        LOADED_MODULES+=("$(basename "$ko" .ko)")
+    done < <(resolve_modules "$kroot")
+    ((${#LOADED_MODULES[@]})) || die "no kernel modules resolved"
+    cp "$kroot/$moddir"/modules.{builtin,builtin.modinfo,order} "$root/$moddir/" 2>/dev/null || true
+    depmod -b "$root" "$KVER"
+
+    # newc is the format the kernel unpacks; owner root; sorted for a stable archive.
+    # gzip -9: the kernel inflates ~2.7 MB in a few ms even under TCG, so the smaller
+    # file costs nothing at boot.
+    (cd "$root" && find . -mindepth 1 | sort | cpio --quiet -o -H newc -R 0:0 --reproducible) |
+        gzip -9 -n >"$out"
+}
