@@ -116,7 +116,8 @@ resolve_packages() {
 # guest/tiny/ (path, mode, bytes) and the exact package versions it is built from.
 recipe_hash() {
     local entries=() names=() sums line
-    mapfile -t entries < <(cd "$RECIPE_DIR" && find . -type f -printf '%m %P\n' | sort -k2)
+    # Only the executable bit of a mode matters (the rest follows the checkout's umask).
+    mapfile -t entries < <(cd "$RECIPE_DIR" && find . -type f \( -perm -u+x -printf 'x %P\n' -o -printf '- %P\n' \) | sort -k2)
     # Paths relative to guest/, so the hash does not depend on where the checkout is.
     for line in "${entries[@]}"; do names+=("${RECIPE_DIR##*/}/${line#* }"); done
     sums=$(cd "$GUEST_DIR" && sha256sum -- "${SCRIPT##*/}" "${names[@]}")

@@ -59,8 +59,17 @@ build_initramfs() {
         ln -s /bin/busybox "$root/$applet"
     done < <("$bb" --list-full)
 
-    # The guest's own files (init, inittab, profile, udhcpc script, acpid config, page).
-    cp -a "$RECIPE_DIR/rootfs/." "$root/"
+    # The guest's own files (init, inittab, profile, udhcpc script, acpid config, page),
+    # with modes set here rather than taken from the checkout's umask.
+    local rel
+    while IFS= read -r rel; do
+        if [[ -x $RECIPE_DIR/rootfs/$rel ]]; then
+            install -D -m 0755 "$RECIPE_DIR/rootfs/$rel" "$root/$rel"
+        else
+            install -D -m 0644 "$RECIPE_DIR/rootfs/$rel" "$root/$rel"
+        fi
+    done < <(cd "$RECIPE_DIR/rootfs" && find . -type f -printf '%P\n')
+    chmod 0600 "$root/etc/shadow"
 
     # The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
     mknod -m 0600 "$root/dev/console" c 5 1
