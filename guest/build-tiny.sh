@@ -226,7 +226,7 @@ fi
 # shellcheck source=guest/tiny/build/initramfs.sh
 source "$RECIPE_DIR/build/initramfs.sh"
 build_initramfs "$WORK/initramfs" "$IMAGE/initrd.img"
-log "initrd.img: $(stat -c %s "$IMAGE/initrd.img") bytes, ${#LOADED_MODULES[@]} modules"
+log "initrd.img: $(stat -c %s "$IMAGE/initrd.img") bytes; ${#LOADED_MODULES[@]} modules loaded at boot, ${#ONDEMAND_MODULES[@]} more on demand"
 
 cat >"$IMAGE/image.json" <<EOF
 {

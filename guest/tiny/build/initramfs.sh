@@ -3,16 +3,12 @@
 # and RECIPE_DIR; sets LOADED_MODULES (module names in load order).
 
 # Prints the .ko paths (relative to lib/modules/$KVER) that loading the modules named
-# in $RECIPE_DIR/modules.list takes, dependencies first, each once. Names that do
-# not exist in this kernel, or are built in, are skipped with a note.
+# on stdin takes, dependencies first, each once. Names that do not exist in this
+# kernel, or are built in, are skipped with a note. depmod -b must have run.
 resolve_modules() {
-    local kroot=$1 name line ko
+    local kroot=$1 name deps line ko
     local -A seen=()
-    depmod -b "$kroot" "$KVER"
     while read -r name; do
-        name=${name%%#*}
-        name=${name//[[:space:]]/}
-        [[ -n $name ]] || continue
         if ! deps=$(modprobe -d "$kroot" -S "$KVER" --show-depends "$name" 2>/dev/null); then
             echo "build-tiny: note: module $name does not exist in $KVER, skipped" >&2
             continue
@@ -31,7 +27,13 @@ resolve_modules() {
                     ;;
             esac
         done <<<"$deps"
-    done <"$RECIPE_DIR/modules.list"
+    done
+}
+
+# Module names from modules.list: "always" ones, or the "?"-prefixed on-demand ones.
+module_names() {
+    sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$RECIPE_DIR/modules.list" |
+        if [[ $1 == always ]]; then grep -v '^?' || true; else sed -n 's/^?//p'; fi
 }
 
 # build_initramfs STAGING_DIR OUTPUT_FILE
@@ -75,8 +77,9 @@ build_initramfs() {
     mknod -m 0600 "$root/dev/console" c 5 1
     mknod -m 0666 "$root/dev/null" c 1 3
 
-    # Kernel modules, with a load-order list for /init and a modules.dep so that
-    # busybox modprobe also works inside the guest.
+    # Kernel modules, with a load-order list for /init, and modules.dep/modules.alias
+    # for busybox modprobe (on-demand NIC drivers, and by hand inside the guest).
+    depmod -b "$kroot" "$KVER"
     LOADED_MODULES=()
     : >"$root/etc/vireo/modules.load"
     while read -r ko; do
@@ -84,8 +87,15 @@ build_initramfs() {
         cp "$kroot/$moddir/$ko" "$root/$moddir/$ko"
         echo "/$moddir/$ko" >>"$root/etc/vireo/modules.load"
         LOADED_MODULES+=("$(basename "$ko" .ko)")
-    done < <(resolve_modules "$kroot")
+    done < <(module_names always | resolve_modules "$kroot")
     ((${#LOADED_MODULES[@]})) || die "no kernel modules resolved"
+    ONDEMAND_MODULES=()
+    while read -r ko; do
+        [[ -e $root/$moddir/$ko ]] && continue
+        mkdir -p "$root/$moddir/$(dirname "$ko")"
+        cp "$kroot/$moddir/$ko" "$root/$moddir/$ko"
+        ONDEMAND_MODULES+=("$(basename "$ko" .ko)")
+    done < <(module_names ondemand | resolve_modules "$kroot")
     cp "$kroot/$moddir"/modules.{builtin,builtin.modinfo,order} "$root/$moddir/" 2>/dev/null || true
     depmod -b "$root" "$KVER"
 
