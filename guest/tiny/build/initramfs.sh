@@ -2,13 +2,14 @@
 # Uses KVER, WORK ($WORK/kpkg = unpacked kernel package, $WORK/bbpkg = busybox-static)
 # and RECIPE_DIR; sets LOADED_MODULES (module names in load order).
 
-# Prints the .ko paths (relative to lib/modules/$KVER) that loading the modules named
-# on stdin takes, dependencies first, each once. Names that do not exist in this
-# kernel, or are built in, are skipped with a note. depmod -b must have run.
+# Reads "NAME MODE" lines and prints "KO MODE" lines: the .ko paths (relative to
+# lib/modules/$KVER) that loading NAME takes, dependencies first, each once (a module
+# keeps the mode of its first appearance). Names that do not exist in this kernel, or
+# are built in, are skipped with a note. depmod -b must have run.
 resolve_modules() {
-    local kroot=$1 name deps line ko
+    local kroot=$1 name mode deps line ko
     local -A seen=()
-    while read -r name; do
+    while read -r name mode; do
         if ! deps=$(modprobe -d "$kroot" -S "$KVER" --show-depends "$name" 2>/dev/null); then
             echo "build-tiny: note: module $name does not exist in $KVER, skipped" >&2
             continue
@@ -22,7 +23,7 @@ resolve_modules() {
                     ko=${ko#"$kroot/lib/modules/$KVER/"}
                     if [[ -z ${seen[$ko]:-} ]]; then
                         seen[$ko]=1
-                        echo "$ko"
+                        echo "$ko $mode"
                     fi
                     ;;
             esac
@@ -30,10 +31,14 @@ resolve_modules() {
     done
 }
 
-# Module names from modules.list: "always" ones, or the "?"-prefixed on-demand ones.
+# "NAME MODE" for every module in modules.list; MODE is sync, async or ondemand ("?").
 module_names() {
     sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$RECIPE_DIR/modules.list" |
-        if [[ $1 == always ]]; then grep -v '^?' || true; else sed -n 's/^?//p'; fi
+        awk '/^@sync$/ { mode = "sync"; next }
+             /^@async$/ { mode = "async"; next }
+             /^@/ { print "build-tiny: unknown section " $0 > "/dev/stderr"; exit 1 }
+             /^\?/ { print substr($0, 2), "ondemand"; next }
+             { print $0, (mode ? mode : "sync") }'
 }
 
 # build_initramfs STAGING_DIR OUTPUT_FILE
@@ -80,22 +85,23 @@ build_initramfs() {
     # Kernel modules, with a load-order list for /init, and modules.dep/modules.alias
     # for busybox modprobe (on-demand NIC drivers, and by hand inside the guest).
     depmod -b "$kroot" "$KVER"
+    # modules.load: "PATH sync|async" per line, in load order, for /init.
     LOADED_MODULES=()
-    : >"$root/etc/vireo/modules.load"
-    while read -r ko; do
-        mkdir -p "$root/$moddir/$(dirname "$ko")"
-        cp "$kroot/$moddir/$ko" "$root/$moddir/$ko"
-        echo "/$moddir/$ko" >>"$root/etc/vireo/modules.load"
-        LOADED_MODULES+=("$(basename "$ko" .ko)")
-    done < <(module_names always | resolve_modules "$kroot")
-    ((${#LOADED_MODULES[@]})) || die "no kernel modules resolved"
     ONDEMAND_MODULES=()
-    while read -r ko; do
-        [[ -e $root/$moddir/$ko ]] && continue
+    : >"$root/etc/vireo/modules.load"
+    local names mode
+    names=$(module_names) || die "bad modules.list"
+    while read -r ko mode; do
         mkdir -p "$root/$moddir/$(dirname "$ko")"
         cp "$kroot/$moddir/$ko" "$root/$moddir/$ko"
-        ONDEMAND_MODULES+=("$(basename "$ko" .ko)")
-    done < <(module_names ondemand | resolve_modules "$kroot")
+        if [[ $mode == ondemand ]]; then
+            ONDEMAND_MODULES+=("$(basename "$ko" .ko)")
+        else
+            echo "/$moddir/$ko $mode" >>"$root/etc/vireo/modules.load"
+            LOADED_MODULES+=("$(basename "$ko" .ko)")
+        fi
+    done < <(resolve_modules "$kroot" <<<"$names")
+    ((${#LOADED_MODULES[@]})) || die "no kernel modules resolved"
     cp "$kroot/$moddir"/modules.{builtin,builtin.modinfo,order} "$root/$moddir/" 2>/dev/null || true
     depmod -b "$root" "$KVER"
 
