@@ -49,7 +49,7 @@ stop_qemu() {
 }
 cleanup() {
     local rc=$?
-    exec 4>&- 5<&- 2>/dev/null || true
+    exec 4>&- 5<&-
     qmp_close
     stop_qemu
     if ((rc != 0)) && [[ -s $TMP/serial.log ]]; then
@@ -60,7 +60,8 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 pass() { printf 'PASS  %s\n' "$*"; }
 fail() { printf 'FAIL  %s\n' "$*"; FAILURES=$((FAILURES + 1)); }
@@ -99,7 +100,7 @@ wait_line() {
 
 qmp_connect() {
     for _ in {1..100}; do [[ -S $TMP/qmp.sock ]] && break; sleep 0.05; done
-    coproc QMP { socat - "UNIX-CONNECT:$TMP/qmp.sock"; }
+    coproc QMP { socat - "UNIX-CONNECT:$TMP/qmp.sock" 2>/dev/null; }
     QMP_SOCAT=$QMP_PID
     qmp_expect '"QMP"' 5 && qmp '{"execute":"qmp_capabilities"}' '"return"' 5
 }
@@ -107,13 +108,17 @@ qmp_connect() {
 qmp_expect() {
     local regex=$1 end=$((SECONDS + $2))
     while ((SECONDS <= end)); do
+        [[ -n ${QMP[0]:-} ]] || return 1   # socat gone: QEMU closed the socket
         IFS= read -r -t "$2" QMP_LINE <&"${QMP[0]}" || return 1
         printf '%s\n' "$QMP_LINE" >>"$TMP/qmp.log"
         [[ $QMP_LINE =~ $regex ]] && return 0
     done
     return 1
 }
-qmp() { printf '%s\n' "$1" >&"${QMP[1]}"; qmp_expect "$2" "$3"; }
+qmp() {
+    [[ -n ${QMP[1]:-} ]] || return 1
+    printf '%s\n' "$1" >&"${QMP[1]}" && qmp_expect "$2" "$3"
+}
 qmp_close() {
     [[ -n ${QMP_SOCAT:-} ]] || return 0
     kill "$QMP_SOCAT" 2>/dev/null || true
