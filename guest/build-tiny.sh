@@ -38,18 +38,18 @@ usage() {
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'build-tiny: error: %s\n' "$*" >&2; exit 1; }
+usage_error() { printf 'build-tiny: %s\n' "$*" >&2; exit 2; }
 
 while (($#)); do
     case "$1" in
-        --out) (($# >= 2)) || die "--out needs a directory"; OUT=$2; shift 2 ;;
+        --out) (($# >= 2)) || usage_error "--out needs a directory"; OUT=$2; shift 2 ;;
         --out=*) OUT=${1#--out=}; shift ;;
         --force) FORCE=1; shift ;;
         -h|--help) usage; exit 0 ;;
-        *) die "unknown argument '$1' (see --help)" ;;
+        *) usage_error "unknown argument '$1' (see --help)" ;;
     esac
 done
-[[ $OUT == /* ]] || OUT=$PWD/$OUT
-OUT=${OUT%/}
+OUT=$(realpath -m -- "$OUT")
 OUT_PARENT=${OUT%/*}
 OUT_PARENT=${OUT_PARENT:-/}
 

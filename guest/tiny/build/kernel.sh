@@ -55,7 +55,7 @@ extract_vmlinux() {
     # 1. The boot protocol header says where the payload is (Documentation/x86/boot.rst):
     #    setup code is (setup_sects + 1) * 512 bytes, payload_offset (0x248) is relative
     #    to its end, payload_length is at 0x24c. "HdrS" at 0x202 marks protocol >= 2.00.
-    if [[ $(dd if="$bz" bs=1 skip=$((0x202)) count=4 status=none 2>/dev/null) == HdrS ]]; then
+    if [[ $(od -An -tx1 -j $((0x202)) -N 4 "$bz" | tr -d ' \n') == 48647253 ]]; then  # "HdrS"
         setup_sects=$(_le_uint "$bz" $((0x1f1)) 1)
         ((setup_sects == 0)) && setup_sects=4
         start=$(( (setup_sects + 1) * 512 + $(_le_uint "$bz" $((0x248)) 4) ))
