@@ -204,7 +204,7 @@ log "unpacking $KERNEL_PKG $KERNEL_VER"
 dpkg-deb -x "$KERNEL_DEB" "$WORK/kpkg"
 dpkg-deb -x "$BUSYBOX_DEB" "$WORK/bbpkg"
 shopt -s nullglob
-kdirs=("$WORK"/kpkg/lib/modules/*/)
+kdirs=("$WORK"/kpkg/lib/modules/*/ "$WORK"/kpkg/usr/lib/modules/*/)   # Debian 12: /lib; later: /usr/lib
 bzimages=("$WORK"/kpkg/boot/vmlinuz-*)
 shopt -u nullglob
 ((${#kdirs[@]} == 1 && ${#bzimages[@]} == 1)) || die "unexpected layout in $KERNEL_DEB"
