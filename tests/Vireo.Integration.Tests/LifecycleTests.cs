@@ -35,7 +35,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         await using var h = await VireoHarness.StartAsync(output);
         await h.StartTinyAsync("deaf");
         // Make the guest ignore the ACPI power button.
-        await h.VireoWithInput("rm /etc/acpi/PWRF/00000080; echo acpi-gone\n", "console", "deaf");
+        await h.VireoWithInput("rm /etc/acpi/power-button; echo acpi-gone\n", "console", "deaf");
 
         var refused = await h.Vireo("shutdown", "deaf", "--timeout", "3", "--no-force");
         Assert.Equal(1, refused.ExitCode);
@@ -53,7 +53,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     {
         await using var h = await VireoHarness.StartAsync(output);
         await h.StartTinyAsync("stubborn");
-        await h.VireoWithInput("rm /etc/acpi/PWRF/00000080\n", "console", "stubborn");
+        await h.VireoWithInput("rm /etc/acpi/power-button\n", "console", "stubborn");
         var result = await h.VireoOk("shutdown", "stubborn", "--timeout", "2");
         Assert.Contains("forced off", result.Stdout);
         Assert.Empty(h.QemuPids());
