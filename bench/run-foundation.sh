@@ -117,7 +117,7 @@ raw_args=(-nodefaults -no-user-config -machine q35 -accel tcg,tb-size=128 -cpu m
     -netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile= -daemonize -pidfile "$work/raw.pid")
 vireo_t=(); virsh_t=(); raw_t=()
 for b in $(seq 1 "$boots"); do
-    : > "$vlog"; t0=$(now); V start ready >/dev/null; wait_line "$vlog"; t1=$(now); vireo_t+=("$(ms "$t0" "$t1")"); V destroy ready >/dev/null
+    rm -f "$vlog"; t0=$(now); V start ready >/dev/null; wait_line "$vlog"; t1=$(now); vireo_t+=("$(ms "$t0" "$t1")"); V destroy ready >/dev/null
     rm -f "$work/libvirt-ready.log"; t0=$(now); virsh start vbench-ready >/dev/null; wait_line "$work/libvirt-ready.log"; t1=$(now)
     virsh_t+=("$(ms "$t0" "$t1")"); virsh destroy vbench-ready >/dev/null
     rm -f "$work/raw.log"; t0=$(now); qemu-system-x86_64 "${raw_args[@]}"; wait_line "$work/raw.log"; t1=$(now)
