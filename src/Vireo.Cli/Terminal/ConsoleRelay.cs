@@ -40,7 +40,8 @@ internal static class ConsoleRelay
         CancellationToken ct)
     {
         long lastActivity = Environment.TickCount64;
-        var receive = ReceiveAsync(socket, stdout, () => Volatile.Write(ref lastActivity, Environment.TickCount64), ct);
+        var receive = ReceiveAsync(socket, stdout, () => Volatile.Write(ref lastActivity, Environment.TickCount64), ct,
+            new TerminalQueryFilter());
         var send = SendAllAsync(socket, stdin, ct);
 
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
@@ -78,7 +79,8 @@ internal static class ConsoleRelay
         }
     }
 
-    private static async Task ReceiveAsync(WebSocket socket, Stream stdout, Action? onData, CancellationToken ct)
+    private static async Task ReceiveAsync(WebSocket socket, Stream stdout, Action? onData, CancellationToken ct,
+        TerminalQueryFilter? filter = null)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -90,7 +92,8 @@ internal static class ConsoleRelay
                     return;
                 if (result.Count == 0)
                     continue;
-                await stdout.WriteAsync(buffer.AsMemory(0, result.Count), ct).ConfigureAwait(false);
+                var data = filter is null ? buffer.AsMemory(0, result.Count) : filter.Filter(buffer.AsSpan(0, result.Count));
+                await stdout.WriteAsync(data, ct).ConfigureAwait(false);
                 await stdout.FlushAsync(ct).ConfigureAwait(false);
                 onData?.Invoke();
             }
