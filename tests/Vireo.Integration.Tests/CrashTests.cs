@@ -13,7 +13,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         await h.StartTinyAsync("p");
         await h.VireoWithInput("echo c > /proc/sysrq-trigger\n", "console", "p");
         await WaitForStateAsync(h, "p", "crashed");
-        await WaitUntilAsync(() => h.QemuPids().Count == 0);
+        await VireoHarness.WaitUntilAsync(() => h.QemuPids().Count == 0);
         Assert.Contains("guest kernel panic", (await h.VireoOk("info", "p", "-o", "json")).Stdout);
     }
 
@@ -66,16 +66,5 @@ public sealed class CrashTests(ITestOutputHelper output)
             await Task.Delay(100);
         }
         Assert.Fail($"{name} did not reach {state}:\n{last}\n{h.DaemonLog}");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            if (condition())
-                return;
-            await Task.Delay(100);
-        }
-        Assert.Fail("condition not met within 30 s");
     }
 }

@@ -83,11 +83,11 @@ public sealed class DaemonRestartTests(ITestOutputHelper output)
         var consoleSocket = Path.Combine(h.StateDir, "vms");
         var dir = Directory.GetDirectories(consoleSocket).Single();
         await SerialConsole.SendAsync(Path.Combine(dir, "console.sock"), "poweroff\n");
-        await WaitUntilAsync(() => File.ReadAllText(Path.Combine(dir, "serial.log")).Contains("Power down", StringComparison.Ordinal));
+        await VireoHarness.WaitUntilAsync(() => File.ReadAllText(Path.Combine(dir, "serial.log")).Contains("Power down", StringComparison.Ordinal));
         Assert.Single(h.QemuPids());
 
         await h.StartDaemonAsync();
-        await WaitUntilAsync(() => h.QemuPids().Count == 0);
+        await VireoHarness.WaitUntilAsync(() => h.QemuPids().Count == 0);
         var info = await h.VireoOk("info", "off", "-o", "json");
         Assert.Contains("\"state\": \"stopped\"", info.Stdout);
     }
@@ -107,16 +107,5 @@ public sealed class DaemonRestartTests(ITestOutputHelper output)
         var pids = h.QemuPids();
         Assert.Equal(2, pids.Count);
         Assert.Contains(manualPid, pids);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            if (condition())
-                return;
-            await Task.Delay(100);
-        }
-        Assert.Fail("condition not met within 30 s");
     }
 }

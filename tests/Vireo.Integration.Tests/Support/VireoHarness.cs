@@ -179,6 +179,18 @@ internal sealed class VireoHarness : IAsyncDisposable
     public static bool Signal(int pid, UnixSignal signal) =>
         LinuxProcess.TryReadStat(pid) is { } stat && LinuxProcess.Signal(pid, stat.StartTime, signal);
 
+    /// <summary>Polls <paramref name="condition"/> every 100 ms; fails the test after <paramref name="seconds"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, int seconds = 30)
+    {
+        for (var i = 0; i < seconds * 10; i++)
+        {
+            if (condition())
+                return;
+            await Task.Delay(100);
+        }
+        throw new Xunit.Sdk.XunitException($"condition not met within {seconds} s");
+    }
+
     public static int Count(string haystack, string needle)
     {
         var count = 0;
