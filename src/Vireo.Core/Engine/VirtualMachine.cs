@@ -108,6 +108,8 @@ internal sealed partial class VirtualMachine
         await _ops.WaitAsync(ct);
         try
         {
+            if (_removed)
+                throw new NotFoundException("VM", Name);
             ThrowIfRefused(action);
             return await operation();
         }

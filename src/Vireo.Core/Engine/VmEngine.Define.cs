@@ -70,9 +70,11 @@ public sealed partial class VmEngine
         await _defineLock.WaitAsync(ct);
         try
         {
-            await vm.UndefineAsync(ct);
-            _ctx.Store.DeleteVm(vm.Uuid);
-            _vms.TryRemove(new KeyValuePair<string, VirtualMachine>(vm.Name, vm));
+            await vm.UndefineAsync(() =>
+            {
+                _ctx.Store.DeleteVm(vm.Uuid);
+                _vms.TryRemove(new KeyValuePair<string, VirtualMachine>(vm.Name, vm));
+            }, ct);
             try
             {
                 if (Directory.Exists(vm.Paths.Dir))
