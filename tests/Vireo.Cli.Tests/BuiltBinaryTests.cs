@@ -18,7 +18,7 @@ public sealed class BuiltBinaryTests : FakeDaemonTest
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { dll, "--socket", Daemon.SocketPath, "console", "web1", "--idle", "0.5" })
+        foreach (string arg in new[] { dll, "--socket", Daemon.SocketPath, "console", "web1", "--idle", "2" })
             start.ArgumentList.Add(arg);
         start.Environment.Remove("VIREO_SOCKET");
 
