@@ -16,7 +16,6 @@ public sealed class StatePaths
 
     public string Root { get; }
     public string Database => Path.Combine(Root, "vireo.db");
-    public string LockFile => Path.Combine(Root, "vireod.lock");
     public string VmsDir => Path.Combine(Root, "vms");
 
     public VmPaths ForVm(string uuid) => new(Path.Combine(VmsDir, uuid));
