@@ -21,6 +21,13 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(HostCheckReport))]
 [JsonSerializable(typeof(HostInfo))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(NetworkSpec))]
+[JsonSerializable(typeof(NetworkInfo))]
+[JsonSerializable(typeof(List<NetworkInfo>))]
+[JsonSerializable(typeof(PortForward))]
+[JsonSerializable(typeof(List<PortForward>))]
+[JsonSerializable(typeof(DhcpReservation))]
+[JsonSerializable(typeof(List<VmAddress>))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

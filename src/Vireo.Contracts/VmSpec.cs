@@ -96,11 +96,18 @@ public sealed record DiskSpec
 /// <summary>A network interface.</summary>
 public sealed record NicSpec
 {
-    /// <summary><c>user</c> (QEMU user-mode networking) or <c>bridge</c> (a tap on an existing host bridge).</summary>
+    /// <summary><c>network</c> (a Vireo network, see <c>vireo net</c>), <c>bridge</c> (a tap on an existing host bridge)
+    /// or <c>user</c> (QEMU user-mode networking).</summary>
     public string Type { get; init; } = "user";
+
+    /// <summary>Vireo network for <c>type: network</c>. Example: <c>default</c>.</summary>
+    public string? Network { get; init; }
 
     /// <summary>Host bridge for <c>type: bridge</c>. Example: <c>br0</c>.</summary>
     public string? Bridge { get; init; }
+
+    /// <summary>Link state: true (default) for cable plugged in, false for unplugged.</summary>
+    public bool Link { get; init; } = true;
 
     /// <summary>MAC address; generated (52:54:00 prefix) when absent.</summary>
     public string? Mac { get; init; }

@@ -27,6 +27,33 @@ internal static class Migrations
             vnc_port        INTEGER
         );
         """,
+        // 2: virtual networks, their port forwards and DHCP reservations.
+        """
+        CREATE TABLE networks (
+            name        TEXT PRIMARY KEY,
+            spec_json   TEXT NOT NULL,
+            active      INTEGER NOT NULL DEFAULT 0,
+            reason      TEXT,
+            defined_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE TABLE port_forwards (
+            network       TEXT NOT NULL REFERENCES networks(name) ON DELETE CASCADE,
+            protocol      TEXT NOT NULL,
+            host_address  TEXT NOT NULL DEFAULT '',
+            host_port     INTEGER NOT NULL,
+            vm            TEXT NOT NULL,
+            guest_port    INTEGER NOT NULL,
+            PRIMARY KEY (protocol, host_address, host_port)
+        );
+        CREATE TABLE dhcp_reservations (
+            network   TEXT NOT NULL REFERENCES networks(name) ON DELETE CASCADE,
+            vm        TEXT NOT NULL,
+            address   TEXT NOT NULL,
+            PRIMARY KEY (network, vm),
+            UNIQUE (network, address)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -8,7 +8,7 @@ namespace Vireo.Persistence;
 /// Every mutation is one transaction; WAL with synchronous=FULL means a kill -9 (or power loss) at any moment
 /// leaves either the old or the new row, never a torn one.
 /// </summary>
-public sealed class VireoStore : IDisposable
+public sealed partial class VireoStore : IDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _keepAlive;

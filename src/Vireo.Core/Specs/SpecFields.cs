@@ -13,7 +13,7 @@ internal static class SpecFields
 
     public static readonly string[] Disk = ["path", "format", "device", "bus", "readonly", "serial"];
 
-    public static readonly string[] Nic = ["type", "bridge", "mac", "model"];
+    public static readonly string[] Nic = ["type", "network", "bridge", "mac", "model", "link"];
 
     public static readonly string[] Graphics = ["type", "port"];
 

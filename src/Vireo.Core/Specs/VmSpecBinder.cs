@@ -108,7 +108,9 @@ internal static class VmSpecBinder
             switch (key)
             {
                 case "type": nic = nic with { Type = cx.String(value, p) ?? nic.Type }; break;
+                case "network": nic = nic with { Network = cx.String(value, p) }; break;
                 case "bridge": nic = nic with { Bridge = cx.String(value, p) }; break;
+                case "link": nic = nic with { Link = cx.Bool(value, p) ?? nic.Link }; break;
                 case "mac": nic = nic with { Mac = cx.String(value, p) }; break;
                 case "model": nic = nic with { Model = cx.String(value, p) ?? nic.Model }; break;
             }

@@ -12,7 +12,7 @@ public static partial class VmSpecValidator
     private static readonly string[] Formats = ["raw", "qcow2"];
     private static readonly string[] DiskBuses = ["virtio", "sata", "scsi"];
     private static readonly string[] CdromBuses = ["sata", "scsi"];
-    private static readonly string[] NicTypes = ["user", "bridge"];
+    private static readonly string[] NicTypes = ["network", "bridge", "user"];
     private static readonly string[] NicModels = ["virtio", "e1000e", "rtl8139"];
     private static readonly string[] GraphicsTypes = ["vnc", "none"];
 
@@ -89,7 +89,7 @@ public static partial class VmSpecValidator
             var nic = nics[i];
             var at = SpecFields.Index("nics", i);
             if (!NicTypes.Contains(nic.Type))
-                errors.Add($"{at}.type", nic.Type, $"is not a NIC type; {Hint(nic.Type, NicTypes, "use user or bridge")}");
+                errors.Add($"{at}.type", nic.Type, $"is not a NIC type; {Hint(nic.Type, NicTypes, "use network, bridge or user")}");
 
             if (nic.Type == "bridge")
             {
@@ -98,9 +98,20 @@ public static partial class VmSpecValidator
                 else if (LinuxInterfaceNames.Validate(nic.Bridge) is { } bridgeError)
                     errors.Add($"{at}.bridge", nic.Bridge, bridgeError);
             }
-            else if (nic.Type == "user" && nic.Bridge is not null)
+            else if (nic.Bridge is not null)
             {
                 errors.Add($"{at}.bridge", nic.Bridge, "is only used with type: bridge; remove it or set type: bridge");
+            }
+            if (nic.Type == "network")
+            {
+                if (nic.Network is null)
+                    errors.Add($"{at}.network", null, "missing; type: network needs a network name, e.g. default (see vireo net list)");
+                else if (VmNameRules.Validate(nic.Network) is { } networkError)
+                    errors.Add($"{at}.network", nic.Network, networkError);
+            }
+            else if (nic.Network is not null)
+            {
+                errors.Add($"{at}.network", nic.Network, "is only used with type: network; remove it or set type: network");
             }
 
             if (nic.Mac is not null)

@@ -71,7 +71,9 @@ public static class VmSpecWriter
         foreach (var n in nics)
         {
             var fields = new List<(string, string)> { ("type", S(n.Type)) };
+            if (n.Network is not null) fields.Add(("network", S(n.Network)));
             if (n.Bridge is not null) fields.Add(("bridge", S(n.Bridge)));
+            if (!n.Link) fields.Add(("link", "false"));
             if (n.Mac is not null) fields.Add(("mac", S(n.Mac)));
             if (n.Model != "virtio") fields.Add(("model", S(n.Model)));
             ListItem(y, fields);

@@ -101,8 +101,31 @@ public class VmSpecValidatorDeviceTests
     }
 
     [Fact]
-    public void Nic_type_is_user_or_bridge() =>
-        AssertInvalid(WithNics(new NicSpec { Type = "tap" }), "nics[0].type", "is not a NIC type; use user or bridge");
+    public void Nic_type_is_network_bridge_or_user() =>
+        AssertInvalid(WithNics(new NicSpec { Type = "tap" }), "nics[0].type", "is not a NIC type; use network, bridge or user");
+
+    [Fact]
+    public void A_network_nic_needs_a_network_name() =>
+        AssertInvalid(WithNics(new NicSpec { Type = "network" }), "nics[0].network", "missing; type: network needs a network name");
+
+    [Fact]
+    public void A_network_name_follows_the_name_rule() =>
+        AssertInvalid(WithNics(new NicSpec { Type = "network", Network = "a/b" }), "nics[0].network", "contains \"/\"");
+
+    [Fact]
+    public void Network_is_only_for_network_nics() =>
+        AssertInvalid(WithNics(new NicSpec { Type = "user", Network = "default" }), "nics[0].network", "is only used with type: network");
+
+    [Fact]
+    public void A_network_nic_round_trips_through_yaml()
+    {
+        var spec = WithNics(new NicSpec { Type = "network", Network = "default", Mac = "52:54:00:00:00:09", Link = false });
+        var parsed = VmSpecParser.Parse(VmSpecWriter.ToYaml(spec));
+        Assert.Empty(parsed.Errors);
+        var nic = Assert.Single(parsed.Spec!.Nics);
+        Assert.Equal("default", nic.Network);
+        Assert.False(nic.Link);
+    }
 
     [Fact]
     public void A_bridge_nic_needs_a_bridge() =>

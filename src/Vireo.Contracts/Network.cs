@@ -1,0 +1,114 @@
+using System.Text.Json.Serialization;
+
+namespace Vireo.Contracts;
+
+/// <summary>How a virtual network connects its VMs.</summary>
+public enum NetworkMode
+{
+    /// <summary>A bridge owned by Vireo with DHCP/DNS; VMs reach out through the host's masquerade, the LAN cannot reach in (except through port forwards).</summary>
+    [JsonStringEnumMemberName("nat")] Nat,
+    /// <summary>A bridge owned by Vireo with DHCP/DNS and no route out: VMs reach each other and the host only.</summary>
+    [JsonStringEnumMemberName("isolated")] Isolated,
+    /// <summary>An existing host bridge (e.g. br0 with the host's NIC in it): VMs are machines on the LAN and get addresses from it.</summary>
+    [JsonStringEnumMemberName("bridge")] Bridge,
+    /// <summary>QEMU user-mode networking: no privileges, no host setup; port forwards through QEMU itself.</summary>
+    [JsonStringEnumMemberName("user")] User,
+}
+
+/// <summary>The definition of a virtual network (the body of <c>POST /v1/networks</c>).</summary>
+public sealed record NetworkSpec
+{
+    /// <summary>Unique name, same rule as VM names. Example: <c>default</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Mode. Default <c>nat</c>.</summary>
+    public NetworkMode Mode { get; init; } = NetworkMode.Nat;
+
+    /// <summary>IPv4 subnet for nat/isolated, e.g. <c>192.168.122.0/24</c>; the host takes the first address. Null picks the first free /24 from 192.168.122.0/24 up.</summary>
+    public string? Subnet { get; init; }
+
+    /// <summary>For bridge mode, the existing host bridge; for nat/isolated, the bridge Vireo creates (default <c>vireo-NAME</c>, at most 15 characters).</summary>
+    public string? Bridge { get; init; }
+
+    /// <summary>Start the network when vireod starts. Default true.</summary>
+    public bool Autostart { get; init; } = true;
+
+    /// <summary>DNS domain of the network: VMs resolve as NAME.DOMAIN. Default: the network name.</summary>
+    public string? Domain { get; init; }
+}
+
+/// <summary>A network as <c>vireo net info</c> shows it.</summary>
+public sealed record NetworkInfo
+{
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+    /// <summary>Mode.</summary>
+    public required NetworkMode Mode { get; init; }
+    /// <summary>Subnet (nat/isolated).</summary>
+    public string? Subnet { get; init; }
+    /// <summary>Host address on the bridge (nat/isolated), e.g. <c>192.168.122.1</c>.</summary>
+    public string? Gateway { get; init; }
+    /// <summary>First and last DHCP address (nat/isolated).</summary>
+    public string? DhcpRange { get; init; }
+    /// <summary>The Linux bridge.</summary>
+    public string? Bridge { get; init; }
+    /// <summary>DNS domain.</summary>
+    public string? Domain { get; init; }
+    /// <summary>True when its bridge, DHCP and rules are in place.</summary>
+    public bool Active { get; init; }
+    /// <summary>Starts with vireod.</summary>
+    public bool Autostart { get; init; }
+    /// <summary>Why it is not active, or what is wrong with it.</summary>
+    public string? Reason { get; init; }
+    /// <summary>VMs with a NIC on it.</summary>
+    public IReadOnlyList<string> Vms { get; init; } = [];
+    /// <summary>Port forwards.</summary>
+    public IReadOnlyList<PortForward> Forwards { get; init; } = [];
+    /// <summary>DHCP reservations.</summary>
+    public IReadOnlyList<DhcpReservation> Reservations { get; init; } = [];
+}
+
+/// <summary>A port on the host forwarded to a VM's port (DNAT that follows the VM's current address).</summary>
+public sealed record PortForward
+{
+    /// <summary>Network the VM is on.</summary>
+    public required string Network { get; init; }
+    /// <summary><c>tcp</c> or <c>udp</c>.</summary>
+    public string Protocol { get; init; } = "tcp";
+    /// <summary>Host address to listen on; null for every address of the host.</summary>
+    public string? HostAddress { get; init; }
+    /// <summary>Host port.</summary>
+    public required int HostPort { get; init; }
+    /// <summary>Target VM.</summary>
+    public required string Vm { get; init; }
+    /// <summary>Port in the VM.</summary>
+    public required int GuestPort { get; init; }
+    /// <summary>The VM address the forward currently points at (null while unknown).</summary>
+    public string? GuestAddress { get; init; }
+}
+
+/// <summary>A fixed DHCP address for a VM on a nat/isolated network.</summary>
+public sealed record DhcpReservation
+{
+    /// <summary>Network.</summary>
+    public required string Network { get; init; }
+    /// <summary>VM name.</summary>
+    public required string Vm { get; init; }
+    /// <summary>The address, inside the network's subnet.</summary>
+    public required string Address { get; init; }
+    /// <summary>The MAC it is given to (the VM's NIC on this network).</summary>
+    public string? Mac { get; init; }
+}
+
+/// <summary>One address of a VM (<c>vireo ip</c>).</summary>
+public sealed record VmAddress
+{
+    /// <summary>NIC MAC.</summary>
+    public required string Mac { get; init; }
+    /// <summary>Network or bridge the NIC is on.</summary>
+    public string? Network { get; init; }
+    /// <summary>Address with prefix, e.g. <c>192.168.122.57/24</c>.</summary>
+    public required string Address { get; init; }
+    /// <summary>Where it was learned: <c>lease</c> (Vireo's DHCP), <c>arp</c> (neighbour table), <c>agent</c>, <c>reservation</c>.</summary>
+    public required string Source { get; init; }
+}
