@@ -30,6 +30,18 @@ if [ "$files" -lt "$expected" ]; then
     echo "test.sh: only $files of $expected test assemblies produced results (a test host crashed?)" >&2
     failed=$((failed + expected - files))
 fi
+# The console log is long and CI may show only its tail: name every failure again, with the start of its message.
+for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    awk '
+        /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); infail = 1; shown = 0 }
+        infail && /<Message>/ { inmsg = 1 }
+        infail && inmsg && shown < 12 { line = $0; gsub(/<\/?Message>/, "", line); gsub(/&quot;/, "\"", line); gsub(/&lt;/, "<", line); gsub(/&gt;/, ">", line); gsub(/&amp;/, "\\&", line);
+            if (shown == 0) print "FAILED " name; print "    " line; shown++ }
+        infail && /<\/Message>/ { inmsg = 0; infail = 0 }
+        /<\/UnitTestResult>/ { if (infail && shown == 0) print "FAILED " name; infail = 0; inmsg = 0 }
+    ' "$trx"
+done
 rm -rf "$results"
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
