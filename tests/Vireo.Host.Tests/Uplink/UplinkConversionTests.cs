@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Vireo.Host.Uplink;
+
+namespace Vireo.Host.Tests.Uplink;
+
+/// <summary>Conversions on real kernel networking, in namespaces made for each test.</summary>
+public sealed class UplinkConversionTests : IAsyncLifetime
+{
+    private readonly NetnsLan _lan = new();
+
+    public Task InitializeAsync() => _lan.InitializeAsync();
+    public Task DisposeAsync() => _lan.DisposeAsync();
+
+    [Fact]
+    public async Task Conversion_MovesAddressAndRoutesToTheBridge_WhichTakesTheNicsMacAndMtu_AndKeepsTheLanConnected()
+    {
+        var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
+        Assert.Equal(NetnsLan.Gateway, plan.CheckAddress);
+        Assert.True(plan.CheckAnsweredBefore);
+
+        // 20 echoes/s for 6 s from the gateway to the host, across the conversion.
+        using var pinger = new LanPinger(_lan.Lan, NetnsLan.HostAddress, count: 120);
+        await Task.Delay(1000);
+        var result = await new UplinkConverter(_lan.HostRunner).ApplyAsync(plan, CancellationToken.None);
+        var (sent, received) = await pinger.FinishAsync(TimeSpan.FromSeconds(30));
+
+        var br = (await _lan.SnapshotAsync("br0"))!;
+        var nic = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+        Assert.Equal(before.Mac, br.Mac);
+        Assert.Equal(before.Mtu, br.Mtu);
+        Assert.Equal("bridge", br.Kind);
+        Assert.True(br.Up);
+        Assert.Equal("br0", nic.Master);
+        Assert.True(nic.Up);
+        Assert.DoesNotContain(nic.Addresses, a => a.IsIPv4);
+        Assert.DoesNotContain(nic.Routes, r => r.Family == "inet" && !r.IsKernel);
+        var moved = Assert.Single(br.Addresses, a => a.IsIPv4);
+        Assert.Equal("198.51.100.10/24 198.51.100.255 br0", $"{moved.Cidr} {moved.Broadcast} {moved.Label}");
+        Assert.Contains(br.Routes, r => r.Destination == "default" && r.Gateway == NetnsLan.Gateway && r.Metric == 100);
+        Assert.Contains(br.Routes, r => r.Destination == "203.0.113.0/24" && r.Gateway == NetnsLan.Gateway);
+        // The host reaches a destination behind the gateway through the bridge now.
+        using var get = JsonDocument.Parse(await _lan.HostIp("-j", "route", "get", "203.0.113.7"));
+        Assert.Equal("br0", get.RootElement[0].GetProperty("dev").GetString());
+
+        Console.WriteLine($"[uplink] apply {result.ApplyDuration.TotalMilliseconds:0} ms, check {result.CheckLatency.TotalMilliseconds:0} ms " +
+                          $"({result.CheckAttempts} pings), total {result.Elapsed.TotalMilliseconds:0} ms; LAN ping at 20/s: {sent - received} of {sent} lost");
+        Assert.Equal(120, sent);
+        Assert.True(sent - received <= 3, $"{sent - received} of {sent} pings lost across the conversion");
+        Assert.True(result.ApplyDuration < TimeSpan.FromSeconds(2), $"apply took {result.ApplyDuration}");
+    }
+
+    [Fact]
+    public async Task Conversion_RollsBackAndRestoresTheNicExactly_WhenTheCheckAddressDoesNotAnswer()
+    {
+        var linksBefore = await _lan.HostLinksAsync();
+        var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(check: "203.0.113.99", timeoutSeconds: 2), CancellationToken.None);
+        Assert.False(plan.CheckAnsweredBefore);
+
+        var e = await Assert.ThrowsAsync<UplinkRolledBackException>(() => new UplinkConverter(_lan.HostRunner).ApplyAsync(plan, CancellationToken.None));
+
+        Assert.False(e.Cancelled);
+        Assert.Contains("203.0.113.99", e.Message);
+        Assert.Contains("rolled back", e.Message);
+        var after = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+        Assert.Empty(before.DifferencesTo(after));
+        Assert.Equal(before.Addresses.Select(a => a.Identity).Order(), after.Addresses.Select(a => a.Identity).Order());
+        Assert.Equal(before.Routes.Select(r => r.Identity).Order(), after.Routes.Select(r => r.Identity).Order());
+        Assert.Null(after.Master);
+        Assert.Equal(linksBefore, await _lan.HostLinksAsync());
+        // ...and the host still talks to the LAN through the NIC.
+        await _lan.HostIp("route", "get", "203.0.113.7");
+        var r = await _lan.HostRunner.RunAsync("ping", ["-n", "-c", "1", "-W", "2", NetnsLan.Gateway], TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.True(r.Succeeded, r.FailureSummary);
+    }
+
+    [Fact]
+    public async Task Conversion_RollsBack_WhenCancelledDuringTheCheck()
+    {
+        var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(check: "203.0.113.99", timeoutSeconds: 60), CancellationToken.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+
+        var e = await Assert.ThrowsAsync<UplinkRolledBackException>(() => new UplinkConverter(_lan.HostRunner).ApplyAsync(plan, cts.Token));
+
+        Assert.True(e.Cancelled);
+        Assert.Empty(before.DifferencesTo((await _lan.SnapshotAsync(NetnsLan.Nic))!));
+        Assert.Null(await _lan.SnapshotAsync("br0"));
+    }
+
+    [Fact]
+    public async Task DryRun_ChangesNothing_AndDescribesStepsRollbackAndPersistence()
+    {
+        var linksBefore = await _lan.HostLinksAsync();
+        var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+
+        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
+        var text = plan.Describe();
+
+        Assert.Empty(before.DifferencesTo((await _lan.SnapshotAsync(NetnsLan.Nic))!));
+        Assert.Equal(linksBefore, await _lan.HostLinksAsync());
+        Assert.Contains($"1. create bridge br0 with ens33's MAC {before.Mac} and MTU 1500", text);
+        Assert.Contains("move address 198.51.100.10/24 from ens33 to br0", text);
+        Assert.Contains("move route default via 198.51.100.1 metric 100 from ens33 to br0", text);
+        Assert.Contains("move route 203.0.113.0/24 via 198.51.100.1 from ens33 to br0", text);
+        Assert.Contains("check that 198.51.100.1 (gateway of ens33's default route) answers ping through br0", text);
+        Assert.Contains("rolled back", text);
+        Assert.Contains("Persistence: not requested", text);
+    }
+}
