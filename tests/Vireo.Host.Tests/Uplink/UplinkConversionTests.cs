@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vireo.Host.Uplink;
+using Vireo.Host.Uplink.Persistence;
 
 namespace Vireo.Host.Tests.Uplink;
 
@@ -107,5 +108,40 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         Assert.Contains("check that 198.51.100.1 (gateway of ens33's default route) answers ping through br0", text);
         Assert.Contains("rolled back", text);
         Assert.Contains("Persistence: not requested", text);
+    }
+
+    private const string Interfaces = "auto lo\niface lo inet loopback\n\nallow-hotplug ens33\niface ens33 inet static\n    address 198.51.100.10/24\n    gateway 198.51.100.1\n";
+
+    [Fact]
+    public async Task Persist_WritesTheHostConfiguration_AfterTheCheckPasses()
+    {
+        using var tree = new PersistenceTree();
+        tree.Write("/etc/network/interfaces", Interfaces);
+        var writer = new PersistentConfigWriter(tree.Root, new FixedClock(PersistenceTree.Now));
+        var plan = await new UplinkPlanner(_lan.HostRunner, writer).PlanAsync(NetnsLan.Request() with { Persist = true }, CancellationToken.None);
+        Assert.Contains("Persistence: ifupdown configures ens33 (/etc/network/interfaces)", plan.Describe());
+        Assert.Equal(Interfaces, tree.Read("/etc/network/interfaces"));
+
+        var result = await new UplinkConverter(_lan.HostRunner, writer).ApplyAsync(plan, CancellationToken.None);
+
+        Assert.Equal("/etc/network/interfaces", result.PersistedTo);
+        Assert.Contains("bridge-utils", result.PersistNote);
+        Assert.Contains("iface br0 inet static\n    address 198.51.100.10/24\n    gateway 198.51.100.1\n", tree.Read("/etc/network/interfaces"));
+        Assert.Contains($"/var/backups/vireo/uplink-{PersistenceTree.Stamp}/etc/network/interfaces", result.PersistedFiles);
+    }
+
+    [Fact]
+    public async Task Persist_WritesNothing_WhenTheConversionIsRolledBack()
+    {
+        using var tree = new PersistenceTree();
+        tree.Write("/etc/network/interfaces", Interfaces);
+        var writer = new PersistentConfigWriter(tree.Root, new FixedClock(PersistenceTree.Now));
+        var plan = await new UplinkPlanner(_lan.HostRunner, writer)
+            .PlanAsync(NetnsLan.Request(check: "203.0.113.99", timeoutSeconds: 2) with { Persist = true }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<UplinkRolledBackException>(() => new UplinkConverter(_lan.HostRunner, writer).ApplyAsync(plan, CancellationToken.None));
+
+        Assert.Equal(Interfaces, tree.Read("/etc/network/interfaces"));
+        Assert.False(Directory.Exists(tree.PathOf("/var")));
     }
 }
