@@ -15,6 +15,8 @@ public sealed class UplinkConversionTests : IAsyncLifetime
     [Fact]
     public async Task Conversion_MovesAddressAndRoutesToTheBridge_WhichTakesTheNicsMacAndMtu_AndKeepsTheLanConnected()
     {
+        // A route with a TOS and a route metric: both must reach the bridge as they were.
+        await _lan.HostIp("route", "append", "203.0.113.128/25", "tos", "0x10", "via", NetnsLan.Gateway, "dev", NetnsLan.Nic, "mtu", "1400");
         var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
         var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
         Assert.Equal(NetnsLan.Gateway, plan.CheckAddress);
@@ -40,6 +42,7 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         Assert.Equal("198.51.100.10/24 198.51.100.255 br0", $"{moved.Cidr} {moved.Broadcast} {moved.Label}");
         Assert.Contains(br.Routes, r => r.Destination == "default" && r.Gateway == NetnsLan.Gateway && r.Metric == 100);
         Assert.Contains(br.Routes, r => r.Destination == "203.0.113.0/24" && r.Gateway == NetnsLan.Gateway);
+        Assert.Contains(br.Routes, r => r.Destination == "203.0.113.128/25" && r.Tos == "0x10" && r.Metrics == "mtu 1400");
         // The host reaches a destination behind the gateway through the bridge now.
         using var get = JsonDocument.Parse(await _lan.HostIp("-j", "route", "get", "203.0.113.7"));
         Assert.Equal("br0", get.RootElement[0].GetProperty("dev").GetString());
@@ -74,6 +77,23 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         await _lan.HostIp("route", "get", "203.0.113.7");
         var r = await _lan.HostRunner.RunAsync("ping", ["-n", "-c", "1", "-W", "2", NetnsLan.Gateway], TimeSpan.FromSeconds(5), CancellationToken.None);
         Assert.True(r.Succeeded, r.FailureSummary);
+    }
+
+    [Fact]
+    public async Task Conversion_RollsBackFromAHalfAppliedBatch_WhenALineOfTheApplyFails()
+    {
+        var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
+        // Something else (a DHCP client, an admin) removes a route between plan and apply: the batch's `route del` for
+        // it fails after the bridge exists and holds the NIC, and the batch stops half-applied.
+        await _lan.HostIp("route", "del", "203.0.113.0/24", "dev", NetnsLan.Nic);
+
+        var e = await Assert.ThrowsAsync<UplinkRolledBackException>(() => new UplinkConverter(_lan.HostRunner).ApplyAsync(plan, CancellationToken.None));
+
+        // The rollback brings the NIC back to the state it was planned from, the vanished route included.
+        Assert.Contains("applying the change failed", e.Message);
+        Assert.Empty(before.DifferencesTo((await _lan.SnapshotAsync(NetnsLan.Nic))!));
+        Assert.Null(await _lan.SnapshotAsync("br0"));
     }
 
     [Fact]
