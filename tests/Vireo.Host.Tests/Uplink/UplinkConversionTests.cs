@@ -118,6 +118,7 @@ public sealed class UplinkConversionTests : IAsyncLifetime
 
         var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
         var text = plan.Describe();
+        Console.WriteLine($"[uplink] dry-run:\n{text}");
 
         Assert.Empty(before.DifferencesTo((await _lan.SnapshotAsync(NetnsLan.Nic))!));
         Assert.Equal(linksBefore, await _lan.HostLinksAsync());
