@@ -3,7 +3,7 @@ namespace Vireo.Host.Uplink;
 /// <summary>
 /// The <c>ip</c> commands (argv without the program name) that move a NIC's addresses and routes into a bridge and
 /// back. Apply runs as one <c>ip -batch</c> (stops at the first error); rollback as one <c>ip -force -batch</c>
-/// (runs every line whatever fails) and uses <c>replace</c> so it works from any half-applied state.
+/// (runs every line whatever fails) and uses <c>replace</c>/<c>append</c> so it works from any half-applied state.
 /// </summary>
 internal static class IpBatch
 {
@@ -29,7 +29,7 @@ internal static class IpBatch
         // ends, since the DHCP client still watches the NIC (the plan says so).
         foreach (var a in addresses) lines.Add(["addr", "add", .. AddressSpec(a, nic.Name, bridge, lifetimes: false), "dev", bridge]);
         // Routes need their gateway on an up device with an address, so they come last.
-        foreach (var r in routes) lines.Add(["route", "add", .. RouteSpec(r), "dev", bridge]);
+        foreach (var r in routes) lines.Add(["route", AddVerb(r), .. RouteSpec(r), "dev", bridge]);
         return lines;
     }
 
@@ -44,9 +44,15 @@ internal static class IpBatch
         ];
         foreach (var a in addresses) lines.Add(["addr", "replace", .. AddressSpec(a, nic.Name, nic.Name, lifetimes: true), "dev", nic.Name]);
         lines.Add(["link", "set", "dev", nic.Name, nic.Up ? "up" : "down"]);
-        foreach (var r in routes) lines.Add(["route", "replace", .. RouteSpec(r), "dev", nic.Name]);
+        foreach (var r in routes) lines.Add(["route", AddVerb(r), .. RouteSpec(r), "dev", nic.Name]);
         return lines;
     }
+
+    // IPv4 `append` adds a route even when another device has one for the same prefix and metric (where `add` says
+    // "File exists" and `replace` would take that other device's route over), and still refuses an exact duplicate,
+    // which a rollback under -force shrugs off. IPv6 `append` would merge same-prefix routes into one multipath route,
+    // so IPv6 uses `add`.
+    private static string AddVerb(NicRoute r) => r.Family == "inet" ? "append" : "add";
 
     /// <summary>The text of a batch file: one command per line (names and addresses never contain blanks).</summary>
     public static string ToBatchText(IEnumerable<IReadOnlyList<string>> lines) =>
@@ -82,6 +88,8 @@ internal static class IpBatch
         if (r.Scope != "global") s.AddRange(["scope", r.Scope]);
         if (r.Metric is { } m) s.AddRange(["metric", m.ToString()]);
         if (r.PreferredSource is not null) s.AddRange(["src", r.PreferredSource]);
+        if (r.Tos is not null) s.AddRange(["tos", r.Tos]);
+        if (r.Metrics.Length > 0) s.AddRange(r.Metrics.Split(' '));
         if (r.OnLink) s.Add("onlink");
         return s;
     }

@@ -95,9 +95,30 @@ internal sealed class IpReader(ICommandRunner runner)
                 PreferredSource: Str(e, "prefsrc"),
                 OnLink: flags.Contains("onlink"),
                 Expires: e.TryGetProperty("expires", out _),
-                Multipath: e.TryGetProperty("nexthops", out _) || e.TryGetProperty("nhid", out _)));
+                Multipath: e.TryGetProperty("nexthops", out _) || e.TryGetProperty("nhid", out _))
+            {
+                Tos = Str(e, "tos") is { } tos && tos != "0" ? tos : null,
+                Metrics = RouteMetrics(e, out var unsupported),
+                Unsupported = unsupported,
+            });
         }
         return list;
+    }
+
+    // "metrics":[{"mtu":1400,"advmss":1360}]: plain numbers are `ip route` options of the same name; a locked
+    // metric (["lock", n]) or a feature list is something Vireo does not reproduce.
+    private static string RouteMetrics(JsonElement route, out string? unsupported)
+    {
+        unsupported = null;
+        if (!route.TryGetProperty("metrics", out var list) || list.ValueKind != JsonValueKind.Array) return "";
+        var parts = new List<string>();
+        foreach (var m in list.EnumerateArray())
+            foreach (var p in m.EnumerateObject())
+            {
+                if (p.Value.ValueKind == JsonValueKind.Number) parts.Add($"{p.Name} {p.Value.GetRawText()}");
+                else unsupported = $"{p.Name} {p.Value.GetRawText()}";
+            }
+        return string.Join(' ', parts);
     }
 
     private async Task<string> Run(string[] args, CancellationToken ct)

@@ -46,6 +46,15 @@ public sealed record NicRoute(
     string Family, string Type, string Destination, string? Gateway, string Table, string Protocol, string Scope,
     int? Metric, string? PreferredSource, bool OnLink, bool Expires, bool Multipath)
 {
+    /// <summary>Type of service (<c>tos 0x10</c>); null when 0. A route with a TOS is another route to the kernel.</summary>
+    public string? Tos { get; init; }
+
+    /// <summary>Route metrics as <c>ip route</c> options (<c>mtu 1400 advmss 1360</c>); empty when none.</summary>
+    public string Metrics { get; init; } = "";
+
+    /// <summary>Attributes Vireo cannot reproduce (locked metrics, features...); null when none.</summary>
+    public string? Unsupported { get; init; }
+
     /// <summary>True when the kernel made the route (prefix and local routes), so it follows its address.</summary>
     public bool IsKernel => Protocol == "kernel" || Table == "local" || Type is not "unicast";
 
@@ -57,7 +66,7 @@ public sealed record NicRoute(
     /// <summary>Everything that must be equal after a rollback.</summary>
     public string Identity =>
         $"{Family} {Type} {Destination} via {Gateway ?? "-"} table {Table} proto {Protocol} scope {Scope} " +
-        $"metric {Metric?.ToString() ?? "-"} src {PreferredSource ?? "-"}{(OnLink ? " onlink" : "")}";
+        $"metric {Metric?.ToString() ?? "-"} src {PreferredSource ?? "-"}{(OnLink ? " onlink" : "")} tos {Tos ?? "-"} {Metrics}".TrimEnd();
 }
 
 /// <summary>The state of a NIC that a conversion changes and a rollback must restore.</summary>
@@ -93,9 +102,12 @@ public sealed record NicSnapshot(
 
     private static void Compare(string what, IEnumerable<string> before, IEnumerable<string> after, List<string> d)
     {
-        var b = before.Order(StringComparer.Ordinal).ToList();
-        var a = after.Order(StringComparer.Ordinal).ToList();
-        foreach (var gone in b.Except(a)) d.Add($"{what} missing: {gone}");
-        foreach (var extra in a.Except(b)) d.Add($"{what} extra: {extra}");
+        // As multisets: a route twice where it was once is a difference too.
+        var b = before.CountBy(x => x).ToDictionary(StringComparer.Ordinal);
+        var a = after.CountBy(x => x).ToDictionary(StringComparer.Ordinal);
+        foreach (var (key, n) in b.OrderBy(x => x.Key, StringComparer.Ordinal))
+            for (var i = a.GetValueOrDefault(key); i < n; i++) d.Add($"{what} missing: {key}");
+        foreach (var (key, n) in a.OrderBy(x => x.Key, StringComparer.Ordinal))
+            for (var i = b.GetValueOrDefault(key); i < n; i++) d.Add($"{what} extra: {key}");
     }
 }

@@ -38,6 +38,10 @@ public sealed class UplinkPlanner(ICommandRunner runner, PersistentConfigWriter?
         if (multipath is not null)
             throw new UplinkRefusedException("from", nic,
                 $"--from {nic}: route {multipath.Describe()} has several next hops (or a nexthop object); Vireo cannot move it safely. Remove it, convert, and add it again on the bridge.");
+        var odd = before.Routes.FirstOrDefault(r => r.Unsupported is not null && !r.IsKernel);
+        if (odd is not null)
+            throw new UplinkRefusedException("from", nic,
+                $"--from {nic}: route {odd.Describe()} has an attribute Vireo cannot move ({odd.Unsupported}). Remove it, convert, and add it again on the bridge.");
         var routes = before.Routes.Where(r => !r.IsKernel && !r.Expires && r.Protocol != "ra").ToList();
 
         var (check, source) = ChooseCheck(request, before, routes);

@@ -27,6 +27,20 @@ public sealed class NetnsLan : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // xunit does not call DisposeAsync when InitializeAsync throws, so a half-built LAN is removed here.
+        try
+        {
+            await BuildAsync();
+        }
+        catch
+        {
+            await DeleteNamespacesAsync();
+            throw;
+        }
+    }
+
+    private async Task BuildAsync()
+    {
         await Ip("netns", "add", Lan);
         await Ip("netns", "add", Host);
         await Ip("link", "add", Nic, "netns", Host, "type", "veth", "peer", "name", "lan0", "netns", Lan);
@@ -44,7 +58,9 @@ public sealed class NetnsLan : IAsyncLifetime
         await Ip("-n", Host, "route", "add", "203.0.113.0/24", "via", Gateway, "dev", Nic);
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync() => DeleteNamespacesAsync();
+
+    private async Task DeleteNamespacesAsync()
     {
         // Deleting a namespace destroys the links in it; both deletes are tried even if one fails.
         var a = await _runner.RunAsync("ip", ["netns", "del", Host], Timeout, CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vireo.Host.Uplink;
+using Vireo.Host.Uplink.Persistence;
 
 namespace Vireo.Host.Tests.Uplink;
 
@@ -14,6 +15,8 @@ public sealed class UplinkConversionTests : IAsyncLifetime
     [Fact]
     public async Task Conversion_MovesAddressAndRoutesToTheBridge_WhichTakesTheNicsMacAndMtu_AndKeepsTheLanConnected()
     {
+        // A route with a TOS and a route metric: both must reach the bridge as they were.
+        await _lan.HostIp("route", "append", "203.0.113.128/25", "tos", "0x10", "via", NetnsLan.Gateway, "dev", NetnsLan.Nic, "mtu", "1400");
         var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
         var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
         Assert.Equal(NetnsLan.Gateway, plan.CheckAddress);
@@ -39,6 +42,7 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         Assert.Equal("198.51.100.10/24 198.51.100.255 br0", $"{moved.Cidr} {moved.Broadcast} {moved.Label}");
         Assert.Contains(br.Routes, r => r.Destination == "default" && r.Gateway == NetnsLan.Gateway && r.Metric == 100);
         Assert.Contains(br.Routes, r => r.Destination == "203.0.113.0/24" && r.Gateway == NetnsLan.Gateway);
+        Assert.Contains(br.Routes, r => r.Destination == "203.0.113.128/25" && r.Tos == "0x10" && r.Metrics == "mtu 1400");
         // The host reaches a destination behind the gateway through the bridge now.
         using var get = JsonDocument.Parse(await _lan.HostIp("-j", "route", "get", "203.0.113.7"));
         Assert.Equal("br0", get.RootElement[0].GetProperty("dev").GetString());
@@ -76,6 +80,23 @@ public sealed class UplinkConversionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Conversion_RollsBackFromAHalfAppliedBatch_WhenALineOfTheApplyFails()
+    {
+        var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
+        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
+        // Something else (a DHCP client, an admin) removes a route between plan and apply: the batch's `route del` for
+        // it fails after the bridge exists and holds the NIC, and the batch stops half-applied.
+        await _lan.HostIp("route", "del", "203.0.113.0/24", "dev", NetnsLan.Nic);
+
+        var e = await Assert.ThrowsAsync<UplinkRolledBackException>(() => new UplinkConverter(_lan.HostRunner).ApplyAsync(plan, CancellationToken.None));
+
+        // The rollback brings the NIC back to the state it was planned from, the vanished route included.
+        Assert.Contains("applying the change failed", e.Message);
+        Assert.Empty(before.DifferencesTo((await _lan.SnapshotAsync(NetnsLan.Nic))!));
+        Assert.Null(await _lan.SnapshotAsync("br0"));
+    }
+
+    [Fact]
     public async Task Conversion_RollsBack_WhenCancelledDuringTheCheck()
     {
         var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
@@ -97,6 +118,7 @@ public sealed class UplinkConversionTests : IAsyncLifetime
 
         var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
         var text = plan.Describe();
+        Console.WriteLine($"[uplink] dry-run:\n{text}");
 
         Assert.Empty(before.DifferencesTo((await _lan.SnapshotAsync(NetnsLan.Nic))!));
         Assert.Equal(linksBefore, await _lan.HostLinksAsync());
@@ -107,5 +129,40 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         Assert.Contains("check that 198.51.100.1 (gateway of ens33's default route) answers ping through br0", text);
         Assert.Contains("rolled back", text);
         Assert.Contains("Persistence: not requested", text);
+    }
+
+    private const string Interfaces = "auto lo\niface lo inet loopback\n\nallow-hotplug ens33\niface ens33 inet static\n    address 198.51.100.10/24\n    gateway 198.51.100.1\n";
+
+    [Fact]
+    public async Task Persist_WritesTheHostConfiguration_AfterTheCheckPasses()
+    {
+        using var tree = new PersistenceTree();
+        tree.Write("/etc/network/interfaces", Interfaces);
+        var writer = new PersistentConfigWriter(tree.Root, new FixedClock(PersistenceTree.Now));
+        var plan = await new UplinkPlanner(_lan.HostRunner, writer).PlanAsync(NetnsLan.Request() with { Persist = true }, CancellationToken.None);
+        Assert.Contains("Persistence: ifupdown configures ens33 (/etc/network/interfaces)", plan.Describe());
+        Assert.Equal(Interfaces, tree.Read("/etc/network/interfaces"));
+
+        var result = await new UplinkConverter(_lan.HostRunner, writer).ApplyAsync(plan, CancellationToken.None);
+
+        Assert.Equal("/etc/network/interfaces", result.PersistedTo);
+        Assert.Contains("bridge-utils", result.PersistNote);
+        Assert.Contains("iface br0 inet static\n    address 198.51.100.10/24\n    gateway 198.51.100.1\n", tree.Read("/etc/network/interfaces"));
+        Assert.Contains($"/var/backups/vireo/uplink-{PersistenceTree.Stamp}/etc/network/interfaces", result.PersistedFiles);
+    }
+
+    [Fact]
+    public async Task Persist_WritesNothing_WhenTheConversionIsRolledBack()
+    {
+        using var tree = new PersistenceTree();
+        tree.Write("/etc/network/interfaces", Interfaces);
+        var writer = new PersistentConfigWriter(tree.Root, new FixedClock(PersistenceTree.Now));
+        var plan = await new UplinkPlanner(_lan.HostRunner, writer)
+            .PlanAsync(NetnsLan.Request(check: "203.0.113.99", timeoutSeconds: 2) with { Persist = true }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<UplinkRolledBackException>(() => new UplinkConverter(_lan.HostRunner, writer).ApplyAsync(plan, CancellationToken.None));
+
+        Assert.Equal(Interfaces, tree.Read("/etc/network/interfaces"));
+        Assert.False(Directory.Exists(tree.PathOf("/var")));
     }
 }
