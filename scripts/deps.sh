@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     qemu-system-x86 qemu-utils          # the hypervisor and qemu-img
     dnsmasq-base nftables iproute2      # networking: DHCP/DNS, NAT rules, bridges and taps
+    iputils-ping                        # bridge-uplink checks that the gateway answers through the bridge
     busybox-static cpio kmod xz-utils   # building the tiny guest
     socat curl ca-certificates procps   # tools the tests and scripts use
     gcc zlib1g-dev                      # Native AOT linking of the vireo CLI

@@ -79,6 +79,8 @@ internal sealed class CliApp
             root.Add(lifecycle);
         root.Add(ConsoleCommand.Create(this));
         root.Add(LogsCommand.Create(this));
+        root.Add(IpCommand.Create(this));
+        root.Add(NetCommand.Create(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));
         ManPageHelpAction.Install(root, Docs);

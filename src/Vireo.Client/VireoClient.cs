@@ -13,7 +13,7 @@ namespace Vireo.Client;
 /// Every call throws <see cref="VireoApiException"/> when vireod answers with an error and
 /// <see cref="VireoConnectionException"/> when vireod cannot be reached. Thread-safe; reuse one instance.
 /// </summary>
-public sealed class VireoClient : IDisposable
+public sealed partial class VireoClient : IDisposable
 {
     /// <summary>Where vireod listens unless told otherwise.</summary>
     public const string DefaultSocketPath = "/run/vireo/vireod.sock";

@@ -51,6 +51,8 @@ public static class ErrorCodes
     public const string Timeout = "timeout";
     /// <summary>500: a bug or an unexpected host failure.</summary>
     public const string Internal = "internal";
+    /// <summary>500: a change to the host (bridge, tap, firewall, DHCP server) failed; the message says which.</summary>
+    public const string HostError = "host_error";
     /// <summary>503: a host prerequisite is missing (e.g. the image is not built, QEMU is not installed).</summary>
     public const string Unavailable = "unavailable";
 }

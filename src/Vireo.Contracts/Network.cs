@@ -112,3 +112,55 @@ public sealed record VmAddress
     /// <summary>Where it was learned: <c>lease</c> (Vireo's DHCP), <c>arp</c> (neighbour table), <c>agent</c>, <c>reservation</c>.</summary>
     public required string Source { get; init; }
 }
+
+/// <summary>Body of <c>PUT /v1/networks/{name}/reservations/{vm}</c>.</summary>
+public sealed record ReservationRequest
+{
+    /// <summary>The fixed address, inside the network's subnet.</summary>
+    public required string Address { get; init; }
+}
+
+/// <summary>What <c>vireo net doctor</c> found: every check with PASS/WARN/FAIL, why, and the fix.</summary>
+public sealed record NetworkDoctorReport
+{
+    /// <summary>The checks, in the order they ran.</summary>
+    public required IReadOnlyList<HostCheckItem> Checks { get; init; }
+    /// <summary>Number of FAIL items.</summary>
+    public int Failures => Checks.Count(c => c.Status == CheckStatus.Fail);
+    /// <summary>Number of WARN items.</summary>
+    public int Warnings => Checks.Count(c => c.Status == CheckStatus.Warn);
+}
+
+/// <summary>Body of <c>POST /v1/host/bridge-uplink</c>: move a NIC into a new bridge, live, with automatic rollback.</summary>
+public sealed record BridgeUplinkRequest
+{
+    /// <summary>The bridge to create, e.g. <c>br0</c>.</summary>
+    public required string Bridge { get; init; }
+    /// <summary>The NIC that moves into it, e.g. <c>ens33</c>.</summary>
+    public required string From { get; init; }
+    /// <summary>Address that must answer through the bridge afterwards; default: the NIC's default gateway.</summary>
+    public string? Check { get; init; }
+    /// <summary>Seconds to wait for the check before rolling back. Default 20.</summary>
+    public int TimeoutSeconds { get; init; } = 20;
+    /// <summary>Only describe the plan; change nothing.</summary>
+    public bool DryRun { get; init; }
+    /// <summary>Also write the change to the host's persistent network configuration.</summary>
+    public bool Persist { get; init; }
+}
+
+/// <summary>What <c>vireo net bridge-uplink</c> did (or, with dry-run, would do).</summary>
+public sealed record BridgeUplinkResult
+{
+    /// <summary>The plan, numbered steps as text.</summary>
+    public required string Plan { get; init; }
+    /// <summary>False for a dry run.</summary>
+    public bool Applied { get; init; }
+    /// <summary>Milliseconds the whole conversion took, check included.</summary>
+    public double ElapsedMs { get; init; }
+    /// <summary>Milliseconds until the check address answered through the bridge.</summary>
+    public double CheckLatencyMs { get; init; }
+    /// <summary>The persistent configuration written, if any.</summary>
+    public string? PersistedTo { get; init; }
+    /// <summary>What happens at reboot (e.g. that the change is live only).</summary>
+    public string? PersistNote { get; init; }
+}

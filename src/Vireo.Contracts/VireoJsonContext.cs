@@ -28,6 +28,13 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(List<PortForward>))]
 [JsonSerializable(typeof(DhcpReservation))]
 [JsonSerializable(typeof(List<VmAddress>))]
+[JsonSerializable(typeof(IReadOnlyList<VmAddress>))]
+[JsonSerializable(typeof(IReadOnlyList<NetworkInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<PortForward>))]
+[JsonSerializable(typeof(ReservationRequest))]
+[JsonSerializable(typeof(NetworkDoctorReport))]
+[JsonSerializable(typeof(BridgeUplinkRequest))]
+[JsonSerializable(typeof(BridgeUplinkResult))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

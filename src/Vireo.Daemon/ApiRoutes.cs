@@ -44,6 +44,7 @@ internal static class ApiRoutes
             ConsoleEndpoint.RelayAsync(context, engine, name, force ?? false));
         v1.MapGet("/vms/{name}/logs", (HttpContext context, string name, bool? follow, int? tail) =>
             LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
+        v1.MapNetworkApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

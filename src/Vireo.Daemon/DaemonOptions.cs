@@ -10,13 +10,14 @@ internal sealed record DaemonOptions
     public required string Socket { get; init; }
     public required string ImageDir { get; init; }
     public string LogLevel { get; init; } = "Information";
+    public bool CreateDefaultNetwork { get; init; } = true;
     public bool ShowHelp { get; init; }
     public bool ShowVersion { get; init; }
 
     public const string Usage = """
         vireod - the Vireo virtualization daemon
 
-        Usage: vireod [--state-dir DIR] [--socket PATH] [--image-dir DIR] [--log-level LEVEL]
+        Usage: vireod [--state-dir DIR] [--socket PATH] [--image-dir DIR] [--log-level LEVEL] [--no-default-network]
 
         Owns the VMs of this host: keeps their definitions in an SQLite database in the state directory,
         starts and supervises their QEMU processes, and serves the JSON API that `vireo` uses on a Unix socket.
@@ -28,6 +29,9 @@ internal sealed record DaemonOptions
           --socket PATH      API socket, created with mode 0660 [env VIREO_SOCKET; default /run/vireo/vireod.sock]
           --image-dir DIR    where built-in guest images are cached [env VIREO_IMAGE_DIR; default /var/cache/vireo/images]
           --log-level LEVEL  Trace, Debug, Information, Warning or Error [env VIREO_LOG_LEVEL; default Information]
+          --no-default-network
+                             do not create the nat network "default" (192.168.122.0/24 or the next free /24)
+                             on the first start [env VIREO_NO_DEFAULT_NETWORK=1]
           --version          print the version and exit
           -h, --help         print this help and exit
 
@@ -38,7 +42,7 @@ internal sealed record DaemonOptions
     public static DaemonOptions Parse(string[] args, Func<string, string?> env)
     {
         string? stateDir = null, socket = null, imageDir = null, logLevel = null;
-        bool help = false, version = false;
+        bool help = false, version = false, noDefaultNetwork = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -60,6 +64,7 @@ internal sealed record DaemonOptions
                 case "--log-level": logLevel = Value(); break;
                 case "-h" or "--help": help = true; break;
                 case "--version": version = true; break;
+                case "--no-default-network": noDefaultNetwork = true; break;
                 default: throw new ArgumentException($"unknown argument \"{arg}\"; see vireod --help");
             }
         }
@@ -69,6 +74,7 @@ internal sealed record DaemonOptions
             Socket = Path.GetFullPath(socket ?? env("VIREO_SOCKET") ?? DefaultSocket),
             ImageDir = Path.GetFullPath(imageDir ?? env("VIREO_IMAGE_DIR") ?? Vireo.Core.Images.ImageCatalog.DefaultImageDir),
             LogLevel = logLevel ?? env("VIREO_LOG_LEVEL") ?? "Information",
+            CreateDefaultNetwork = !noDefaultNetwork && env("VIREO_NO_DEFAULT_NETWORK") is not "1",
             ShowHelp = help,
             ShowVersion = version,
         };

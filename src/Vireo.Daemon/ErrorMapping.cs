@@ -14,6 +14,7 @@ internal static class ErrorMapping
         ErrorCodes.QemuError => StatusCodes.Status502BadGateway,
         ErrorCodes.Timeout => StatusCodes.Status504GatewayTimeout,
         ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.HostError => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -51,6 +52,7 @@ internal static class ErrorMapping
         ErrorCodes.InvalidState => "not allowed in the current state",
         ErrorCodes.Busy => "busy",
         ErrorCodes.QemuError => "QEMU error",
+        ErrorCodes.HostError => "host networking error",
         ErrorCodes.Timeout => "timed out",
         ErrorCodes.Unavailable => "unavailable",
         _ => "internal error",

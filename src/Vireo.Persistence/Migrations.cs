@@ -54,6 +54,13 @@ internal static class Migrations
             UNIQUE (network, address)
         );
         """,
+        // 3: one-off facts about this host's store (e.g. that the default network was created once).
+        """
+        CREATE TABLE meta (
+            key    TEXT PRIMARY KEY,
+            value  TEXT NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -128,4 +128,17 @@ public sealed partial class VireoStore
 
     public bool DeleteReservation(string network, string vm) =>
         Execute("DELETE FROM dhcp_reservations WHERE network = $n AND vm = $vm", ("$n", network), ("$vm", vm)) > 0;
+
+    /// <summary>A one-off fact stored under <paramref name="key"/>, or null.</summary>
+    public string? GetMeta(string key)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM meta WHERE key = $k";
+        command.Parameters.AddWithValue("$k", key);
+        return command.ExecuteScalar() as string;
+    }
+
+    public void SetMeta(string key, string value) =>
+        Execute("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$k", key), ("$v", value));
 }

@@ -16,7 +16,7 @@ internal static class CreateCommand
         var boot = new Option<string>("--boot") { Description = "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; or a firmware boot order: hd,cdrom,network", HelpName = "SPEC" };
         var image = new Option<string>("--image") { Description = "Built-in guest image (tiny): vireod fills in kernel, initrd and command line", HelpName = "NAME" };
         var disks = new Option<string[]>("--disk") { Description = "A disk or CD-ROM: path=P,format=raw|qcow2[,bus=virtio|sata|scsi][,device=cdrom][,readonly=on]; repeatable", HelpName = "SPEC" };
-        var networks = new Option<string[]>("--network") { Description = "user, bridge=BR or none [,model=virtio|e1000e|rtl8139][,mac=MAC]; repeatable [default: user]", HelpName = "SPEC" };
+        var networks = new Option<string[]>("--network") { Description = "network=NAME, bridge=BR, user or none [,model=virtio|e1000e|rtl8139][,mac=MAC][,link=up|down]; repeatable [default: network=default]", HelpName = "SPEC" };
         var graphics = new Option<string>("--graphics") { Description = "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", HelpName = "vnc|none" };
         var autostart = new Option<bool>("--autostart") { Description = "Start the VM whenever vireod starts" };
         var onCrash = new Option<string>("--on-crash") { Description = "When the guest crashes: destroy (keep it stopped), restart, preserve (keep QEMU paused for inspection) [default: destroy]", HelpName = "ACTION" };
@@ -28,8 +28,8 @@ internal static class CreateCommand
             Builds a VM spec from the flags, in virt-install's spellings, and sends it to vireod as JSON; nothing is
             sent when a flag is malformed (exit status 2). Relative paths are made absolute against the current
             directory. --image tiny uses Vireo's built-in tiny guest: vireod fills in its kernel, initrd and
-            command line. Without --network the VM gets one user-mode NIC (NAT, no host setup); --network none
-            gives it none. Disk formats are never guessed: every disk needs format=raw or format=qcow2 (CD-ROM
+            command line. Without --network the VM gets one NIC on Vireo's nat network "default" (DHCP, DNS, way
+            out through the host); --network user needs no host setup at all; --network none gives it none. Disk formats are never guessed: every disk needs format=raw or format=qcow2 (CD-ROM
             images default to raw). Values containing commas are quoted: kernel_args="console=ttyS0,115200".
             vireod checks the rest (name, ranges, files) and reports every problem at once.
             The result is the same as `vireo define` with a spec file; `vireo dumpspec NAME` shows it.

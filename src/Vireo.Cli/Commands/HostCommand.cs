@@ -75,14 +75,16 @@ internal static class HostCommand
         return await Vireo.Host.HostChecker.ForThisHost(Path.GetFullPath(dir)).RunAsync(ct).ConfigureAwait(false);
     }
 
-    private static Table Render(HostCheckReport report)
+    private static Table Render(HostCheckReport report) => RenderChecks(report.Checks);
+
+    internal static Table RenderChecks(IReadOnlyList<HostCheckItem> checks)
     {
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("STATUS");
         table.AddColumn("CHECK");
         table.AddColumn("DETAIL");
         table.AddColumn("FIX");
-        foreach (var item in report.Checks)
+        foreach (var item in checks)
         {
             table.AddRow(Status(item.Status), Markup.Escape(item.Title), Markup.Escape(item.Detail),
                 Markup.Escape(item.Fix ?? ""));

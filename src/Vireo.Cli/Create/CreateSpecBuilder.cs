@@ -55,11 +55,11 @@ internal static class CreateSpecBuilder
         return spec;
     }
 
-    /// <summary>Like virt-install, a VM gets one NIC unless told otherwise: user-mode networking needs no setup.</summary>
+    /// <summary>Like virt-install, a VM gets one NIC on the network "default" unless told otherwise.</summary>
     private static List<NicSpec> Nics(IReadOnlyList<string> networks)
     {
         if (networks.Count == 0)
-            return [new NicSpec { Type = "user" }];
+            return [new NicSpec { Type = "network", Network = "default" }];
         var nics = networks.Select(NetworkOption.Parse).ToList();
         if (nics.Contains(null) && nics.Count > 1)
             throw new CliUsageException($"{NetworkOption.Flag} none means no network at all; it cannot be combined with other {NetworkOption.Flag} flags.");

@@ -9,4 +9,6 @@ public sealed record EngineOptions
     public string? Emulator { get; init; }
     /// <summary>Restart VMs with autostart when the engine opens.</summary>
     public bool Autostart { get; init; } = true;
+    /// <summary>Create the <c>default</c> nat network the first time the engine opens this state directory.</summary>
+    public bool CreateDefaultNetwork { get; init; } = true;
 }

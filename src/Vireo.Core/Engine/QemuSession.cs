@@ -117,6 +117,11 @@ internal sealed class QemuSession
         await _qmp.ExecuteAsync(QmpCommands.Stop(), ct);
         LastStatus = "paused";
     }
+    public Task SetLinkAsync(string deviceId, bool up, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.SetLink(deviceId, up), ct);
+    public Task NetdevAddAsync(System.Text.Json.Nodes.JsonObject netdev, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.NetdevAdd(netdev), ct);
+    public Task NetdevDelAsync(string id, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.NetdevDel(id), ct);
+    public Task DeviceAddAsync(System.Text.Json.Nodes.JsonObject device, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.DeviceAdd(device), ct);
+    public Task DeviceDelAsync(string id, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.DeviceDel(id), ct);
     public Task SystemPowerdownAsync(CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.SystemPowerdown(), ct);
     public Task SystemResetAsync(CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.SystemReset(), ct);
     public Task QuitAsync(CancellationToken ct) => _qmp.QuitAsync(ct);

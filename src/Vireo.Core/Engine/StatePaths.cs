@@ -17,6 +17,9 @@ public sealed class StatePaths
     public string Root { get; }
     public string Database => Path.Combine(Root, "vireo.db");
     public string VmsDir => Path.Combine(Root, "vms");
+    /// <summary>One directory per nat/isolated network: dnsmasq's config, pid file, leases and hosts.</summary>
+    public string NetworksDir => Path.Combine(Root, "networks");
+    public string ForNetwork(string name) => Path.Combine(NetworksDir, name);
 
     public VmPaths ForVm(string uuid) => new(Path.Combine(VmsDir, uuid));
 

@@ -53,6 +53,8 @@ internal sealed partial class VirtualMachine
             // QEMU created the taps (they vanish with it); they join their bridges before the guest runs.
             foreach (var port in plan.BridgePorts)
                 await Vireo.Host.Network.IpLink.AddToBridgeAsync(port.Tap, port.Bridge, ct);
+            foreach (var nic in plan.LinksDown)
+                await session.SetLinkAsync(nic, up: false, ct);
 
             // Phase 4: resume. Until now the guest has not executed a single instruction.
             await session.ContAsync(ct);

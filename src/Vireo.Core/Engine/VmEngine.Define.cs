@@ -25,7 +25,7 @@ public sealed partial class VmEngine
         {
             // Completing fills in the image's boot files, the UUID and MACs; check the result once more.
             var spec = Complete(parsed.Spec);
-            var errors = VmSpecValidator.Validate(spec, HostLimits());
+            var errors = VmSpecValidator.Validate(spec, HostLimits()).Concat(CheckNics(spec)).ToList();
             if (errors.Count > 0)
                 throw new InvalidInputException(errors);
             if (_vms.ContainsKey(spec.Name))
@@ -55,6 +55,7 @@ public sealed partial class VmEngine
             var vm = new VirtualMachine(_ctx, spec, VmState.Stopped, null, now);
             _vms[spec.Name] = vm;
             Log.LogInformation("VM {Name}: defined ({Uuid})", spec.Name, spec.Uuid);
+            await NetworksFollowAsync(ct);
             return vm.Info();
         }
         finally
@@ -85,11 +86,41 @@ public sealed partial class VmEngine
                 Log.LogWarning("VM {Name}: cannot remove {Dir}: {Error}", name, vm.Paths.Dir, e.Message);
             }
             Log.LogInformation("VM {Name}: undefined", name);
+            await _networks.VmRemovedAsync(name, ct);
             return new ActionResult { Name = name, State = VmState.Stopped, Message = "undefined" };
         }
         finally
         {
             _defineLock.Release();
+        }
+    }
+
+    /// <summary>NICs must name networks that exist and MACs no other VM uses.</summary>
+    private List<FieldError> CheckNics(VmSpec spec)
+    {
+        var errors = new List<FieldError>();
+        var others = _vms.Values.Where(v => v.Name != spec.Name).SelectMany(v => v.Spec.Nics.Select(n => (Vm: v.Name, n.Mac))).ToList();
+        for (var i = 0; i < spec.Nics.Count; i++)
+        {
+            var nic = spec.Nics[i];
+            if (nic.Type == "network" && nic.Network is { } network && !_networks.Exists(network))
+                errors.Add(new FieldError { Field = $"nics[{i}].network", Value = network, Message = "is not a network; `vireo net list` shows them, `vireo net create` makes one" });
+            if (nic.Mac is { } mac && others.FirstOrDefault(o => string.Equals(o.Mac, mac, StringComparison.OrdinalIgnoreCase)) is { Vm: { } owner })
+                errors.Add(new FieldError { Field = $"nics[{i}].mac", Value = mac, Message = $"is already used by VM \"{owner}\"; two NICs with one MAC break both. Leave mac out to get a new one" });
+        }
+        return errors;
+    }
+
+    /// <summary>DHCP host entries follow the set of VMs; a failure there must not fail the define.</summary>
+    private async Task NetworksFollowAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _networks.VmsChangedAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or VireoException)
+        {
+            Log.LogWarning("refreshing DHCP host entries failed: {Error}", e.Message);
         }
     }
 

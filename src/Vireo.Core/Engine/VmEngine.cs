@@ -20,18 +20,24 @@ public sealed partial class VmEngine : IAsyncDisposable
     private readonly EngineContext _ctx;
     private readonly ImageCatalog _images;
     private readonly EngineOptions _options;
+    private readonly Networks.NetworkService _networks;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CrashRestartPolicy _restarts = new();
     private Timer? _housekeeping;
 
-    private VmEngine(EngineOptions options, EngineContext ctx, ImageCatalog images)
+    private VmEngine(EngineOptions options, EngineContext ctx, ImageCatalog images, Networks.NetworkService networks)
     {
         _options = options;
+        _networks = networks;
+        networks.AttachVms(() => _vms.Values.Select(v => new Networks.VmView(v.Spec, v.HasProcess)).ToList());
         _ctx = ctx;
         _images = images;
     }
 
     private ILogger Log => _ctx.Logger;
+
+    /// <summary>Virtual networks, port forwards and DHCP reservations.</summary>
+    public Networks.NetworkService Networks => _networks;
 
     /// <summary>The state directory layout.</summary>
     public StatePaths Paths => _ctx.Paths;
@@ -51,18 +57,21 @@ public sealed partial class VmEngine : IAsyncDisposable
             ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec; apt-get install qemu-system-x86");
         var store = VireoStore.Open(paths.Database);
         VmEngine? engine = null;
+        var networks = new Networks.NetworkService(store, paths, logger, new Vireo.Host.Os.ProcessCommandRunner());
         var ctx = new EngineContext
         {
             Store = store,
             Paths = paths,
             Logger = logger,
             Emulator = emulator,
-            Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost()),
+            Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost(), resolveNetwork: networks.Resolve),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
             ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
         };
-        engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir));
+        engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir), networks);
         await engine.LoadAsync(ct);
+        // After the VMs are loaded (running ones get their taps back into re-created bridges), before autostart.
+        await networks.InitializeAsync(options.CreateDefaultNetwork, ct);
         engine._housekeeping = new Timer(_ => engine.Housekeeping(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         return engine;
     }
@@ -122,6 +131,9 @@ public sealed partial class VmEngine : IAsyncDisposable
 
     public string GetSpecYaml(string name) => VmSpecWriter.ToYaml(Find(name).Spec);
 
+    /// <summary>The VM's addresses and where each was learned (<c>vireo ip</c>).</summary>
+    public Task<IReadOnlyList<VmAddress>> AddressesAsync(string name, CancellationToken ct) => _networks.AddressesAsync(Find(name).Spec, ct);
+
     public string SerialLogPath(string name) => Find(name).Paths.SerialLog;
 
     public Task<ActionResult> StartAsync(string name, CancellationToken ct) => Find(name).StartAsync(ct);
@@ -177,6 +189,15 @@ public sealed partial class VmEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        try
+        {
+            // Before detaching: the service must still see which VMs run to keep their networks up.
+            await _networks.ShutdownAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.LogWarning("network teardown at shutdown failed: {Error}", e.Message);
+        }
         if (_housekeeping is not null)
             await _housekeeping.DisposeAsync();
         await Task.WhenAll(_vms.Values.Select(v => v.DetachAsync()));

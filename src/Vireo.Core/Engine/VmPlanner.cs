@@ -8,7 +8,11 @@ using Vireo.Qemu.Model.Devices;
 namespace Vireo.Core.Engine;
 
 /// <summary>A VM's QEMU configuration, worked out before anything on the host changes.</summary>
-internal sealed record VmPlan(QemuVmConfig Config, IReadOnlyList<string> Argv, string Accel, string? AccelWarning, IReadOnlyList<BridgePort> BridgePorts);
+internal sealed record VmPlan(QemuVmConfig Config, IReadOnlyList<string> Argv, string Accel, string? AccelWarning, IReadOnlyList<BridgePort> BridgePorts)
+{
+    /// <summary>NIC device ids whose link starts down (spec <c>link: false</c>); set before the guest runs.</summary>
+    public IReadOnlyList<string> LinksDown { get; init; } = [];
+}
 
 /// <summary>A tap QEMU creates that the engine must put into a host bridge before the guest runs.</summary>
 internal sealed record BridgePort(string Tap, string Bridge);
@@ -17,8 +21,11 @@ internal sealed record BridgePort(string Tap, string Bridge);
 /// Maps a VM spec onto QEMU's typed model (phase 1 of a start). Pure apart from reading host facts (KVM, files,
 /// bridges), and it refuses before anything is created.
 /// </summary>
-internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = null, Func<string, bool>? bridgeExists = null)
+internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = null, Func<string, bool>? bridgeExists = null,
+    Func<string, string, Networks.NetworkAttachment>? resolveNetwork = null)
 {
+    private readonly Func<string, string, Networks.NetworkAttachment> _resolveNetwork = resolveNetwork
+        ?? ((network, field) => throw new InvalidInputException([new FieldError { Field = field, Value = network, Message = "cannot be used: this engine has no networks" }]));
     private readonly Func<string, bool> _fileExists = fileExists ?? File.Exists;
     private readonly Func<string, bool> _bridgeExists = bridgeExists ?? (name => Directory.Exists($"/sys/class/net/{name}/bridge"));
 
@@ -105,32 +112,51 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
 
         var netdevs = new List<IQemuNetdev>();
         var bridgePorts = new List<BridgePort>();
+        var linksDown = new List<string>();
         var vhost = _fileExists("/dev/vhost-net");
         for (var i = 0; i < spec.Nics.Count; i++)
         {
             var nic = spec.Nics[i];
             var id = $"net{i}";
             var queues = 1;
+            string? bridge = null;
+            IReadOnlyList<HostForward> forwards = [];
             if (nic.Type == "bridge")
             {
                 if (!_bridgeExists(nic.Bridge!))
-                    Error($"nics[{i}].bridge", nic.Bridge, "is not a bridge on this host; create it first (ip link add NAME type bridge) or fix the name");
+                    Error($"nics[{i}].bridge", nic.Bridge, "is not a bridge on this host; create it first (vireo net bridge-uplink, or ip link add NAME type bridge) or fix the name");
+                bridge = nic.Bridge!;
+            }
+            else if (nic.Type == "network")
+            {
+                try
+                {
+                    var attachment = _resolveNetwork(nic.Network!, $"nics[{i}].network");
+                    if (attachment.Mode == NetworkMode.User)
+                        forwards = attachment.UserForwards.Select(ToHostForward).ToList();
+                    else
+                        bridge = attachment.Bridge;
+                }
+                catch (InvalidInputException e)
+                {
+                    errors.AddRange(e.FieldErrors);
+                }
+            }
+            if (bridge is not null)
+            {
                 // Multiqueue spreads packet processing over vCPUs; only taps have it, and only virtio uses it.
                 queues = nic.Model == "virtio" ? Math.Clamp(spec.Vcpus, 1, 8) : 1;
                 var tap = TapName(spec.Uuid!, i);
                 netdevs.Add(new TapNetdev(id, tap) { Vhost = vhost, Queues = queues });
-                bridgePorts.Add(new BridgePort(tap, nic.Bridge!));
+                bridgePorts.Add(new BridgePort(tap, bridge));
             }
             else
             {
-                netdevs.Add(new UserNetdev(id));
+                netdevs.Add(new UserNetdev(id) { HostForwards = forwards });
             }
-            devices.Add(nic.Model switch
-            {
-                "e1000e" => new E1000e(id, id, nic.Mac!),
-                "rtl8139" => new Rtl8139(id, id, nic.Mac!),
-                _ => new VirtioNetPci(id, id, nic.Mac!) { Queues = queues },
-            });
+            if (!nic.Link)
+                linksDown.Add(id);
+            devices.Add(NicDevice(nic, id, queues));
         }
 
         devices.Add(new PvPanic());
@@ -183,8 +209,19 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             throw new InvalidInputException($"cannot build a QEMU configuration: {string.Join("; ", e.Problems)}");
         }
         var accelName = accel == QemuAccel.Kvm ? "kvm" : "tcg";
-        return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts);
+        return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts) { LinksDown = linksDown };
     }
+
+    internal static IQemuDevice NicDevice(NicSpec nic, string id, int queues) => nic.Model switch
+    {
+        "e1000e" => new E1000e(id, id, nic.Mac!),
+        "rtl8139" => new Rtl8139(id, id, nic.Mac!),
+        _ => new VirtioNetPci(id, id, nic.Mac!) { Queues = queues },
+    };
+
+    private static HostForward ToHostForward(PortForward f) =>
+        // A forward without a host address listens on every address, as it does on a nat network.
+        new(f.Protocol == "udp" ? ForwardProtocol.Udp : ForwardProtocol.Tcp, f.HostPort, f.GuestPort) { HostAddress = f.HostAddress ?? "" };
 
     /// <summary>A tap name unique per VM and NIC within Linux's 15-character limit.</summary>
     internal static string TapName(string uuid, int index) => $"vt{uuid.Replace("-", "", StringComparison.Ordinal)[..8]}n{index}";

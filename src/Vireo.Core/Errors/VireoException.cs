@@ -17,11 +17,20 @@ public abstract class VireoException(string code, string message, Exception? inn
 
 /// <summary>No VM (or other object) has that name.</summary>
 public sealed class NotFoundException(string kind, string name)
-    : VireoException(ErrorCodes.NotFound, $"{kind} \"{name}\" does not exist; `vireo list --all` shows the defined VMs")
+    : VireoException(ErrorCodes.NotFound, $"{kind} \"{name}\" does not exist; {HintFor(kind)}")
 {
     public string Kind { get; } = kind;
     public string Name { get; } = name;
+
+    private static string HintFor(string kind) => kind switch
+    {
+        "network" => "`vireo net list` shows the networks",
+        _ => "`vireo list --all` shows the defined VMs",
+    };
 }
+
+/// <summary>A change to the host's networking (bridge, tap, nftables, dnsmasq) failed; what was done is undone.</summary>
+public sealed class HostOperationException(string message, Exception? inner = null) : VireoException(ErrorCodes.HostError, message, inner);
 
 /// <summary>The object already exists.</summary>
 public sealed class AlreadyExistsException(string message) : VireoException(ErrorCodes.AlreadyExists, message);

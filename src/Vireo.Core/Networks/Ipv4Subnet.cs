@@ -58,6 +58,19 @@ public readonly record struct Ipv4Subnet(uint Network, int Prefix)
         return subnet;
     }
 
+    /// <summary>Parses any IPv4 CIDR (a host route, a /8), masking host bits; a bare address is a /32.</summary>
+    public static Ipv4Subnet? ParseRoute(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? text : text[..slash];
+        var prefix = 32;
+        if (!TryParseAddress(addressText, out var address)
+            || (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > 32)))
+            return null;
+        var mask = prefix == 0 ? 0 : uint.MaxValue << (32 - prefix);
+        return new Ipv4Subnet(address & mask, prefix);
+    }
+
     public static bool TryParseAddress(string text, out uint address)
     {
         address = 0;

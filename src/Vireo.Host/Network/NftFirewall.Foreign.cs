@@ -93,6 +93,15 @@ public sealed partial class NftFirewall
         return Items(ruleset, "chain").Any(c => IsIptablesChain(new(Str(c, "family") ?? "", Str(c, "table") ?? "", Str(c, "name") ?? "")));
     }
 
+    /// <summary>The networks that have Vireo's accept rules in <paramref name="chain"/> (for `vireo net doctor`).</summary>
+    public async Task<IReadOnlySet<string>> NetworksAcceptedInAsync(ForeignForwardChain chain, CancellationToken ct)
+    {
+        var tags = IsIptablesChain(chain)
+            ? (await IptablesTaggedRulesAsync(ct).ConfigureAwait(false)).Select(r => r.Tag)
+            : (await TaggedRulesAsync(null, ct).ConfigureAwait(false)).Where(r => r.Chain == chain).Select(r => r.Comment);
+        return tags.Select(t => t[ForeignTagPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Our tagged rules in other tables: all of them, or those with exactly <paramref name="tag"/>.</summary>
     internal async Task<IReadOnlyList<TaggedRule>> TaggedRulesAsync(string? tag, CancellationToken ct)
     {

@@ -47,6 +47,17 @@ public sealed record NetdevDelCommand(string Id) : QmpEmptyCommand("netdev_del")
     public override JsonObject? BuildArguments() => SerializeArguments(this, QmpJsonContext.Default.NetdevDelCommand);
 }
 
+/// <summary><c>set_link</c>: plugs or unplugs a NIC's virtual cable (the guest sees carrier up or down).</summary>
+/// <param name="Device">The NIC's device id (or its netdev id); QAPI calls it <c>name</c>.</param>
+/// <param name="Up">True for link up.</param>
+public sealed record SetLinkCommand(
+    [property: System.Text.Json.Serialization.JsonPropertyName("name")] string Device,
+    bool Up) : QmpEmptyCommand("set_link")
+{
+    /// <inheritdoc />
+    public override JsonObject? BuildArguments() => SerializeArguments(this, QmpJsonContext.Default.SetLinkCommand);
+}
+
 /// <summary><c>blockdev-add</c>: adds a block node (a <c>BlockdevOptions</c> object).</summary>
 /// <param name="Arguments">The node options; must contain a string <c>driver</c>.</param>
 public sealed record BlockdevAddCommand(JsonObject Arguments) : QmpEmptyCommand("blockdev-add")

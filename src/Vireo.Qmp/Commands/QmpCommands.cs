@@ -72,6 +72,11 @@ public static class QmpCommands
     /// <param name="id">The netdev id.</param>
     public static NetdevDelCommand NetdevDel(string id) => new(id);
 
+    /// <summary><c>set_link</c>.</summary>
+    /// <param name="name">The NIC's device id.</param>
+    /// <param name="up">True for link up.</param>
+    public static SetLinkCommand SetLink(string name, bool up) => new(name, up);
+
     /// <summary><c>blockdev-add</c> with a <c>BlockdevOptions</c> object.</summary>
     /// <param name="arguments">The node options; must contain a string <c>driver</c>.</param>
     public static BlockdevAddCommand BlockdevAdd(JsonObject arguments) => new(arguments);

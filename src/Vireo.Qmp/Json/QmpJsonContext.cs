@@ -29,6 +29,7 @@ namespace Vireo.Qmp.Json;
 [JsonSerializable(typeof(IReadOnlyList<CommandInfo>))]
 [JsonSerializable(typeof(DeviceDelCommand))]
 [JsonSerializable(typeof(NetdevDelCommand))]
+[JsonSerializable(typeof(SetLinkCommand))]
 [JsonSerializable(typeof(BlockdevDelCommand))]
 [JsonSerializable(typeof(HumanMonitorCommand))]
 [JsonSerializable(typeof(ShutdownEvent))]

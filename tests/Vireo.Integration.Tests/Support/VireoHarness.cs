@@ -18,24 +18,41 @@ internal sealed class VireoHarness : IAsyncDisposable
     private readonly ITestOutputHelper? _output;
     private readonly StringBuilder _daemonLog = new();
     private Process? _daemon;
+    private readonly bool _ownsNamespace;
 
-    private VireoHarness(ITestOutputHelper? output)
+    private VireoHarness(ITestOutputHelper? output, NetNamespace? ns)
     {
         _output = output;
+        Id = Guid.NewGuid().ToString("N")[..8];
         // Short path: VM sockets live under it and Unix socket paths are limited to 107 bytes.
-        StateDir = Path.Combine("/tmp", $"vit-{Guid.NewGuid().ToString("N")[..8]}");
+        StateDir = Path.Combine("/tmp", $"vit-{Id}");
         Directory.CreateDirectory(StateDir);
         Socket = Path.Combine(StateDir, "vireod.sock");
+        Namespace = ns;
+        _ownsNamespace = false;
     }
+
+    private VireoHarness(ITestOutputHelper? output, NetNamespace ns, bool owns) : this(output, ns) => _ownsNamespace = owns;
+
+    /// <summary>Short random id, also used for namespace and interface names.</summary>
+    public string Id { get; }
+
+    /// <summary>
+    /// The network namespace vireod (and so its QEMUs, bridges, dnsmasq and nftables table) runs in: the tests
+    /// never change the host's own networking.
+    /// </summary>
+    public NetNamespace? Namespace { get; }
 
     public string StateDir { get; }
     public string Socket { get; }
     public int? DaemonPid => _daemon is { HasExited: false } d ? d.Id : null;
     public string DaemonLog { get { lock (_daemonLog) return _daemonLog.ToString(); } }
 
-    public static async Task<VireoHarness> StartAsync(ITestOutputHelper? output = null, bool startDaemon = true)
+    public static async Task<VireoHarness> StartAsync(ITestOutputHelper? output = null, bool startDaemon = true, NetNamespace? ns = null)
     {
-        var harness = new VireoHarness(output);
+        var harness = ns is not null
+            ? new VireoHarness(output, ns)
+            : new VireoHarness(output, await NetNamespace.CreateAsync($"vit-{Guid.NewGuid().ToString("N")[..8]}"), owns: true);
         if (startDaemon)
             await harness.StartDaemonAsync();
         return harness;
@@ -45,13 +62,14 @@ internal sealed class VireoHarness : IAsyncDisposable
 
     public async Task StartDaemonAsync()
     {
-        var start = new ProcessStartInfo("dotnet")
+        // ip netns exec execs vireod in place, so the PID we hold is vireod's own.
+        var start = new ProcessStartInfo("ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir })
+        foreach (var arg in new[] { "netns", "exec", Namespace!.Name, "dotnet", Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir })
             start.ArgumentList.Add(arg);
         var daemon = Process.Start(start)!;
         daemon.OutputDataReceived += (_, e) => Log(e.Data);
@@ -211,6 +229,8 @@ internal sealed class VireoHarness : IAsyncDisposable
         _output?.WriteLine("--- vireod log ---\n" + DaemonLog);
         for (var i = 0; i < 50 && QemuPids().Count > 0; i++)
             await Task.Delay(100);
+        if (_ownsNamespace && Namespace is not null)
+            await Namespace.DisposeAsync();
         try
         {
             Directory.Delete(StateDir, recursive: true);

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Vireo.Cli.Output;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Commands;
+
+/// <summary><c>vireo net forward add|list|remove</c>, <c>vireo net reserve</c> and <c>vireo net unreserve</c>.</summary>
+internal static class NetForwardCommands
+{
+    public static Command Forward(CliApp app)
+    {
+        var forward = app.Docs.Create("forward", "Forward host ports to VMs on a nat or user network",
+            """
+            Port forwards make a VM on a NAT network reachable from the LAN (what virt-manager users have asked for
+            for years). On a nat network the VM gets a DHCP reservation (its current address when it has one), and
+            DNAT rules in Vireo's own nftables table send the host port to it; they survive VM restarts and vireod
+            restarts. On a user network QEMU itself listens on the host port (from the VM's next start).
+            """,
+            "vireo net forward add default --host-port 8080 --to web1:80",
+            "vireo net forward list",
+            "vireo net forward remove default --host-port 8080");
+        forward.Add(Add(app));
+        forward.Add(List(app));
+        forward.Add(Remove(app));
+        return forward;
+    }
+
+    private static Option<string> Proto() => new("--proto") { Description = "tcp (default) or udp", DefaultValueFactory = _ => "tcp" };
+
+    private static Command Add(CliApp app)
+    {
+        var network = NetCommand.NetworkArgument();
+        var hostPort = new Option<int>("--host-port") { Description = "Port on the host (1-65535)", Required = true };
+        var to = new Option<string>("--to") { Description = "VM:PORT to forward to, e.g. web1:80", Required = true };
+        var proto = Proto();
+        var hostAddress = new Option<string?>("--host-address") { Description = "Only this host address (default: every address of the host)" };
+        var command = app.Docs.Create("add", "Forward a host port to a VM's port",
+            "Refused when the host port is already forwarded or a program on the host listens on it, when the VM has\nno NIC on the network, or when the network is not nat/user.",
+            "vireo net forward add default --host-port 8080 --to web1:80",
+            "vireo net forward add default --host-port 5353 --to dns1:53 --proto udp");
+        command.Add(network);
+        foreach (var option in new Option[] { hostPort, to, proto, hostAddress })
+            command.Add(option);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var target = parse.GetValue(to)!;
+            var colon = target.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(target[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var guestPort))
+                throw new CliUsageException($"--to \"{target}\" is not VM:PORT; write it like web1:80");
+            var created = await client.AddForwardAsync(new PortForward
+            {
+                Network = parse.GetValue(network)!,
+                Protocol = parse.GetValue(proto)!,
+                HostAddress = parse.GetValue(hostAddress),
+                HostPort = parse.GetValue(hostPort),
+                Vm = target[..colon],
+                GuestPort = guestPort,
+            }, ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine($"Forwarding {created.HostAddress ?? "*"}:{created.HostPort}/{created.Protocol} to {created.Vm}:{created.GuestPort}" +
+                                  (created.GuestAddress is null ? "" : $" ({created.GuestAddress})"));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command List(CliApp app)
+    {
+        var network = new Argument<string?>("NETWORK") { Description = "Only this network's forwards", Arity = ArgumentArity.ZeroOrOne };
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("list", "List port forwards",
+            "Every forward (or one network's) with the VM address it currently points at. With -o json: PortForward array.",
+            "vireo net forward list", "vireo net forward list default -o json");
+        command.Add(network);
+        command.Add(output);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var forwards = await client.ListForwardsAsync(parse.GetValue(network), ct).ConfigureAwait(false);
+            if (parse.GetValue(output) == OutputFormat.Json)
+            {
+                OutputFormat.WriteJson(app.Env, forwards.ToList(), VireoJsonContext.Default.ListPortForward);
+                return ExitCodes.Ok;
+            }
+            var table = new Table().Border(TableBorder.None).HideRowSeparators();
+            foreach (var column in new[] { "NETWORK", "PROTO", "HOST", "VM", "GUEST PORT", "GUEST ADDRESS" })
+                table.AddColumn(column);
+            foreach (var f in forwards)
+                table.AddRow(Markup.Escape(f.Network), f.Protocol, Markup.Escape($"{f.HostAddress ?? "*"}:{f.HostPort}"), Markup.Escape(f.Vm),
+                    f.GuestPort.ToString(CultureInfo.InvariantCulture), Markup.Escape(f.GuestAddress ?? "-"));
+            app.Env.CreateOutConsole().Write(table);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Remove(CliApp app)
+    {
+        var network = NetCommand.NetworkArgument();
+        var hostPort = new Option<int>("--host-port") { Description = "The forwarded host port", Required = true };
+        var proto = Proto();
+        var hostAddress = new Option<string?>("--host-address") { Description = "The host address, when the forward has one" };
+        var command = app.Docs.Create("remove", "Remove a port forward", "Removes the DNAT rules at once; the VM keeps its reservation.",
+            "vireo net forward remove default --host-port 8080");
+        command.Add(network);
+        foreach (var option in new Option[] { hostPort, proto, hostAddress })
+            command.Add(option);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            await client.RemoveForwardAsync(parse.GetValue(network)!, parse.GetValue(proto)!, parse.GetValue(hostPort), parse.GetValue(hostAddress), ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine($"Forward of port {parse.GetValue(hostPort)}/{parse.GetValue(proto)} removed");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Reserve(CliApp app)
+    {
+        var network = NetCommand.NetworkArgument();
+        var vm = VmArgument.Create();
+        var address = new Argument<string>("ADDRESS") { Description = "The fixed IPv4 address, inside the network's subnet" };
+        var command = app.Docs.Create("reserve", "Give a VM a fixed address on a nat or isolated network",
+            "Like a libvirt <host mac=... ip=.../> entry: Vireo's DHCP server always gives this address to the VM's NIC on\nthe network. A running VM takes it up at its next DHCP renewal or restart.",
+            "vireo net reserve default web1 192.168.122.10");
+        command.Add(network);
+        command.Add(vm);
+        command.Add(address);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var r = await client.ReserveAsync(parse.GetValue(network)!, parse.GetValue(vm)!, parse.GetValue(address)!, ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine($"Reserved {r.Address} for {r.Vm}" + (r.Mac is null ? "" : $" ({r.Mac})") + $" on {r.Network}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Unreserve(CliApp app)
+    {
+        var network = NetCommand.NetworkArgument();
+        var vm = VmArgument.Create();
+        var command = app.Docs.Create("unreserve", "Remove a VM's fixed address", "Refused while port forwards point at the VM.",
+            "vireo net unreserve default web1");
+        command.Add(network);
+        command.Add(vm);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            await client.UnreserveAsync(parse.GetValue(network)!, parse.GetValue(vm)!, ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine($"Reservation of {parse.GetValue(vm)} on {parse.GetValue(network)} removed");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

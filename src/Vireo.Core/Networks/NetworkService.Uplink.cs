@@ -1,0 +1,65 @@
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+using Vireo.Host.Os;
+using Vireo.Host.Uplink;
+using Vireo.Host.Uplink.Persistence;
+
+namespace Vireo.Core.Networks;
+
+public sealed partial class NetworkService
+{
+    /// <summary>
+    /// Moves a NIC into a new bridge with its addresses and routes, checks that the gateway (or the given address)
+    /// still answers through the bridge, and rolls everything back by itself when it does not.
+    /// </summary>
+    public async Task<BridgeUplinkResult> BridgeUplinkAsync(BridgeUplinkRequest request, CancellationToken ct)
+    {
+        if (request.TimeoutSeconds is < 1 or > 600)
+            throw new InvalidInputException([new FieldError { Field = "timeout", Value = request.TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), Message = "must be 1-600 seconds" }]);
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var runner = new ProcessCommandRunner();
+            var persistence = request.Persist ? new PersistentConfigWriter() : null;
+            UplinkPlan plan;
+            try
+            {
+                plan = await new UplinkPlanner(runner, persistence).PlanAsync(
+                    new UplinkRequest(request.Bridge, request.From, request.Check, TimeSpan.FromSeconds(request.TimeoutSeconds), request.Persist), ct);
+            }
+            catch (UplinkRefusedException e)
+            {
+                throw new InvalidInputException(e.Message, [new FieldError { Field = e.Field, Value = e.Value, Message = e.Message }]);
+            }
+            if (request.DryRun)
+                return new BridgeUplinkResult { Plan = plan.Describe(), Applied = false };
+            UplinkResult result;
+            try
+            {
+                result = await new UplinkConverter(runner, persistence).ApplyAsync(plan, ct);
+            }
+            catch (UplinkRolledBackException e)
+            {
+                throw new HostOperationException(e.Message, e);
+            }
+            catch (UplinkRollbackFailedException e)
+            {
+                throw new HostOperationException($"{e.Message}; differences from before: {string.Join("; ", e.Differences)}", e);
+            }
+            _store.SetMeta(UplinkKey(request.Bridge), request.From);
+            return new BridgeUplinkResult
+            {
+                Plan = plan.Describe(),
+                Applied = true,
+                ElapsedMs = result.Elapsed.TotalMilliseconds,
+                CheckLatencyMs = result.CheckLatency.TotalMilliseconds,
+                PersistedTo = result.PersistedTo,
+                PersistNote = result.PersistNote,
+            };
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+}
