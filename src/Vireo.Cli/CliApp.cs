@@ -80,6 +80,8 @@ internal sealed class CliApp
         root.Add(ConsoleCommand.Create(this));
         root.Add(LogsCommand.Create(this));
         root.Add(IpCommand.Create(this));
+        root.Add(InterfaceCommands.Attach(this));
+        root.Add(InterfaceCommands.Detach(this));
         root.Add(NetCommand.Create(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));

@@ -70,6 +70,14 @@ public sealed partial class VireoClient
     public Task<BridgeUplinkResult> BridgeUplinkAsync(BridgeUplinkRequest request, CancellationToken ct = default) =>
         SendJsonAsync(HttpMethod.Post, "v1/host/bridge-uplink", Json(request, VireoJsonContext.Default.BridgeUplinkRequest), VireoJsonContext.Default.BridgeUplinkResult, ct);
 
+    /// <summary><c>POST /v1/vms/{name}/nics</c>: adds a NIC, live when the VM runs.</summary>
+    public Task<VmInfo> AttachNicAsync(string name, NicSpec nic, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Post, VmPath(name) + "/nics", Json(nic, VireoJsonContext.Default.NicSpec), VireoJsonContext.Default.VmInfo, ct);
+
+    /// <summary><c>DELETE /v1/vms/{name}/nics/{mac}</c>: removes a stopped VM's NIC.</summary>
+    public Task<VmInfo> DetachNicAsync(string name, string mac, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Delete, $"{VmPath(name)}/nics/{Uri.EscapeDataString(mac)}", null, VireoJsonContext.Default.VmInfo, ct);
+
     private static string NetworkPath(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -32,6 +32,7 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(IReadOnlyList<NetworkInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<PortForward>))]
 [JsonSerializable(typeof(ReservationRequest))]
+[JsonSerializable(typeof(NicSpec))]
 [JsonSerializable(typeof(NetworkDoctorReport))]
 [JsonSerializable(typeof(BridgeUplinkRequest))]
 [JsonSerializable(typeof(BridgeUplinkResult))]

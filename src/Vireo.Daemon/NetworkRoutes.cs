@@ -64,6 +64,9 @@ internal static class NetworkRoutes
             return Results.NoContent();
         });
 
+        v1.MapPost("/vms/{name}/nics", async (string name, HttpRequest request, CancellationToken ct) =>
+            await engine.AttachNicAsync(name, await ReadJsonAsync(request, VireoJsonContext.Default.NicSpec, ct), ct));
+        v1.MapDelete("/vms/{name}/nics/{mac}", (string name, string mac, CancellationToken ct) => engine.DetachNicAsync(name, mac, ct));
         v1.MapGet("/vms/{name}/addresses", (string name, CancellationToken ct) => engine.AddressesAsync(name, ct));
     }
 

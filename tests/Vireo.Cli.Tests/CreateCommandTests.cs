@@ -9,7 +9,7 @@ public sealed class CreateCommandTests : FakeDaemonTest
     [Theory]
     [InlineData("--disk", "path=a.img,fromat=raw", "unknown key \"fromat\"", "Accepted keys:")]
     [InlineData("--boot", "kernel=/k,append=quiet", "unknown key \"append\"", "Accepted: kernel=PATH")]
-    [InlineData("--network", "bridge", "bridge needs a name", "Accepted: user, bridge=BRIDGE, or none")]
+    [InlineData("--network", "bridge", "bridge needs a name", "Accepted: network=NAME, bridge=BRIDGE, user, or none")]
     [InlineData("--graphics", "spice", "unknown item \"spice\"", "Accepted: vnc")]
     public async Task Malformed_flag_exits_2_with_the_message_and_sends_nothing(string flag, string value, string problem, string accepted)
     {
@@ -71,8 +71,9 @@ public sealed class CreateCommandTests : FakeDaemonTest
         Assert.Equal("tiny", spec.Image);
         Assert.Null(spec.Boot.Kernel);
         Assert.Empty(spec.Disks);
-        // Like virt-install: one user-mode NIC unless told otherwise.
-        Assert.Equal("user", Assert.Single(spec.Nics).Type);
+        // Like virt-install: one NIC on the network "default" unless told otherwise.
+        var nic = Assert.Single(spec.Nics);
+        Assert.Equal(("network", "default"), (nic.Type, nic.Network));
         Assert.Equal(("POST", "/v1/vms/tiny1/start"), (requests[1].Method, requests[1].PathAndQuery));
         Assert.Contains("VM 'tiny1' started, now running", result.Stdout);
     }

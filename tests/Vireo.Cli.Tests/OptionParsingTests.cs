@@ -96,10 +96,14 @@ public sealed class OptionParsingTests
         var bridge = NetworkOption.Parse("bridge=br0,model=e1000e,mac=52:54:00:AA:BB:CC")!;
         Assert.Equal(("bridge", "br0", "e1000e", "52:54:00:aa:bb:cc"), (bridge.Type, bridge.Bridge, bridge.Model, bridge.Mac));
         Assert.Null(NetworkOption.Parse("none"));
+        var named = NetworkOption.Parse("network=lab,link=down")!;
+        Assert.Equal(("network", "lab", false), (named.Type, named.Network, named.Link));
     }
 
     [Theory]
-    [InlineData("network=default", "named networks")]
+    [InlineData("network", "network needs a name")]
+    [InlineData("network=lab,bridge=br0", "bridge= does not go with network")]
+    [InlineData("user,link=sideways", "link=\"sideways\" is not up or down")]
     [InlineData("bridge", "bridge needs a name")]
     [InlineData("user,model=ne2k", "model=\"ne2k\" is not one of virtio, e1000e, rtl8139")]
     [InlineData("tap", "unknown item \"tap\"")]
@@ -110,7 +114,7 @@ public sealed class OptionParsingTests
         var ex = Assert.Throws<CliUsageException>(() => NetworkOption.Parse(value));
         Assert.StartsWith($"--network \"{value}\": ", ex.Message);
         Assert.Contains(problem, ex.Message);
-        Assert.Contains("Accepted: user, bridge=BRIDGE, or none", ex.Message);
+        Assert.Contains("Accepted: network=NAME, bridge=BRIDGE, user, or none", ex.Message);
     }
 
     [Fact]

@@ -95,6 +95,45 @@ public sealed partial class VmEngine
         }
     }
 
+    /// <summary>Adds a NIC (live when the VM runs); its MAC is generated when absent and must be unique on the host.</summary>
+    public async Task<VmInfo> AttachNicAsync(string name, NicSpec nic, CancellationToken ct)
+    {
+        var vm = Find(name);
+        VmInfo info;
+        await _defineLock.WaitAsync(ct);
+        try
+        {
+            var used = _vms.Values.SelectMany(v => v.Spec.Nics).Select(n => n.Mac).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var mac = nic.Mac?.ToLowerInvariant();
+            while (mac is null || (nic.Mac is null && used.Contains(mac)))
+                mac = MacAddresses.Generate();
+            nic = nic with { Mac = mac };
+            var candidate = vm.Spec with { Nics = [.. vm.Spec.Nics, nic] };
+            var errors = VmSpecValidator.Validate(candidate, HostLimits()).Concat(CheckNics(candidate))
+                .Select(e => e.Field.StartsWith($"nics[{candidate.Nics.Count - 1}]", StringComparison.Ordinal) ? e with { Field = "nic" + e.Field[e.Field.IndexOf(']', StringComparison.Ordinal)..].TrimStart(']') } : e)
+                .ToList();
+            if (used.Contains(mac) && nic.Mac is not null)
+                errors.Add(new FieldError { Field = "nic.mac", Value = mac, Message = "is already used by another NIC on this host" });
+            if (errors.Count > 0)
+                throw new InvalidInputException(errors);
+            info = await vm.AttachNicAsync(nic, ct);
+        }
+        finally
+        {
+            _defineLock.Release();
+        }
+        await NetworksFollowAsync(ct);
+        return info;
+    }
+
+    /// <summary>Removes a stopped VM's NIC, found by MAC.</summary>
+    public async Task<VmInfo> DetachNicAsync(string name, string mac, CancellationToken ct)
+    {
+        var info = await Find(name).DetachNicAsync(mac, ct);
+        await NetworksFollowAsync(ct);
+        return info;
+    }
+
     /// <summary>NICs must name networks that exist and MACs no other VM uses.</summary>
     private List<FieldError> CheckNics(VmSpec spec)
     {

@@ -159,6 +159,12 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             devices.Add(NicDevice(nic, id, queues));
         }
 
+        if (spec.Machine.StartsWith("q35", StringComparison.Ordinal) || spec.Machine.Contains("-q35", StringComparison.Ordinal))
+        {
+            // Spare root ports, as libvirt adds: q35 cannot hot-plug onto pcie.0, only into an empty root port.
+            for (var port = 0; port < VirtualMachine.HotplugPorts; port++)
+                devices.Add(new PcieRootPort($"hotplug{port}", port + 1, 0x10 + port));
+        }
         devices.Add(new PvPanic());
         devices.Add(new VirtioRngPci());
         VncConfig? vnc = null;

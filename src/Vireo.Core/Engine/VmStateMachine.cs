@@ -14,6 +14,8 @@ public enum VmAction
     Resume,
     Undefine,
     Console,
+    /// <summary>Adding or removing a device (a NIC): live on a running or paused VM, in the spec otherwise.</summary>
+    ChangeDevices,
 }
 
 /// <summary>
@@ -42,6 +44,9 @@ public static class VmStateMachine
             _ => NotRunning(name, state),
         },
         VmAction.Destroy => hasProcess ? null : NotRunning(name, state),
+        VmAction.ChangeDevices => state is VmState.Starting or VmState.ShuttingDown
+            ? $"VM \"{name}\" is {Describe(state)}; change its devices when it is running or stopped"
+            : null,
         VmAction.Reboot => state switch
         {
             VmState.Running => null,

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Vireo.Cli.Create;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Commands;
+
+/// <summary><c>vireo attach-interface</c> and <c>vireo detach-interface</c>, as virsh names them.</summary>
+internal static class InterfaceCommands
+{
+    public static Command Attach(CliApp app)
+    {
+        var name = VmArgument.Create();
+        var network = new Option<string>("--network") { Description = "network=NAME, bridge=BR or user [,model=M][,mac=MAC][,link=up|down], as for vireo create", Required = true, HelpName = "SPEC" };
+        var command = app.Docs.Create("attach-interface", "Add a NIC to a VM, live when it runs",
+            """
+            Like `virsh attach-interface --live --config`: on a running VM the NIC is hot-plugged at once (QMP
+            netdev_add and device_add into one of the VM's spare PCIe root ports; the tap joins the network's bridge
+            first) and written to the spec; on a stopped VM it is added to the spec. The MAC is generated when not
+            given. The guest sees a new NIC (e.g. eth1) and must configure it itself.
+            """,
+            "vireo attach-interface web1 --network network=default",
+            "vireo attach-interface web1 --network bridge=br0,model=e1000e");
+        command.Add(name);
+        command.Add(network);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var nic = NetworkOption.Parse(parse.GetValue(network)!)
+                ?? throw new CliUsageException("--network none adds nothing; give network=NAME, bridge=BR or user");
+            var vm = await client.AttachNicAsync(parse.GetValue(name)!, nic, ct).ConfigureAwait(false);
+            var added = vm.Spec.Nics[^1];
+            app.Env.Out.WriteLine($"NIC {added.Mac} added to {vm.Name}" + (vm.State == VmState.Running || vm.State == VmState.Paused ? " (hot-plugged)" : ""));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Detach(CliApp app)
+    {
+        var name = VmArgument.Create();
+        var mac = new Option<string>("--mac") { Description = "The NIC's MAC address (vireo info NAME shows it)", Required = true };
+        var command = app.Docs.Create("detach-interface", "Remove a NIC from a stopped VM",
+            "Removes the NIC with that MAC from the VM's spec. Refused while the VM runs (live unplug needs the guest's cooperation and is not offered yet).",
+            "vireo detach-interface web1 --mac 52:54:00:12:34:56");
+        command.Add(name);
+        command.Add(mac);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var vm = await client.DetachNicAsync(parse.GetValue(name)!, parse.GetValue(mac)!, ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine($"NIC {parse.GetValue(mac)} removed from {vm.Name}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
