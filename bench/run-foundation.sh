@@ -55,7 +55,7 @@ dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$work/vireod" >/
 dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -r linux-x64 -p:PublishAot=true -o "$work/vireo" >/dev/null
 export VIREO_SOCKET=$work/s/vireod.sock
 V() { "$work/vireo/vireo" "$@"; }
-"$work/vireod/vireod" --state-dir "$work/s" --socket "$VIREO_SOCKET" --image-dir "$(dirname "$image")" > "$work/vireod.log" 2>&1 &
+"$work/vireod/vireod" --state-dir "$work/s" --socket "$VIREO_SOCKET" --image-dir "$(dirname "$image")" --no-default-network > "$work/vireod.log" 2>&1 &
 vireod_pid=$!
 for _ in $(seq 1 200); do V version >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -88,7 +88,7 @@ XML
 
 log "defining 100 VMs in each"
 for i in $(seq 0 99); do
-    V create --name "vbench-$i" --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none >/dev/null
+    V create --name "vbench-$i" --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none --network user >/dev/null
     domain_xml "vbench-$i" "$work/libvirt-$i.log" > "$work/d.xml"
     virsh define "$work/d.xml" >/dev/null
 done
@@ -109,7 +109,7 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
 log "start-to-ready ($boots boots each)"
-V create --name ready --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none >/dev/null
+V create --name ready --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none --network user >/dev/null
 vlog=$(V info ready -o json | jq -r .serial_log)
 domain_xml vbench-ready "$work/libvirt-ready.log" > "$work/d.xml"; virsh define "$work/d.xml" >/dev/null
 raw_args=(-nodefaults -no-user-config -machine q35 -accel tcg,tb-size=128 -cpu max -m 128 -display none
