@@ -82,6 +82,7 @@ internal sealed class CliApp
         root.Add(IpCommand.Create(this));
         root.Add(InterfaceCommands.Attach(this));
         root.Add(InterfaceCommands.Detach(this));
+        root.Add(InterfaceCommands.SetLink(this));
         root.Add(NetCommand.Create(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));

@@ -74,6 +74,10 @@ public sealed partial class VireoClient
     public Task<VmInfo> AttachNicAsync(string name, NicSpec nic, CancellationToken ct = default) =>
         SendJsonAsync(HttpMethod.Post, VmPath(name) + "/nics", Json(nic, VireoJsonContext.Default.NicSpec), VireoJsonContext.Default.VmInfo, ct);
 
+    /// <summary><c>POST /v1/vms/{name}/nics/{mac}/link/up|down</c>: the NIC's virtual cable, live when the VM runs.</summary>
+    public Task<VmInfo> SetLinkAsync(string name, string mac, bool up, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Post, $"{VmPath(name)}/nics/{Uri.EscapeDataString(mac)}/link/{(up ? "up" : "down")}", null, VireoJsonContext.Default.VmInfo, ct);
+
     /// <summary><c>DELETE /v1/vms/{name}/nics/{mac}</c>: removes a stopped VM's NIC.</summary>
     public Task<VmInfo> DetachNicAsync(string name, string mac, CancellationToken ct = default) =>
         SendJsonAsync(HttpMethod.Delete, $"{VmPath(name)}/nics/{Uri.EscapeDataString(mac)}", null, VireoJsonContext.Default.VmInfo, ct);

@@ -66,6 +66,12 @@ internal static class NetworkRoutes
 
         v1.MapPost("/vms/{name}/nics", async (string name, HttpRequest request, CancellationToken ct) =>
             await engine.AttachNicAsync(name, await ReadJsonAsync(request, VireoJsonContext.Default.NicSpec, ct), ct));
+        v1.MapPost("/vms/{name}/nics/{mac}/link/{state}", (string name, string mac, string state, CancellationToken ct) => state switch
+        {
+            "up" => engine.SetLinkAsync(name, mac, true, ct),
+            "down" => engine.SetLinkAsync(name, mac, false, ct),
+            _ => throw new InvalidInputException($"link state \"{state}\" is not up or down", [new FieldError { Field = "state", Value = state, Message = "is not up or down" }]),
+        });
         v1.MapDelete("/vms/{name}/nics/{mac}", (string name, string mac, CancellationToken ct) => engine.DetachNicAsync(name, mac, ct));
         v1.MapGet("/vms/{name}/addresses", (string name, CancellationToken ct) => engine.AddressesAsync(name, ct));
     }

@@ -50,7 +50,7 @@ public sealed class NetworkModesTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_nic_hot_plugged_into_a_running_vm_appears_in_the_guest_gets_a_lease_and_stays_in_the_spec()
+    public async Task A_nic_hot_plugged_into_a_running_vm_gets_a_lease_toggles_its_link_and_unplugs_live()
     {
         await using var h = await VireoHarness.StartAsync(output);
         await h.StartTinyAsync("hot");
@@ -69,10 +69,24 @@ public sealed class NetworkModesTests(ITestOutputHelper output)
         var mac = nics[1].GetProperty("mac").GetString()!;
         Assert.Equal(2, (await h.Namespace!.ExecOkAsync("ip", "-o", "link", "show", "master", "vireo-default")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
-        // Removing it needs the VM stopped; then no tap is left behind.
-        Assert.Equal(4, (await h.Vireo("detach-interface", "hot", "--mac", mac)).ExitCode);
-        await h.VireoOk("destroy", "hot");
+        // Its virtual cable, live: the guest sees carrier go away and come back.
+        await h.VireoOk("domif-setlink", "hot", mac, "down");
+        Assert.Contains("carrier=0", (await h.VireoWithInput("echo carrier=$(cat /sys/class/net/eth1/carrier)\n", "console", "hot")).Stdout);
+        await h.VireoOk("domif-setlink", "hot", mac, "up");
+        Assert.Contains("carrier=1", (await h.VireoWithInput("echo carrier=$(cat /sys/class/net/eth1/carrier)\n", "console", "hot")).Stdout);
+
+        // Live unplug: the guest releases the device, its tap goes, the spec forgets it.
         await h.VireoOk("detach-interface", "hot", "--mac", mac);
+        for (var i = 0; i < 50 && (await h.Namespace.ExecOkAsync("ip", "-o", "link", "show", "master", "vireo-default")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1; i++)
+            await Task.Delay(100);
+        Assert.Single((await h.Namespace.ExecOkAsync("ip", "-o", "link", "show", "master", "vireo-default")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("count-0-eth1", (await h.VireoWithInput("echo count-$(ls /sys/class/net | grep -c eth1)-eth1\n", "console", "hot")).Stdout);
+        using (var after = JsonDocument.Parse((await h.VireoOk("info", "hot", "-o", "json")).Stdout))
+            Assert.Equal(1, after.RootElement.GetProperty("spec").GetProperty("nics").GetArrayLength());
+
+        // A second plug after an unplug works (ids follow MACs, not positions), and a stop leaves no tap behind.
+        await h.VireoOk("attach-interface", "hot", "--network", "network=default");
+        await h.VireoOk("destroy", "hot");
         Assert.Equal("", (await h.Namespace.ExecOkAsync("ip", "-o", "link", "show", "master", "vireo-default")).Stdout.Trim());
         var bad = await h.Vireo("attach-interface", "hot", "--network", "network=nope");
         Assert.Equal(2, bad.ExitCode);

@@ -38,15 +38,36 @@ internal static class InterfaceCommands
     {
         var name = VmArgument.Create();
         var mac = new Option<string>("--mac") { Description = "The NIC's MAC address (vireo info NAME shows it)", Required = true };
-        var command = app.Docs.Create("detach-interface", "Remove a NIC from a stopped VM",
-            "Removes the NIC with that MAC from the VM's spec. Refused while the VM runs (live unplug needs the guest's cooperation and is not offered yet).",
+        var command = app.Docs.Create("detach-interface", "Remove a NIC from a VM, live when it runs",
+            "Like `virsh detach-interface --live --config`: on a running VM the NIC is unplugged (QMP device_del; the guest\nreleases the device, QEMU reports DEVICE_DELETED, then the tap is closed) and removed from the spec; fails after\n20 s when the guest does not cooperate. On a stopped VM only the spec changes.",
             "vireo detach-interface web1 --mac 52:54:00:12:34:56");
         command.Add(name);
         command.Add(mac);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             var vm = await client.DetachNicAsync(parse.GetValue(name)!, parse.GetValue(mac)!, ct).ConfigureAwait(false);
-            app.Env.Out.WriteLine($"NIC {parse.GetValue(mac)} removed from {vm.Name}");
+            app.Env.Out.WriteLine($"NIC {parse.GetValue(mac)} removed from {vm.Name}" + (vm.State == VmState.Running ? " (unplugged)" : ""));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command SetLink(CliApp app)
+    {
+        var name = VmArgument.Create();
+        var mac = new Argument<string>("MAC") { Description = "The NIC's MAC address (vireo info NAME shows it)" };
+        var state = new Argument<string>("STATE") { Description = "up or down" };
+        state.AcceptOnlyFromAmong("up", "down");
+        var command = app.Docs.Create("domif-setlink", "Plug or unplug a NIC's virtual cable",
+            "Like `virsh domif-setlink`: the guest sees carrier go down or up at once (QMP set_link); the state is kept in\nthe spec, so the next start begins the same way. Works on stopped VMs too (spec only).",
+            "vireo domif-setlink web1 52:54:00:12:34:56 down");
+        command.Add(name);
+        command.Add(mac);
+        command.Add(state);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            await client.SetLinkAsync(parse.GetValue(name)!, parse.GetValue(mac)!, parse.GetValue(state) == "up", ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine($"Link of {parse.GetValue(mac)} on {parse.GetValue(name)} is {parse.GetValue(state)}");
             return ExitCodes.Ok;
         }));
         return command;

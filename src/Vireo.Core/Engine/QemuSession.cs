@@ -148,6 +148,7 @@ internal sealed class QemuSession
                 ResumeEvent => new VmEvent.Resumed(),
                 ResetEvent r => new VmEvent.Reset(r.Guest, r.Reason),
                 GuestPanickedEvent p => new VmEvent.Panicked(p.Action),
+                DeviceDeletedEvent { Device: { } device } => new VmEvent.DeviceDeleted(device),
                 _ => null,
             };
             if (mapped is not null)

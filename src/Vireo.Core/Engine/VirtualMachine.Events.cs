@@ -51,6 +51,9 @@ internal sealed partial class VirtualMachine
         Log.LogDebug("VM {Name}: event {Event}", Name, e);
         switch (e)
         {
+            case VmEvent.DeviceDeleted d:
+                OnDeviceDeleted(d.Device);
+                break;
             case VmEvent.Shutdown { ByGuest: true }:
                 await OnGuestPoweredOffAsync(session);
                 break;
@@ -162,4 +165,5 @@ internal abstract record VmEvent
     public sealed record Resumed : VmEvent;
     public sealed record Reset(bool ByGuest, string Reason) : VmEvent;
     public sealed record Panicked(string Action) : VmEvent;
+    public sealed record DeviceDeleted(string Device) : VmEvent;
 }

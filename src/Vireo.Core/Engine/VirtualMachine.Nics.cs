@@ -26,14 +26,13 @@ internal sealed partial class VirtualMachine
                 session = _state is VmState.Running or VmState.Paused ? _session : null;
             }
             var updated = spec with { Nics = [.. spec.Nics, nic] };
-            var index = spec.Nics.Count;
             if (session is not null)
             {
                 // The planner resolves the network exactly as a start would, and refuses what a start would refuse.
                 var plan = _ctx.Planner.Plan(updated, Paths);
-                var id = $"net{index}";
+                var id = VmPlanner.NicId(nic.Mac!);
                 var netdev = plan.Config.Netdevs.Single(n => n.Id == id);
-                var port = plan.BridgePorts.FirstOrDefault(p => p.Tap == VmPlanner.TapName(spec.Uuid!, index));
+                var port = plan.BridgePorts.FirstOrDefault(p => p.Tap == VmPlanner.TapName(nic.Mac!));
                 await session.NetdevAddAsync(netdev.ToJson(), ct);
                 try
                 {
@@ -54,25 +53,61 @@ internal sealed partial class VirtualMachine
             return Info();
         }, ct);
 
-    /// <summary>Removes a stopped VM's NIC (by MAC) from its spec. Live unplug needs the guest's cooperation and is not offered yet.</summary>
+    /// <summary>
+    /// Removes a NIC (by MAC): on a running VM live (device_del, then the guest releases the device and QEMU says
+    /// DEVICE_DELETED, then netdev_del, which closes the tap), and from the spec.
+    /// </summary>
     public Task<VmInfo> DetachNicAsync(string mac, CancellationToken ct) =>
         Serialised(VmAction.ChangeDevices, async () =>
         {
             VmSpec spec;
-            bool running;
+            QemuSession? session;
+            VmState state;
             lock (_gate)
             {
                 spec = _spec;
-                running = _session is not null;
+                session = _session;
+                state = _state;
             }
             var nic = spec.Nics.FirstOrDefault(n => string.Equals(n.Mac, mac, StringComparison.OrdinalIgnoreCase))
                 ?? throw new InvalidInputException([new FieldError { Field = "mac", Value = mac, Message = $"is not a NIC of {Name}; `vireo info {Name}` lists them" }]);
-            if (running)
-                throw new InvalidStateException($"VM \"{Name}\" is running; removing a NIC needs it stopped (vireo shutdown {Name}), then vireo detach-interface again");
+            if (session is not null)
+            {
+                if (state != VmState.Running)
+                    throw new InvalidStateException($"VM \"{Name}\" is {VmStateMachine.Describe(state)}; a NIC is unplugged with the guest's help, so it must be running");
+                var id = VmPlanner.NicId(nic.Mac!);
+                var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _unplugs[id] = deleted;
+                try
+                {
+                    await session.DeviceDelAsync(id, ct);
+                    if (await Task.WhenAny(deleted.Task, Task.Delay(UnplugTimeout, ct)) != deleted.Task)
+                        throw new OperationTimeoutException($"the guest did not release the NIC {mac} within {UnplugTimeout.TotalSeconds:0} s (it needs PCIe hot-plug support); it stays in the spec and QEMU may still remove it later");
+                    await session.NetdevDelAsync(id, ct);
+                }
+                catch (QmpException e)
+                {
+                    throw new QemuFailedException($"QEMU refused to unplug the NIC: {e.Message}", e);
+                }
+                finally
+                {
+                    _unplugs.TryRemove(id, out _);
+                }
+                Log.LogInformation("VM {Name}: NIC {Mac} unplugged", Name, mac);
+            }
             SaveSpec(spec with { Nics = spec.Nics.Where(n => n != nic).ToList() });
-            await Task.CompletedTask;
             return Info();
         }, ct);
+
+    private static readonly TimeSpan UnplugTimeout = TimeSpan.FromSeconds(20);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _unplugs = new(StringComparer.Ordinal);
+
+    /// <summary>QEMU's DEVICE_DELETED: completes a pending unplug.</summary>
+    private void OnDeviceDeleted(string device)
+    {
+        if (_unplugs.TryRemove(device, out var pending))
+            pending.TrySetResult();
+    }
 
     /// <summary>device_add into the first free spare root port (q35) or onto the root bus (i440fx, where PCI hot-plug works).</summary>
     private static async Task DeviceAddIntoSparePortAsync(QemuSession session, VmSpec spec, Vireo.Qemu.Model.IQemuDevice device, CancellationToken ct)
@@ -119,4 +154,42 @@ internal sealed partial class VirtualMachine
             // Best-effort undo; the original error is what the caller sees.
         }
     }
+}
+
+internal sealed partial class VirtualMachine
+{
+    /// <summary>
+    /// Plugs or unplugs a NIC's virtual cable (QMP set_link when QEMU runs) and keeps it in the spec, so the next
+    /// start begins the same way. Device ids follow spec order (net0, net1, ...), which live changes preserve:
+    /// hot-plug appends, removal happens only while stopped.
+    /// </summary>
+    public Task<VmInfo> SetLinkAsync(string mac, bool up, CancellationToken ct) =>
+        Serialised(VmAction.ChangeDevices, async () =>
+        {
+            VmSpec spec;
+            QemuSession? session;
+            lock (_gate)
+            {
+                spec = _spec;
+                session = _session;
+            }
+            var index = spec.Nics.ToList().FindIndex(n => string.Equals(n.Mac, mac, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+                throw new InvalidInputException([new FieldError { Field = "mac", Value = mac, Message = $"is not a NIC of {Name}; `vireo info {Name}` lists them" }]);
+            if (session is not null)
+            {
+                try
+                {
+                    await session.SetLinkAsync(VmPlanner.NicId(spec.Nics[index].Mac!), up, ct);
+                }
+                catch (QmpException e)
+                {
+                    throw new QemuFailedException($"QEMU refused to change the link: {e.Message}", e);
+                }
+            }
+            var nics = spec.Nics.ToList();
+            nics[index] = nics[index] with { Link = up };
+            SaveSpec(spec with { Nics = nics });
+            return Info();
+        }, ct);
 }

@@ -126,6 +126,9 @@ public sealed partial class VmEngine
         return info;
     }
 
+    /// <summary>Link up or down on a NIC (found by MAC), live when the VM runs.</summary>
+    public Task<VmInfo> SetLinkAsync(string name, string mac, bool up, CancellationToken ct) => Find(name).SetLinkAsync(mac, up, ct);
+
     /// <summary>Removes a stopped VM's NIC, found by MAC.</summary>
     public async Task<VmInfo> DetachNicAsync(string name, string mac, CancellationToken ct)
     {

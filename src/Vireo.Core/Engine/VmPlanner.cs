@@ -117,7 +117,7 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         for (var i = 0; i < spec.Nics.Count; i++)
         {
             var nic = spec.Nics[i];
-            var id = $"net{i}";
+            var id = NicId(nic.Mac!);
             var queues = 1;
             string? bridge = null;
             IReadOnlyList<HostForward> forwards = [];
@@ -146,7 +146,7 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             {
                 // Multiqueue spreads packet processing over vCPUs; only taps have it, and only virtio uses it.
                 queues = nic.Model == "virtio" ? Math.Clamp(spec.Vcpus, 1, 8) : 1;
-                var tap = TapName(spec.Uuid!, i);
+                var tap = TapName(nic.Mac!);
                 netdevs.Add(new TapNetdev(id, tap) { Vhost = vhost, Queues = queues });
                 bridgePorts.Add(new BridgePort(tap, bridge));
             }
@@ -230,7 +230,16 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         new(f.Protocol == "udp" ? ForwardProtocol.Udp : ForwardProtocol.Tcp, f.HostPort, f.GuestPort) { HostAddress = f.HostAddress ?? "" };
 
     /// <summary>A tap name unique per VM and NIC within Linux's 15-character limit.</summary>
-    internal static string TapName(string uuid, int index) => $"vt{uuid.Replace("-", "", StringComparison.Ordinal)[..8]}n{index}";
+    /// <remarks>
+    /// Derived from the MAC, which is unique on the host: a NIC keeps its tap and device id whatever its position
+    /// in the spec, so NICs can be plugged and unplugged live in any order.
+    /// </remarks>
+    internal static string TapName(string mac) => $"vt{Hex(mac)}";
+
+    /// <summary>The QEMU device and netdev id of a NIC: <c>net</c> and its MAC in hex.</summary>
+    internal static string NicId(string mac) => $"net{Hex(mac)}";
+
+    private static string Hex(string mac) => mac.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
 
     private static T Fail<T>(T fallback, Action report)
     {

@@ -210,7 +210,7 @@ public sealed partial class NetworkService
                 var nic = vm.Spec.Nics[i];
                 if (nic.Type != "network" || nic.Network != spec.Name)
                     continue;
-                var tap = Engine.VmPlanner.TapName(vm.Spec.Uuid!, i);
+                var tap = Engine.VmPlanner.TapName(nic.Mac!);
                 if (await _links.GetLinkAsync(tap, ct) is { } link && link.Master != spec.Bridge)
                     await IpLink.AddToBridgeAsync(tap, spec.Bridge!, ct);
             }

@@ -127,9 +127,10 @@ public sealed class VmPlannerTests
     [Fact]
     public void Tap_names_fit_the_kernel_limit_and_differ_per_nic()
     {
-        var a = VmPlanner.TapName("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11", 0);
-        var b = VmPlanner.TapName("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11", 1);
+        var a = VmPlanner.TapName("52:54:00:12:34:56");
+        var b = VmPlanner.TapName("52:54:00:12:34:57");
         Assert.NotEqual(a, b);
         Assert.True(a.Length <= 15);
+        Assert.Equal("net525400123456", VmPlanner.NicId("52:54:00:12:34:56"));
     }
 }
