@@ -38,13 +38,11 @@ internal static class DaemonHost
         using var instanceLock = InstanceLock.TryAcquire(options.StateDir, out var lockError);
         if (instanceLock is null)
         {
-            log.LogCritical("{Error}", lockError);
-            return 1;
+            return Fatal(log, lockError ?? "another vireod owns the state directory");
         }
         if (PrepareSocket(options.Socket) is { } socketError)
         {
-            log.LogCritical("{Error}", socketError);
-            return 1;
+            return Fatal(log, socketError);
         }
 
         VmEngine engine;
@@ -59,8 +57,7 @@ internal static class DaemonHost
         }
         catch (Exception e) when (e is Vireo.Core.Errors.VireoException or Vireo.Persistence.StoreUnavailableException or IOException or UnauthorizedAccessException)
         {
-            log.LogCritical("cannot start: {Error}", e.Message);
-            return 1;
+            return Fatal(log, $"cannot start: {e.Message}");
         }
 
         await using (engine)
@@ -117,5 +114,17 @@ internal static class DaemonHost
         catch (IOException)
         {
         }
+    }
+
+    /// <summary>
+    /// A reason not to start, written to stderr directly as well as logged: the console logger writes from a
+    /// background queue that an exiting process does not always flush, and this line is all the operator gets.
+    /// </summary>
+    private static int Fatal(ILogger log, string message)
+    {
+        log.LogCritical("{Error}", message);
+        Console.Error.WriteLine($"vireod: {message}");
+        Console.Error.Flush();
+        return 1;
     }
 }

@@ -94,6 +94,24 @@ public sealed class NetworkModesTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_clean_vireod_stop_leaves_no_bridge_dnsmasq_or_rule_behind_and_a_start_brings_them_back()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        await h.VireoOk("net", "create", "idle", "--subnet", "10.88.0.0/24");
+        Assert.NotNull(await LinkAsync(h, "vireo-idle"));
+
+        await h.StopDaemonAsync();
+        Assert.Null(await LinkAsync(h, "vireo-idle"));
+        Assert.Null(await LinkAsync(h, "vireo-default"));
+        Assert.Empty(h.Namespace!.Pids());
+        Assert.DoesNotContain("table ip vireo", (await h.Namespace.ExecOkAsync("nft", "list", "tables")).Stdout);
+
+        await h.StartDaemonAsync();
+        Assert.NotNull(await LinkAsync(h, "vireo-idle"));
+        Assert.Contains("10.88.0.0/24", (await h.Namespace.ExecOkAsync("nft", "list", "table", "ip", "vireo")).Stdout);
+    }
+
+    [Fact]
     public async Task Doctor_names_a_foreign_forward_drop_policy_and_net_start_repairs_it()
     {
         await using var h = await VireoHarness.StartAsync(output);

@@ -5,7 +5,8 @@ namespace Vireo.Host.Network;
 /// <summary>
 /// Runs every command inside the network namespace <see cref="Namespace"/> (<c>ip netns exec NS program args</c>),
 /// so the plumbing classes can build a whole network in a throwaway namespace: links, nftables tables and /proc/sys/net
-/// are all per namespace. Still argv only, never a shell.
+/// are all per namespace. <c>ip netns exec</c> also mounts a fresh sysfs, so reads of /sys/class/net made through
+/// this runner see the namespace's interfaces. Still argv only, never a shell.
 /// </summary>
 public sealed class NetnsCommandRunner(string @namespace, ICommandRunner inner) : ICommandRunner
 {

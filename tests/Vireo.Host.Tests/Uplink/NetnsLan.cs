@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vireo.Host.Os;
+using Vireo.Host.Network;
 using Vireo.Host.Uplink;
 
 namespace Vireo.Host.Tests.Uplink;
