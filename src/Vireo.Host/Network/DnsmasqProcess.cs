@@ -59,9 +59,12 @@ public sealed partial class DnsmasqProcess(ICommandRunner runner)
     public async Task StopAsync(string directory, CancellationToken ct)
     {
         if (RunningPid(directory) is not { } pid) return;
+        var started = StartTime(pid);
         Signal(pid, SigTerm);
         var deadline = DateTime.UtcNow + StopWait;
-        while (IsOurs(pid, directory))
+        // Wait for the process itself to be gone (or a zombie), not only its command line: an exiting process
+        // loses /proc/PID/cmdline before it stops running. The start time guards against a reused PID.
+        while (started is not null && StartTime(pid) == started)
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -116,6 +119,21 @@ public sealed partial class DnsmasqProcess(ICommandRunner runner)
         }
         Directory.CreateDirectory(directory);
         AtomicFile.Write(DnsmasqPaths.Hosts(directory), text.ToString());
+    }
+
+    /// <summary>The process's start time (field 22 of /proc/PID/stat) while it lives; null once gone or a zombie.</summary>
+    private static string? StartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields[0] == "Z" ? null : fields[19];
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static bool IsOurs(int pid, string directory)
