@@ -9,7 +9,7 @@ namespace Vireo.Core.Engine;
 /// One running QEMU process and the monitor connection to it: the only place where the engine meets the QMP
 /// library and the process handle. Translates QMP events into <see cref="VmEvent"/>s.
 /// </summary>
-internal sealed class QemuSession
+internal sealed partial class QemuSession
 {
     private readonly QemuProcessHandle _process;
     private readonly QmpClient _qmp;

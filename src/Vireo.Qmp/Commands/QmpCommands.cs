@@ -85,6 +85,22 @@ public static class QmpCommands
     /// <param name="nodeName">The node name.</param>
     public static BlockdevDelCommand BlockdevDel(string nodeName) => new(nodeName);
 
+    /// <summary><c>query-jobs</c>: every job, including concluded ones not yet dismissed.</summary>
+    public static QueryJobsCommand QueryJobs() => new();
+
+    /// <summary><c>job-dismiss</c>: forgets a concluded job.</summary>
+    public static JobDismissCommand JobDismiss(string id) => new(id);
+
+    /// <summary><c>job-cancel</c>: asks a job to stop.</summary>
+    public static JobCancelCommand JobCancel(string id) => new(id);
+
+    /// <summary><c>job-finalize</c>: finalises a pending job started with auto-finalize off.</summary>
+    public static JobFinalizeCommand JobFinalize(string id) => new(id);
+
+    /// <summary><c>transaction</c>: block actions applied atomically at one point in time.</summary>
+    public static TransactionCommand Transaction(IReadOnlyList<TransactionAction> actions, bool grouped = false) =>
+        new(actions) { Grouped = grouped };
+
     /// <summary><c>human-monitor-command</c>.</summary>
     /// <param name="commandLine">The HMP command line, e.g. <c>info version</c>.</param>
     public static HumanMonitorCommand HumanMonitor(string commandLine) => new(commandLine);
