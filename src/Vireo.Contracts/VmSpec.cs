@@ -74,6 +74,12 @@ public sealed record BootSpec
 /// <summary>A disk or CD-ROM drive backed by an image file.</summary>
 public sealed record DiskSpec
 {
+    /// <summary>
+    /// A volume of a storage pool, <c>POOL/NAME</c> (see <c>vireo vol list</c>); its path and format come from the
+    /// pool. Give either this or <see cref="Path"/>. Example: <c>default/web1-root.qcow2</c>.
+    /// </summary>
+    public string? Volume { get; init; }
+
     /// <summary>Absolute path of the image. Optional for an empty CD-ROM drive.</summary>
     public string? Path { get; init; }
 
