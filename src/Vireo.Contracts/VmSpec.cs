@@ -97,6 +97,21 @@ public sealed record DiskSpec
 
     /// <summary>Serial number the guest sees (up to 20 characters).</summary>
     public string? Serial { get; init; }
+
+    /// <summary>
+    /// Host cache mode, with libvirt's meanings: <c>none</c> (O_DIRECT; the default where the file system supports
+    /// it, else <c>writeback</c>), <c>writeback</c>, <c>writethrough</c>, <c>directsync</c>, <c>unsafe</c>.
+    /// </summary>
+    public string? Cache { get; init; }
+
+    /// <summary>
+    /// I/O submission: <c>io_uring</c>, <c>native</c> (needs cache none or directsync) or <c>threads</c>. Default:
+    /// io_uring where QEMU and the kernel support it, else native with O_DIRECT, else threads.
+    /// </summary>
+    public string? Aio { get; init; }
+
+    /// <summary>Guest TRIM/UNMAP: <c>unmap</c> (default: freed blocks are freed in the image) or <c>ignore</c>.</summary>
+    public string? Discard { get; init; }
 }
 
 /// <summary>A network interface.</summary>

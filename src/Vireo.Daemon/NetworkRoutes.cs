@@ -76,7 +76,7 @@ internal static class NetworkRoutes
         v1.MapGet("/vms/{name}/addresses", (string name, CancellationToken ct) => engine.AddressesAsync(name, ct));
     }
 
-    private static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
+    internal static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
             throw new InvalidInputException($"the request body is larger than {MaxBodyBytes / 1024} KiB");

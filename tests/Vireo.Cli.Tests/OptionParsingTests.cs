@@ -42,7 +42,7 @@ public sealed class OptionParsingTests
     [InlineData("path=a.img,format=vmdk", "format=\"vmdk\" is not one of raw, qcow2")]
     [InlineData("path=a.img,format=raw,bus=ide", "bus=\"ide\" is not one of virtio, sata, scsi")]
     [InlineData("path=a.img,format=raw,readonly=maybe", "readonly=\"maybe\" is not on/off")]
-    [InlineData("format=raw", "a disk needs path=FILE")]
+    [InlineData("format=raw", "a disk needs vol=POOL/NAME or path=FILE")]
     [InlineData("path=a.img,,format=raw", "empty item")]
     [InlineData("path=,format=raw", "key \"path\" has an empty value")]
     [InlineData("path=a.img,format=raw,extra", "unknown item \"extra\"")]

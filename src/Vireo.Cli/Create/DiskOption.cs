@@ -3,24 +3,28 @@ using Vireo.Contracts;
 namespace Vireo.Cli.Create;
 
 /// <summary>
-/// <c>--disk path=P,format=F[,bus=B][,device=cdrom][,readonly=on][,serial=S]</c>; like virt-install, the path may also
-/// come first without <c>path=</c>. Formats are never guessed: a disk with a path needs <c>format=</c>; a CD-ROM
+/// <c>--disk path=P,format=F[,bus=B][,device=cdrom][,readonly=on][,serial=S][,cache=C][,aio=A][,discard=D]</c> or
+/// <c>--disk vol=POOL/NAME[,...]</c>; like virt-install, the path may also come first without <c>path=</c>. Formats
+/// are never guessed: a disk with a path needs <c>format=</c> (a volume's format is known to its pool); a CD-ROM
 /// image is raw unless told otherwise (an ISO has no other format).
 /// </summary>
 internal static class DiskOption
 {
     public const string Flag = "--disk";
     public const string Accepted =
-        "Accepted keys: path=FILE (or the path first), format=raw|qcow2, bus=virtio|sata|scsi, device=disk|cdrom, " +
-        "readonly=on|off, serial=TEXT.";
+        "Accepted keys: path=FILE (or the path first), vol=POOL/NAME, format=raw|qcow2, bus=virtio|sata|scsi, device=disk|cdrom, " +
+        "readonly=on|off, serial=TEXT, cache=none|writeback|writethrough|directsync|unsafe, aio=io_uring|native|threads, discard=unmap|ignore.";
 
     private static readonly string[] Formats = ["raw", "qcow2"];
     private static readonly string[] Buses = ["virtio", "sata", "scsi"];
     private static readonly string[] Devices = ["disk", "cdrom"];
+    private static readonly string[] CacheModes = ["none", "writeback", "writethrough", "directsync", "unsafe"];
+    private static readonly string[] AioModes = ["io_uring", "native", "threads"];
+    private static readonly string[] DiscardModes = ["unmap", "ignore"];
 
     public static DiskSpec Parse(string text, string cwd)
     {
-        string? path = null, format = null, bus = null, serial = null;
+        string? path = null, volume = null, format = null, bus = null, serial = null, cache = null, aio = null, discard = null;
         string device = "disk";
         bool readOnly = false;
         var items = KeyValueList.Parse(Flag, text, Accepted);
@@ -53,15 +57,29 @@ internal static class DiskOption
                 case "serial":
                     serial = item.Value;
                     break;
+                case "vol" or "volume":
+                    volume = item.Value;
+                    break;
+                case "cache":
+                    cache = OneOf(text, "cache", item.Value, CacheModes);
+                    break;
+                case "aio":
+                    aio = OneOf(text, "aio", item.Value, AioModes);
+                    break;
+                case "discard":
+                    discard = OneOf(text, "discard", item.Value, DiscardModes);
+                    break;
                 default:
                     throw KeyValueList.Error(Flag, text, $"unknown key \"{item.Key}\"", Accepted);
             }
         }
         if (device == "disk")
         {
-            if (path is null)
-                throw KeyValueList.Error(Flag, text, "a disk needs path=FILE (only a CD-ROM drive may be empty)", Accepted);
-            if (format is null)
+            if (path is not null && volume is not null)
+                throw KeyValueList.Error(Flag, text, "give path= or vol=, not both", Accepted);
+            if (path is null && volume is null)
+                throw KeyValueList.Error(Flag, text, "a disk needs vol=POOL/NAME or path=FILE (only a CD-ROM drive may be empty)", Accepted);
+            if (format is null && volume is null)
                 throw KeyValueList.Error(Flag, text, "format= is missing: Vireo never guesses an image's format (qemu-img info FILE tells it)", Accepted);
         }
         else if (path is not null)
@@ -71,11 +89,15 @@ internal static class DiskOption
         return new DiskSpec
         {
             Path = path,
+            Volume = volume,
             Format = format,
             Device = device,
             Bus = bus,
             Readonly = readOnly || device == "cdrom",
             Serial = serial,
+            Cache = cache,
+            Aio = aio,
+            Discard = discard,
         };
     }
 

@@ -24,8 +24,8 @@ public sealed partial class VmEngine
         try
         {
             // Completing fills in the image's boot files, the UUID and MACs; check the result once more.
-            var spec = Complete(parsed.Spec);
-            var errors = VmSpecValidator.Validate(spec, HostLimits()).Concat(CheckNics(spec)).ToList();
+            var spec = ResolveVolumes(Complete(parsed.Spec));
+            var errors = VmSpecValidator.Validate(spec, HostLimits()).Concat(CheckNics(spec)).Concat(CheckDiskOwners(spec)).ToList();
             if (errors.Count > 0)
                 throw new InvalidInputException(errors);
             if (_vms.ContainsKey(spec.Name))

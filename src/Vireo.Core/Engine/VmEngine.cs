@@ -64,7 +64,8 @@ public sealed partial class VmEngine : IAsyncDisposable
             Paths = paths,
             Logger = logger,
             Emulator = emulator,
-            Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost(), resolveNetwork: networks.Resolve),
+            Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost(), resolveNetwork: networks.Resolve,
+                ioUring: Vireo.Host.Os.DiskIoSupport.IoUringUsable(emulator)),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
             ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
         };

@@ -22,8 +22,9 @@ internal sealed record BridgePort(string Tap, string Bridge);
 /// bridges), and it refuses before anything is created.
 /// </summary>
 internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = null, Func<string, bool>? bridgeExists = null,
-    Func<string, string, Networks.NetworkAttachment>? resolveNetwork = null)
+    Func<string, string, Networks.NetworkAttachment>? resolveNetwork = null, Func<string, bool>? directIo = null, bool ioUring = false)
 {
+    private readonly Func<string, bool> _directIo = directIo ?? Vireo.Host.Os.DiskIoSupport.SupportsDirectIo;
     private readonly Func<string, string, Networks.NetworkAttachment> _resolveNetwork = resolveNetwork
         ?? ((network, field) => throw new InvalidInputException([new FieldError { Field = field, Value = network, Message = "cannot be used: this engine has no networks" }]));
     private readonly Func<string, bool> _fileExists = fileExists ?? File.Exists;
@@ -69,34 +70,41 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         var devices = new List<IQemuDevice>();
         var sataIndex = 0;
         var scsiLun = 0;
+        var cdroms = 0;
         for (var i = 0; i < spec.Disks.Count; i++)
         {
             var disk = spec.Disks[i];
             var cdrom = disk.Device == "cdrom";
+            var ids = DiskIds(disk, cdrom ? cdroms++ : 0);
             string? node = null;
+            bool? writeCache = null;
             if (disk.Path is { } diskPath)
             {
                 if (!_fileExists(diskPath))
                     Error($"disks[{i}].path", diskPath, "no longer exists");
-                node = $"drive{i}";
+                node = ids.Node;
+                var io = DiskIo(disk, diskPath, cdrom, $"disks[{i}]", Error);
+                writeCache = io.Cache is DiskCacheMode.Writethrough or DiskCacheMode.Directsync ? false : null;
                 blockNodes.Add(new BlockNode(node, diskPath, disk.Format == "qcow2" ? DiskFormat.Qcow2 : DiskFormat.Raw)
                 {
                     ReadOnly = disk.Readonly || cdrom,
-                    DiscardUnmap = !cdrom,
+                    DiscardUnmap = !cdrom && disk.Discard != "ignore",
+                    Cache = io.Cache,
+                    Aio = io.Aio,
                 });
             }
-            var id = $"disk{i}";
+            var id = ids.Device;
             switch (disk.Bus ?? (cdrom ? "sata" : "virtio"))
             {
                 case "virtio":
-                    devices.Add(new VirtioBlkPci(id, node!) { Serial = disk.Serial });
+                    devices.Add(new VirtioBlkPci(id, node!) { Serial = disk.Serial, WriteCache = writeCache });
                     break;
                 case "scsi":
                     if (scsiLun == 0)
-                        devices.Add(new VirtioScsiPci("scsi0"));
+                        devices.Add(new VirtioScsiPci(ScsiController));
                     devices.Add(cdrom
-                        ? new ScsiCd(id, node, "scsi0", scsiLun++)
-                        : new ScsiHd(id, node!, "scsi0", scsiLun++) { Serial = disk.Serial });
+                        ? new ScsiCd(id, node, ScsiController, scsiLun++)
+                        : new ScsiHd(id, node!, ScsiController, scsiLun++) { Serial = disk.Serial, WriteCache = writeCache });
                     break;
                 default:
                     if (sataIndex >= SataSlot.Count(spec.Machine))
@@ -105,7 +113,7 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
                         break;
                     }
                     var slot = SataSlot.For(spec.Machine, sataIndex++);
-                    devices.Add(cdrom ? new IdeCd(id, node, slot) : new IdeHd(id, node!, slot) { Serial = disk.Serial });
+                    devices.Add(cdrom ? new IdeCd(id, node, slot) : new IdeHd(id, node!, slot) { Serial = disk.Serial, WriteCache = writeCache });
                     break;
             }
         }
@@ -216,6 +224,66 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         }
         var accelName = accel == QemuAccel.Kvm ? "kvm" : "tcg";
         return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts) { LinksDown = linksDown };
+    }
+
+    /// <summary>The virtio-scsi controller that SCSI disks and CD-ROMs attach to.</summary>
+    internal const string ScsiController = "scsi0";
+
+    /// <summary>
+    /// The block node and device id of a disk. A disk's ids derive from its image path (unique within a VM), so
+    /// they stay the same whatever its position in the spec: disks can be hot-plugged and unplugged in any order
+    /// and every later plan still names the nodes the running QEMU has. CD-ROM drives, whose medium changes and
+    /// which are never hot-plugged, are numbered in order instead.
+    /// </summary>
+    internal static (string Node, string Device) DiskIds(DiskSpec disk, int cdromOrdinal)
+    {
+        if (disk.Device == "cdrom")
+            return ($"cd{cdromOrdinal}", $"cdrom{cdromOrdinal}");
+        var hash = PathHash(Path.GetFullPath(disk.Path!));
+        return ($"drv{hash}", $"disk{hash}");
+    }
+
+    private static string PathHash(string path)
+    {
+        // FNV-1a, 32 bits: stable across processes (string.GetHashCode is randomised per process).
+        var h = 2166136261u;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(path))
+            h = (h ^ b) * 16777619u;
+        return h.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Cache and aio for one image: the spec's choice when it can work here, else the best mode that can
+    /// (cache none where the file system takes O_DIRECT, io_uring where QEMU and the kernel have it).
+    /// </summary>
+    private (DiskCacheMode Cache, DiskAioMode Aio) DiskIo(DiskSpec disk, string path, bool cdrom, string at, Action<string, string?, string> error)
+    {
+        var direct = _fileExists(path) && _directIo(path);
+        var cache = disk.Cache switch
+        {
+            "none" => DiskCacheMode.None,
+            "directsync" => DiskCacheMode.Directsync,
+            "writethrough" => DiskCacheMode.Writethrough,
+            "unsafe" => DiskCacheMode.Unsafe,
+            "writeback" => DiskCacheMode.Writeback,
+            // Read-only media (ISOs) gain nothing from bypassing the page cache.
+            _ => direct && !cdrom ? DiskCacheMode.None : DiskCacheMode.Writeback,
+        };
+        var wantsDirect = cache is DiskCacheMode.None or DiskCacheMode.Directsync;
+        if (wantsDirect && !direct && _fileExists(path))
+            error($"{at}.cache", disk.Cache, $"needs O_DIRECT, which the file system holding {path} does not support (tmpfs, some FUSE); use cache: writeback");
+        var aio = disk.Aio switch
+        {
+            "threads" => DiskAioMode.Threads,
+            "native" => DiskAioMode.Native,
+            "io_uring" => DiskAioMode.IoUring,
+            _ => ioUring ? DiskAioMode.IoUring : wantsDirect ? DiskAioMode.Native : DiskAioMode.Threads,
+        };
+        if (aio == DiskAioMode.IoUring && !ioUring)
+            error($"{at}.aio", disk.Aio, "is not available here (QEMU without liburing, or kernel.io_uring_disabled set); use native or threads, or leave aio out");
+        if (aio == DiskAioMode.Native && !wantsDirect && disk.Aio is not null)
+            error($"{at}.aio", disk.Aio, $"needs O_DIRECT, and this disk uses cache {cache.ToString().ToLowerInvariant()}; use cache: none or directsync, or aio: threads");
+        return (cache, aio);
     }
 
     internal static IQemuDevice NicDevice(NicSpec nic, string id, int queues) => nic.Model switch

@@ -11,7 +11,7 @@ internal static class SpecFields
 
     public static readonly string[] Boot = ["kernel", "initrd", "cmdline", "order"];
 
-    public static readonly string[] Disk = ["path", "format", "device", "bus", "readonly", "serial"];
+    public static readonly string[] Disk = ["volume", "path", "format", "device", "bus", "readonly", "serial", "cache", "aio", "discard"];
 
     public static readonly string[] Nic = ["type", "network", "bridge", "mac", "model", "link"];
 

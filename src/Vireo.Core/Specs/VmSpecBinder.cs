@@ -95,6 +95,10 @@ internal static class VmSpecBinder
                 case "bus": disk = disk with { Bus = cx.String(value, p) }; break;
                 case "readonly": disk = disk with { Readonly = cx.Bool(value, p) ?? disk.Readonly }; break;
                 case "serial": disk = disk with { Serial = cx.String(value, p) }; break;
+                case "volume": disk = disk with { Volume = cx.String(value, p) }; break;
+                case "cache": disk = disk with { Cache = cx.String(value, p) }; break;
+                case "aio": disk = disk with { Aio = cx.String(value, p) }; break;
+                case "discard": disk = disk with { Discard = cx.String(value, p) }; break;
             }
         });
         return disk;

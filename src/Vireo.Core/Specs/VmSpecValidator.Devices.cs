@@ -15,6 +15,9 @@ public static partial class VmSpecValidator
     private static readonly string[] NicTypes = ["network", "bridge", "user"];
     private static readonly string[] NicModels = ["virtio", "e1000e", "rtl8139"];
     private static readonly string[] GraphicsTypes = ["vnc", "none"];
+    private static readonly string[] CacheModes = ["none", "writeback", "writethrough", "directsync", "unsafe"];
+    private static readonly string[] AioModes = ["io_uring", "native", "threads"];
+    private static readonly string[] DiscardModes = ["unmap", "ignore"];
 
     private static void ValidateDisks(IReadOnlyList<DiskSpec> disks, HostLimits limits, Errors errors)
     {
@@ -27,9 +30,12 @@ public static partial class VmSpecValidator
             if (!DiskDevices.Contains(disk.Device))
                 errors.Add($"{at}.device", disk.Device, $"is not a device type; {Hint(disk.Device, DiskDevices, "use disk or cdrom")}");
 
+            if (disk.Volume is not null && VolumeReference.Validate(disk.Volume) is { } volumeError)
+                errors.Add($"{at}.volume", disk.Volume, volumeError);
             if (disk.Path is null)
             {
-                if (!isCdrom) errors.Add($"{at}.path", null, "missing; give the absolute path of a disk image");
+                if (!isCdrom && disk.Volume is null)
+                    errors.Add($"{at}.volume", null, "missing; give a volume (POOL/NAME, see vireo vol list) or the absolute path of a disk image");
             }
             else
             {
@@ -47,7 +53,8 @@ public static partial class VmSpecValidator
 
             if (disk.Format is null)
             {
-                if (!isCdrom)
+                // A volume's format is the one its pool recorded; the engine fills it in.
+                if (!isCdrom && disk.Volume is null)
                     errors.Add($"{at}.format", null, "missing; give raw or qcow2 — Vireo never probes image formats");
             }
             else if (!Formats.Contains(disk.Format))
@@ -66,6 +73,14 @@ public static partial class VmSpecValidator
             }
 
             if (disk.Serial is not null) ValidateDiskSerial($"{at}.serial", disk.Serial, errors);
+            if (disk.Cache is not null && !CacheModes.Contains(disk.Cache))
+                errors.Add($"{at}.cache", disk.Cache, $"is not a cache mode; {Hint(disk.Cache, CacheModes, "use none, writeback, writethrough, directsync or unsafe")}");
+            if (disk.Aio is not null && !AioModes.Contains(disk.Aio))
+                errors.Add($"{at}.aio", disk.Aio, $"is not an I/O mode; {Hint(disk.Aio, AioModes, "use io_uring, native or threads")}");
+            else if (disk.Aio == "native" && disk.Cache is "writeback" or "writethrough" or "unsafe")
+                errors.Add($"{at}.aio", disk.Aio, $"needs O_DIRECT, which cache: {disk.Cache} does not use; use cache: none or directsync, or aio: io_uring/threads");
+            if (disk.Discard is not null && !DiscardModes.Contains(disk.Discard))
+                errors.Add($"{at}.discard", disk.Discard, $"is not a discard mode; {Hint(disk.Discard, DiscardModes, "use unmap or ignore")}");
         }
     }
 

@@ -54,12 +54,16 @@ public static class VmSpecWriter
         foreach (var d in disks)
         {
             var fields = new List<(string, string)>();
+            if (d.Volume is not null) fields.Add(("volume", S(d.Volume)));
             if (d.Path is not null) fields.Add(("path", S(d.Path)));
             if (d.Format is not null) fields.Add(("format", S(d.Format)));
             if (d.Device != "disk") fields.Add(("device", S(d.Device)));
             if (d.Bus is not null) fields.Add(("bus", S(d.Bus)));
             if (d.Readonly) fields.Add(("readonly", "true"));
             if (d.Serial is not null) fields.Add(("serial", S(d.Serial)));
+            if (d.Cache is not null) fields.Add(("cache", S(d.Cache)));
+            if (d.Aio is not null) fields.Add(("aio", S(d.Aio)));
+            if (d.Discard is not null) fields.Add(("discard", S(d.Discard)));
             ListItem(y, fields);
         }
     }

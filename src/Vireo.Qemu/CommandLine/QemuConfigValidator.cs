@@ -74,6 +74,9 @@ internal static partial class QemuConfigValidator
             if (b.ProtocolNodeName.Length > MaxNodeNameLength)
                 p.Add($"Block node name '{b.NodeName}' is longer than {MaxNodeNameLength - 5} characters.");
             Absolute(p, $"block node '{b.NodeName}' path", b.Path);
+            // QEMU: "aio=native was specified, but it requires cache.direct=on".
+            if (b.Aio == DiskAioMode.Native && b.Cache is not (DiskCacheMode.None or DiskCacheMode.Directsync))
+                p.Add($"Block node '{b.NodeName}' uses aio=native, which needs O_DIRECT (cache none or directsync).");
         }
 
         var netdevIds = Unique(p, "netdev", c.Netdevs.Select(n => n.Id));

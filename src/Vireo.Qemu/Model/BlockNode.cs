@@ -26,6 +26,25 @@ public enum DiskCacheMode
 
     /// <summary>Host page cache and guest flushes ignored: fast, loses data on a host crash. For scratch VMs.</summary>
     Unsafe,
+
+    /// <summary>Host page cache, but every write reaches the disk before it completes (the guest sees no write cache).</summary>
+    Writethrough,
+
+    /// <summary>O_DIRECT and every write synchronous: the safest and slowest mode.</summary>
+    Directsync,
+}
+
+/// <summary>How QEMU submits a disk's I/O to the host kernel.</summary>
+public enum DiskAioMode
+{
+    /// <summary>A pool of worker threads doing blocking I/O: works everywhere (QEMU's default).</summary>
+    Threads,
+
+    /// <summary>Linux native AIO; QEMU requires O_DIRECT (cache none or directsync) for it.</summary>
+    Native,
+
+    /// <summary>io_uring: needs a QEMU built with liburing and a kernel that allows io_uring.</summary>
+    IoUring,
 }
 
 /// <summary>
@@ -47,16 +66,32 @@ public sealed record BlockNode(string NodeName, string Path, DiskFormat Format)
     /// <summary>Pass guest TRIM/UNMAP down to the image so freed blocks are freed on the host (sparse files stay sparse).</summary>
     public bool DiscardUnmap { get; init; } = true;
 
+    /// <summary>I/O submission on the protocol node.</summary>
+    public DiskAioMode Aio { get; init; } = DiskAioMode.Threads;
+
+    /// <summary>
+    /// Whether the guest sees a volatile write cache (flushes needed): off for <see cref="DiskCacheMode.Writethrough"/>
+    /// and <see cref="DiskCacheMode.Directsync"/>, which QEMU expresses on the device (<c>write-cache=off</c>), not the node.
+    /// </summary>
+    public bool GuestWriteCache => Cache is not (DiskCacheMode.Writethrough or DiskCacheMode.Directsync);
+
     /// <summary>Node name of the protocol (file) layer.</summary>
     public string ProtocolNodeName => NodeName + "-file";
 
     /// <summary>The protocol node: <c>-blockdev</c> argument and QMP <c>blockdev-add</c> argument.</summary>
-    public JsonObject ToProtocolJson() => WithCommonOptions(new JsonObject
+    public JsonObject ToProtocolJson()
     {
-        ["driver"] = "file",
-        ["filename"] = Path,
-        ["node-name"] = ProtocolNodeName,
-    });
+        var o = WithCommonOptions(new JsonObject
+        {
+            ["driver"] = "file",
+            ["filename"] = Path,
+            ["node-name"] = ProtocolNodeName,
+        });
+        // Only the file driver takes aio; "threads" is its default and stays implicit.
+        if (Aio != DiskAioMode.Threads)
+            o["aio"] = Aio == DiskAioMode.Native ? "native" : "io_uring";
+        return o;
+    }
 
     /// <summary>
     /// The format node on top of <see cref="ToProtocolJson"/>; add it after the protocol node. The driver is
@@ -84,7 +119,7 @@ public sealed record BlockNode(string NodeName, string Path, DiskFormat Format)
         if (DiscardUnmap && !ReadOnly) o["discard"] = "unmap";
         o["cache"] = new JsonObject
         {
-            ["direct"] = Cache == DiskCacheMode.None,
+            ["direct"] = Cache is DiskCacheMode.None or DiskCacheMode.Directsync,
             ["no-flush"] = Cache == DiskCacheMode.Unsafe,
         };
         return o;

@@ -85,6 +85,12 @@ public static class QmpCommands
     /// <param name="nodeName">The node name.</param>
     public static BlockdevDelCommand BlockdevDel(string nodeName) => new(nodeName);
 
+    /// <summary><c>blockdev-change-medium</c>: puts an image (read-only, explicit format) into a removable drive.</summary>
+    public static BlockdevChangeMediumCommand BlockdevChangeMedium(string id, string filename, string format) => new(id, filename, format);
+
+    /// <summary><c>eject</c> (forced): empties a removable drive.</summary>
+    public static EjectCommand Eject(string id) => new(id);
+
     /// <summary><c>query-jobs</c>: every job, including concluded ones not yet dismissed.</summary>
     public static QueryJobsCommand QueryJobs() => new();
 

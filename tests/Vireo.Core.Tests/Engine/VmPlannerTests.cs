@@ -1,3 +1,4 @@
+using Vireo.Qemu.Model;
 using Vireo.Contracts;
 using Vireo.Core.Engine;
 using Vireo.Core.Errors;
@@ -92,7 +93,49 @@ public sealed class VmPlannerTests
         Assert.Contains("\"driver\":\"virtio-scsi-pci\"", argv);
         Assert.Contains("\"driver\":\"scsi-hd\"", argv);
         Assert.Contains("\"driver\":\"ide-cd\"", argv);
-        Assert.Matches("\"node-name\":\"drive2\"[^\\n]*\"read-only\":true|\"read-only\":true[^\\n]*\"node-name\":\"drive2\"", argv);
+        Assert.Matches("\"node-name\":\"cd0\"[^\\n]*\"read-only\":true|\"read-only\":true[^\\n]*\"node-name\":\"cd0\"", argv);
+    }
+
+    [Fact]
+    public void A_disk_keeps_its_node_and_device_ids_wherever_it_sits_in_the_spec()
+    {
+        var root = new DiskSpec { Path = "/img/root.qcow2", Format = "qcow2" };
+        var data = new DiskSpec { Path = "/img/data.raw", Format = "raw" };
+        var before = Planner(NoKvm).Plan(Tiny(s => s with { Disks = [root, data] }), Paths).Config;
+        var after = Planner(NoKvm).Plan(Tiny(s => s with { Disks = [data] }), Paths).Config;
+        var dataNode = before.BlockNodes.Single(b => b.Path == "/img/data.raw").NodeName;
+        Assert.Equal(dataNode, Assert.Single(after.BlockNodes).NodeName);
+        Assert.NotEqual(before.BlockNodes[0].NodeName, dataNode);
+        Assert.Contains(after.Devices, d => d.Id == VmPlanner.DiskIds(data, 0).Device);
+    }
+
+    [Fact]
+    public void Cache_none_with_io_uring_where_the_host_allows_it_else_writeback_with_threads()
+    {
+        var spec = Tiny(s => s with { Disks = [new DiskSpec { Path = "/img/root.qcow2", Format = "qcow2" }] });
+        var fast = new VmPlanner(NoKvm, _ => true, directIo: _ => true, ioUring: true).Plan(spec, Paths).Config.BlockNodes[0];
+        Assert.Equal((DiskCacheMode.None, DiskAioMode.IoUring), (fast.Cache, fast.Aio));
+        var native = new VmPlanner(NoKvm, _ => true, directIo: _ => true, ioUring: false).Plan(spec, Paths).Config.BlockNodes[0];
+        Assert.Equal((DiskCacheMode.None, DiskAioMode.Native), (native.Cache, native.Aio));
+        var tmpfs = new VmPlanner(NoKvm, _ => true, directIo: _ => false, ioUring: false).Plan(spec, Paths).Config.BlockNodes[0];
+        Assert.Equal((DiskCacheMode.Writeback, DiskAioMode.Threads), (tmpfs.Cache, tmpfs.Aio));
+    }
+
+    [Fact]
+    public void Cache_none_on_a_file_system_without_O_DIRECT_is_refused_with_the_fix()
+    {
+        var spec = Tiny(s => s with { Disks = [new DiskSpec { Path = "/img/root.qcow2", Format = "qcow2", Cache = "none" }] });
+        var e = Assert.Throws<InvalidInputException>(() => new VmPlanner(NoKvm, _ => true, directIo: _ => false).Plan(spec, Paths));
+        Assert.Contains(e.FieldErrors, f => f.Field == "disks[0].cache" && f.Message.Contains("use cache: writeback", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Writethrough_turns_the_guest_write_cache_off_and_discard_ignore_keeps_unmap_off()
+    {
+        var spec = Tiny(s => s with { Disks = [new DiskSpec { Path = "/img/root.qcow2", Format = "qcow2", Cache = "writethrough", Discard = "ignore" }] });
+        var argv = string.Join('\n', new VmPlanner(NoKvm, _ => true, directIo: _ => true).Plan(spec, Paths).Argv);
+        Assert.Contains("\"write-cache\":\"off\"", argv);
+        Assert.DoesNotContain("\"discard\":\"unmap\"", argv);
     }
 
     [Fact]

@@ -23,8 +23,31 @@ public class VmSpecValidatorDeviceTests
         AssertInvalid(WithDisks(new DiskSpec { Path = DiskImage, Format = format }), "disks[0].format", fragment);
 
     [Fact]
-    public void Disk_path_is_required_for_disks() =>
-        AssertInvalid(WithDisks(new DiskSpec { Format = "raw" }), "disks[0].path", "missing; give the absolute path of a disk image");
+    public void A_disk_needs_a_volume_or_a_path() =>
+        AssertInvalid(WithDisks(new DiskSpec { Format = "raw" }), "disks[0].volume", "missing; give a volume (POOL/NAME, see vireo vol list) or the absolute path of a disk image");
+
+    [Theory]
+    [InlineData("/var/lib/x.qcow2", "is a path, not a volume")]
+    [InlineData("x.qcow2", "has no pool")]
+    [InlineData("default/../etc/passwd", "contains \"/\"")]
+    [InlineData("default/..x", "contains \"..\"")]
+    [InlineData("de fault/x", "has an invalid pool name")]
+    public void A_volume_reference_is_pool_slash_name_and_never_a_path(string volume, string fragment) =>
+        AssertInvalid(WithDisks(new DiskSpec { Volume = volume }), "disks[0].volume", fragment);
+
+    [Fact]
+    public void A_volume_disk_needs_no_format_because_its_pool_knows_it() =>
+        Assert.DoesNotContain(VmSpecValidator.Validate(WithDisks(new DiskSpec { Volume = "default/root.qcow2" }), Limits),
+            e => e.Field.StartsWith("disks[0]", StringComparison.Ordinal));
+
+    [Fact]
+    public void Cache_aio_and_discard_take_only_known_modes()
+    {
+        AssertInvalid(WithDisks(new DiskSpec { Volume = "default/a", Cache = "directio" }), "disks[0].cache", "is not a cache mode");
+        AssertInvalid(WithDisks(new DiskSpec { Volume = "default/a", Aio = "uring" }), "disks[0].aio", "is not an I/O mode");
+        AssertInvalid(WithDisks(new DiskSpec { Volume = "default/a", Discard = "trim" }), "disks[0].discard", "is not a discard mode");
+        AssertInvalid(WithDisks(new DiskSpec { Volume = "default/a", Cache = "writeback", Aio = "native" }), "disks[0].aio", "needs O_DIRECT");
+    }
 
     [Fact]
     public void Disk_path_must_be_absolute_and_exist()

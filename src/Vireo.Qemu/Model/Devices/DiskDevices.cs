@@ -11,6 +11,9 @@ public sealed record VirtioBlkPci(string Id, string Drive) : IBootableDevice
     /// <summary>Serial number the guest sees (at most 20 characters; /dev/disk/by-id uses it).</summary>
     public string? Serial { get; init; }
 
+    /// <summary>False makes the guest see a write-through disk (cache modes writethrough and directsync); null keeps QEMU's default.</summary>
+    public bool? WriteCache { get; init; }
+
     /// <inheritdoc/>
     public int? BootIndex { get; init; }
 
@@ -31,6 +34,7 @@ public sealed record VirtioBlkPci(string Id, string Drive) : IBootableDevice
         .PutIfNotNull("bus", Bus)
         .PutIfNotNull("drive", Drive)
         .PutIfNotNull("serial", Serial)
+        .PutIfNotNull("write-cache", WriteCache is { } wc ? (wc ? "on" : "off") : null)
         .PutIfNotNull("bootindex", BootIndex);
 }
 
@@ -58,6 +62,9 @@ public sealed record ScsiHd(string Id, string Drive, string Controller, int Lun)
     /// <summary>Serial number the guest sees.</summary>
     public string? Serial { get; init; }
 
+    /// <summary>False makes the guest see a write-through disk (cache modes writethrough and directsync); null keeps QEMU's default.</summary>
+    public bool? WriteCache { get; init; }
+
     /// <inheritdoc/>
     public int? BootIndex { get; init; }
 
@@ -74,6 +81,7 @@ public sealed record ScsiHd(string Id, string Drive, string Controller, int Lun)
     public JsonObject ToJson() => ScsiAddress.Put(Json.Device(Driver, Id), Controller, Lun)
         .PutIfNotNull("drive", Drive)
         .PutIfNotNull("serial", Serial)
+        .PutIfNotNull("write-cache", WriteCache is { } wc ? (wc ? "on" : "off") : null)
         .PutIfNotNull("bootindex", BootIndex);
 }
 

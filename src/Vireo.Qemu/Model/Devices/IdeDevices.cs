@@ -15,6 +15,9 @@ public sealed record IdeHd(string Id, string Drive, SataSlot Slot) : IBootableDe
     /// <summary>Serial number the guest sees (at most 20 characters).</summary>
     public string? Serial { get; init; }
 
+    /// <summary>False makes the guest see a write-through disk (cache modes writethrough and directsync); null keeps QEMU's default.</summary>
+    public bool? WriteCache { get; init; }
+
     /// <inheritdoc/>
     public int? BootIndex { get; init; }
 
@@ -31,6 +34,7 @@ public sealed record IdeHd(string Id, string Drive, SataSlot Slot) : IBootableDe
     public JsonObject ToJson() => Slot.Put(Json.Device(Driver, Id))
         .PutIfNotNull("drive", Drive)
         .PutIfNotNull("serial", Serial)
+        .PutIfNotNull("write-cache", WriteCache is { } wc ? (wc ? "on" : "off") : null)
         .PutIfNotNull("bootindex", BootIndex);
 }
 

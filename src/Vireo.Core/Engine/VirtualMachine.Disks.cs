@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Logging;
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+using Vireo.Qemu.Model;
+using Vireo.Qemu.Model.Devices;
+using Vireo.Qmp;
+
+namespace Vireo.Core.Engine;
+
+internal sealed partial class VirtualMachine
+{
+    /// <summary>
+    /// Adds a disk (already validated, path and format resolved): on a running or paused VM live (blockdev-add of
+    /// its file and format nodes, device_add into a spare root port or onto the SCSI controller), and in the spec.
+    /// A failure removes whatever part was added.
+    /// </summary>
+    public Task<VmInfo> AttachDiskAsync(DiskSpec disk, CancellationToken ct) =>
+        Serialised(VmAction.ChangeDevices, async () =>
+        {
+            var (spec, session) = SpecAndLiveSession();
+            var updated = spec with { Disks = [.. spec.Disks, disk] };
+            if (session is not null)
+            {
+                var bus = disk.Bus ?? "virtio";
+                if (bus == "sata")
+                    throw new InvalidInputException([new FieldError { Field = "disk.bus", Value = bus, Message = "cannot be hot-plugged (SATA/IDE); use virtio or scsi, or attach while the VM is stopped" }]);
+                if (bus == "scsi" && !spec.Disks.Any(d => d.Bus == "scsi"))
+                    throw new InvalidInputException([new FieldError { Field = "disk.bus", Value = bus, Message = $"needs a SCSI controller, which {Name} got none of at start; use virtio, or attach while the VM is stopped" }]);
+                var plan = _ctx.Planner.Plan(updated, Paths);
+                var ids = VmPlanner.DiskIds(disk, 0);
+                var node = plan.Config.BlockNodes.Single(b => b.NodeName == ids.Node);
+                var device = plan.Config.Devices.Single(d => d.Id == ids.Device);
+                await AddNodesAsync(session, node, ct);
+                try
+                {
+                    if (device is ScsiHd scsi)
+                        await DeviceAddOnFreeLunAsync(session, scsi, ct);
+                    else
+                        await DeviceAddIntoSparePortAsync(session, spec, device, ct);
+                }
+                catch (Exception e) when (e is QmpException or VireoException)
+                {
+                    await TryAsync(() => RemoveNodesAsync(session, node.NodeName, CancellationToken.None));
+                    throw e is QmpException q ? new QemuFailedException($"QEMU refused the disk: {q.Message}", q) : e;
+                }
+                Log.LogInformation("VM {Name}: disk {Path} hot-plugged as {Id}", Name, disk.Path, ids.Device);
+            }
+            SaveSpec(updated);
+            return Info();
+        }, ct);
+
+    /// <summary>
+    /// Removes a disk (found by volume or path): on a running VM live (device_del, DEVICE_DELETED once the guest
+    /// let go, then blockdev-del of its nodes, which closes the image), and from the spec. The image stays.
+    /// </summary>
+    public Task<VmInfo> DetachDiskAsync(string source, CancellationToken ct) =>
+        Serialised(VmAction.ChangeDevices, async () =>
+        {
+            VmSpec spec;
+            QemuSession? session;
+            VmState state;
+            lock (_gate)
+            {
+                spec = _spec;
+                session = _session;
+                state = _state;
+            }
+            var disk = FindDisk(spec, source);
+            if (session is not null)
+            {
+                if (state != VmState.Running)
+                    throw new InvalidStateException($"VM \"{Name}\" is {VmStateMachine.Describe(state)}; a disk is unplugged with the guest's help, so it must be running");
+                if (VmSpecDefaultsBus(disk) == "sata")
+                    throw new InvalidStateException("SATA/IDE disks cannot be unplugged from a running VM; stop it first");
+                var ids = VmPlanner.DiskIds(disk, 0);
+                var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _unplugs[ids.Device] = deleted;
+                try
+                {
+                    await session.DeviceDelAsync(ids.Device, ct);
+                    if (await Task.WhenAny(deleted.Task, Task.Delay(UnplugTimeout, ct)) != deleted.Task)
+                        throw new OperationTimeoutException($"the guest did not release the disk {source} within {UnplugTimeout.TotalSeconds:0} s (it needs hot-plug support); it stays in the spec and QEMU may still remove it later");
+                    await RemoveNodesAsync(session, ids.Node, ct);
+                }
+                catch (QmpException e)
+                {
+                    throw new QemuFailedException($"QEMU refused to unplug the disk: {e.Message}", e);
+                }
+                finally
+                {
+                    _unplugs.TryRemove(ids.Device, out _);
+                }
+                Log.LogInformation("VM {Name}: disk {Path} unplugged", Name, disk.Path);
+            }
+            SaveSpec(spec with { Disks = spec.Disks.Where(d => d != disk).ToList() });
+            return Info();
+        }, ct);
+
+    /// <summary>
+    /// Puts an ISO into a CD-ROM drive (<paramref name="path"/> non-null) or empties it; live on a running VM
+    /// (blockdev-change-medium / forced eject), always in the spec. <paramref name="drive"/> counts CD-ROM drives
+    /// from 0 in spec order.
+    /// </summary>
+    public Task<VmInfo> ChangeMediumAsync(int drive, string? path, CancellationToken ct) =>
+        Serialised(VmAction.ChangeDevices, async () =>
+        {
+            var (spec, session) = SpecAndLiveSession();
+            var cdroms = spec.Disks.Select((d, i) => (Disk: d, Index: i)).Where(x => x.Disk.Device == "cdrom").ToList();
+            if (cdroms.Count == 0)
+                throw new InvalidStateException($"VM \"{Name}\" has no CD-ROM drive; add one while it is stopped (disks: - device: cdrom)");
+            if (drive < 0 || drive >= cdroms.Count)
+                throw new InvalidInputException([new FieldError { Field = "drive", Value = drive.ToString(System.Globalization.CultureInfo.InvariantCulture), Message = $"is not a CD-ROM drive of {Name}; it has {cdroms.Count} (0..{cdroms.Count - 1})" }]);
+            var (current, index) = cdroms[drive];
+            if (session is not null)
+            {
+                var deviceId = VmPlanner.DiskIds(current, drive).Device;
+                try
+                {
+                    if (path is null)
+                        await session.ExecuteAsync(QmpCommands.Eject(deviceId), ct);
+                    else
+                        await session.ExecuteAsync(QmpCommands.BlockdevChangeMedium(deviceId, path, "raw"), ct);
+                }
+                catch (QmpException e)
+                {
+                    throw new QemuFailedException($"QEMU refused to change the medium: {e.Message}", e);
+                }
+                Log.LogInformation("VM {Name}: CD-ROM {Drive} {What}", Name, drive, path is null ? "ejected" : $"now holds {path}");
+            }
+            var disks = spec.Disks.ToList();
+            disks[index] = current with { Path = path, Volume = null, Format = path is null ? null : "raw" };
+            SaveSpec(spec with { Disks = disks });
+            return Info();
+        }, ct);
+
+    /// <summary>A disk of <paramref name="spec"/> by its volume (<c>POOL/NAME</c>) or image path.</summary>
+    internal static DiskSpec FindDisk(VmSpec spec, string source)
+    {
+        var byVolume = spec.Disks.FirstOrDefault(d => d.Device != "cdrom" && d.Volume == source);
+        if (byVolume is not null)
+            return byVolume;
+        if (source.StartsWith('/'))
+        {
+            var full = Path.GetFullPath(source);
+            var byPath = spec.Disks.FirstOrDefault(d => d.Device != "cdrom" && d.Path is { } p && Path.GetFullPath(p) == full);
+            if (byPath is not null)
+                return byPath;
+        }
+        throw new InvalidInputException([new FieldError { Field = "disk", Value = source, Message = $"is not a disk of {spec.Name}; `vireo disk list {spec.Name}` lists them (by volume or path)" }]);
+    }
+
+    private static string VmSpecDefaultsBus(DiskSpec disk) => Specs.VmSpecDefaults.BusOf(disk);
+
+    private (VmSpec Spec, QemuSession? Session) SpecAndLiveSession()
+    {
+        lock (_gate)
+            return (_spec, _state is VmState.Running or VmState.Paused ? _session : null);
+    }
+
+    private static async Task AddNodesAsync(QemuSession session, BlockNode node, CancellationToken ct)
+    {
+        await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToProtocolJson()), ct);
+        try
+        {
+            await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToFormatJson()), ct);
+        }
+        catch (QmpException)
+        {
+            await TryAsync(() => session.ExecuteAsync(QmpCommands.BlockdevDel(node.ProtocolNodeName), CancellationToken.None));
+            throw;
+        }
+    }
+
+    private static async Task RemoveNodesAsync(QemuSession session, string nodeName, CancellationToken ct)
+    {
+        await session.ExecuteAsync(QmpCommands.BlockdevDel(nodeName), ct);
+        await session.ExecuteAsync(QmpCommands.BlockdevDel(nodeName + "-file"), ct);
+    }
+
+    /// <summary>device_add of a SCSI disk on the first free LUN (a LUN freed by an unplug may sit below others).</summary>
+    private static async Task DeviceAddOnFreeLunAsync(QemuSession session, ScsiHd disk, CancellationToken ct)
+    {
+        QmpCommandException? last = null;
+        for (var lun = disk.Lun; lun < disk.Lun + 32; lun++)
+        {
+            try
+            {
+                await session.DeviceAddAsync((disk with { Lun = lun }).ToJson(), ct);
+                return;
+            }
+            catch (QmpCommandException e)
+            {
+                last = e;
+            }
+        }
+        throw new InvalidStateException($"no free LUN on the SCSI controller ({last?.Message})");
+    }
+}
