@@ -12,6 +12,13 @@ internal sealed record CommandResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs a program to completion with argv (never a shell), optional stdin, and a timeout.</summary>
 internal static class ProcessRunner
 {
+    /// <summary>Runs a tool that must succeed; a failure fails the test with its output.</summary>
+    public static async Task<CommandResult> RunOkAsync(string file, params string[] args)
+    {
+        var r = await RunAsync(file, args);
+        return r.ExitCode == 0 ? r : throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {r}");
+    }
+
     public static async Task<CommandResult> RunAsync(string file, IEnumerable<string> args, string? stdin = null,
         IDictionary<string, string>? env = null, TimeSpan? timeout = null)
     {
