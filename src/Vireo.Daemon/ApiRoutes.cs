@@ -45,6 +45,8 @@ internal static class ApiRoutes
         v1.MapGet("/vms/{name}/logs", (HttpContext context, string name, bool? follow, int? tail) =>
             LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
         v1.MapNetworkApi(engine);
+        v1.MapStorageApi(engine);
+        v1.MapOperationsApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
