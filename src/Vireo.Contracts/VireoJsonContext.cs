@@ -39,6 +39,20 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(NetworkDoctorReport))]
 [JsonSerializable(typeof(BridgeUplinkRequest))]
 [JsonSerializable(typeof(BridgeUplinkResult))]
+[JsonSerializable(typeof(PoolSpec))]
+[JsonSerializable(typeof(PoolInfo))]
+[JsonSerializable(typeof(List<PoolInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<PoolInfo>))]
+[JsonSerializable(typeof(VolumeCreateRequest))]
+[JsonSerializable(typeof(VolumeResizeRequest))]
+[JsonSerializable(typeof(VolumeCopyRequest))]
+[JsonSerializable(typeof(VolumeImportRequest))]
+[JsonSerializable(typeof(VolumeInfo))]
+[JsonSerializable(typeof(List<VolumeInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<VolumeInfo>))]
+[JsonSerializable(typeof(OperationInfo))]
+[JsonSerializable(typeof(List<OperationInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<OperationInfo>))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

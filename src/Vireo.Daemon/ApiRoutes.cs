@@ -46,6 +46,8 @@ internal static class ApiRoutes
             LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
         v1.MapNetworkApi(engine);
         v1.MapDiskApi(engine);
+        v1.MapStorageApi(engine);
+        v1.MapOperationsApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

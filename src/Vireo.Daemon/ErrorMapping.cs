@@ -15,6 +15,7 @@ internal static class ErrorMapping
         ErrorCodes.Timeout => StatusCodes.Status504GatewayTimeout,
         ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCodes.HostError => StatusCodes.Status500InternalServerError,
+        StorageErrorCodes.NoSpace => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -53,6 +54,7 @@ internal static class ErrorMapping
         ErrorCodes.Busy => "busy",
         ErrorCodes.QemuError => "QEMU error",
         ErrorCodes.HostError => "host networking error",
+        StorageErrorCodes.NoSpace => "not enough space",
         ErrorCodes.Timeout => "timed out",
         ErrorCodes.Unavailable => "unavailable",
         _ => "internal error",

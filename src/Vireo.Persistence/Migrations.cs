@@ -61,6 +61,29 @@ internal static class Migrations
             value  TEXT NOT NULL
         );
         """,
+        // 4: storage pools and the volumes Vireo created in them. A volume's format is what Vireo recorded when
+        // it made the file (never probed). The foreign keys refuse, at the lowest level too, deleting a pool that
+        // holds volumes or a volume that is another's backing file.
+        """
+        CREATE TABLE pools (
+            name         TEXT PRIMARY KEY,
+            path         TEXT NOT NULL UNIQUE,
+            created_dir  INTEGER NOT NULL DEFAULT 0,
+            created_at   TEXT NOT NULL
+        );
+        CREATE TABLE volumes (
+            pool           TEXT NOT NULL REFERENCES pools(name),
+            name           TEXT NOT NULL,
+            format         TEXT NOT NULL,
+            backing_pool   TEXT,
+            backing_name   TEXT,
+            preallocation  TEXT,
+            created_at     TEXT NOT NULL,
+            PRIMARY KEY (pool, name),
+            FOREIGN KEY (backing_pool, backing_name) REFERENCES volumes(pool, name)
+        );
+        CREATE INDEX volumes_backing ON volumes(backing_pool, backing_name);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

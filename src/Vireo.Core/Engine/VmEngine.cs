@@ -39,6 +39,12 @@ public sealed partial class VmEngine : IAsyncDisposable
     /// <summary>Virtual networks, port forwards and DHCP reservations.</summary>
     public Networks.NetworkService Networks => _networks;
 
+    /// <summary>Long operations (volume import/convert/clone, later backups): progress and cancellation.</summary>
+    public Operations.OperationRegistry Operations { get; } = new();
+
+    /// <summary>Storage pools and volumes.</summary>
+    public Storage.StorageService Storage { get; private set; } = null!;
+
     /// <summary>The state directory layout.</summary>
     public StatePaths Paths => _ctx.Paths;
 
@@ -70,9 +76,13 @@ public sealed partial class VmEngine : IAsyncDisposable
             ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
         };
         engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir), networks);
+        engine.Storage = new Storage.StorageService(store, paths, logger, engine.Operations);
+        engine.Storage.AttachVms(() => engine._vms.Values.Select(v => new Networks.VmView(v.Spec, v.HasProcess)).ToList());
+        engine.UseVolumeResolver(engine.Storage.Resolve);
         await engine.LoadAsync(ct);
         // After the VMs are loaded (running ones get their taps back into re-created bridges), before autostart.
         await networks.InitializeAsync(options.CreateDefaultNetwork, ct);
+        await engine.Storage.InitializeAsync(ct);
         engine._housekeeping = new Timer(_ => engine.Housekeeping(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         return engine;
     }
@@ -190,6 +200,8 @@ public sealed partial class VmEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        // Running copies are cancelled and remove their partial files before the store closes.
+        await Operations.DisposeAsync();
         try
         {
             // Before detaching: the service must still see which VMs run to keep their networks up.

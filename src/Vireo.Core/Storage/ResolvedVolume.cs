@@ -1,8 +1,11 @@
 namespace Vireo.Core.Storage;
 
-/// <summary>A volume reference resolved to the file behind it.</summary>
-/// <param name="Pool">Pool name.</param>
-/// <param name="Name">Volume name within the pool.</param>
-/// <param name="Path">Absolute path of the image file.</param>
-/// <param name="Format">The format Vireo recorded when it made the volume: <c>raw</c> or <c>qcow2</c> (never probed).</param>
-public sealed record ResolvedVolume(string Pool, string Name, string Path, string Format);
+/// <summary>
+/// A volume as a VM disk uses it: its file and the format Vireo recorded for it (<c>raw</c> or <c>qcow2</c>), which is
+/// what QEMU must be told (never probed).
+/// </summary>
+public sealed record ResolvedVolume(string Pool, string Name, string Path, string Format)
+{
+    /// <summary><c>POOL/NAME</c>.</summary>
+    public string Reference => Pool + "/" + Name;
+}

@@ -33,7 +33,14 @@ public sealed class QemuImg
     /// Creates a new image. Refuses to overwrite an existing file (qemu-img itself would silently truncate it).
     /// With a backing file, <paramref name="sizeBytes"/> may be null to take the backing image's size.
     /// </summary>
-    public async Task CreateAsync(string path, DiskFormat format, long? sizeBytes, BackingFile? backing, CancellationToken ct)
+    public Task CreateAsync(string path, DiskFormat format, long? sizeBytes, BackingFile? backing, CancellationToken ct) =>
+        CreateAsync(path, format, sizeBytes, backing, Preallocation.Off, ct);
+
+    /// <summary>
+    /// Creates a new image with <paramref name="preallocation"/> (<see cref="Preallocation.Metadata"/> is qcow2 only).
+    /// A failure (for example a full file system during <see cref="Preallocation.Full"/>) leaves no file behind.
+    /// </summary>
+    public async Task CreateAsync(string path, DiskFormat format, long? sizeBytes, BackingFile? backing, Preallocation preallocation, CancellationToken ct)
     {
         RequireAbsolute(path);
         if (sizeBytes is null && backing is null) throw new ArgumentException("A size is required without a backing file.", nameof(sizeBytes));
@@ -46,6 +53,12 @@ public sealed class QemuImg
             RequireAbsolute(backing.Path);
             // -F records the backing format in the header, so QEMU never probes the backing file either.
             args.AddRange(["-b", backing.Path, "-F", Name(backing.Format)]);
+        }
+        if (preallocation != Preallocation.Off)
+        {
+            if (preallocation == Preallocation.Metadata && format != DiskFormat.Qcow2)
+                throw new ArgumentException("Metadata preallocation exists only for qcow2.", nameof(preallocation));
+            args.AddRange(["-o", "preallocation=" + PreallocationName(preallocation)]);
         }
         args.Add(path);
         if (sizeBytes is not null) args.Add(sizeBytes.Value.ToString(CultureInfo.InvariantCulture));
@@ -90,6 +103,42 @@ public sealed class QemuImg
         await RunOrDeleteAsync("convert",
             ["convert", "-q", "-f", Name(sourceFormat), "-O", Name(destinationFormat), source, destination],
             destination, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Copies an image into a new file, converting formats, and reports progress (a fraction from 0 to 1, parsed
+    /// from qemu-img's own <c>-p</c> output). The copy is sparse: zeroed ranges are not written. The copy never
+    /// keeps a backing file (an overlay is flattened). Cancelling ends qemu-img (SIGTERM, then SIGKILL) and, like
+    /// any failure, deletes the partial destination.
+    /// </summary>
+    public async Task ConvertAsync(string source, DiskFormat sourceFormat, string destination, DiskFormat destinationFormat,
+        ConvertOptions options, IProgress<double>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        RequireAbsolute(source);
+        RequireAbsolute(destination);
+        if (File.Exists(destination)) throw new IOException($"Image '{destination}' already exists.");
+        var args = new List<string> { "convert", "-p", "-f", Name(sourceFormat), "-O", Name(destinationFormat) };
+        if (options.RateLimitBytesPerSecond is { } rate)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rate);
+            args.AddRange(["-r", rate.ToString(CultureInfo.InvariantCulture)]);
+        }
+        args.AddRange([source, destination]);
+        try
+        {
+            var r = await ProgressToolProcess.RunAsync(ProgramPath, args, progress, ct).ConfigureAwait(false);
+            if (r.ExitCode != 0) throw Failure("convert", r);
+        }
+        catch (Win32Exception e)
+        {
+            throw new QemuImgException($"Cannot run '{ProgramPath}': {e.Message}", null, "", e);
+        }
+        catch
+        {
+            try { File.Delete(destination); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
     }
 
     /// <summary>Sets the virtual size. Shrinking destroys data at the end and needs <paramref name="allowShrink"/>.</summary>
@@ -174,6 +223,15 @@ public sealed class QemuImg
     }
 
     private static string Name(DiskFormat format) => BlockNode.FormatName(format);
+
+    /// <summary>The name qemu-img uses for a preallocation mode.</summary>
+    public static string PreallocationName(Preallocation mode) => mode switch
+    {
+        Preallocation.Metadata => "metadata",
+        Preallocation.Falloc => "falloc",
+        Preallocation.Full => "full",
+        _ => "off",
+    };
 
     private static string? Str(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
