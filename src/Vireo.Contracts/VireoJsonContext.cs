@@ -36,6 +36,7 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(DiskSpec))]
 [JsonSerializable(typeof(List<DiskSpec>))]
 [JsonSerializable(typeof(MediumRequest))]
+[JsonSerializable(typeof(CloneRequest))]
 [JsonSerializable(typeof(NetworkDoctorReport))]
 [JsonSerializable(typeof(BridgeUplinkRequest))]
 [JsonSerializable(typeof(BridgeUplinkResult))]

@@ -21,6 +21,11 @@ internal static class DiskRoutes
                 throw new InvalidInputException("no medium given", [new FieldError { Field = "path", Message = "missing; give path (an ISO) or volume" }]);
             return await engine.ChangeMediumAsync(name, drive, medium.Path, medium.Volume, ct);
         });
+        v1.MapPost("/vms/{name}/clone", async (string name, HttpRequest request, CancellationToken ct) =>
+        {
+            var operation = engine.StartClone(name, await NetworkRoutes.ReadJsonAsync(request, VireoJsonContext.Default.CloneRequest, ct));
+            return Results.Json(operation, VireoJsonContext.Default.OperationInfo, statusCode: StatusCodes.Status202Accepted);
+        });
         v1.MapDelete("/vms/{name}/cdroms/{drive:int}", (string name, int drive, CancellationToken ct) =>
             engine.ChangeMediumAsync(name, drive, null, null, ct));
     }

@@ -71,7 +71,8 @@ public sealed partial class VmEngine : IAsyncDisposable
             Logger = logger,
             Emulator = emulator,
             Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost(), resolveNetwork: networks.Resolve,
-                ioUring: Vireo.Host.Os.DiskIoSupport.IoUringUsable(emulator)),
+                ioUring: Vireo.Host.Os.DiskIoSupport.IoUringUsable(emulator),
+                dependantsOf: path => engine?.Storage?.DependantsOfPath(path) ?? []),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
             ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
         };

@@ -22,8 +22,10 @@ internal sealed record BridgePort(string Tap, string Bridge);
 /// bridges), and it refuses before anything is created.
 /// </summary>
 internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = null, Func<string, bool>? bridgeExists = null,
-    Func<string, string, Networks.NetworkAttachment>? resolveNetwork = null, Func<string, bool>? directIo = null, bool ioUring = false)
+    Func<string, string, Networks.NetworkAttachment>? resolveNetwork = null, Func<string, bool>? directIo = null, bool ioUring = false,
+    Func<string, IReadOnlyList<string>>? dependantsOf = null)
 {
+    private readonly Func<string, IReadOnlyList<string>> _dependantsOf = dependantsOf ?? (_ => []);
     private readonly Func<string, bool> _directIo = directIo ?? Vireo.Host.Os.DiskIoSupport.SupportsDirectIo;
     private readonly Func<string, string, Networks.NetworkAttachment> _resolveNetwork = resolveNetwork
         ?? ((network, field) => throw new InvalidInputException([new FieldError { Field = field, Value = network, Message = "cannot be used: this engine has no networks" }]));
@@ -83,6 +85,10 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
                 if (!_fileExists(diskPath))
                     Error($"disks[{i}].path", diskPath, "no longer exists");
                 node = ids.Node;
+                if (!disk.Readonly && !cdrom && _dependantsOf(diskPath) is { Count: > 0 } dependants)
+                    Error($"disks[{i}].{(disk.Volume is null ? "path" : "volume")}", disk.Volume ?? diskPath,
+                        $"is the base of linked clones ({string.Join(", ", dependants)}), which read their unchanged blocks from it; " +
+                        "writing to it would change them. Make it readonly: true, or run a linked clone of it instead (vireo clone --linked)");
                 var io = DiskIo(disk, diskPath, cdrom, $"disks[{i}]", Error);
                 writeCache = io.Cache is DiskCacheMode.Writethrough or DiskCacheMode.Directsync ? false : null;
                 blockNodes.Add(new BlockNode(node, diskPath, disk.Format == "qcow2" ? DiskFormat.Qcow2 : DiskFormat.Raw)
