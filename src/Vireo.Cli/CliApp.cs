@@ -84,6 +84,8 @@ internal sealed class CliApp
         root.Add(InterfaceCommands.Detach(this));
         root.Add(InterfaceCommands.SetLink(this));
         root.Add(NetCommand.Create(this));
+        root.Add(PoolCommand.Create(this));
+        root.Add(VolCommand.Create(this));
         root.Add(DiskCommands.Create(this));
         root.Add(CdromCommands.Create(this));
         root.Add(HostCommand.Create(this));

@@ -26,8 +26,8 @@ public static partial class StorageNames
     public static string? ValidateVolumeName(string? name)
     {
         if (string.IsNullOrEmpty(name)) return $"is empty; {VolumeAllowed}";
-        if (name.Contains('/')) return $"contains \"/\"; a volume name is one file name in its pool; {VolumeAllowed}";
         if (name.Contains("..", StringComparison.Ordinal)) return $"contains \"..\"; {VolumeAllowed}";
+        if (name.Contains('/')) return $"contains \"/\"; a volume name is one file name in its pool; {VolumeAllowed}";
         if (name.Length > MaxVolumeName) return $"is {name.Length} characters long; {VolumeAllowed}";
         return VolumeRegex().IsMatch(name) ? null : $"is not a valid volume name; {VolumeAllowed}";
     }

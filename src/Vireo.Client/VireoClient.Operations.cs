@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json;
+using Vireo.Contracts;
+
+namespace Vireo.Client;
+
+public sealed partial class VireoClient
+{
+    /// <summary>How long one <c>GET /v1/operations/{id}</c> waits for the end: also how often progress is refreshed.</summary>
+    private const int PollWaitMs = 250;
+
+    /// <summary><c>GET /v1/operations</c>: running operations and those that ended in the last ten minutes.</summary>
+    public async Task<IReadOnlyList<OperationInfo>> ListOperationsAsync(CancellationToken ct = default) =>
+        await GetJsonAsync("v1/operations", VireoJsonContext.Default.ListOperationInfo, ct).ConfigureAwait(false);
+
+    /// <summary><c>GET /v1/operations/{id}</c>; with <paramref name="waitMs"/>, answers as soon as it ends or after that long.</summary>
+    public Task<OperationInfo> GetOperationAsync(string id, int waitMs = 0, CancellationToken ct = default) =>
+        GetJsonAsync(OperationPath(id) + (waitMs > 0 ? $"?wait_ms={waitMs}" : ""), VireoJsonContext.Default.OperationInfo, ct);
+
+    /// <summary><c>DELETE /v1/operations/{id}</c>: asks for cancellation and returns at once.</summary>
+    public Task<OperationInfo> CancelOperationAsync(string id, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Delete, OperationPath(id), null, VireoJsonContext.Default.OperationInfo, ct);
+
+    /// <summary>
+    /// Follows <paramref name="operation"/> to its end, reporting its progress (0 to 1). Returns it when it succeeded;
+    /// throws <see cref="VireoApiException"/> with its error when it failed. When <paramref name="ct"/> is cancelled,
+    /// the operation is cancelled on vireod, and this waits (up to 30 s) until it has cleaned up before throwing
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task<OperationInfo> WaitForOperationAsync(OperationInfo operation, IProgress<double>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var current = operation;
+        progress?.Report(current.Progress);
+        try
+        {
+            while (current.Status == OperationStatus.Running)
+            {
+                current = await GetOperationAsync(current.Id, PollWaitMs, ct).ConfigureAwait(false);
+                progress?.Report(current.Progress);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await CancelAndWaitAsync(current.Id).ConfigureAwait(false);
+            throw;
+        }
+        return current.Status switch
+        {
+            OperationStatus.Succeeded => current,
+            OperationStatus.Cancelled => throw new OperationCanceledException($"operation {current.Id} ({current.Kind} {current.Target}) was cancelled"),
+            _ => throw new VireoApiException((HttpStatusCode)(current.Error?.Status is > 0 and var s ? s : 500), current.Error ?? new ApiError
+            {
+                Code = ErrorCodes.Internal,
+                Title = "operation failed",
+                Detail = $"operation {current.Id} ({current.Kind} {current.Target}) failed without an error",
+            }),
+        };
+    }
+
+    /// <summary>The volume a finished volume operation made.</summary>
+    public static VolumeInfo? VolumeResult(OperationInfo operation) =>
+        operation?.Result?.Deserialize(VireoJsonContext.Default.VolumeInfo);
+
+    private async Task CancelAndWaitAsync(string id)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            var state = await CancelOperationAsync(id, limit.Token).ConfigureAwait(false);
+            while (state.Status == OperationStatus.Running)
+                state = await GetOperationAsync(id, 1000, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is VireoApiException or VireoConnectionException or OperationCanceledException)
+        {
+            // Best effort: the caller is already giving up; vireod cancels and cleans up on its own side.
+        }
+    }
+
+    private static string OperationPath(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        return "v1/operations/" + Uri.EscapeDataString(id);
+    }
+}
