@@ -88,6 +88,7 @@ internal sealed class CliApp
         root.Add(VolCommand.Create(this));
         root.Add(DiskCommands.Create(this));
         root.Add(CdromCommands.Create(this));
+        root.Add(CloneCommand.Create(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));
         ManPageHelpAction.Install(root, Docs);

@@ -20,3 +20,14 @@ public sealed partial class VireoClient
     public Task<VmInfo> EjectMediumAsync(string name, int drive, CancellationToken ct = default) =>
         SendJsonAsync(HttpMethod.Delete, $"{VmPath(name)}/cdroms/{drive}", null, VireoJsonContext.Default.VmInfo, ct);
 }
+
+public sealed partial class VireoClient
+{
+    /// <summary><c>POST /v1/vms/{name}/clone</c>: starts a clone of a stopped VM; follow it with <see cref="WaitForOperationAsync"/>.</summary>
+    public Task<OperationInfo> CloneVmAsync(string name, CloneRequest request, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Post, VmPath(name) + "/clone", Json(request, VireoJsonContext.Default.CloneRequest), VireoJsonContext.Default.OperationInfo, ct);
+
+    /// <summary>The VM a finished clone operation defined.</summary>
+    public static VmInfo? VmResult(OperationInfo operation) =>
+        operation?.Result is { } result ? System.Text.Json.JsonSerializer.Deserialize(result, VireoJsonContext.Default.VmInfo) : null;
+}
