@@ -36,6 +36,26 @@ public sealed class OptionParsingTests
         Assert.Null(DiskOption.Parse("device=cdrom", Cwd).Path);
     }
 
+    [Fact]
+    public void Disk_size_makes_a_new_qcow2_volume_named_after_the_vm_in_the_default_pool()
+    {
+        var (spec, volumes) = CreateSpecBuilder.BuildWithVolumes(new CreateFlags
+        {
+            Name = "db1",
+            Disks = ["size=20", "vol=fast/shared.raw,readonly=on", "size=512M,pool=fast,format=raw,cache=writeback"],
+        }, Cwd);
+        Assert.Equal(["default/db1-disk0.qcow2", "fast/shared.raw", "fast/db1-disk2.raw"], spec.Disks.Select(d => d.Volume));
+        Assert.Equal("writeback", spec.Disks[2].Cache);
+        Assert.Equal([("default", "db1-disk0.qcow2", "20G", "qcow2"), ("fast", "db1-disk2.raw", "512M", "raw")],
+            volumes.Select(v => (v.Pool, v.Request.Name, v.Request.Size!, v.Request.Format!)));
+    }
+
+    [Theory]
+    [InlineData("size=1G,path=/a.img,format=raw", "give one of path=, vol= or size=")]
+    [InlineData("vol=default/a.qcow2,pool=default", "pool= only goes with size=")]
+    public void Disk_sources_do_not_mix(string value, string problem) =>
+        Assert.Contains(problem, Assert.Throws<CliUsageException>(() => DiskOption.Parse(value, Cwd)).Message);
+
     [Theory]
     [InlineData("path=a.img,fromat=raw", "unknown key \"fromat\"")]
     [InlineData("path=a.img", "format= is missing")]

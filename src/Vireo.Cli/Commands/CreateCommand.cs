@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Vireo.Cli.Create;
 using Vireo.Cli.Output;
+using Vireo.Client;
+using Vireo.Contracts;
 
 namespace Vireo.Cli.Commands;
 
@@ -15,7 +17,7 @@ internal static class CreateCommand
         var description = new Option<string>("--description") { Description = "Free text shown by `vireo info`", HelpName = "TEXT" };
         var boot = new Option<string>("--boot") { Description = "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; or a firmware boot order: hd,cdrom,network", HelpName = "SPEC" };
         var image = new Option<string>("--image") { Description = "Built-in guest image (tiny): vireod fills in kernel, initrd and command line", HelpName = "NAME" };
-        var disks = new Option<string[]>("--disk") { Description = "A disk or CD-ROM: path=P,format=raw|qcow2[,bus=virtio|sata|scsi][,device=cdrom][,readonly=on]; repeatable", HelpName = "SPEC" };
+        var disks = new Option<string[]>("--disk") { Description = "A disk or CD-ROM: vol=POOL/NAME, size=SIZE[,pool=P] (a new volume), or path=P,format=raw|qcow2; [,bus=virtio|sata|scsi][,device=cdrom][,readonly=on][,cache=C][,aio=A][,discard=D]; repeatable", HelpName = "SPEC" };
         var networks = new Option<string[]>("--network") { Description = "network=NAME, bridge=BR, user or none [,model=virtio|e1000e|rtl8139][,mac=MAC][,link=up|down]; repeatable [default: network=default]", HelpName = "SPEC" };
         var graphics = new Option<string>("--graphics") { Description = "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", HelpName = "vnc|none" };
         var autostart = new Option<bool>("--autostart") { Description = "Start the VM whenever vireod starts" };
@@ -29,13 +31,16 @@ internal static class CreateCommand
             sent when a flag is malformed (exit status 2). Relative paths are made absolute against the current
             directory. --image tiny uses Vireo's built-in tiny guest: vireod fills in its kernel, initrd and
             command line. Without --network the VM gets one NIC on Vireo's nat network "default" (DHCP, DNS, way
-            out through the host); --network user needs no host setup at all; --network none gives it none. Disk formats are never guessed: every disk needs format=raw or format=qcow2 (CD-ROM
-            images default to raw). Values containing commas are quoted: kernel_args="console=ttyS0,115200".
+            out through the host); --network user needs no host setup at all; --network none gives it none.
+            A disk is a volume (vol=POOL/NAME), a new volume (size=20G[,pool=P][,format=raw]: NAME-diskN.qcow2 in
+            pool default, made first and removed again if the define fails), or an image by path. Formats are
+            never guessed: a path needs format=raw or format=qcow2 (CD-ROM images default to raw). Values containing commas are quoted: kernel_args="console=ttyS0,115200".
             vireod checks the rest (name, ranges, files) and reports every problem at once.
             The result is the same as `vireo define` with a spec file; `vireo dumpspec NAME` shows it.
             """,
             "vireo create --name tiny1 --image tiny --start",
             "vireo create --name web1 --memory 1024 --vcpus 2 --disk path=web1.qcow2,format=qcow2 --network bridge=br0",
+            "vireo create --name db1 --image tiny --disk size=20G --disk vol=default/shared-data.raw,readonly=on",
             "vireo create --name inst --disk path=disk.qcow2,format=qcow2 --disk path=debian.iso,device=cdrom --boot cdrom,hd",
             "vireo create --name k1 --boot kernel=./bzImage,initrd=./initrd.gz,kernel_args=\"console=ttyS0 quiet\" --graphics none");
         foreach (Option option in new Option[] { name, memory, vcpus, description, boot, image, disks, networks, graphics, autostart, onCrash, start })
@@ -58,10 +63,31 @@ internal static class CreateCommand
                 OnCrash = parse.GetValue(onCrash),
             };
             // Parse every flag before connecting: a malformed one must not send anything.
-            var spec = CreateSpecBuilder.Build(flags, app.Env.CurrentDirectory);
+            var (spec, newVolumes) = CreateSpecBuilder.BuildWithVolumes(flags, app.Env.CurrentDirectory);
             return await app.WithClientAsync(parse, ct, async client =>
             {
-                var vm = await client.DefineVmAsync(spec, ct).ConfigureAwait(false);
+                var created = new List<string>();
+                VmInfo vm;
+                try
+                {
+                    foreach (var (pool, request) in newVolumes)
+                    {
+                        var volume = await client.CreateVolumeAsync(pool, request, ct).ConfigureAwait(false);
+                        created.Add(volume.Volume);
+                        app.Env.Out.WriteLine($"Volume {volume.Volume} created ({request.Format}, {request.Size}).");
+                    }
+                    vm = await client.DefineVmAsync(spec, ct).ConfigureAwait(false);
+                }
+                catch (Exception) when (created.Count > 0)
+                {
+                    // The VM was not defined: its new volumes would only be litter.
+                    foreach (var volume in created)
+                    {
+                        try { await client.DeleteVolumeAsync(volume, CancellationToken.None).ConfigureAwait(false); }
+                        catch (Exception e) when (e is VireoApiException or VireoConnectionException) { app.Env.Error.WriteLine($"warning: could not remove volume {volume}: {e.Message}"); }
+                    }
+                    throw;
+                }
                 app.Env.Out.WriteLine($"VM '{vm.Name}' defined (uuid {vm.Uuid}).");
                 if (!parse.GetValue(start))
                     return ExitCodes.Ok;

@@ -25,15 +25,32 @@ internal sealed record CreateFlags
 /// </summary>
 internal static class CreateSpecBuilder
 {
-    public static VmSpec Build(CreateFlags flags, string cwd)
+    public static VmSpec Build(CreateFlags flags, string cwd) => BuildWithVolumes(flags, cwd).Spec;
+
+    /// <summary>
+    /// The spec, and the volumes to create first for <c>--disk size=</c> disks: <c>POOL/NAME-diskN.FORMAT</c>, which
+    /// the spec's disks already name.
+    /// </summary>
+    public static (VmSpec Spec, IReadOnlyList<(string Pool, VolumeCreateRequest Request)> NewVolumes) BuildWithVolumes(CreateFlags flags, string cwd)
     {
+        var newVolumes = new List<(string Pool, VolumeCreateRequest Request)>();
+        var disks = flags.Disks.Select((text, i) =>
+        {
+            var (disk, create) = DiskOption.ParseFull(text, cwd);
+            if (create is null)
+                return disk;
+            var pool = create.Pool ?? "default";
+            var name = $"{flags.Name}-disk{i}.{create.Format}";
+            newVolumes.Add((pool, new VolumeCreateRequest { Name = name, Size = create.Size, Format = create.Format }));
+            return disk with { Volume = $"{pool}/{name}" };
+        }).ToList();
         var spec = new VmSpec
         {
             Name = flags.Name,
             Description = flags.Description,
             Image = flags.Image,
             Boot = flags.Boot is null ? new BootSpec() : BootOption.Parse(flags.Boot, cwd),
-            Disks = flags.Disks.Select(d => DiskOption.Parse(d, cwd)).ToList(),
+            Disks = disks,
             Nics = Nics(flags.Networks),
             Autostart = flags.Autostart,
             OnCrash = ParseOnCrash(flags.OnCrash),
@@ -52,7 +69,7 @@ internal static class CreateSpecBuilder
             if (flags.Graphics is null)
                 spec = spec with { Graphics = new GraphicsSpec { Type = "none" } };
         }
-        return spec;
+        return (spec, newVolumes);
     }
 
     /// <summary>Like virt-install, a VM gets one NIC on the network "default" unless told otherwise.</summary>

@@ -12,7 +12,7 @@ internal static class DiskOption
 {
     public const string Flag = "--disk";
     public const string Accepted =
-        "Accepted keys: path=FILE (or the path first), vol=POOL/NAME, format=raw|qcow2, bus=virtio|sata|scsi, device=disk|cdrom, " +
+        "Accepted keys: path=FILE (or the path first), vol=POOL/NAME, size=SIZE (a new volume; GiB when a bare number) with pool=POOL, format=raw|qcow2, bus=virtio|sata|scsi, device=disk|cdrom, " +
         "readonly=on|off, serial=TEXT, cache=none|writeback|writethrough|directsync|unsafe, aio=io_uring|native|threads, discard=unmap|ignore.";
 
     private static readonly string[] Formats = ["raw", "qcow2"];
@@ -22,9 +22,14 @@ internal static class DiskOption
     private static readonly string[] AioModes = ["io_uring", "native", "threads"];
     private static readonly string[] DiscardModes = ["unmap", "ignore"];
 
-    public static DiskSpec Parse(string text, string cwd)
+    /// <summary>A volume <c>vireo create</c> makes before it defines the VM (<c>--disk size=10G</c>, like virt-install).</summary>
+    public sealed record NewVolume(string? Pool, string Size, string Format);
+
+    public static DiskSpec Parse(string text, string cwd) => ParseFull(text, cwd).Spec;
+
+    public static (DiskSpec Spec, NewVolume? Create) ParseFull(string text, string cwd)
     {
-        string? path = null, volume = null, format = null, bus = null, serial = null, cache = null, aio = null, discard = null;
+        string? path = null, volume = null, format = null, bus = null, serial = null, cache = null, aio = null, discard = null, size = null, pool = null;
         string device = "disk";
         bool readOnly = false;
         var items = KeyValueList.Parse(Flag, text, Accepted);
@@ -60,6 +65,13 @@ internal static class DiskOption
                 case "vol" or "volume":
                     volume = item.Value;
                     break;
+                case "size":
+                    // virt-install's size= is a number of GiB; units (512M, 20G) work too.
+                    size = item.Value.Length > 0 && item.Value.All(char.IsAsciiDigit) ? item.Value + "G" : item.Value;
+                    break;
+                case "pool":
+                    pool = item.Value;
+                    break;
                 case "cache":
                     cache = OneOf(text, "cache", item.Value, CacheModes);
                     break;
@@ -75,8 +87,16 @@ internal static class DiskOption
         }
         if (device == "disk")
         {
-            if (path is not null && volume is not null)
-                throw KeyValueList.Error(Flag, text, "give path= or vol=, not both", Accepted);
+            if (new[] { path, volume, size }.Count(v => v is not null) > 1)
+                throw KeyValueList.Error(Flag, text, "give one of path=, vol= or size= (a new volume)", Accepted);
+            if (pool is not null && size is null)
+                throw KeyValueList.Error(Flag, text, "pool= only goes with size= (where the new volume is made)", Accepted);
+            if (size is not null)
+            {
+                format ??= "qcow2";
+                var spec = new DiskSpec { Bus = bus, Readonly = readOnly, Serial = serial, Cache = cache, Aio = aio, Discard = discard };
+                return (spec, new NewVolume(pool, size, format));
+            }
             if (path is null && volume is null)
                 throw KeyValueList.Error(Flag, text, "a disk needs vol=POOL/NAME or path=FILE (only a CD-ROM drive may be empty)", Accepted);
             if (format is null && volume is null)
@@ -86,7 +106,7 @@ internal static class DiskOption
         {
             format ??= "raw";
         }
-        return new DiskSpec
+        return (new DiskSpec
         {
             Path = path,
             Volume = volume,
@@ -98,7 +118,7 @@ internal static class DiskOption
             Cache = cache,
             Aio = aio,
             Discard = discard,
-        };
+        }, null);
     }
 
     private static string OneOf(string text, string key, string value, string[] allowed)

@@ -27,11 +27,11 @@ public class VmSpecValidatorDeviceTests
         AssertInvalid(WithDisks(new DiskSpec { Format = "raw" }), "disks[0].volume", "missing; give a volume (POOL/NAME, see vireo vol list) or the absolute path of a disk image");
 
     [Theory]
-    [InlineData("/var/lib/x.qcow2", "is a path, not a volume")]
+    [InlineData("/var/lib/x.qcow2", "is a path; volumes live only in pools")]
     [InlineData("x.qcow2", "has no pool")]
-    [InlineData("default/../etc/passwd", "contains \"/\"")]
-    [InlineData("default/..x", "contains \"..\"")]
-    [InlineData("de fault/x", "has an invalid pool name")]
+    [InlineData("default/a/b", "contains \"/\"")]
+    [InlineData("default/../etc/passwd", "contains \"..\"")]
+    [InlineData("de fault/x", "has the pool name \"de fault\"")]
     public void A_volume_reference_is_pool_slash_name_and_never_a_path(string volume, string fragment) =>
         AssertInvalid(WithDisks(new DiskSpec { Volume = volume }), "disks[0].volume", fragment);
 
