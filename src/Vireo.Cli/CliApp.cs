@@ -84,6 +84,7 @@ internal sealed class CliApp
         root.Add(InterfaceCommands.Detach(this));
         root.Add(InterfaceCommands.SetLink(this));
         root.Add(NetCommand.Create(this));
+        root.Add(SnapshotCommand.Create(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));
         ManPageHelpAction.Install(root, Docs);
