@@ -89,6 +89,7 @@ internal sealed class CliApp
         root.Add(DiskCommands.Create(this));
         root.Add(CdromCommands.Create(this));
         root.Add(CloneCommand.Create(this));
+        root.Add(SnapshotCommand.Create(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));
         ManPageHelpAction.Install(root, Docs);

@@ -54,6 +54,12 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(OperationInfo))]
 [JsonSerializable(typeof(List<OperationInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<OperationInfo>))]
+[JsonSerializable(typeof(SnapshotCreateRequest))]
+[JsonSerializable(typeof(SnapshotRevertRequest))]
+[JsonSerializable(typeof(SnapshotInfo))]
+[JsonSerializable(typeof(List<SnapshotInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<SnapshotInfo>))]
+[JsonSerializable(typeof(List<SnapshotDisk>))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

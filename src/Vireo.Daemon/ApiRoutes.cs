@@ -48,6 +48,7 @@ internal static class ApiRoutes
         v1.MapDiskApi(engine);
         v1.MapStorageApi(engine);
         v1.MapOperationsApi(engine);
+        v1.MapSnapshotApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

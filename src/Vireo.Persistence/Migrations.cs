@@ -84,6 +84,22 @@ internal static class Migrations
         );
         CREATE INDEX volumes_backing ON volumes(backing_pool, backing_name);
         """,
+        // 5: VM snapshots, a tree per VM (parent = the snapshot current when it was taken), one current per VM.
+        //    Rows go with their VM (ON DELETE CASCADE); the snapshots themselves live inside the qcow2 disks.
+        """
+        CREATE TABLE snapshots (
+            vm_uuid      TEXT NOT NULL REFERENCES vms(uuid) ON DELETE CASCADE,
+            name         TEXT NOT NULL,
+            parent       TEXT,
+            kind         TEXT NOT NULL,
+            vm_state     TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            description  TEXT,
+            disks_json   TEXT NOT NULL,
+            is_current   INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (vm_uuid, name)
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -18,7 +18,12 @@ internal sealed partial class VirtualMachine
     /// monitor and finish setup, then resume with cont. Any failure undoes what was done: no process, no
     /// runtime files, state back to what it was.
     /// </summary>
-    private async Task StartCoreAsync(CancellationToken ct)
+    /// <param name="ct">Cancels the start; what was done is undone.</param>
+    /// <param name="beforeResume">
+    /// Runs on the paused QEMU (-S: the guest has not run) before it would be resumed and says which state the VM
+    /// ends in: a snapshot revert loads the saved RAM here and may leave the VM paused. A failure undoes the start.
+    /// </param>
+    private async Task StartCoreAsync(CancellationToken ct, Func<QemuSession, CancellationToken, Task<(VmState State, string? Reason)>>? beforeResume = null)
     {
         VmSpec spec;
         VmState before;
@@ -56,9 +61,16 @@ internal sealed partial class VirtualMachine
             foreach (var nic in plan.LinksDown)
                 await session.SetLinkAsync(nic, up: false, ct);
 
+            var (target, reason) = beforeResume is null ? (VmState.Running, null) : await beforeResume(session, ct);
+            if (target == VmState.Paused)
+            {
+                SetState(VmState.Paused, reason);
+                return;
+            }
+
             // Phase 4: resume. Until now the guest has not executed a single instruction.
             await session.ContAsync(ct);
-            SetState(VmState.Running, plan.AccelWarning is null ? null : "running under TCG software emulation");
+            SetState(VmState.Running, reason ?? (plan.AccelWarning is null ? null : "running under TCG software emulation"));
         }
         catch (Exception e)
         {

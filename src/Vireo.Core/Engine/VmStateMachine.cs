@@ -16,6 +16,8 @@ public enum VmAction
     Console,
     /// <summary>Adding or removing a device (a NIC): live on a running or paused VM, in the spec otherwise.</summary>
     ChangeDevices,
+    /// <summary>Creating, reverting or deleting a snapshot: live with a QEMU process, offline (qemu-img) without one.</summary>
+    Snapshot,
 }
 
 /// <summary>
@@ -70,6 +72,13 @@ public static class VmStateMachine
             ? $"VM \"{name}\" is {Describe(state)}; stop it first (`vireo shutdown {name}` or `vireo destroy {name}`), then undefine"
             : null,
         VmAction.Console => hasProcess && state is not VmState.Starting ? null : NotRunning(name, state),
+        VmAction.Snapshot => state switch
+        {
+            VmState.Stopped or VmState.Running or VmState.Paused => null,
+            VmState.Crashed when !hasProcess => null,
+            VmState.Crashed => $"VM \"{name}\" crashed and its QEMU process is preserved for inspection; `vireo destroy {name}` first",
+            _ => $"VM \"{name}\" is {Describe(state)}; snapshots are taken, reverted and deleted when it is running, paused or stopped",
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(action)),
     };
 

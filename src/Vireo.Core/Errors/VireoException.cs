@@ -25,6 +25,7 @@ public sealed class NotFoundException(string kind, string name)
     private static string HintFor(string kind) => kind switch
     {
         "network" => "`vireo net list` shows the networks",
+        "snapshot" => "`vireo snapshot list VM` shows a VM's snapshots",
         _ => "`vireo list --all` shows the defined VMs",
     };
 }

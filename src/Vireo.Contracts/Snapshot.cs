@@ -1,0 +1,94 @@
+using System.Text.Json.Serialization;
+
+namespace Vireo.Contracts;
+
+/// <summary>What a snapshot captured.</summary>
+public enum SnapshotKind
+{
+    /// <summary>Disks, RAM and device state of a running or paused VM: a revert resumes the guest where it was.</summary>
+    [JsonStringEnumMemberName("memory")] Memory,
+    /// <summary>Disks only (crash-consistent for a running VM): a revert leaves the VM stopped, to boot from the old disks.</summary>
+    [JsonStringEnumMemberName("disk")] Disk,
+}
+
+/// <summary>The body of <c>POST /v1/vms/{name}/snapshots</c>.</summary>
+public sealed record SnapshotCreateRequest
+{
+    /// <summary>Snapshot name, unique per VM; same rule as VM names, and not all digits (qcow2 would confuse it with an id).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>
+    /// What to capture. Null picks the default: <c>memory</c> for a running or paused VM, <c>disk</c> for a stopped one.
+    /// <c>memory</c> on a stopped VM is refused (it has no RAM to save).
+    /// </summary>
+    public SnapshotKind? Kind { get; init; }
+
+    /// <summary>Free text shown by <c>vireo snapshot info</c>.</summary>
+    public string? Description { get; init; }
+}
+
+/// <summary>The body of <c>POST /v1/vms/{name}/snapshots/{snap}/revert</c> (may be empty).</summary>
+public sealed record SnapshotRevertRequest
+{
+    /// <summary>
+    /// Reverting a disk-only snapshot needs a stopped VM; with force a running VM is powered off first (its
+    /// unsaved state is lost, as with <c>vireo destroy</c>).
+    /// </summary>
+    public bool Force { get; init; }
+
+    /// <summary>
+    /// State the VM ends in: <c>running</c> or <c>paused</c>. Null: a memory snapshot brings back the state it was
+    /// taken in; a disk-only one leaves the VM stopped (<c>running</c> boots it after the revert).
+    /// </summary>
+    public VmState? State { get; init; }
+}
+
+/// <summary>One disk a snapshot covers.</summary>
+public sealed record SnapshotDisk
+{
+    /// <summary>Image path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>QEMU block node name of the disk when the snapshot was taken (informative: node names can change).</summary>
+    public string? Node { get; init; }
+
+    /// <summary>True for the disk that holds the RAM image of a memory snapshot.</summary>
+    public bool HoldsVmState { get; init; }
+}
+
+/// <summary>A snapshot as <c>vireo snapshot list/info</c> shows it.</summary>
+public sealed record SnapshotInfo
+{
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The VM it belongs to.</summary>
+    public required string Vm { get; init; }
+
+    /// <summary>What it captured.</summary>
+    public required SnapshotKind Kind { get; init; }
+
+    /// <summary>The VM's state when it was taken (<c>running</c>, <c>paused</c> or <c>stopped</c>).</summary>
+    public required VmState VmState { get; init; }
+
+    /// <summary>When it was taken.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The snapshot that was current when this one was taken; null for a root.</summary>
+    public string? Parent { get; init; }
+
+    /// <summary>Snapshots taken from this one (directly), oldest first.</summary>
+    public IReadOnlyList<string> Children { get; init; } = [];
+
+    /// <summary>True for the VM's current snapshot: the last one taken or reverted to, the parent of the next.</summary>
+    public bool Current { get; init; }
+
+    /// <summary>Free text given at creation.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The disks it covers (every writable disk of the VM when it was taken).</summary>
+    public IReadOnlyList<SnapshotDisk> Disks { get; init; } = [];
+
+    /// <summary>Bytes of RAM and device state saved (memory snapshots; from qemu-img, null when unknown).</summary>
+    public long? VmStateSize { get; init; }
+}

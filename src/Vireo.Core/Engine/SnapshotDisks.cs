@@ -1,0 +1,42 @@
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+using Vireo.Qemu.Model;
+
+namespace Vireo.Core.Engine;
+
+/// <summary>A disk a snapshot is taken on: its image and the block node QEMU knows it by (from the planner).</summary>
+internal sealed record SnapshotTarget(string Path, string Node);
+
+/// <summary>
+/// Which disks a snapshot covers. Internal snapshots live inside qcow2 images, so every writable disk must be
+/// qcow2 (a snapshot that skipped a writable disk would bring back an inconsistent machine); read-only disks
+/// and CD-ROMs cannot change and are left out.
+/// </summary>
+internal static class SnapshotDisks
+{
+    /// <summary>The writable disks, in spec order; refuses raw writable disks and VMs without a writable disk.</summary>
+    public static IReadOnlyList<SnapshotTarget> Writable(string vm, IReadOnlyList<BlockNode> nodes)
+    {
+        var raw = nodes.Where(n => !n.ReadOnly && n.Format != DiskFormat.Qcow2).ToList();
+        if (raw.Count > 0)
+        {
+            throw new InvalidInputException(
+                $"VM \"{vm}\" cannot be snapshotted: its writable disk {string.Join(", ", raw.Select(r => r.Path))} " +
+                $"{(raw.Count == 1 ? "is" : "are")} raw, and snapshots are stored inside qcow2 images. Convert it " +
+                "(`vireo vol convert`, or `qemu-img convert -f raw -O qcow2 SRC DST` and point the VM at the copy), " +
+                "or attach it read-only",
+                raw.Select(r => new FieldError { Field = "disks", Value = r.Path, Message = "is a writable raw disk; snapshots need qcow2" }).ToList());
+        }
+        var targets = nodes.Where(n => !n.ReadOnly).Select(n => new SnapshotTarget(n.Path, n.NodeName)).ToList();
+        if (targets.Count == 0)
+            throw new InvalidInputException($"VM \"{vm}\" has no writable disk to snapshot; snapshots are stored inside its qcow2 disks, so add one (e.g. `vireo create --disk path=FILE,format=qcow2`)");
+        return targets;
+    }
+
+    /// <summary>
+    /// Maps a snapshot's recorded disks onto the VM's current block nodes (by path). Null entries are disks that
+    /// are no longer attached.
+    /// </summary>
+    public static IReadOnlyList<(SnapshotDisk Disk, string? Node)> Current(IReadOnlyList<SnapshotDisk> recorded, IReadOnlyList<BlockNode> nodes) =>
+        recorded.Select(d => (d, nodes.FirstOrDefault(n => !n.ReadOnly && n.Path == d.Path)?.NodeName)).ToList();
+}

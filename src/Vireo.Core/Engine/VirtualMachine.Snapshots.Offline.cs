@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Logging;
+using Vireo.Core.Errors;
+using Vireo.Qemu.Model;
+
+namespace Vireo.Core.Engine;
+
+/// <summary>Snapshots of a VM without a QEMU process: qemu-img on each qcow2 disk.</summary>
+internal sealed partial class VirtualMachine
+{
+    /// <summary>
+    /// qemu-img snapshot -c on every disk. qemu-img would add a second snapshot under a name already in use, so
+    /// every disk is checked first; if one disk fails, the snapshots already made on the others are deleted.
+    /// </summary>
+    private async Task CreateOfflineAsync(IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken ct)
+    {
+        foreach (var target in targets)
+        {
+            if ((await Image().ListSnapshotsAsync(target.Path, DiskFormat.Qcow2, false, ct)).Any(s => s.Name == snap))
+                throw new AlreadyExistsException(
+                    $"disk {target.Path} already holds an internal snapshot named \"{snap}\" that Vireo did not record (made with qemu-img?); " +
+                    $"pick another name, or remove it with `qemu-img snapshot -d {snap} {target.Path}`");
+        }
+        var done = new List<string>();
+        try
+        {
+            foreach (var target in targets)
+            {
+                await Image().CreateSnapshotAsync(target.Path, snap, ct);
+                done.Add(target.Path);
+            }
+        }
+        catch
+        {
+            await DeleteQuietlyAsync(done, snap);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// qemu-img snapshot -d on every listed disk that exists and holds the snapshot (so a delete that failed
+    /// half-way can simply be repeated).
+    /// </summary>
+    private async Task DeleteFromDisksAsync(IReadOnlyList<string> paths, string snap, CancellationToken ct)
+    {
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path))
+            {
+                Log.LogWarning("VM {Name}: disk {Path} of snapshot {Snap} no longer exists; nothing to delete there", Name, path, snap);
+                continue;
+            }
+            if ((await Image().ListSnapshotsAsync(path, DiskFormat.Qcow2, false, ct)).Any(s => s.Name == snap))
+                await Image().DeleteSnapshotAsync(path, snap, ct);
+        }
+    }
+
+    private async Task DeleteQuietlyAsync(IReadOnlyList<string> paths, string snap)
+    {
+        try
+        {
+            await DeleteFromDisksAsync(paths, snap, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.LogError("VM {Name}: could not remove the partial snapshot {Snap} from {Paths}: {Error}", Name, snap, string.Join(", ", paths), e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Refuses, before anything changes, a revert whose snapshot is missing from a disk (removed outside Vireo)
+    /// or whose RAM image is empty. <paramref name="forceShare"/> reads images a running QEMU holds.
+    /// </summary>
+    private async Task RequireOnDisksAsync(IEnumerable<string> paths, string snap, string? vmstateHolder, bool forceShare, CancellationToken ct)
+    {
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path))
+                throw new InvalidStateException($"disk {path} of snapshot \"{snap}\" no longer exists; nothing was changed");
+            var found = (await Image().ListSnapshotsAsync(path, DiskFormat.Qcow2, forceShare, ct)).FirstOrDefault(s => s.Name == snap);
+            if (found is null)
+                throw new InvalidStateException(
+                    $"disk {path} no longer holds snapshot \"{snap}\" (removed outside Vireo?); nothing was changed. " +
+                    $"`vireo snapshot delete {Name} {snap}` forgets it");
+            if (path == vmstateHolder && found.VmStateSize == 0)
+                throw new InvalidStateException($"snapshot \"{snap}\" on {path} holds no RAM image; nothing was changed");
+        }
+    }
+}

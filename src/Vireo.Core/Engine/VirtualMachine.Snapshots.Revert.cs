@@ -1,0 +1,73 @@
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+using Vireo.Persistence;
+
+namespace Vireo.Core.Engine;
+
+internal sealed partial class VirtualMachine
+{
+    /// <summary>
+    /// A memory snapshot brings the VM back to the state it was taken in (running or paused, unless
+    /// <paramref name="wanted"/> says otherwise) without a reboot: loaded into the running QEMU, or into a QEMU
+    /// started paused for the purpose when the VM is stopped.
+    /// </summary>
+    private async Task<string> RevertMemoryAsync(SnapshotRecord record, IReadOnlyList<SnapshotTarget> targets, string holderPath,
+        VmState? wanted, CancellationToken ct)
+    {
+        var snap = record.Name;
+        var target = wanted ?? (VmStateMachine.Parse(record.VmState) == VmState.Paused ? VmState.Paused : VmState.Running);
+        var vmstateNode = targets.First(t => t.Path == holderPath).Node;
+        QemuSession? session;
+        lock (_gate)
+            session = _session;
+        // Checked before anything changes: a load that fails half-way leaves an undefined guest.
+        await RequireOnDisksAsync(targets.Select(t => t.Path), snap, holderPath, forceShare: session is not null, ct);
+        var state = VmStateMachine.Describe(target);
+        if (session is not null)
+        {
+            await LoadLiveAsync(session, targets, vmstateNode, snap, target, trackState: true, ct);
+            return $"reverted to snapshot \"{snap}\"; the VM is {state}";
+        }
+        await StartCoreAsync(ct, async (started, c) =>
+        {
+            await LoadLiveAsync(started, targets, vmstateNode, snap, target, trackState: false, c);
+            return (target, $"reverted to snapshot \"{snap}\"");
+        });
+        return $"reverted to snapshot \"{snap}\"; the VM is {state}";
+    }
+
+    /// <summary>
+    /// A disk-only snapshot replaces the disks, which a running guest must not see happen: the VM has to be
+    /// stopped (with <see cref="SnapshotRevertRequest.Force"/> it is powered off first). It stays stopped unless
+    /// asked to run, and then boots from the reverted disks.
+    /// </summary>
+    private async Task<string> RevertDiskOnlyAsync(SnapshotRecord record, IReadOnlyList<SnapshotDisk> disks, SnapshotRevertRequest request, CancellationToken ct)
+    {
+        var snap = record.Name;
+        if (request.State == VmState.Paused)
+            throw new InvalidInputException($"snapshot \"{snap}\" is disk-only: it holds no running guest to pause; revert it and `vireo start {Name}`, or pass --running",
+                [new FieldError { Field = "state", Value = "paused", Message = "needs a memory snapshot" }]);
+        QemuSession? session;
+        lock (_gate)
+            session = _session;
+        await RequireOnDisksAsync(disks.Select(d => d.Path), snap, null, forceShare: session is not null, ct);
+        if (session is not null)
+        {
+            if (!request.Force)
+                throw new InvalidStateException(
+                    $"snapshot \"{snap}\" of VM \"{Name}\" is disk-only: reverting it replaces the disks under the running guest. " +
+                    $"Stop the VM first (`vireo shutdown {Name}`), or pass --force to power it off (its unsaved state is lost)");
+            await ForceOffAsync(session, ExitKind.Destroyed, ct);
+        }
+        foreach (var disk in disks)
+            await Image().ApplySnapshotAsync(disk.Path, snap, ct);
+        if (State == VmState.Crashed)
+            SetState(VmState.Stopped, $"reverted to snapshot \"{snap}\"");
+        if (request.State == VmState.Running)
+        {
+            await StartCoreAsync(ct);
+            return $"reverted to snapshot \"{snap}\" and started";
+        }
+        return $"reverted to snapshot \"{snap}\"; the VM is stopped: `vireo start {Name}` boots it from the snapshot's disks";
+    }
+}

@@ -1,0 +1,226 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Vireo.Contracts;
+using Vireo.Core.Errors;
+using Vireo.Persistence;
+using Vireo.Qemu;
+
+namespace Vireo.Core.Engine;
+
+/// <summary>
+/// Snapshots as qcow2 internal snapshots (what `virsh snapshot-create-as` makes by default): each lives inside
+/// the VM's qcow2 disks and qcow2 refcounts every cluster, so deleting a snapshot frees only what neither another
+/// snapshot nor the current state uses, in whatever order snapshots are reverted and deleted. Vireo keeps the tree
+/// (parent, current) in its store; a record is written only after QEMU or qemu-img succeeded.
+/// </summary>
+internal sealed partial class VirtualMachine
+{
+    private static readonly Lazy<QemuImg> Img = new(QemuImg.Locate);
+
+    public IReadOnlyList<SnapshotInfo> ListSnapshots()
+    {
+        var records = _ctx.Store.ListSnapshots(Uuid);
+        return records.Select(r => ToInfo(r, records)).ToList();
+    }
+
+    public async Task<SnapshotInfo> GetSnapshotAsync(string snap, CancellationToken ct)
+    {
+        var records = _ctx.Store.ListSnapshots(Uuid);
+        var info = ToInfo(FindSnapshot(records, snap), records);
+        var holder = info.Disks.FirstOrDefault(d => d.HoldsVmState);
+        if (holder is null || !File.Exists(holder.Path))
+            return info;
+        try
+        {
+            // -U: a running QEMU holds the image; its snapshot table is written when a snapshot is taken.
+            var onDisk = await Image().ListSnapshotsAsync(holder.Path, Qemu.Model.DiskFormat.Qcow2, forceShare: true, ct);
+            return info with { VmStateSize = onDisk.FirstOrDefault(s => s.Name == snap)?.VmStateSize };
+        }
+        catch (QemuImgException e)
+        {
+            Log.LogDebug("VM {Name}: cannot read the snapshots of {Path}: {Error}", Name, holder.Path, e.Message);
+            return info;
+        }
+    }
+
+    public Task<SnapshotInfo> CreateSnapshotAsync(SnapshotCreateRequest request, CancellationToken ct)
+    {
+        ValidateSnapshotName(request.Name);
+        return Serialised(VmAction.Snapshot, async () =>
+        {
+            var snap = request.Name;
+            if (_ctx.Store.ListSnapshots(Uuid).Any(r => r.Name == snap))
+                throw new AlreadyExistsException($"VM \"{Name}\" already has a snapshot named \"{snap}\"; pick another name or `vireo snapshot delete {Name} {snap}` first");
+            var targets = SnapshotDisks.Writable(Name, _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes);
+            QemuSession? session;
+            VmState state;
+            lock (_gate)
+            {
+                session = _session;
+                state = _state;
+            }
+            var kind = request.Kind ?? (session is null ? SnapshotKind.Disk : SnapshotKind.Memory);
+            if (kind == SnapshotKind.Memory && session is null)
+                throw new InvalidStateException($"VM \"{Name}\" is not running, so it has no RAM to save; take a disk-only snapshot (--disk-only) or start it first");
+
+            try
+            {
+                if (session is null)
+                    await CreateOfflineAsync(targets, snap, ct);
+                else if (kind == SnapshotKind.Memory)
+                    await SaveLiveAsync(session, targets, snap, ct);
+                else
+                    await CreateDiskOnlyLiveAsync(session, targets, snap, ct);
+            }
+            catch (Exception e)
+            {
+                throw TranslateSnapshot(e, "snapshot");
+            }
+
+            var record = new SnapshotRecord
+            {
+                VmUuid = Uuid,
+                Name = snap,
+                Kind = KindText(kind),
+                VmState = VmStateMachine.Describe(session is null ? VmState.Stopped : state),
+                CreatedAt = DateTimeOffset.UtcNow,
+                Description = request.Description,
+                DisksJson = JsonSerializer.Serialize(targets.Select((t, i) => new SnapshotDisk
+                {
+                    Path = t.Path,
+                    Node = t.Node,
+                    HoldsVmState = kind == SnapshotKind.Memory && i == 0,
+                }).ToList(), VireoJsonContext.Default.ListSnapshotDisk),
+            };
+            try
+            {
+                _ctx.Store.InsertSnapshot(record);
+            }
+            catch (Exception e)
+            {
+                // The store refused (or failed): a snapshot nobody knows about would only hide space. Take it back.
+                Log.LogError("VM {Name}: recording snapshot {Snap} failed ({Error}); deleting it from the disks", Name, snap, e.Message);
+                await DeleteFromDisksAsync(targets.Select(t => t.Path).ToList(), snap, CancellationToken.None);
+                throw;
+            }
+            Log.LogInformation("VM {Name}: snapshot {Snap} taken ({Kind}, {Disks} disks)", Name, snap, record.Kind, targets.Count);
+            var records = _ctx.Store.ListSnapshots(Uuid);
+            return ToInfo(FindSnapshot(records, snap), records);
+        }, ct);
+    }
+
+    public Task<ActionResult> RevertSnapshotAsync(string snap, SnapshotRevertRequest request, CancellationToken ct)
+    {
+        if (request.State is { } wanted && wanted is not (VmState.Running or VmState.Paused))
+            throw new InvalidInputException($"a revert can leave the VM running or paused, not {VmStateMachine.Describe(wanted)}",
+                [new FieldError { Field = "state", Value = VmStateMachine.Describe(wanted), Message = "must be running or paused" }]);
+        return Serialised(VmAction.Snapshot, async () =>
+        {
+            var record = FindSnapshot(_ctx.Store.ListSnapshots(Uuid), snap);
+            var disks = ReadDisks(record);
+            var nodes = SnapshotDisks.Current(disks, _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes);
+            if (nodes.FirstOrDefault(n => n.Node is null) is { Disk: { } missing })
+                throw new InvalidStateException($"snapshot \"{snap}\" covers the disk {missing.Path}, which VM \"{Name}\" no longer has; attach it again to revert");
+
+            string message;
+            try
+            {
+                message = ParseKind(record.Kind) == SnapshotKind.Memory
+                    ? await RevertMemoryAsync(record, nodes.Select(n => new SnapshotTarget(n.Disk.Path, n.Node!)).ToList(),
+                        disks.FirstOrDefault(d => d.HoldsVmState)?.Path ?? disks[0].Path, request.State, ct)
+                    : await RevertDiskOnlyAsync(record, disks, request, ct);
+            }
+            catch (Exception e)
+            {
+                throw TranslateSnapshot(e, "revert");
+            }
+            _ctx.Store.SetCurrentSnapshot(Uuid, snap);
+            Log.LogInformation("VM {Name}: reverted to snapshot {Snap}", Name, snap);
+            return Result(message);
+        }, ct);
+    }
+
+    public Task<ActionResult> DeleteSnapshotAsync(string snap, CancellationToken ct) =>
+        Serialised(VmAction.Snapshot, async () =>
+        {
+            var record = FindSnapshot(_ctx.Store.ListSnapshots(Uuid), snap);
+            var disks = ReadDisks(record);
+            QemuSession? session;
+            lock (_gate)
+                session = _session;
+            try
+            {
+                if (session is null)
+                {
+                    await DeleteFromDisksAsync(disks.Select(d => d.Path).ToList(), snap, ct);
+                }
+                else
+                {
+                    var nodes = SnapshotDisks.Current(disks, _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes);
+                    var attached = nodes.Where(n => n.Node is not null).Select(n => n.Node!).ToList();
+                    if (attached.Count > 0)
+                        await DeleteLiveAsync(session, attached, snap, ct);
+                    // Disks detached since the snapshot are not open in this QEMU: qemu-img deletes it from them.
+                    await DeleteFromDisksAsync(nodes.Where(n => n.Node is null).Select(n => n.Disk.Path).ToList(), snap, ct);
+                }
+            }
+            catch (Exception e)
+            {
+                throw TranslateSnapshot(e, "delete a snapshot of");
+            }
+            _ctx.Store.DeleteSnapshot(Uuid, snap);
+            Log.LogInformation("VM {Name}: snapshot {Snap} deleted", Name, snap);
+            return Result($"snapshot \"{snap}\" deleted");
+        }, ct);
+
+    private static void ValidateSnapshotName(string name)
+    {
+        var problem = Specs.VmNameRules.Validate(name);
+        if (problem is null && name.All(char.IsAsciiDigit))
+            problem = "is only digits, which qcow2 would confuse with a snapshot id; add a letter";
+        if (problem is not null)
+            throw new InvalidInputException($"invalid snapshot name: {problem}",
+                [new FieldError { Field = "name", Value = name, Message = problem }]);
+    }
+
+    private SnapshotRecord FindSnapshot(IReadOnlyList<SnapshotRecord> records, string snap) =>
+        records.FirstOrDefault(r => r.Name == snap) ?? throw new NotFoundException("snapshot", $"{Name}/{snap}");
+
+    private static IReadOnlyList<SnapshotDisk> ReadDisks(SnapshotRecord record) =>
+        JsonSerializer.Deserialize(record.DisksJson, VireoJsonContext.Default.ListSnapshotDisk) ?? [];
+
+    private SnapshotInfo ToInfo(SnapshotRecord r, IReadOnlyList<SnapshotRecord> all) => new()
+    {
+        Name = r.Name,
+        Vm = Name,
+        Kind = ParseKind(r.Kind),
+        VmState = VmStateMachine.Parse(r.VmState),
+        CreatedAt = r.CreatedAt,
+        Parent = r.Parent,
+        Children = all.Where(c => c.Parent == r.Name).Select(c => c.Name).ToList(),
+        Current = r.IsCurrent,
+        Description = r.Description,
+        Disks = ReadDisks(r),
+    };
+
+    private static string KindText(SnapshotKind kind) => kind == SnapshotKind.Memory ? "memory" : "disk";
+    private static SnapshotKind ParseKind(string text) => text == "memory" ? SnapshotKind.Memory : SnapshotKind.Disk;
+
+    private static QemuImg Image()
+    {
+        try
+        {
+            return Img.Value;
+        }
+        catch (QemuImgException e)
+        {
+            throw new UnavailableException(e.Message, e);
+        }
+    }
+
+    private Exception TranslateSnapshot(Exception e, string operation) => e switch
+    {
+        QemuImgException img => new QemuFailedException($"cannot {operation} VM \"{Name}\": {img.Message}", img),
+        _ => Translate(e, operation),
+    };
+}

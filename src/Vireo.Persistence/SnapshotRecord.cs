@@ -1,0 +1,23 @@
+namespace Vireo.Persistence;
+
+/// <summary>A stored snapshot of a VM. <see cref="DisksJson"/> is not interpreted here.</summary>
+public sealed record SnapshotRecord
+{
+    public required string VmUuid { get; init; }
+    public required string Name { get; init; }
+    /// <summary>The snapshot current when this one was taken (after reparenting: its nearest surviving ancestor).</summary>
+    public string? Parent { get; init; }
+    public required string Kind { get; init; }
+    /// <summary>The VM's state when it was taken.</summary>
+    public required string VmState { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public string? Description { get; init; }
+    public required string DisksJson { get; init; }
+    public bool IsCurrent { get; init; }
+}
+
+/// <summary>A snapshot with that name already exists for the VM.</summary>
+public sealed class DuplicateSnapshotException(string name) : Exception($"a snapshot named \"{name}\" already exists")
+{
+    public string Name { get; } = name;
+}
