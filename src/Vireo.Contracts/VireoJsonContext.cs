@@ -36,6 +36,13 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(NetworkDoctorReport))]
 [JsonSerializable(typeof(BridgeUplinkRequest))]
 [JsonSerializable(typeof(BridgeUplinkResult))]
+[JsonSerializable(typeof(BackupRequest))]
+[JsonSerializable(typeof(BackupInfo))]
+[JsonSerializable(typeof(List<BackupInfo>))]
+[JsonSerializable(typeof(RestoreRequest))]
+[JsonSerializable(typeof(RestoreResult))]
+[JsonSerializable(typeof(OperationLine<BackupInfo>))]
+[JsonSerializable(typeof(OperationLine<RestoreResult>))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

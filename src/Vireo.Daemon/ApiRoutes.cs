@@ -45,6 +45,7 @@ internal static class ApiRoutes
         v1.MapGet("/vms/{name}/logs", (HttpContext context, string name, bool? follow, int? tail) =>
             LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
         v1.MapNetworkApi(engine);
+        v1.MapBackupApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

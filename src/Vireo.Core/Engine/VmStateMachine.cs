@@ -16,6 +16,10 @@ public enum VmAction
     Console,
     /// <summary>Adding or removing a device (a NIC): live on a running or paused VM, in the spec otherwise.</summary>
     ChangeDevices,
+    /// <summary>A backup: live on a running or paused VM, from the image files of a stopped one.</summary>
+    Backup,
+    /// <summary>Replacing the disks with a backup's state: only while stopped.</summary>
+    Restore,
 }
 
 /// <summary>
@@ -68,6 +72,12 @@ public static class VmStateMachine
         },
         VmAction.Undefine => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
             ? $"VM \"{name}\" is {Describe(state)}; stop it first (`vireo shutdown {name}` or `vireo destroy {name}`), then undefine"
+            : null,
+        VmAction.Backup => state is VmState.Starting or VmState.ShuttingDown
+            ? $"VM \"{name}\" is {Describe(state)}; back it up when it is running, paused or stopped"
+            : null,
+        VmAction.Restore => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
+            ? $"VM \"{name}\" is {Describe(state)}; its disks are only replaced while it is stopped: `vireo shutdown {name}` first, then restore"
             : null,
         VmAction.Console => hasProcess && state is not VmState.Starting ? null : NotRunning(name, state),
         _ => throw new ArgumentOutOfRangeException(nameof(action)),

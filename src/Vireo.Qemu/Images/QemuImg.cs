@@ -12,7 +12,7 @@ namespace Vireo.Qemu;
 /// look like a qcow2 header must never be opened as qcow2 (that would let a guest read host files through a
 /// forged backing file name).
 /// </summary>
-public sealed class QemuImg
+public sealed partial class QemuImg
 {
     /// <summary>Uses the qemu-img at <paramref name="qemuImgPath"/>.</summary>
     public QemuImg(string qemuImgPath)
