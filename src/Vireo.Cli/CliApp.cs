@@ -84,6 +84,9 @@ internal sealed class CliApp
         root.Add(InterfaceCommands.Detach(this));
         root.Add(InterfaceCommands.SetLink(this));
         root.Add(NetCommand.Create(this));
+        root.Add(BackupCommands.Backup(this));
+        root.Add(BackupCommands.List(this));
+        root.Add(BackupCommands.Restore(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));
         ManPageHelpAction.Install(root, Docs);
