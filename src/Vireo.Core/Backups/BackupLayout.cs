@@ -141,6 +141,7 @@ internal static class BackupLayout
         }
     }
 
-    public static InvalidInputException Invalid(string field, string? value, string message) =>
-        new($"{field}: {(value is null ? "" : $"\"{value}\" ")}{message}", [new FieldError { Field = field, Value = value, Message = message }]);
+    /// <summary>Bad input: the headline names the field, the field error carries the value and the reason.</summary>
+    public static InvalidInputException Invalid(string field, string? value, string message, string? headline = null) =>
+        new(headline ?? $"invalid {field}", [new FieldError { Field = field, Value = value, Message = message }]);
 }

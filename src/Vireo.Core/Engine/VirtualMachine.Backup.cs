@@ -34,8 +34,13 @@ internal sealed partial class VirtualMachine
             if (sources.Count == 0)
                 throw BackupLayout.Invalid("name", Name, "has no writable disk to back up (read-only disks and CD-ROMs are not backed up)");
             var vmDir = Path.Combine(root, Name);
+            // What a vireod that stopped in the middle of a backup left behind (this VM's backups are serialised).
+            if (session is not null)
+                await ClearStaleJobsAsync(session, ct);
             var parent = request.Incremental ? await IncrementalParentAsync(vmDir, sources, session, ct) : null;
             Directory.CreateDirectory(vmDir);
+            foreach (var stale in Directory.EnumerateDirectories(vmDir, BackupLayout.TempPrefix + "*"))
+                BackupLayout.TryDeleteDirectory(stale);
             var started = DateTimeOffset.UtcNow;
             var id = BackupLayout.NewId(vmDir, started);
             var temp = Path.Combine(vmDir, BackupLayout.TempPrefix + id);
@@ -115,7 +120,8 @@ internal sealed partial class VirtualMachine
         }
         return parent;
 
-        static InvalidInputException Refuse(string message) => BackupLayout.Invalid("incremental", "true", message);
+        InvalidInputException Refuse(string message) =>
+            BackupLayout.Invalid("incremental", null, message, $"no incremental backup of VM \"{Name}\" is possible");
     }
 
     /// <summary>
@@ -140,7 +146,7 @@ internal sealed partial class VirtualMachine
                 var backing = job.ParentDisk(s) is { } p ? $"../{job.Parent!.Id}/{p.File}" : null;
                 var file = Path.Combine(job.TempDir, s.File);
                 await Img.Value.CreateQcow2Async(file, size, backing, ct);
-                var target = $"vireo-bk{s.Index}";
+                var target = $"{TargetPrefix}{s.Index}";
                 // Explicit drivers on both layers; backing: null so the target's chain is never opened (nor probed).
                 await session.ExecuteAsync(QmpCommands.BlockdevAdd(new() { ["driver"] = "file", ["filename"] = file, ["node-name"] = target + "-file" }), ct);
                 added.Add(target + "-file");
@@ -148,7 +154,7 @@ internal sealed partial class VirtualMachine
                 added.Add(target);
                 if (s.CanTrackChanges)
                     actions.Add(BackupActions.AddBitmap(s.Node.NodeName, job.Bitmap, persistent: true));
-                var jobId = $"vireo-backup-{s.Index}";
+                var jobId = $"{JobPrefix}{s.Index}";
                 actions.Add(BackupActions.Backup(new BlockdevBackupArguments(jobId, s.Node.NodeName, target,
                     job.ParentDisk(s) is null ? BackupSyncMode.Full : BackupSyncMode.Bitmap)
                 {
@@ -190,6 +196,33 @@ internal sealed partial class VirtualMachine
         }
     }
 
+    /// <summary>Cancels and dismisses backup jobs and removes target nodes left by an earlier vireod.</summary>
+    private async Task ClearStaleJobsAsync(QemuSession session, CancellationToken ct)
+    {
+        var jobs = (await session.ExecuteAsync(QmpCommands.QueryJobs(), ct)).Where(j => j.Id.StartsWith(JobPrefix, StringComparison.Ordinal)).Select(j => j.Id).ToList();
+        if (jobs.Count > 0)
+        {
+            Log.LogWarning("VM {Name}: cancelling backup jobs left by an earlier vireod: {Jobs}", Name, string.Join(", ", jobs));
+            using var cancelled = new CancellationTokenSource();
+            await cancelled.CancelAsync();
+            try
+            {
+                await session.RunJobsAsync(jobs, _ => Task.CompletedTask, null, cancelled.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or VireoException)
+            {
+                // Expected: they are cancelled (or had failed); either way they are gone now.
+            }
+        }
+        var nodes = (await session.ExecuteAsync(BackupCommands.QueryNamedBlockNodes(), ct)).Select(n => n.NodeName)
+            .Where(n => n.StartsWith(TargetPrefix, StringComparison.Ordinal)).OrderByDescending(n => n.EndsWith("-file", StringComparison.Ordinal)).ToList();
+        await DeleteNodesAsync(session, nodes);
+    }
+
+    private const string JobPrefix = "vireo-backup-";
+    private const string TargetPrefix = "vireo-bk";
+
+    /// <summary>Deletes nodes last to first: <paramref name="added"/> lists each file node before its format node.</summary>
     private async Task DeleteNodesAsync(QemuSession session, List<string> added)
     {
         // Format node before its file node: the other way round QEMU refuses (the file node is in use).

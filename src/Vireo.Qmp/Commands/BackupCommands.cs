@@ -42,7 +42,7 @@ public sealed record DirtyBitmapInfo(string Name, bool Persistent, bool Recordin
 /// <param name="Driver">Its driver, e.g. <c>qcow2</c>, <c>raw</c>, <c>file</c>.</param>
 /// <param name="File">The image file name as QEMU knows it.</param>
 /// <param name="VirtualSize">Size the guest sees, in bytes.</param>
-/// <param name="DirtyBitmaps">Its dirty bitmaps.</param>
+/// <param name="DirtyBitmaps">Its named dirty bitmaps (the anonymous ones block jobs use internally are left out).</param>
 public sealed record NamedBlockNode(string NodeName, string Driver, string File, long VirtualSize, IReadOnlyList<DirtyBitmapInfo> DirtyBitmaps);
 
 /// <summary><c>query-named-block-nodes</c> with <c>flat: true</c>: every named node once, with its dirty bitmaps.</summary>
@@ -64,8 +64,10 @@ public sealed record QueryNamedBlockNodesCommand() : QmpCommand<IReadOnlyList<Na
             {
                 foreach (var b in list.EnumerateArray())
                 {
-                    bitmaps.Add(new DirtyBitmapInfo(
-                        Str(b, "name") ?? throw new JsonException("a dirty bitmap without a name"),
+                    // Running block jobs keep anonymous bitmaps of their own on the node: internal, not ours to list.
+                    if (Str(b, "name") is not { } name)
+                        continue;
+                    bitmaps.Add(new DirtyBitmapInfo(name,
                         Bool(b, "persistent"), Bool(b, "recording"), Bool(b, "busy"), Bool(b, "inconsistent"),
                         Long(b, "count"), Long(b, "granularity")));
                 }
