@@ -21,7 +21,7 @@ public sealed record BackupRequest
     public bool Incremental { get; init; }
 
     /// <summary>Bandwidth limit in MiB/s for a running VM's backup (spares the host's disks); null for none.</summary>
-    public long? BandwidthMiBps { get; init; }
+    public long? BandwidthMibPerSecond { get; init; }
 }
 
 /// <summary>One backup: the content of its <c>manifest.json</c>, plus where it is.</summary>

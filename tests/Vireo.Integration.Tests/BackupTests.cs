@@ -21,9 +21,12 @@ public sealed class BackupTests(ITestOutputHelper output)
         var dir = Path.Combine(h.StateDir, "backups");
         var disk = Path.Combine(work, "data.qcow2");
         var data = await GuestWriter.CreateDataDiskAsync(disk, 256, 64);
-        await h.StartTinyAsync("w", "--disk", $"path={disk},format=qcow2");
+        var second = Path.Combine(work, "second.qcow2");
+        await GuestWriter.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", second, "64M");
+        await h.StartTinyAsync("w", "--disk", $"path={disk},format=qcow2", "--disk", $"path={second},format=qcow2");
 
-        await Guest(h, "w", GuestWriter.Script);
+        // Half the writer's slots on the second disk: both disks must show the same instant.
+        await Guest(h, "w", GuestWriter.Script("/dev/vdb", 0));
         await Task.Delay(4000);
         var clock = Stopwatch.StartNew();
         // 16 MiB/s stretches the copy over seconds: the writer wraps its slots many times meanwhile.
@@ -31,12 +34,14 @@ public sealed class BackupTests(ITestOutputHelper output)
         var fullSeconds = clock.Elapsed.TotalSeconds;
         Assert.Equal(BackupType.Full, full.Type);
         Assert.True(full.Live);
-        var fullDisk = Assert.Single(full.Disks);
-        Assert.Equal(disk, fullDisk.Source);
+        Assert.Equal([disk, second], full.Disks.Select(d => d.Source));
+        var fullDisk = full.Disks[0];
 
         var raw = Path.Combine(work, "full.raw");
+        var raw2 = Path.Combine(work, "full2.raw");
         await GuestWriter.ToRawAsync(Path.Combine(full.Path!, fullDisk.File), "qcow2", raw);
-        var lastWrite = GuestWriter.CheckPointInTime(raw);
+        await GuestWriter.ToRawAsync(Path.Combine(full.Path!, full.Disks[1].File), "qcow2", raw2);
+        var lastWrite = GuestWriter.CheckPointInTime(raw, raw2, 0);
         var writesDuring = await WriterProgressAsync(h);
         output.WriteLine($"full: copy holds write {lastWrite}; the writer had reached {writesDuring} after the backup");
         Assert.True(writesDuring - lastWrite >= GuestWriter.Slots, $"the writer must have wrapped during the backup for the check to mean something ({lastWrite} -> {writesDuring})");
@@ -48,6 +53,7 @@ public sealed class BackupTests(ITestOutputHelper output)
             Assert.True(copy.AsSpan().SequenceEqual(data), "the random data region differs in the full backup");
         }
         File.Delete(raw);
+        File.Delete(raw2);
 
         // Quiesce: stop the writer, then change 1 MiB and remember its checksum as the guest sees it.
         await Guest(h, "w", "kill $(cat /tmp/writer.pid); sleep 1; sync");
@@ -60,20 +66,23 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.Equal(BackupType.Incremental, inc.Type);
         Assert.Equal(full.Id, inc.Parent);
         Assert.Equal(full.Id, inc.Chain);
-        output.WriteLine($"full: {full.AllocatedBytes} bytes on disk, {full.Disks[0].BytesCopied} copied, {fullSeconds:0.0} s (16 MiB/s limit); " +
-                         $"incremental: {inc.AllocatedBytes} bytes on disk, {inc.Disks[0].BytesCopied} copied, {incSeconds:0.0} s");
+        output.WriteLine($"full: {full.AllocatedBytes} bytes on disk, {full.Disks.Sum(d => d.BytesCopied)} copied, {fullSeconds:0.0} s (16 MiB/s limit); " +
+                         $"incremental: {inc.AllocatedBytes} bytes on disk, {inc.Disks.Sum(d => d.BytesCopied)} copied, {incSeconds:0.0} s");
         Assert.True(inc.AllocatedBytes * 10 < full.AllocatedBytes, $"incremental {inc.AllocatedBytes} is not < 1/10 of full {full.AllocatedBytes}");
         var listed = await h.VireoOk("backups", dir);
         Assert.Contains(full.Id, listed.Stdout);
         Assert.Contains("incremental", listed.Stdout);
 
-        // Exact: with the guest stopped, the chain restored to a file equals the source disk.
+        // Exact: with the guest stopped, each disk's chain restored to a file equals the source disk.
         await h.VireoOk("shutdown", "w");
-        var restoredFile = Path.Combine(work, "restored.qcow2");
-        var restore = await h.VireoOk("restore", inc.Path!, "--to", restoredFile);
-        Assert.Contains("verified identical", restore.Stdout);
-        var compare = await ProcessRunner.RunAsync("qemu-img", ["compare", "-f", "qcow2", "-F", "qcow2", disk, restoredFile]);
-        Assert.True(compare.ExitCode == 0, $"source and restored chain differ: {compare}");
+        foreach (var (index, source) in new[] { (0, disk), (1, second) })
+        {
+            var restoredFile = Path.Combine(work, $"restored{index}.qcow2");
+            var restore = await h.VireoOk("restore", inc.Path!, "--to", restoredFile, "--disk", index.ToString());
+            Assert.Contains("verified identical", restore.Stdout);
+            var compare = await ProcessRunner.RunAsync("qemu-img", ["compare", "-f", "qcow2", "-F", "qcow2", source, restoredFile]);
+            Assert.True(compare.ExitCode == 0, $"disk {index}: source and restored chain differ: {compare}");
+        }
 
         // Into the VM: damage the region, restore the incremental, the guest reads the checksum of the backup time.
         await h.VireoOk("start", "w");
@@ -114,6 +123,7 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.Contains("take a full backup first", refused.Stderr);
 
         var full = await BackupJsonAsync(h, "c", "--to", dir);
+        output.WriteLine($"unthrottled live full: {full.DurationSeconds:0.0} s, {full.AllocatedBytes} bytes on disk");
         await Guest(h, "c", "dd if=/dev/urandom of=/dev/vda bs=65536 count=64 seek=200 conv=fsync 2>/dev/null");
         await CancelBackupAsync(client, "c", dir, incremental: true);
         Assert.Equal([full.Id], Directory.GetFileSystemEntries(Path.Combine(dir, "c")).Select(Path.GetFileName));
@@ -122,7 +132,7 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.True(inc.Disks[0].BytesCopied >= 4 << 20, $"the incremental after a cancelled one must still hold the 4 MiB written before it ({inc.Disks[0].BytesCopied})");
 
         // vireod killed in the middle of a backup: the restarted vireod clears QEMU's leftover job and nodes, the chain goes on.
-        var killed = client.BackupAsync("c", new BackupRequest { Target = dir, BandwidthMiBps = 1 }, null, CancellationToken.None);
+        var killed = client.BackupAsync("c", new BackupRequest { Target = dir, BandwidthMibPerSecond = 1 }, null, CancellationToken.None);
         await VireoHarness.WaitUntilAsync(() => Directory.EnumerateDirectories(Path.Combine(dir, "c"), ".tmp-*").Any());
         await Task.Delay(1500);
         await h.KillDaemonAsync();
@@ -137,6 +147,7 @@ public sealed class BackupTests(ITestOutputHelper output)
         await h.VireoOk("shutdown", "c");
         var offline = await BackupJsonAsync(h, "c", "--to", dir);
         Assert.False(offline.Live);
+        output.WriteLine($"stopped-VM full: {offline.DurationSeconds:0.0} s, {offline.AllocatedBytes} bytes on disk");
         var stoppedInc = await h.Vireo("backup", "c", "--to", dir, "--incremental");
         Assert.Equal(2, stoppedInc.ExitCode);
         Assert.Contains("stopped", stoppedInc.Stderr);
@@ -228,7 +239,7 @@ public sealed class BackupTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource();
         var started = new TaskCompletionSource();
         var progress = new Progress<double>(f => { if (f > 0) started.TrySetResult(); });
-        var backup = client.BackupAsync(vm, new BackupRequest { Target = dir, Incremental = incremental, BandwidthMiBps = 1 }, progress, cts.Token);
+        var backup = client.BackupAsync(vm, new BackupRequest { Target = dir, Incremental = incremental, BandwidthMibPerSecond = 1 }, progress, cts.Token);
         await Task.WhenAny(started.Task, backup, Task.Delay(30000));
         Assert.False(backup.IsCompleted, "the backup ended before it could be cancelled");
         cts.Cancel();

@@ -53,7 +53,7 @@ internal static class BackupCommands
             {
                 Target = Paths.Absolute(parse.GetValue(to)!, app.Env.CurrentDirectory),
                 Incremental = parse.GetValue(incremental),
-                BandwidthMiBps = parse.GetValue(bandwidth),
+                BandwidthMibPerSecond = parse.GetValue(bandwidth),
             };
             var kind = request.Incremental ? "Incremental" : "Full";
             var info = await ProgressReporter.Create(app.Env).RunAsync($"{kind} backup of {vm}",

@@ -21,8 +21,8 @@ internal sealed partial class VirtualMachine
         Serialised(VmAction.Backup, async () =>
         {
             var root = BackupLayout.PrepareRoot(request.Target, "target");
-            if (request.BandwidthMiBps is <= 0 or > 1024 * 1024)
-                throw BackupLayout.Invalid("bandwidth_mi_bps", request.BandwidthMiBps?.ToString(), "must be a positive number of MiB/s");
+            if (request.BandwidthMibPerSecond is <= 0 or > 1024 * 1024)
+                throw BackupLayout.Invalid("bandwidth_mib_per_second", request.BandwidthMibPerSecond?.ToString(), "must be a positive number of MiB/s");
             VmSpec spec;
             QemuSession? session;
             lock (_gate)
@@ -50,7 +50,7 @@ internal sealed partial class VirtualMachine
             try
             {
                 var disks = session is not null
-                    ? await LiveBackupAsync(session, job, request.BandwidthMiBps, progress, ct)
+                    ? await LiveBackupAsync(session, job, request.BandwidthMibPerSecond, progress, ct)
                     : await OfflineBackup.CopyAsync(Img.Value, job, progress, ct);
                 info = new BackupInfo
                 {
@@ -130,7 +130,7 @@ internal sealed partial class VirtualMachine
     /// transaction is not <c>grouped</c>: QEMU 7.2 refuses grouped completion for bitmap actions; instead a job
     /// that fails makes RunJobsAsync cancel the others, and the whole backup is discarded.
     /// </summary>
-    private async Task<IReadOnlyList<BackupDisk>> LiveBackupAsync(QemuSession session, BackupJob job, long? bandwidthMiBps,
+    private async Task<IReadOnlyList<BackupDisk>> LiveBackupAsync(QemuSession session, BackupJob job, long? bandwidthMibPerSecond,
         IProgress<double>? progress, CancellationToken ct)
     {
         var nodes = (await session.ExecuteAsync(BackupCommands.QueryNamedBlockNodes(), ct)).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
@@ -161,7 +161,7 @@ internal sealed partial class VirtualMachine
                     // never: the parent's bitmap stays whole whatever happens, so a failed incremental can be retried.
                     Bitmap = job.ParentDisk(s)?.Bitmap,
                     BitmapMode = BitmapSyncMode.Never,
-                    Speed = bandwidthMiBps * 1024 * 1024,
+                    Speed = bandwidthMibPerSecond * 1024 * 1024,
                 }));
                 jobs.Add((s, jobId, size));
             }

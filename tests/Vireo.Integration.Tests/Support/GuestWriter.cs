@@ -19,22 +19,31 @@ internal static class GuestWriter
     private const int PageBytes = 4096;
     private const int RecordBytes = 8;
 
-    /// <summary>The shell loop for the tiny guest's busybox, started in the background; its PID goes to /tmp/writer.pid, its last completed write to /tmp/writer.last.</summary>
-    public static string Script =>
-        $"(s=0; while :; do k=$((s%{Slots})); if [ $k -lt {Slots / 2} ]; then b=$k; else b=$(({EndRegionBlock}+k-{Slots / 2})); fi; " +
-        $"yes $(printf %07d $s) | head -c {BlockBytes} | dd of=/dev/vda bs={BlockBytes} seek=$b conv=fsync 2>/dev/null; echo $s > /tmp/writer.last; s=$((s+1)); done) & echo $! > /tmp/writer.pid";
+    /// <summary>
+    /// The shell loop for the tiny guest's busybox, started in the background; its PID goes to /tmp/writer.pid, its
+    /// last completed write to /tmp/writer.last. The end half of the slots goes to <paramref name="endDevice"/> from
+    /// block <paramref name="endBlock"/>: another disk proves that disks are captured at the same instant.
+    /// </summary>
+    public static string Script(string endDevice = "/dev/vda", long endBlock = EndRegionBlock) =>
+        $"(s=0; while :; do k=$((s%{Slots})); if [ $k -lt {Slots / 2} ]; then d=/dev/vda; b=$k; else d={endDevice}; b=$(({endBlock}+k-{Slots / 2})); fi; " +
+        $"yes $(printf %07d $s) | head -c {BlockBytes} | dd of=$d bs={BlockBytes} seek=$b conv=fsync 2>/dev/null; echo $s > /tmp/writer.last; s=$((s+1)); done) & echo $! > /tmp/writer.pid";
 
-    public static long BlockOf(int slot) => slot < Slots / 2 ? slot : EndRegionBlock + slot - Slots / 2;
+    public static long BlockOf(int slot, long endBlock = EndRegionBlock) => slot < Slots / 2 ? slot : endBlock + slot - Slots / 2;
 
     /// <summary>Checks the traces in a raw image; returns the last write S the copy holds. Throws with the reason when no instant fits.</summary>
-    public static long CheckPointInTime(string rawImage)
+    public static long CheckPointInTime(string rawImage) => CheckPointInTime(rawImage, rawImage, EndRegionBlock);
+
+    /// <summary>The same over two disks: the start slots in <paramref name="startImage"/>, the end slots in <paramref name="endImage"/>.</summary>
+    public static long CheckPointInTime(string startImage, string endImage, long endBlock)
     {
-        using var file = File.OpenRead(rawImage);
+        using var start = File.OpenRead(startImage);
+        using var end = File.OpenRead(endImage);
         var pages = new long[Slots][];
         for (var k = 0; k < Slots; k++)
         {
             var block = new byte[BlockBytes];
-            file.Position = BlockOf(k) * BlockBytes;
+            var file = k < Slots / 2 ? start : end;
+            file.Position = BlockOf(k, endBlock) * BlockBytes;
             file.ReadExactly(block);
             pages[k] = Enumerable.Range(0, BlockBytes / PageBytes).Select(p => PageValue(block.AsSpan(p * PageBytes, PageBytes), k, p)).ToArray();
         }
