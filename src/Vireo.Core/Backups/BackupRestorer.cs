@@ -49,14 +49,20 @@ internal static class BackupRestorer
             {
                 if (!item.Replace && File.Exists(item.Destination))
                     throw BackupLayout.Invalid("to", item.Destination, "already exists; choose a new file name");
+                // The restored image takes the place of the old one with its permissions (a VM disk is often 0600).
+                if (item.Replace && File.Exists(item.Destination))
+                    File.SetUnixFileMode(temp, File.GetUnixFileMode(item.Destination));
                 File.Move(temp, item.Destination, overwrite: item.Replace);
             }
         }
-        catch
+        catch (Exception e)
         {
             foreach (var (_, temp, _) in temps)
                 TryDelete(temp);
-            throw;
+            var wrapped = BackupErrors.Wrap(e, $"the restore of backup {backup.Id}");
+            if (wrapped == e)
+                throw;
+            throw wrapped;
         }
         return temps.Select(t => new RestoredDisk
         {

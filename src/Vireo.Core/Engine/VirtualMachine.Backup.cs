@@ -75,7 +75,7 @@ internal sealed partial class VirtualMachine
                 BackupLayout.TryDeleteDirectory(temp);
                 await ForgetBitmapAsync(session, sources, BackupSources.BitmapFor(id));
                 Log.LogWarning("VM {Name}: backup {Id} failed: {Error}", Name, id, e.Message);
-                throw Translate(e, "back up");
+                throw BackupErrors.Wrap(Translate(e, "back up"), $"the backup of VM \"{Name}\"");
             }
             // Only now is the new bitmap the one the next incremental starts from; the older ones track nothing useful.
             await DropOlderBitmapsAsync(session, sources, BackupSources.BitmapFor(id));
