@@ -90,6 +90,9 @@ internal sealed class CliApp
         root.Add(CdromCommands.Create(this));
         root.Add(CloneCommand.Create(this));
         root.Add(SnapshotCommand.Create(this));
+        root.Add(BackupCommands.Backup(this));
+        root.Add(BackupCommands.List(this));
+        root.Add(BackupCommands.Restore(this));
         root.Add(HostCommand.Create(this));
         root.Add(VersionCommand.Create(this));
         ManPageHelpAction.Install(root, Docs);

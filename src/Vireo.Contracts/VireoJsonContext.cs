@@ -60,6 +60,13 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(List<SnapshotInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<SnapshotInfo>))]
 [JsonSerializable(typeof(List<SnapshotDisk>))]
+[JsonSerializable(typeof(BackupRequest))]
+[JsonSerializable(typeof(BackupInfo))]
+[JsonSerializable(typeof(List<BackupInfo>))]
+[JsonSerializable(typeof(RestoreRequest))]
+[JsonSerializable(typeof(RestoreResult))]
+[JsonSerializable(typeof(OperationLine<BackupInfo>))]
+[JsonSerializable(typeof(OperationLine<RestoreResult>))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

@@ -49,6 +49,7 @@ internal static class ApiRoutes
         v1.MapStorageApi(engine);
         v1.MapOperationsApi(engine);
         v1.MapSnapshotApi(engine);
+        v1.MapBackupApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

@@ -134,6 +134,16 @@ internal sealed partial class VirtualMachine
             {
                 throw TranslateSnapshot(e, "revert");
             }
+            // The disks now hold older content than the backup bitmaps describe: an incremental built on them would
+            // miss the blocks the revert changed. Dropping the bitmaps makes the next backup a full one.
+            try
+            {
+                await InvalidateBackupBitmapsAsync(CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Log.LogError("VM {Name}: reverted to {Snap}, but its backup bitmaps could not be removed ({Error}); take a full backup next, not an incremental", Name, snap, e.Message);
+            }
             _ctx.Store.SetCurrentSnapshot(Uuid, snap);
             Log.LogInformation("VM {Name}: reverted to snapshot {Snap}", Name, snap);
             return Result(message);

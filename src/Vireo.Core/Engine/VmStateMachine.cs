@@ -18,6 +18,10 @@ public enum VmAction
     ChangeDevices,
     /// <summary>Creating, reverting or deleting a snapshot: live with a QEMU process, offline (qemu-img) without one.</summary>
     Snapshot,
+    /// <summary>A backup: live on a running or paused VM, from the image files of a stopped one.</summary>
+    Backup,
+    /// <summary>Replacing the disks with a backup's state: only while stopped.</summary>
+    Restore,
 }
 
 /// <summary>
@@ -70,6 +74,12 @@ public static class VmStateMachine
         },
         VmAction.Undefine => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
             ? $"VM \"{name}\" is {Describe(state)}; stop it first (`vireo shutdown {name}` or `vireo destroy {name}`), then undefine"
+            : null,
+        VmAction.Backup => state is VmState.Starting or VmState.ShuttingDown
+            ? $"VM \"{name}\" is {Describe(state)}; back it up when it is running, paused or stopped"
+            : null,
+        VmAction.Restore => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
+            ? $"VM \"{name}\" is {Describe(state)}; its disks are only replaced while it is stopped: `vireo shutdown {name}` first, then restore"
             : null,
         VmAction.Console => hasProcess && state is not VmState.Starting ? null : NotRunning(name, state),
         VmAction.Snapshot => state switch

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Vireo.Contracts;
+using Vireo.Core.Backups;
+
+namespace Vireo.Core.Engine;
+
+internal sealed partial class VirtualMachine
+{
+    /// <summary>
+    /// Replaces this stopped VM's disks with their state in <paramref name="backup"/> (each disk by its index in
+    /// the spec). Refused, with nothing changed, for a backup of another VM or disks that moved since, unless
+    /// <paramref name="force"/>. The restored disks carry no change tracking: the next backup must be full.
+    /// </summary>
+    public Task<RestoreResult> RestoreAsync(BackupInfo backup, bool force, IProgress<double>? progress, CancellationToken ct) =>
+        Serialised(VmAction.Restore, async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            var spec = Spec;
+            if (!string.Equals(backup.VmUuid, Uuid, StringComparison.OrdinalIgnoreCase) && !force)
+                throw BackupLayout.Invalid("vm", Name,
+                    $"is not the VM backup {backup.Id} was taken from (\"{backup.Vm}\", {backup.VmUuid}); --force replaces {Name}'s disks with it anyway");
+            var (sources, _) = BackupSources.From(spec, _ctx.Planner.Plan(spec, Paths).Config.BlockNodes);
+            var items = new List<RestoreItem>();
+            foreach (var disk in backup.Disks)
+            {
+                var dest = sources.FirstOrDefault(s => s.Index == disk.Index)
+                    ?? throw BackupLayout.Invalid("vm", Name, $"has no writable disk {disk.Index} to restore {disk.Source} into; use --to to write it to a file");
+                if (dest.Path != disk.Source && !force)
+                    throw BackupLayout.Invalid("vm", Name,
+                        $"disk {disk.Index} is now {dest.Path}, but the backup holds {disk.Source}; --force restores into it anyway");
+                items.Add(new RestoreItem(disk, dest.Path, dest.Format, Replace: true));
+            }
+            var restored = await BackupRestorer.RestoreAsync(Img.Value, backup, items, progress, ct);
+            Log.LogInformation("VM {Name}: restored {Count} disk(s) from backup {Id}", Name, restored.Count, backup.Id);
+            return new RestoreResult { Backup = backup.Path!, Vm = Name, Disks = restored, DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
+        }, ct);
+}

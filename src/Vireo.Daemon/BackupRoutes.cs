@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Channels;
+using Vireo.Contracts;
+using Vireo.Core.Engine;
+using Vireo.Core.Errors;
+
+namespace Vireo.Daemon;
+
+/// <summary>
+/// Backups and restores (see docs/api.md). Both are long: the call answers when they are done (closing the
+/// connection cancels them), and a client that sends <c>Accept: application/x-ndjson</c> gets progress lines
+/// meanwhile, then the result or the error as the last line.
+/// </summary>
+internal static class BackupRoutes
+{
+    private const int MaxBodyBytes = 64 * 1024;
+    public const string NdJson = "application/x-ndjson";
+
+    public static void MapBackupApi(this RouteGroupBuilder v1, VmEngine engine)
+    {
+        v1.MapPost("/vms/{name}/backups", async (HttpContext context, string name) =>
+        {
+            var request = await ReadJsonAsync(context.Request, VireoJsonContext.Default.BackupRequest, context.RequestAborted);
+            return await RunAsync(context, (progress, ct) => engine.BackupAsync(name, request, progress, ct),
+                VireoJsonContext.Default.BackupInfo, VireoJsonContext.Default.OperationLineBackupInfo, StatusCodes.Status201Created);
+        });
+        v1.MapGet("/backups", (string? dir, string? vm) => engine.ListBackups(dir ?? "", vm));
+        v1.MapPost("/backups/restore", async (HttpContext context) =>
+        {
+            var request = await ReadJsonAsync(context.Request, VireoJsonContext.Default.RestoreRequest, context.RequestAborted);
+            return await RunAsync(context, (progress, ct) => engine.RestoreAsync(request, progress, ct),
+                VireoJsonContext.Default.RestoreResult, VireoJsonContext.Default.OperationLineRestoreResult, StatusCodes.Status200OK);
+        });
+    }
+
+    private static async Task<IResult> RunAsync<T>(HttpContext context, Func<IProgress<double>, CancellationToken, Task<T>> work,
+        JsonTypeInfo<T> type, JsonTypeInfo<OperationLine<T>> lineType, int status)
+    {
+        var ct = context.RequestAborted;
+        if (!context.Request.Headers.Accept.Any(a => a?.Contains(NdJson, StringComparison.OrdinalIgnoreCase) == true))
+            return Results.Json(await work(new Progress<double>(), ct), type, statusCode: status);
+
+        var reports = Channel.CreateUnbounded<double>(new UnboundedChannelOptions { SingleReader = true });
+        var task = work(new ChannelProgress(reports.Writer), ct);
+        _ = task.ContinueWith(_ => reports.Writer.TryComplete(), TaskScheduler.Default);
+        // Until the first progress report, errors (bad input, refusals) still get their own HTTP status.
+        if (!await reports.Reader.WaitToReadAsync(CancellationToken.None))
+            return Results.Json(await task, type, statusCode: status);
+
+        context.Response.StatusCode = status;
+        context.Response.ContentType = NdJson;
+        var last = -1.0;
+        try
+        {
+            await foreach (var fraction in reports.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                if (fraction - last < 0.005 && fraction < 1)
+                    continue;
+                last = fraction;
+                await WriteLineAsync(context, new OperationLine<T> { Progress = Math.Round(fraction, 4) }, lineType, ct);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The client went away: the work sees the same token and stops; wait for it to clean up.
+        }
+        OperationLine<T> final;
+        try
+        {
+            final = new OperationLine<T> { Result = await task };
+        }
+        catch (Exception e)
+        {
+            final = new OperationLine<T> { Error = ErrorMapping.ToApiError(e) };
+        }
+        if (!ct.IsCancellationRequested)
+            await WriteLineAsync(context, final, lineType, CancellationToken.None);
+        return Results.Empty;
+    }
+
+    private static async Task WriteLineAsync<T>(HttpContext context, OperationLine<T> line, JsonTypeInfo<OperationLine<T>> lineType, CancellationToken ct)
+    {
+        // One JSON document per line: the wire options indent, so serialise compactly here.
+        var options = new JsonSerializerOptions(lineType.Options) { WriteIndented = false };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(line, (JsonTypeInfo<OperationLine<T>>)options.GetTypeInfo(typeof(OperationLine<T>)));
+        await context.Response.Body.WriteAsync(bytes, ct);
+        await context.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
+        await context.Response.Body.FlushAsync(ct);
+    }
+
+    private sealed class ChannelProgress(ChannelWriter<double> writer) : IProgress<double>
+    {
+        public void Report(double value) => writer.TryWrite(value);
+    }
+
+    private static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+            throw new InvalidInputException($"the request body is larger than {MaxBodyBytes / 1024} KiB");
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, type, ct)
+                ?? throw new InvalidInputException("the request body is empty; send a JSON object");
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+            throw new InvalidInputException($"invalid request body: {e.Message}",
+                [new FieldError { Field = field, Message = $"cannot be read: {e.Message.Split(". Path", 2)[0]}" }]);
+        }
+    }
+}
