@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Storage benchmark: `vireo vol convert` against plain `qemu-img convert` of the same image, in the same run.
+#   - a 1 GiB raw image, about half of it written with random data (the rest sparse), imported into the default pool
+#   - qcow2 -> raw and raw -> qcow2, through vireo (CLI -> vireod -> qemu-img -p, followed by long polling) and with
+#     qemu-img convert -f -O by hand; the peer writes into the same pool directory; outputs are deleted between runs
+# Medians, min and max of N runs; vireod runs on a private state directory and is ended by its PID.
+# Usage: bench/run-storage.sh [--runs N] [--out FILE]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs=7; out=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        *) echo "usage: $0 [--runs N] [--out FILE]" >&2; exit 2 ;;
+    esac
+done
+log() { echo "bench: $*" >&2; }
+command -v qemu-img >/dev/null || { echo "bench: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/vbst.XXXXXX)
+vireod_pid=""
+cleanup() {
+    set +e
+    [ -n "$vireod_pid" ] && { kill -TERM "$vireod_pid"; wait "$vireod_pid" 2>/dev/null; }
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+log "building vireod and the Native AOT vireo"
+dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$work/vireod" >/dev/null
+dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -r linux-x64 -p:PublishAot=true -o "$work/vireo" >/dev/null
+export VIREO_SOCKET=$work/s/vireod.sock
+V() { "$work/vireo/vireo" "$@"; }
+"$work/vireod/vireod" --state-dir "$work/s" --socket "$VIREO_SOCKET" --no-default-network > "$work/vireod.log" 2>&1 &
+vireod_pid=$!
+for _ in $(seq 1 200); do V version >/dev/null 2>&1 && break; sleep 0.1; done
+pool=$work/s/pools/default
+
+log "making the 1 GiB image (512 MiB random data in 4 MiB runs every 8 MiB)"
+truncate -s 1G "$work/src.raw"
+for i in $(seq 0 127); do dd if=/dev/urandom of="$work/src.raw" bs=4M count=1 seek=$((i * 2)) conv=notrunc status=none; done
+V vol import default/src.raw --from "$work/src.raw" --source-format raw >/dev/null 2>&1
+V vol convert default/src.raw default/src.qcow2 --format qcow2 >/dev/null 2>&1
+rm -f "$work/src.raw"
+# A small image shows the fixed cost of going through vireo (CLI start, HTTP, bookkeeping) apart from the copy.
+truncate -s 16M "$work/small.raw"; dd if=/dev/urandom of="$work/small.raw" bs=1M count=8 conv=notrunc status=none
+V vol import default/small.raw --from "$work/small.raw" --source-format raw >/dev/null 2>&1
+
+now() { date +%s%N; }
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000000 }'; }
+med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+min() { printf '%s\n' "$@" | sort -n | head -1; }
+max() { printf '%s\n' "$@" | sort -n | tail -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+declare -A times
+run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
+    local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=()
+    log "$label ($runs runs each, alternating)"
+    for i in $(seq 1 "$runs"); do
+        sync
+        t0=$(now); V vol convert "$src" "$dst" --format "$fmt" >/dev/null 2>&1; t1=$(now); v+=("$(ms "$t0" "$t1")")
+        V vol delete "$dst" >/dev/null; sync
+        t0=$(now); qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); q+=("$(ms "$t0" "$t1")")
+        rm -f "$pool/peer.out"
+    done
+    times[$label]="$(med "${v[@]}") $(min "${v[@]}") $(max "${v[@]}") $(med "${q[@]}") $(min "${q[@]}") $(max "${q[@]}")"
+    echo "$label vireo: ${v[*]}" >&2
+    echo "$label qemu-img: ${q[*]}" >&2
+}
+run_case "qcow2 -> raw" default/src.qcow2 default/out.raw raw src.qcow2 qcow2
+run_case "raw -> qcow2" default/src.raw default/out.qcow2 qcow2 src.raw raw
+run_case "small raw -> qcow2" default/small.raw default/out.qcow2 qcow2 small.raw raw
+
+{
+    echo "| conversion (1 GiB with 512 MiB data; small: 16 MiB with 8 MiB) | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio |"
+    echo "|---|---|---|---|"
+    for label in "qcow2 -> raw" "raw -> qcow2" "small raw -> qcow2"; do
+        read -r vm vmin vmax qm qmin qmax <<< "${times[$label]}"
+        echo "| $label | ${vm} ms (${vmin}-${vmax}) | ${qm} ms (${qmin}-${qmax}) | **$(ratio "$vm" "$qm")** |"
+    done
+} | tee ${out:+"$out"}
