@@ -182,6 +182,31 @@ public sealed class BackupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task After_a_snapshot_revert_an_incremental_is_refused_until_a_new_full_backup()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        var work = Directory.CreateDirectory(Path.Combine(h.StateDir, "work")).FullName;
+        var dir = Path.Combine(h.StateDir, "backups");
+        var disk = Path.Combine(work, "data.qcow2");
+        await GuestWriter.CreateDataDiskAsync(disk, 64, 8);
+        await h.StartTinyAsync("r", "--network", "none", "--disk", $"path={disk},format=qcow2");
+
+        var full = await BackupJsonAsync(h, "r", "--to", dir);
+        await h.VireoOk("snapshot", "create", "r", "s1");
+        await Guest(h, "r", "dd if=/dev/urandom of=/dev/vda bs=65536 count=16 seek=300 conv=fsync 2>/dev/null");
+        Assert.Equal(full.Id, (await BackupJsonAsync(h, "r", "--to", dir, "--incremental")).Parent);
+
+        // The revert puts older blocks back behind the bitmap's back: an incremental on it would miss them.
+        await h.VireoOk("snapshot", "revert", "r", "s1");
+        var refused = await h.Vireo("backup", "r", "--to", dir, "--incremental");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("take a full backup first", refused.Stderr);
+        var again = await BackupJsonAsync(h, "r", "--to", dir);
+        Assert.Null(again.Parent);
+        Assert.Equal(again.Id, (await BackupJsonAsync(h, "r", "--to", dir, "--incremental")).Parent);
+    }
+
+    [Fact]
     public async Task Bad_backup_and_restore_input_is_refused_naming_the_field_and_changes_nothing()
     {
         await using var h = await VireoHarness.StartAsync(output);

@@ -125,6 +125,10 @@ internal sealed partial class VirtualMachine
             string message;
             try
             {
+                // After the revert the disks hold older content than the backup bitmaps describe, so an incremental
+                // built on them would miss the blocks the revert changed; and QEMU refuses to load a snapshot onto a
+                // disk with active bitmaps anyway. Dropping them first makes the next backup a full one.
+                await InvalidateBackupBitmapsAsync(ct);
                 message = ParseKind(record.Kind) == SnapshotKind.Memory
                     ? await RevertMemoryAsync(record, nodes.Select(n => new SnapshotTarget(n.Disk.Path, n.Node!)).ToList(),
                         disks.FirstOrDefault(d => d.HoldsVmState)?.Path ?? disks[0].Path, request.State, ct)
@@ -133,16 +137,6 @@ internal sealed partial class VirtualMachine
             catch (Exception e)
             {
                 throw TranslateSnapshot(e, "revert");
-            }
-            // The disks now hold older content than the backup bitmaps describe: an incremental built on them would
-            // miss the blocks the revert changed. Dropping the bitmaps makes the next backup a full one.
-            try
-            {
-                await InvalidateBackupBitmapsAsync(CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                Log.LogError("VM {Name}: reverted to {Snap}, but its backup bitmaps could not be removed ({Error}); take a full backup next, not an incremental", Name, snap, e.Message);
             }
             _ctx.Store.SetCurrentSnapshot(Uuid, snap);
             Log.LogInformation("VM {Name}: reverted to snapshot {Snap}", Name, snap);
