@@ -4,18 +4,26 @@
 #   - qcow2 -> raw and raw -> qcow2, through vireo (CLI -> vireod -> qemu-img -p, followed by long polling) and with
 #     qemu-img convert -f -O by hand; the peer writes into the same pool directory; outputs are deleted between runs
 # Medians, min and max of N runs; vireod runs on a private state directory and is ended by its PID.
-# Usage: bench/run-storage.sh [--runs N] [--out FILE]
+# --cold drops the page cache before every timed conversion (needs root), so both sides read the image from disk as
+# they would an image that is not in memory; without it the 1 GiB image is read from the page cache.
+# --data-mib M writes M MiB of random data into the 1 GiB image (default 512; 1024 fills it).
+# Usage: bench/run-storage.sh [--runs N] [--cold] [--data-mib M] [--out FILE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-runs=7; out=""
+runs=7; out=""; cold=0; data=512
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
-        *) echo "usage: $0 [--runs N] [--out FILE]" >&2; exit 2 ;;
+        --cold) cold=1; shift ;;
+        --data-mib) data=$2; shift 2 ;;
+        *) echo "usage: $0 [--runs N] [--cold] [--data-mib M] [--out FILE]" >&2; exit 2 ;;
     esac
 done
 log() { echo "bench: $*" >&2; }
+[ "$cold" = 0 ] || [ "$(id -u)" = 0 ] || { echo "bench: --cold drops the page cache and needs root" >&2; exit 2; }
+# Dirty pages are written first, then clean ones dropped: both sides then start with nothing cached.
+settle() { sync; [ "$cold" = 1 ] && echo 3 > /proc/sys/vm/drop_caches; return 0; }
 command -v qemu-img >/dev/null || { echo "bench: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/vbst.XXXXXX)
@@ -37,9 +45,11 @@ vireod_pid=$!
 for _ in $(seq 1 200); do V version >/dev/null 2>&1 && break; sleep 0.1; done
 pool=$work/s/pools/default
 
-log "making the 1 GiB image (512 MiB random data in 4 MiB runs every 8 MiB)"
+[ "$data" -ge 4 ] && [ "$data" -le 1024 ] || { echo "bench: --data-mib must be 4..1024" >&2; exit 2; }
+log "making the 1 GiB image ($data MiB random data in 4 MiB runs spread over it)"
 truncate -s 1G "$work/src.raw"
-for i in $(seq 0 127); do dd if=/dev/urandom of="$work/src.raw" bs=4M count=1 seek=$((i * 2)) conv=notrunc status=none; done
+chunks=$((data / 4))
+for i in $(seq 0 $((chunks - 1))); do dd if=/dev/urandom of="$work/src.raw" bs=4M count=1 seek=$((i * 256 / chunks)) conv=notrunc status=none; done
 V vol import default/src.raw --from "$work/src.raw" --source-format raw >/dev/null 2>&1
 V vol convert default/src.raw default/src.qcow2 --format qcow2 >/dev/null 2>&1
 rm -f "$work/src.raw"
@@ -59,9 +69,9 @@ run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
     local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=()
     log "$label ($runs runs each, alternating)"
     for i in $(seq 1 "$runs"); do
-        sync
+        settle
         t0=$(now); V vol convert "$src" "$dst" --format "$fmt" >/dev/null 2>&1; t1=$(now); v+=("$(ms "$t0" "$t1")")
-        V vol delete "$dst" >/dev/null; sync
+        V vol delete "$dst" >/dev/null; settle
         t0=$(now); qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); q+=("$(ms "$t0" "$t1")")
         rm -f "$pool/peer.out"
     done
@@ -74,7 +84,7 @@ run_case "raw -> qcow2" default/src.raw default/out.qcow2 qcow2 src.raw raw
 run_case "small raw -> qcow2" default/small.raw default/out.qcow2 qcow2 small.raw raw
 
 {
-    echo "| conversion (1 GiB with 512 MiB data; small: 16 MiB with 8 MiB) | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio |"
+    echo "| conversion (1 GiB with $data MiB data; small: 16 MiB with 8 MiB)$([ "$cold" = 1 ] && echo ', page cache dropped before each') | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio |"
     echo "|---|---|---|---|"
     for label in "qcow2 -> raw" "raw -> qcow2" "small raw -> qcow2"; do
         read -r vm vmin vmax qm qmin qmax <<< "${times[$label]}"
