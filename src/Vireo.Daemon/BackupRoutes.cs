@@ -14,21 +14,20 @@ namespace Vireo.Daemon;
 /// </summary>
 internal static class BackupRoutes
 {
-    private const int MaxBodyBytes = 64 * 1024;
     public const string NdJson = "application/x-ndjson";
 
     public static void MapBackupApi(this RouteGroupBuilder v1, VmEngine engine)
     {
         v1.MapPost("/vms/{name}/backups", async (HttpContext context, string name) =>
         {
-            var request = await ReadJsonAsync(context.Request, VireoJsonContext.Default.BackupRequest, context.RequestAborted);
+            var request = await JsonBody.ReadAsync(context.Request, VireoJsonContext.Default.BackupRequest, context.RequestAborted);
             return await RunAsync(context, (progress, ct) => engine.BackupAsync(name, request, progress, ct),
                 VireoJsonContext.Default.BackupInfo, VireoJsonContext.Default.OperationLineBackupInfo, StatusCodes.Status201Created);
         });
         v1.MapGet("/backups", (string? dir, string? vm) => engine.ListBackups(dir ?? "", vm));
         v1.MapPost("/backups/restore", async (HttpContext context) =>
         {
-            var request = await ReadJsonAsync(context.Request, VireoJsonContext.Default.RestoreRequest, context.RequestAborted);
+            var request = await JsonBody.ReadAsync(context.Request, VireoJsonContext.Default.RestoreRequest, context.RequestAborted);
             return await RunAsync(context, (progress, ct) => engine.RestoreAsync(request, progress, ct),
                 VireoJsonContext.Default.RestoreResult, VireoJsonContext.Default.OperationLineRestoreResult, StatusCodes.Status200OK);
         });
@@ -94,20 +93,4 @@ internal static class BackupRoutes
         public void Report(double value) => writer.TryWrite(value);
     }
 
-    private static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-            throw new InvalidInputException($"the request body is larger than {MaxBodyBytes / 1024} KiB");
-        try
-        {
-            return await JsonSerializer.DeserializeAsync(request.Body, type, ct)
-                ?? throw new InvalidInputException("the request body is empty; send a JSON object");
-        }
-        catch (JsonException e)
-        {
-            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-            throw new InvalidInputException($"invalid request body: {e.Message}",
-                [new FieldError { Field = field, Message = $"cannot be read: {e.Message.Split(". Path", 2)[0]}" }]);
-        }
-    }
 }

@@ -10,20 +10,20 @@ internal static class DiskRoutes
     public static void MapDiskApi(this RouteGroupBuilder v1, VmEngine engine)
     {
         v1.MapPost("/vms/{name}/disks", async (string name, HttpRequest request, CancellationToken ct) =>
-            await engine.AttachDiskAsync(name, await NetworkRoutes.ReadJsonAsync(request, VireoJsonContext.Default.DiskSpec, ct), ct));
+            await engine.AttachDiskAsync(name, await JsonBody.ReadAsync(request, VireoJsonContext.Default.DiskSpec, ct), ct));
         v1.MapDelete("/vms/{name}/disks", (string name, string? source, CancellationToken ct) =>
             engine.DetachDiskAsync(name, source ?? throw new InvalidInputException("the query parameter source (a volume POOL/NAME or an image path) is missing",
                 [new FieldError { Field = "source", Message = "missing; give the disk's volume or path" }]), ct));
         v1.MapPut("/vms/{name}/cdroms/{drive:int}", async (string name, int drive, HttpRequest request, CancellationToken ct) =>
         {
-            var medium = await NetworkRoutes.ReadJsonAsync(request, VireoJsonContext.Default.MediumRequest, ct);
+            var medium = await JsonBody.ReadAsync(request, VireoJsonContext.Default.MediumRequest, ct);
             if (medium.Path is null && medium.Volume is null)
                 throw new InvalidInputException("no medium given", [new FieldError { Field = "path", Message = "missing; give path (an ISO) or volume" }]);
             return await engine.ChangeMediumAsync(name, drive, medium.Path, medium.Volume, ct);
         });
         v1.MapPost("/vms/{name}/clone", async (string name, HttpRequest request, CancellationToken ct) =>
         {
-            var operation = engine.StartClone(name, await NetworkRoutes.ReadJsonAsync(request, VireoJsonContext.Default.CloneRequest, ct));
+            var operation = engine.StartClone(name, await JsonBody.ReadAsync(request, VireoJsonContext.Default.CloneRequest, ct));
             return Results.Json(operation, VireoJsonContext.Default.OperationInfo, statusCode: StatusCodes.Status202Accepted);
         });
         v1.MapDelete("/vms/{name}/cdroms/{drive:int}", (string name, int drive, CancellationToken ct) =>

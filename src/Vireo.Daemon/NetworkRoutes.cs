@@ -9,7 +9,6 @@ namespace Vireo.Daemon;
 /// <summary>Networks, port forwards, reservations and VM addresses (see docs/api.md).</summary>
 internal static class NetworkRoutes
 {
-    private const int MaxBodyBytes = 64 * 1024;
 
     public static void MapNetworkApi(this RouteGroupBuilder v1, VmEngine engine)
     {
@@ -17,10 +16,10 @@ internal static class NetworkRoutes
         v1.MapGet("/networks", () => networks.List());
         v1.MapGet("/network-doctor", (CancellationToken ct) => networks.DoctorAsync(ct));
         v1.MapPost("/host/bridge-uplink", async (HttpRequest request, CancellationToken ct) =>
-            await networks.BridgeUplinkAsync(await ReadJsonAsync(request, VireoJsonContext.Default.BridgeUplinkRequest, ct), ct));
+            await networks.BridgeUplinkAsync(await JsonBody.ReadAsync(request, VireoJsonContext.Default.BridgeUplinkRequest, ct), ct));
         v1.MapPost("/networks", async (HttpRequest request, bool? start, CancellationToken ct) =>
         {
-            var spec = await ReadJsonAsync(request, VireoJsonContext.Default.NetworkSpec, ct);
+            var spec = await JsonBody.ReadAsync(request, VireoJsonContext.Default.NetworkSpec, ct);
             var info = await networks.CreateAsync(spec, start ?? true, ct);
             return Results.Json(info, VireoJsonContext.Default.NetworkInfo, statusCode: StatusCodes.Status201Created);
         });
@@ -41,7 +40,7 @@ internal static class NetworkRoutes
         v1.MapGet("/networks/{name}/forwards", (string name) => networks.ListForwards(name));
         v1.MapPost("/networks/{name}/forwards", async (string name, HttpRequest request, CancellationToken ct) =>
         {
-            var forward = await ReadJsonAsync(request, VireoJsonContext.Default.PortForward, ct);
+            var forward = await JsonBody.ReadAsync(request, VireoJsonContext.Default.PortForward, ct);
             if (forward.Network != name)
                 forward = forward with { Network = name };
             var created = await networks.AddForwardAsync(forward, ct);
@@ -55,7 +54,7 @@ internal static class NetworkRoutes
 
         v1.MapPut("/networks/{name}/reservations/{vm}", async (string name, string vm, HttpRequest request, CancellationToken ct) =>
         {
-            var body = await ReadJsonAsync(request, VireoJsonContext.Default.ReservationRequest, ct);
+            var body = await JsonBody.ReadAsync(request, VireoJsonContext.Default.ReservationRequest, ct);
             return await networks.ReserveAsync(name, vm, body.Address, ct);
         });
         v1.MapDelete("/networks/{name}/reservations/{vm}", async (string name, string vm, CancellationToken ct) =>
@@ -65,7 +64,7 @@ internal static class NetworkRoutes
         });
 
         v1.MapPost("/vms/{name}/nics", async (string name, HttpRequest request, CancellationToken ct) =>
-            await engine.AttachNicAsync(name, await ReadJsonAsync(request, VireoJsonContext.Default.NicSpec, ct), ct));
+            await engine.AttachNicAsync(name, await JsonBody.ReadAsync(request, VireoJsonContext.Default.NicSpec, ct), ct));
         v1.MapPost("/vms/{name}/nics/{mac}/link/{state}", (string name, string mac, string state, CancellationToken ct) => state switch
         {
             "up" => engine.SetLinkAsync(name, mac, true, ct),
@@ -76,23 +75,5 @@ internal static class NetworkRoutes
         v1.MapGet("/vms/{name}/addresses", (string name, CancellationToken ct) => engine.AddressesAsync(name, ct));
     }
 
-    internal static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-            throw new InvalidInputException($"the request body is larger than {MaxBodyBytes / 1024} KiB");
-        try
-        {
-            return await JsonSerializer.DeserializeAsync(request.Body, type, ct)
-                ?? throw new InvalidInputException("the request body is empty; send a JSON object");
-        }
-        catch (JsonException e)
-        {
-            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-            throw new InvalidInputException($"invalid request body: {e.Message}",
-                [new FieldError { Field = field, Message = BodyProblem(e) }]);
-        }
-    }
 
-    private static string BodyProblem(JsonException e) =>
-        e.Message.Contains("required", StringComparison.OrdinalIgnoreCase) ? e.Message : $"cannot be read: {e.Message.Split(". Path", 2)[0]}";
 }

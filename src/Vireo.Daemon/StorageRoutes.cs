@@ -10,7 +10,6 @@ namespace Vireo.Daemon;
 /// <summary>Storage pools, volumes and long operations (see docs/api.md). Handlers only translate HTTP to engine calls.</summary>
 internal static class StorageRoutes
 {
-    private const int MaxBodyBytes = 64 * 1024;
 
     /// <summary>Longest a <c>GET /v1/operations/{id}?wait_ms=</c> waits for the operation to end.</summary>
     private const int MaxWaitMs = 30_000;
@@ -21,7 +20,7 @@ internal static class StorageRoutes
         v1.MapGet("/pools", () => storage.ListPools());
         v1.MapPost("/pools", async (HttpRequest request, CancellationToken ct) =>
         {
-            var info = await storage.CreatePoolAsync(await ReadJsonAsync(request, VireoJsonContext.Default.PoolSpec, ct), ct);
+            var info = await storage.CreatePoolAsync(await JsonBody.ReadAsync(request, VireoJsonContext.Default.PoolSpec, ct), ct);
             return Results.Json(info, VireoJsonContext.Default.PoolInfo, statusCode: StatusCodes.Status201Created);
         });
         v1.MapGet("/pools/{pool}", (string pool) => storage.GetPool(pool));
@@ -35,7 +34,7 @@ internal static class StorageRoutes
         v1.MapGet("/pools/{pool}/volumes", (string pool, CancellationToken ct) => storage.ListVolumesAsync(pool, ct));
         v1.MapPost("/pools/{pool}/volumes", async (string pool, HttpRequest request, CancellationToken ct) =>
         {
-            var body = await ReadJsonAsync(request, VireoJsonContext.Default.VolumeCreateRequest, ct);
+            var body = await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeCreateRequest, ct);
             var info = await storage.CreateVolumeAsync(pool, body, ct);
             return Results.Json(info, VireoJsonContext.Default.VolumeInfo, statusCode: StatusCodes.Status201Created);
         });
@@ -51,11 +50,11 @@ internal static class StorageRoutes
             var reference = StorageNames.Reference(pool, name);
             return action switch
             {
-                "resize" => Results.Json(await storage.ResizeAsync(reference, await ReadJsonAsync(request, VireoJsonContext.Default.VolumeResizeRequest, ct), ct),
+                "resize" => Results.Json(await storage.ResizeAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeResizeRequest, ct), ct),
                     VireoJsonContext.Default.VolumeInfo),
-                "clone" => Accepted(await storage.StartCloneAsync(reference, await ReadJsonAsync(request, VireoJsonContext.Default.VolumeCopyRequest, ct), ct)),
-                "convert" => Accepted(await storage.StartConvertAsync(reference, await ReadJsonAsync(request, VireoJsonContext.Default.VolumeCopyRequest, ct), ct)),
-                "import" => Accepted(await storage.StartImportAsync(reference, await ReadJsonAsync(request, VireoJsonContext.Default.VolumeImportRequest, ct), ct)),
+                "clone" => Accepted(await storage.StartCloneAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeCopyRequest, ct), ct)),
+                "convert" => Accepted(await storage.StartConvertAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeCopyRequest, ct), ct)),
+                "import" => Accepted(await storage.StartImportAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeImportRequest, ct), ct)),
                 _ => throw new InvalidInputException($"unknown volume action \"{action}\"; actions: resize, clone, convert, import"),
             };
         });
@@ -81,20 +80,4 @@ internal static class StorageRoutes
     private static IResult Accepted(OperationInfo operation) =>
         Results.Json(operation, VireoJsonContext.Default.OperationInfo, statusCode: StatusCodes.Status202Accepted);
 
-    private static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-            throw new InvalidInputException($"the request body is larger than {MaxBodyBytes / 1024} KiB");
-        try
-        {
-            return await JsonSerializer.DeserializeAsync(request.Body, type, ct)
-                ?? throw new InvalidInputException("the request body is empty; send a JSON object");
-        }
-        catch (JsonException e)
-        {
-            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-            throw new InvalidInputException($"invalid request body: {e.Message}",
-                [new FieldError { Field = field, Message = $"cannot be read: {e.Message.Split(". Path", 2)[0]}" }]);
-        }
-    }
 }

@@ -73,22 +73,14 @@ internal sealed partial class VirtualMachine
                 if (VmSpecDefaultsBus(disk) == "sata")
                     throw new InvalidStateException("SATA/IDE disks cannot be unplugged from a running VM; stop it first");
                 var ids = VmPlanner.DiskIds(disk, 0);
-                var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _unplugs[ids.Device] = deleted;
                 try
                 {
-                    await session.DeviceDelAsync(ids.Device, ct);
-                    if (await Task.WhenAny(deleted.Task, Task.Delay(UnplugTimeout, ct)) != deleted.Task)
-                        throw new OperationTimeoutException($"the guest did not release the disk {source} within {UnplugTimeout.TotalSeconds:0} s (it needs hot-plug support); it stays in the spec and QEMU may still remove it later");
+                    await UnplugAsync(session, ids.Device, $"the disk {source}", "PCIe or SCSI hot-plug", ct);
                     await RemoveNodesAsync(session, ids.Node, ct);
                 }
                 catch (QmpException e)
                 {
                     throw new QemuFailedException($"QEMU refused to unplug the disk: {e.Message}", e);
-                }
-                finally
-                {
-                    _unplugs.TryRemove(ids.Device, out _);
                 }
                 Log.LogInformation("VM {Name}: disk {Path} unplugged", Name, disk.Path);
             }

@@ -76,22 +76,14 @@ internal sealed partial class VirtualMachine
                 if (state != VmState.Running)
                     throw new InvalidStateException($"VM \"{Name}\" is {VmStateMachine.Describe(state)}; a NIC is unplugged with the guest's help, so it must be running");
                 var id = VmPlanner.NicId(nic.Mac!);
-                var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _unplugs[id] = deleted;
                 try
                 {
-                    await session.DeviceDelAsync(id, ct);
-                    if (await Task.WhenAny(deleted.Task, Task.Delay(UnplugTimeout, ct)) != deleted.Task)
-                        throw new OperationTimeoutException($"the guest did not release the NIC {mac} within {UnplugTimeout.TotalSeconds:0} s (it needs PCIe hot-plug support); it stays in the spec and QEMU may still remove it later");
+                    await UnplugAsync(session, id, $"the NIC {mac}", "PCIe hot-plug", ct);
                     await session.NetdevDelAsync(id, ct);
                 }
                 catch (QmpException e)
                 {
                     throw new QemuFailedException($"QEMU refused to unplug the NIC: {e.Message}", e);
-                }
-                finally
-                {
-                    _unplugs.TryRemove(id, out _);
                 }
                 Log.LogInformation("VM {Name}: NIC {Mac} unplugged", Name, mac);
             }
@@ -101,6 +93,26 @@ internal sealed partial class VirtualMachine
 
     private static readonly TimeSpan UnplugTimeout = TimeSpan.FromSeconds(20);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _unplugs = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// device_del, then waits for QEMU's DEVICE_DELETED: the guest must release the device first, which it does only
+    /// with <paramref name="needs"/> support, so this gives up after <see cref="UnplugTimeout"/>.
+    /// </summary>
+    private async Task UnplugAsync(QemuSession session, string deviceId, string what, string needs, CancellationToken ct)
+    {
+        var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _unplugs[deviceId] = deleted;
+        try
+        {
+            await session.DeviceDelAsync(deviceId, ct);
+            if (await Task.WhenAny(deleted.Task, Task.Delay(UnplugTimeout, ct)) != deleted.Task)
+                throw new OperationTimeoutException($"the guest did not release {what} within {UnplugTimeout.TotalSeconds:0} s (it needs {needs} support); it stays in the spec and QEMU may still remove it later");
+        }
+        finally
+        {
+            _unplugs.TryRemove(deviceId, out _);
+        }
+    }
 
     /// <summary>QEMU's DEVICE_DELETED: completes a pending unplug.</summary>
     private void OnDeviceDeleted(string device)
