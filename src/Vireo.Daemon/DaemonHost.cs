@@ -11,9 +11,22 @@ internal static class DaemonHost
     public static string Version { get; } =
         typeof(DaemonHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>
+    /// vireod takes its settings from its command line, never from appsettings.json. The web host's default would
+    /// watch the working directory for that file, recursively: under systemd that is "/", and vireod then spent
+    /// 15 s putting ~43,000 inotify watches on the whole file system at start and woke for every write on the
+    /// host (VM disks and qemu-img copies included). So: the content root is the program's own folder and
+    /// configuration files are never reloaded.
+    /// </summary>
+    internal static WebApplicationOptions HostDefaults => new()
+    {
+        ContentRootPath = AppContext.BaseDirectory,
+        Args = ["--hostBuilder:reloadConfigOnChange=false"],
+    };
+
     public static async Task<int> RunAsync(DaemonOptions options)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(HostDefaults);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {

@@ -40,6 +40,20 @@ public sealed class DaemonRestartTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Vireod_started_in_the_root_directory_as_systemd_does_watches_no_files()
+    {
+        // The web host's default watched the working directory for appsettings.json, recursively: from "/" that was
+        // ~43,000 inotify watches, a 15 s start, and a wake-up for every write on the host.
+        await using var h = await VireoHarness.StartAsync(output);
+        var pid = h.DaemonPid ?? throw new InvalidOperationException("vireod is not running");
+        Assert.Equal("/", new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(false)?.FullName);
+        var watchers = Directory.GetFiles($"/proc/{pid}/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .Count(target => target == "anon_inode:inotify");
+        Assert.Equal(0, watchers);
+    }
+
+    [Fact]
     public async Task A_clean_stop_of_vireod_keeps_vms_running()
     {
         await using var h = await VireoHarness.StartAsync(output);

@@ -68,6 +68,8 @@ internal sealed class VireoHarness : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            // Where systemd starts it: the unit sets no WorkingDirectory.
+            WorkingDirectory = "/",
         };
         foreach (var arg in new[] { "netns", "exec", Namespace!.Name, "dotnet", Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir })
             start.ArgumentList.Add(arg);
