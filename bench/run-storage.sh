@@ -22,8 +22,11 @@ while [ $# -gt 0 ]; do
 done
 log() { echo "bench: $*" >&2; }
 [ "$cold" = 0 ] || [ "$(id -u)" = 0 ] || { echo "bench: --cold drops the page cache and needs root" >&2; exit 2; }
-# Dirty pages are written first, then clean ones dropped: both sides then start with nothing cached.
-settle() { sync; [ "$cold" = 1 ] && echo 3 > /proc/sys/vm/drop_caches; return 0; }
+# Dirty pages are written first, then clean ones dropped: both sides then start with nothing cached. Without --cold
+# the source is read once first, so both sides start with it in the page cache: hosts that reclaim idle page cache
+# (this VM runs DAMON pageout of memory unused for about a minute) otherwise evict it at random between runs, which
+# added a second to one run in three for either side.
+settle() { sync; if [ "$cold" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; else cat "$1" > /dev/null; fi; }
 command -v qemu-img >/dev/null || { echo "bench: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/vbst.XXXXXX)
@@ -69,9 +72,9 @@ run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
     local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=()
     log "$label ($runs runs each, alternating)"
     for i in $(seq 1 "$runs"); do
-        settle
+        settle "$pool/$qsrc"
         t0=$(now); V vol convert "$src" "$dst" --format "$fmt" >/dev/null 2>&1; t1=$(now); v+=("$(ms "$t0" "$t1")")
-        V vol delete "$dst" >/dev/null; settle
+        V vol delete "$dst" >/dev/null; settle "$pool/$qsrc"
         t0=$(now); qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); q+=("$(ms "$t0" "$t1")")
         rm -f "$pool/peer.out"
     done
