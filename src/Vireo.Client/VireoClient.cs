@@ -30,26 +30,7 @@ public sealed partial class VireoClient : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(socketPath);
         Endpoint = socketPath;
         _isUnixSocket = true;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-            // A daemon restart leaves pooled connections dead; do not keep them long.
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        };
-        _http = CreateHttpClient(handler, new Uri("http://localhost/"));
+        _http = CreateHttpClient(new UnixSocketHttpHandler(socketPath), new Uri("http://localhost/"));
     }
 
     /// <summary>Connects to vireod at an http or https base address (the TCP API).</summary>
