@@ -125,6 +125,10 @@ internal sealed class CliApp
     public async Task<int> WithClientAsync(ParseResult parse, CancellationToken ct, Func<VireoClient, Task<int>> body,
         Func<string, string?>? hintFor = null)
     {
+        // VireoClient's requests block instead of awaiting (see UnixSocketHttpHandler): without this the whole
+        // command would run inside System.CommandLine's InvokeAsync before it returns and installs its SIGINT/SIGTERM
+        // handling, so Ctrl-C would kill vireo instead of cancelling the operation on vireod.
+        await Task.Yield();
         try
         {
             using var client = new VireoClient(SocketPath(parse));
@@ -139,6 +143,7 @@ internal sealed class CliApp
     /// <summary>Like <see cref="WithClientAsync"/> for commands that check their input before connecting.</summary>
     public async Task<int> GuardAsync(CancellationToken ct, Func<Task<int>> body)
     {
+        await Task.Yield();
         try
         {
             return await body().ConfigureAwait(false);

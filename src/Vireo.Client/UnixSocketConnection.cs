@@ -26,7 +26,10 @@ internal sealed partial class UnixSocketHttpHandler
             set => throw new NotSupportedException();
         }
 
-        /// <summary>Ends any blocked call on the socket (shutdown wakes a blocked recv; close alone does not).</summary>
+        /// <summary>
+        /// Ends any blocked call on the socket: shutdown wakes a blocked recv (close alone does not, and disposing a
+        /// socket another thread is blocked on waits for that thread). The socket is closed with the connection.
+        /// </summary>
         public void Abort()
         {
             try
@@ -36,7 +39,6 @@ internal sealed partial class UnixSocketHttpHandler
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
             }
-            socket.Dispose();
         }
 
         /// <summary>The status line and header lines, up to the empty line; none when the peer closed first.</summary>
