@@ -13,6 +13,9 @@ internal sealed partial class UnixSocketHttpHandler
     private sealed class Connection(Socket socket) : Stream
     {
         private readonly byte[] _buffer = new byte[16 * 1024];
+
+        /// <summary>The request's token: once it is cancelled, a read that fails failed because of that.</summary>
+        public CancellationToken RequestAborted { get; init; }
         private int _start;
         private int _end;
 
@@ -214,6 +217,19 @@ internal sealed partial class UnixSocketHttpHandler
             ReadCoreAsync(buffer, sync: false, ct);
 
         private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, bool sync, CancellationToken ct)
+        {
+            try
+            {
+                return await ReadFramedAsync(buffer, sync, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException && connection.RequestAborted.IsCancellationRequested)
+            {
+                // Cancelling the request shuts the socket down, which a read sees as a connection cut short.
+                throw new OperationCanceledException("the request to vireod was cancelled", e, connection.RequestAborted);
+            }
+        }
+
+        private async ValueTask<int> ReadFramedAsync(Memory<byte> buffer, bool sync, CancellationToken ct)
         {
             if (_done || buffer.IsEmpty) return 0;
             if (!chunked)

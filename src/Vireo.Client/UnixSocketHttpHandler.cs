@@ -37,7 +37,7 @@ internal sealed partial class UnixSocketHttpHandler(string socketPath) : HttpMes
         ct.ThrowIfCancellationRequested();
         var body = request.Content?.ReadAsByteArrayAsync(ct).GetAwaiter().GetResult();
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        var connection = new Connection(socket);
+        var connection = new Connection(socket) { RequestAborted = ct };
         // Closing the socket is the only way to end a blocking call early; the registration goes with the body.
         var registration = ct.Register(static state => ((Connection)state!).Abort(), connection);
         try

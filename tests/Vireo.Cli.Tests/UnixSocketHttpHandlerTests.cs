@@ -137,6 +137,30 @@ public sealed class UnixSocketHttpHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_while_a_streamed_body_waits_ends_the_read_as_cancelled()
+    {
+        var release = new TaskCompletionSource();
+        var served = ServeOnceAsync(async peer =>
+        {
+            await SendAsync(peer, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+            await release.Task;
+        });
+        using var http = Client();
+        using var cts = new CancellationTokenSource();
+        using var response = await http.GetAsync("v1/vms/a/logs?follow=true", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[16];
+        Assert.Equal(3, await stream.ReadAsync(buffer));
+        // As `vireo logs -f` does: the reader's own token (HttpClient stops passing the request's on after the headers).
+        var read = stream.ReadAsync(buffer, cts.Token).AsTask();
+        await Task.Delay(100);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(TimeSpan.FromSeconds(5)));
+        release.SetResult();
+        await served;
+    }
+
+    [Fact]
     public async Task A_101_answer_hands_over_the_connection_both_ways()
     {
         var served = ServeOnceAsync(async peer =>
