@@ -1,17 +1,10 @@
 namespace Vireo.Client;
 
 /// <summary>A response body stream that disposes its response (and so frees the connection) when disposed.</summary>
-internal sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Stream
+internal sealed class ResponseStream(HttpResponseMessage response, Stream inner) : UnseekableStream
 {
     public override bool CanRead => true;
-    public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
 
@@ -23,9 +16,6 @@ internal sealed class ResponseStream(HttpResponseMessage response, Stream inner)
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
         inner.ReadAsync(buffer, ct);
 
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)

@@ -10,7 +10,7 @@ internal sealed partial class UnixSocketHttpHandler
     /// exists as a blocking call and as an asynchronous one (<c>sync</c> picks), so the framing code is written once.
     /// As a stream it is the raw, two-way connection handed over after a 101 answer.
     /// </summary>
-    private sealed class Connection(Socket socket) : Stream
+    private sealed class Connection(Socket socket) : UnseekableStream
     {
         private readonly byte[] _buffer = new byte[16 * 1024];
 
@@ -20,14 +20,7 @@ internal sealed partial class UnixSocketHttpHandler
         private int _end;
 
         public override bool CanRead => true;
-        public override bool CanSeek => false;
         public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         /// <summary>
         /// Ends any blocked call on the socket: shutdown wakes a blocked recv (close alone does not, and disposing a
@@ -160,10 +153,7 @@ internal sealed partial class UnixSocketHttpHandler
                 buffer = buffer[await socket.SendAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false)..];
         }
 
-        public override void Flush() { }
         public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -177,20 +167,13 @@ internal sealed partial class UnixSocketHttpHandler
     /// A response body framed by Content-Length, by chunked transfer coding, or by the end of the connection.
     /// Disposing it closes the connection.
     /// </summary>
-    private sealed class FramedBody(Connection connection, long? length, bool chunked) : Stream
+    private sealed class FramedBody(Connection connection, long? length, bool chunked) : UnseekableStream
     {
         private long? _remaining = chunked ? 0 : length;
         private bool _done = length == 0 && !chunked;
 
         public override bool CanRead => true;
-        public override bool CanSeek => false;
         public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -274,9 +257,6 @@ internal sealed partial class UnixSocketHttpHandler
             return read;
         }
 
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
