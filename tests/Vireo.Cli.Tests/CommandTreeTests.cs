@@ -1,0 +1,63 @@
+using System.CommandLine;
+
+namespace Vireo.Cli.Tests;
+
+/// <summary>A run builds only the top-level command it names (start time); these keep that table true.</summary>
+public sealed class CommandTreeTests
+{
+    private static CliApp NewApp() => new(new CliEnvironment(Stream.Null, Stream.Null, Stream.Null));
+
+    [Fact]
+    public void Each_top_level_group_makes_exactly_the_commands_it_names()
+    {
+        foreach (var group in NewApp().TopLevelCommands())
+        {
+            var made = group.Create().SelectMany(c => c.Aliases.Prepend(c.Name)).Order().ToList();
+            Assert.Equal(group.Names.Order().ToList(), made);
+        }
+    }
+
+    [Fact]
+    public void The_name_table_matches_the_full_tree()
+    {
+        var full = NewApp().BuildRoot().Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name)).Order().ToList();
+        Assert.Equal(CliApp.TopLevelNames.Order().ToList(), full);
+    }
+
+    [Fact]
+    public void A_named_command_gets_a_root_with_only_that_command_and_the_global_options()
+    {
+        var root = NewApp().BuildRoot("vol");
+        Assert.Equal(["vol"], root.Subcommands.Select(c => c.Name));
+        Assert.Contains(root.Options, o => o.Name == "--socket");
+        Assert.NotEmpty(root.Subcommands[0].Subcommands);
+    }
+
+    [Fact]
+    public async Task A_typo_in_the_command_name_still_gets_suggestions_from_every_command()
+    {
+        var result = await CliRunner.RunAsync(null, ["snapshto"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'snapshto' was not matched. Did you mean one of the following?\nsnapshot\n", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_typo_in_a_subcommand_gets_suggestions_from_its_own_command()
+    {
+        var result = await CliRunner.RunAsync(null, ["vol", "lst"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'lst' was not matched. Did you mean one of the following?\nlist\n", result.Stderr);
+        Assert.Contains("Run 'vireo vol --help' for usage.", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Global_options_before_the_command_still_work()
+    {
+        var result = await CliRunner.RunAsync(null, ["--socket", "/nonexistent/vireod.sock", "vol", "list"]);
+
+        Assert.Equal(5, result.ExitCode);
+        Assert.Contains("/nonexistent/vireod.sock", result.Stderr);
+    }
+}
