@@ -42,10 +42,14 @@ internal sealed class CliApp
             // Typo suggestions are written to Output: keep stdout clean of anything but results.
             Output = parse.Action is ParseErrorAction ? env.Error : env.Out,
             Error = env.Error,
-            // SIGINT/SIGTERM cancel the action's token; after this long the process is ended with 130 regardless.
-            ProcessTerminationTimeout = env.HandleSignals ? TimeSpan.FromSeconds(3) : null,
+            // SignalCancellation does this, before the command starts rather than after its first await.
+            ProcessTerminationTimeout = null,
         };
-        int rc = await parse.InvokeAsync(config, ct).ConfigureAwait(false);
+        using var signals = env.HandleSignals ? new SignalCancellation() : null;
+        using var linked = signals is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ct, signals.Token);
+        int rc = await parse.InvokeAsync(config, linked?.Token ?? ct).ConfigureAwait(false);
+        if (signals?.ExitCode is int signalled and > 0)
+            return signalled;
         if (parse.Action is not ParseErrorAction)
             return rc;
         env.Error.WriteLine($"Run '{HelpPath(parse)} --help' for usage.");
@@ -159,10 +163,8 @@ internal sealed class CliApp
     public async Task<int> WithClientAsync(ParseResult parse, CancellationToken ct, Func<VireoClient, Task<int>> body,
         Func<string, string?>? hintFor = null)
     {
-        // VireoClient's requests block instead of awaiting (see UnixSocketHttpHandler): without this the whole
-        // command would run inside System.CommandLine's InvokeAsync before it returns and installs its SIGINT/SIGTERM
-        // handling, so Ctrl-C would kill vireo instead of cancelling the operation on vireod.
-        await Task.Yield();
+        // The command runs on the calling thread until its first real await: VireoClient's requests block (see
+        // UnixSocketHttpHandler), and Ctrl-C reaches them through the token SignalCancellation cancels.
         try
         {
             using var client = new VireoClient(SocketPath(parse));
@@ -177,7 +179,6 @@ internal sealed class CliApp
     /// <summary>Like <see cref="WithClientAsync"/> for commands that check their input before connecting.</summary>
     public async Task<int> GuardAsync(CancellationToken ct, Func<Task<int>> body)
     {
-        await Task.Yield();
         try
         {
             return await body().ConfigureAwait(false);

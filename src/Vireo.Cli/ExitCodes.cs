@@ -15,8 +15,10 @@ internal static class ExitCodes
     public const int Conflict = 4;
     /// <summary>vireod cannot be reached, or reports a missing host prerequisite (<c>unavailable</c>).</summary>
     public const int Unreachable = 5;
-    /// <summary>Interrupted by Ctrl-C / SIGTERM (the shell's 128 + SIGINT).</summary>
+    /// <summary>Interrupted by Ctrl-C (the shell's 128 + SIGINT).</summary>
     public const int Interrupted = 130;
+    /// <summary>Ended by SIGTERM (128 + SIGTERM).</summary>
+    public const int Terminated = 143;
 
     public static int ForApiError(string code) => code switch
     {
@@ -37,5 +39,6 @@ internal static class ExitCodes
           4    conflict (VM already exists, action not allowed in the VM's state, console busy)
           5    cannot reach vireod (not running, wrong socket, permission denied) or a host prerequisite is missing
           130  interrupted (Ctrl-C)
+          143  terminated (SIGTERM)
         """;
 }

@@ -77,8 +77,10 @@ public sealed class StorageTests(ITestOutputHelper output)
         Assert.DoesNotContain("progress", result.Stdout);
     }
 
-    [Fact]
-    public async Task Ctrl_C_cancels_the_convert_on_vireod_and_leaves_no_file()
+    [Theory]
+    [InlineData(2, 130)]
+    [InlineData(15, 143)]
+    public async Task Ctrl_C_or_SIGTERM_cancels_the_convert_on_vireod_and_leaves_no_file(int signal, int exitCode)
     {
         await using var h = await VireoHarness.StartAsync(output);
         var source = Path.Combine(h.StateDir, "data.raw");
@@ -97,12 +99,12 @@ public sealed class StorageTests(ITestOutputHelper output)
                 break;
         }
         Assert.Contains(Directory.GetFiles(StorageKit.DefaultPool(h)), f => Path.GetFileName(f).StartsWith(".vireo-tmp-", StringComparison.Ordinal));
-        Assert.True(VireoHarness.Signal(cli.Id, (UnixSignal)2), "SIGINT to the CLI");
+        Assert.True(VireoHarness.Signal(cli.Id, (UnixSignal)signal), $"signal {signal} to the CLI");
         stderr.Append(await cli.StandardError.ReadToEndAsync());
         await cli.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
         await stdout;
 
-        Assert.True(cli.ExitCode == 130, $"exit {cli.ExitCode}\n{stderr}");
+        Assert.True(cli.ExitCode == exitCode, $"exit {cli.ExitCode}\n{stderr}");
         Assert.Contains("cancelled", stderr.ToString());
         Assert.Equal(before, await StorageKit.SnapshotAsync(h));
         using var client = h.Client();
