@@ -10,7 +10,7 @@ internal sealed partial class UnixSocketHttpHandler
     /// exists as a blocking call and as an asynchronous one (<c>sync</c> picks), so the framing code is written once.
     /// As a stream it is the raw, two-way connection handed over after a 101 answer.
     /// </summary>
-    private sealed class Connection(Socket socket) : UnseekableStream
+    private sealed class Connection(UnixStreamSocket socket) : UnseekableStream
     {
         private readonly byte[] _buffer = new byte[16 * 1024];
 
@@ -23,19 +23,10 @@ internal sealed partial class UnixSocketHttpHandler
         public override bool CanWrite => true;
 
         /// <summary>
-        /// Ends any blocked call on the socket: shutdown wakes a blocked recv (close alone does not, and disposing a
-        /// socket another thread is blocked on waits for that thread). The socket is closed with the connection.
+        /// Ends any blocked call on the socket: shutdown wakes a blocked recv (close alone does not, and the descriptor
+        /// is only closed once no call uses it). The socket is closed with the connection.
         /// </summary>
-        public void Abort()
-        {
-            try
-            {
-                socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-            }
-        }
+        public void Abort() => socket.Shutdown();
 
         /// <summary>The status line and header lines, up to the empty line; none when the peer closed first.</summary>
         public List<string> ReadHeaderLines(int maxBytes)
@@ -95,7 +86,7 @@ internal sealed partial class UnixSocketHttpHandler
             }
             return sync
                 ? socket.Receive(destination.Span)
-                : await socket.ReceiveAsync(destination, SocketFlags.None, ct).ConfigureAwait(false);
+                : await socket.ReceiveAsync(destination, ct).ConfigureAwait(false);
         }
 
         /// <summary>Moves what is left to the front and receives more; false at the end of the stream.</summary>
@@ -110,7 +101,7 @@ internal sealed partial class UnixSocketHttpHandler
             var free = _buffer.AsMemory(_end);
             var n = sync
                 ? socket.Receive(free.Span)
-                : await socket.ReceiveAsync(free, SocketFlags.None, ct).ConfigureAwait(false);
+                : await socket.ReceiveAsync(free, ct).ConfigureAwait(false);
             _end += n;
             return n > 0;
         }
@@ -138,20 +129,13 @@ internal sealed partial class UnixSocketHttpHandler
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            while (!buffer.IsEmpty)
-                buffer = buffer[socket.Send(buffer)..];
-        }
+        public override void Write(ReadOnlySpan<byte> buffer) => socket.SendAll(buffer);
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
             WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
-        {
-            while (!buffer.IsEmpty)
-                buffer = buffer[await socket.SendAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false)..];
-        }
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) =>
+            new(socket.SendAllAsync(buffer, ct));
 
         public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
 

@@ -36,20 +36,20 @@ internal sealed partial class UnixSocketHttpHandler(string socketPath) : HttpMes
         ArgumentNullException.ThrowIfNull(request);
         ct.ThrowIfCancellationRequested();
         var body = request.Content?.ReadAsByteArrayAsync(ct).GetAwaiter().GetResult();
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        UnixStreamSocket socket;
+        try
+        {
+            socket = UnixStreamSocket.Connect(socketPath);
+        }
+        catch (SocketException e)
+        {
+            throw new HttpRequestException(HttpRequestError.ConnectionError, e.Message, e);
+        }
         var connection = new Connection(socket) { RequestAborted = ct };
-        // Closing the socket is the only way to end a blocking call early; the registration goes with the body.
+        // Shutting the socket down is the only way to end a blocking call early; the registration goes with the body.
         var registration = ct.Register(static state => ((Connection)state!).Abort(), connection);
         try
         {
-            try
-            {
-                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-            }
-            catch (SocketException e)
-            {
-                throw new HttpRequestException(HttpRequestError.ConnectionError, e.Message, e);
-            }
             var upgrade = request.Headers.Upgrade.Count > 0;
             Write(socket, Head(request, body?.Length, upgrade), body);
             var response = ReadHead(connection, request);
@@ -98,11 +98,11 @@ internal sealed partial class UnixSocketHttpHandler(string socketPath) : HttpMes
         return Encoding.ASCII.GetBytes(text.ToString());
     }
 
-    private static void Write(Socket socket, byte[] head, byte[]? body)
+    private static void Write(UnixStreamSocket socket, byte[] head, byte[]? body)
     {
-        socket.Send(head);
+        socket.SendAll(head);
         if (body is { Length: > 0 })
-            socket.Send(body);
+            socket.SendAll(body);
     }
 
     /// <summary>Reads the status line and headers; bytes read past them stay buffered in the connection.</summary>
