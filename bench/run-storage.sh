@@ -66,6 +66,10 @@ med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+
 min() { printf '%s\n' "$@" | sort -n | head -1; }
 max() { printf '%s\n' "$@" | sort -n | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# Median of the per-run ratios v[i]/q[i]: the two sides of run i ran back to back, so this pairs each vireo run with
+# the peer run made under the same conditions (this VM's speed drifts by a third over minutes; a median per side
+# compares runs made at different times).
+paired() { local n=$(($# / 2)) r=() i; local a=("$@"); for ((i = 0; i < n; i++)); do r+=("$(ratio "${a[i]}" "${a[i + n]}")"); done; med "${r[@]}"; }
 
 declare -A times
 run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
@@ -78,7 +82,7 @@ run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
         t0=$(now); qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); q+=("$(ms "$t0" "$t1")")
         rm -f "$pool/peer.out"
     done
-    times[$label]="$(med "${v[@]}") $(min "${v[@]}") $(max "${v[@]}") $(med "${q[@]}") $(min "${q[@]}") $(max "${q[@]}")"
+    times[$label]="$(med "${v[@]}") $(min "${v[@]}") $(max "${v[@]}") $(med "${q[@]}") $(min "${q[@]}") $(max "${q[@]}") $(paired "${v[@]}" "${q[@]}")"
     echo "$label vireo: ${v[*]}" >&2
     echo "$label qemu-img: ${q[*]}" >&2
 }
@@ -87,10 +91,10 @@ run_case "raw -> qcow2" default/src.raw default/out.qcow2 qcow2 src.raw raw
 run_case "small raw -> qcow2" default/small.raw default/out.qcow2 qcow2 small.raw raw
 
 {
-    echo "| conversion (1 GiB with $data MiB data; small: 16 MiB with 8 MiB)$([ "$cold" = 1 ] && echo ', page cache dropped before each') | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio |"
-    echo "|---|---|---|---|"
+    echo "| conversion (1 GiB with $data MiB data; small: 16 MiB with 8 MiB)$([ "$cold" = 1 ] && echo ', page cache dropped before each') | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio of medians | median of paired ratios |"
+    echo "|---|---|---|---|---|"
     for label in "qcow2 -> raw" "raw -> qcow2" "small raw -> qcow2"; do
-        read -r vm vmin vmax qm qmin qmax <<< "${times[$label]}"
-        echo "| $label | ${vm} ms (${vmin}-${vmax}) | ${qm} ms (${qmin}-${qmax}) | **$(ratio "$vm" "$qm")** |"
+        read -r vm vmin vmax qm qmin qmax pr <<< "${times[$label]}"
+        echo "| $label | ${vm} ms (${vmin}-${vmax}) | ${qm} ms (${qmin}-${qmax}) | **$(ratio "$vm" "$qm")** | $pr |"
     done
 } | tee ${out:+"$out"}

@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Vireo.Qemu.Model;
 
 namespace Vireo.Qemu;
@@ -95,85 +91,10 @@ public sealed partial class QemuImg
     /// <summary>
     /// Copies an image (through its backing chain) into a new file, converting formats, and reports progress from
     /// qemu-img's own <c>-p</c> output. The destination must not exist; a failed or cancelled copy leaves none.
+    /// The same copy as <see cref="ConvertAsync(string, DiskFormat, string, DiskFormat, ConvertOptions, IProgress{double}?, CancellationToken)"/>
+    /// with no rate limit (its progress reader, SIGTERM-then-SIGKILL on cancel and clean-up).
     /// </summary>
-    public async Task ConvertAsync(string source, DiskFormat sourceFormat, string destination, DiskFormat destinationFormat,
-        IProgress<double>? progress, CancellationToken ct)
-    {
-        RequireAbsolute(source);
-        RequireAbsolute(destination);
-        if (File.Exists(destination)) throw new IOException($"Image '{destination}' already exists.");
-        string[] args = ["convert", "-p", "-f", Name(sourceFormat), "-O", Name(destinationFormat), source, destination];
-        try
-        {
-            var (code, stderr) = await RunWithProgressAsync(args, progress, ct).ConfigureAwait(false);
-            if (code != 0)
-                throw new QemuImgException($"qemu-img convert failed (exit code {code}): {(stderr.Length > 0 ? stderr : "no error output")}", code, stderr);
-        }
-        catch
-        {
-            try { File.Delete(destination); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
-    }
-
-    [GeneratedRegex(@"\((\d+(?:\.\d+)?)/100%\)")]
-    private static partial Regex ProgressPattern();
-
-    /// <summary>Runs qemu-img and turns each <c>(12.34/100%)</c> it prints into a progress report.</summary>
-    private async Task<(int ExitCode, string StandardError)> RunWithProgressAsync(IReadOnlyList<string> args, IProgress<double>? progress, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(ProgramPath)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["LC_ALL"] = "C";
-        Process process;
-        try
-        {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new QemuImgException($"Cannot run '{ProgramPath}': {e.Message}", null, "", e);
-        }
-        using (process)
-        {
-            process.StandardInput.Close();
-            var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            var stdout = Task.Run(async () =>
-            {
-                // qemu-img redraws its progress with '\r', so read characters, not lines.
-                var buffer = new char[256];
-                var pending = new StringBuilder();
-                int n;
-                while ((n = await process.StandardOutput.ReadAsync(buffer, CancellationToken.None).ConfigureAwait(false)) > 0)
-                {
-                    pending.Append(buffer, 0, n);
-                    var matches = ProgressPattern().Matches(pending.ToString());
-                    if (matches.Count == 0) continue;
-                    var last = matches[^1];
-                    if (double.TryParse(last.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent))
-                        progress?.Report(Math.Clamp(percent / 100, 0, 1));
-                    pending.Remove(0, last.Index + last.Length);
-                }
-            }, CancellationToken.None);
-            try
-            {
-                await process.WaitForExitAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Our own child: kill it through its Process object and reap it before giving up.
-                try { process.Kill(); } catch (InvalidOperationException) { }
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
-            await stdout.ConfigureAwait(false);
-            return (process.ExitCode, (await stderr.ConfigureAwait(false)).Trim());
-        }
-    }
+    public Task ConvertAsync(string source, DiskFormat sourceFormat, string destination, DiskFormat destinationFormat,
+        IProgress<double>? progress, CancellationToken ct) =>
+        ConvertAsync(source, sourceFormat, destination, destinationFormat, new ConvertOptions(), progress, ct);
 }
