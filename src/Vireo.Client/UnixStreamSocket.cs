@@ -60,33 +60,14 @@ internal sealed partial class UnixStreamSocket : IDisposable
     }
 
     /// <summary>Blocks until some bytes arrive; 0 at the end of the stream (or after <see cref="Shutdown"/>).</summary>
-    public unsafe int Receive(Span<byte> buffer)
-    {
-        var added = false;
-        _handle.DangerousAddRef(ref added);
-        try
-        {
-            fixed (byte* p = buffer)
-            {
-                while (true)
-                {
-                    var n = recv((int)_handle.DangerousGetHandle(), p, (nuint)buffer.Length, 0);
-                    if (n >= 0)
-                        return (int)n;
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno != EINTR)
-                        throw Error(errno);
-                }
-            }
-        }
-        finally
-        {
-            if (added) _handle.DangerousRelease();
-        }
-    }
+    public unsafe int Receive(Span<byte> buffer) => Transfer(buffer, &recv, 0);
 
     /// <summary>Sends some of <paramref name="buffer"/> (blocking while the peer's buffer is full); returns how much.</summary>
-    public unsafe int Send(ReadOnlySpan<byte> buffer)
+    // MSG_NOSIGNAL: a peer that went away is an EPIPE error here, not a SIGPIPE for the process.
+    public unsafe int Send(ReadOnlySpan<byte> buffer) => Transfer(buffer, &send, MSG_NOSIGNAL);
+
+    /// <summary>One recv or send on the pinned buffer, retried after EINTR; the descriptor cannot close meanwhile.</summary>
+    private unsafe int Transfer(ReadOnlySpan<byte> buffer, delegate*<int, byte*, nuint, int, nint> call, int flags)
     {
         var added = false;
         _handle.DangerousAddRef(ref added);
@@ -96,8 +77,7 @@ internal sealed partial class UnixStreamSocket : IDisposable
             {
                 while (true)
                 {
-                    // MSG_NOSIGNAL: a peer that went away is an EPIPE error here, not a SIGPIPE for the process.
-                    var n = send((int)_handle.DangerousGetHandle(), p, (nuint)buffer.Length, MSG_NOSIGNAL);
+                    var n = call((int)_handle.DangerousGetHandle(), p, (nuint)buffer.Length, flags);
                     if (n >= 0)
                         return (int)n;
                     var errno = Marshal.GetLastPInvokeError();

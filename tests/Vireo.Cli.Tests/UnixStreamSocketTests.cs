@@ -14,6 +14,25 @@ public sealed class UnixStreamSocketTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Our socket connected to a .NET listener, and the socket the listener accepted.</summary>
+    private sealed record Pair(UnixStreamSocket Ours, Socket Peer, Socket Listener) : IDisposable
+    {
+        public void Dispose()
+        {
+            Ours.Dispose();
+            Peer.Dispose();
+            Listener.Dispose();
+        }
+    }
+
+    private async Task<Pair> PairAsync(string name)
+    {
+        var listener = Listen(Path.Combine(_dir, name));
+        var accepted = listener.AcceptAsync();
+        var ours = UnixStreamSocket.Connect(Path.Combine(_dir, name));
+        return new Pair(ours, await accepted, listener);
+    }
+
     private Socket Listen(string path)
     {
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -53,11 +72,8 @@ public sealed class UnixStreamSocketTests : IDisposable
     [Fact]
     public async Task Bytes_go_both_ways_and_the_end_of_the_stream_reads_as_zero()
     {
-        var path = Path.Combine(_dir, "echo.sock");
-        using var listener = Listen(path);
-        var accepted = listener.AcceptAsync();
-        using var socket = UnixStreamSocket.Connect(path);
-        using var peer = await accepted;
+        using var pair = await PairAsync("echo.sock");
+        var (socket, peer) = (pair.Ours, pair.Peer);
 
         socket.SendAll("ping"u8);
         var got = new byte[16];
@@ -73,11 +89,8 @@ public sealed class UnixStreamSocketTests : IDisposable
     [Fact]
     public async Task Shutdown_from_another_thread_ends_a_blocked_receive_at_once()
     {
-        var path = Path.Combine(_dir, "quiet.sock");
-        using var listener = Listen(path);
-        var accepted = listener.AcceptAsync();
-        using var socket = UnixStreamSocket.Connect(path);
-        using var peer = await accepted;
+        using var pair = await PairAsync("quiet.sock");
+        var socket = pair.Ours;
 
         var clock = Stopwatch.StartNew();
         var blocked = Task.Run(() => socket.Receive(new byte[16]));
@@ -91,11 +104,8 @@ public sealed class UnixStreamSocketTests : IDisposable
     [Fact]
     public async Task Cancelling_an_asynchronous_receive_throws_OperationCanceled_not_end_of_stream()
     {
-        var path = Path.Combine(_dir, "cancel.sock");
-        using var listener = Listen(path);
-        var accepted = listener.AcceptAsync();
-        using var socket = UnixStreamSocket.Connect(path);
-        using var peer = await accepted;
+        using var pair = await PairAsync("cancel.sock");
+        var socket = pair.Ours;
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => socket.ReceiveAsync(new byte[16], cts.Token).WaitAsync(TimeSpan.FromSeconds(5)));
