@@ -19,6 +19,8 @@ internal static class ExitCodes
     public const int Interrupted = 130;
     /// <summary>Ended by SIGTERM (128 + SIGTERM).</summary>
     public const int Terminated = 143;
+    /// <summary>Its output's reader went away (128 + SIGPIPE, what the shell shows for a tool killed by SIGPIPE).</summary>
+    public const int BrokenPipe = 141;
 
     public static int ForApiError(string code) => code switch
     {
@@ -39,6 +41,7 @@ internal static class ExitCodes
           4    conflict (VM already exists, action not allowed in the VM's state, console busy)
           5    cannot reach vireod (not running, wrong socket, permission denied) or a host prerequisite is missing
           130  interrupted (Ctrl-C)
+          141  the reader of its output went away (as a tool killed by SIGPIPE)
           143  terminated (SIGTERM)
         """;
 }

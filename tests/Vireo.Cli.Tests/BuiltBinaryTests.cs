@@ -43,6 +43,29 @@ public sealed class BuiltBinaryTests : FakeDaemonTest
     }
 
     [Fact]
+    public async Task Output_to_a_reader_that_went_away_ends_quietly_with_the_SIGPIPE_status()
+    {
+        // `true` exits at once, long before vireo (started through dotnet) writes its help into the pipe.
+        string dll = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { "-c", "dotnet \"$0\" --help | true; echo \"${PIPESTATUS[0]}\"", dll })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal("141", (await stdout).Trim());
+        Assert.Equal("", await stderr);
+    }
+
+    [Fact]
     public void Fd_stream_writes_at_the_end_of_an_append_mode_file_not_at_offset_zero()
     {
         string file = Path.GetTempFileName();

@@ -11,6 +11,7 @@ namespace Vireo.Cli.Terminal;
 internal sealed unsafe partial class FdStream(int fd, bool canRead) : Stream
 {
     private const int EINTR = 4;
+    private const int EPIPE = 32;
 
     public override bool CanRead => canRead;
     public override bool CanWrite => !canRead;
@@ -56,6 +57,10 @@ internal sealed unsafe partial class FdStream(int fd, bool canRead) : Stream
                     continue;
                 }
                 int errno = Marshal.GetLastPInvokeError();
+                // The reader went away (`vireo list | head -1`): end quietly with the status a process killed by
+                // SIGPIPE has, as other Unix tools do. .NET ignores SIGPIPE, so the write fails instead.
+                if (errno == EPIPE)
+                    Environment.Exit(ExitCodes.BrokenPipe);
                 if (errno != EINTR)
                     throw new IOException($"write to fd {fd} failed: errno {errno}");
             }
