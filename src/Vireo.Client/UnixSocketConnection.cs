@@ -77,13 +77,7 @@ internal sealed partial class UnixSocketHttpHandler
         public async ValueTask<int> ReadAsync(Memory<byte> destination, bool sync, CancellationToken ct)
         {
             if (destination.IsEmpty) return 0;
-            if (_end > _start)
-            {
-                var n = Math.Min(destination.Length, _end - _start);
-                _buffer.AsMemory(_start, n).CopyTo(destination);
-                _start += n;
-                return n;
-            }
+            if (TakeBuffered(destination.Span) is > 0 and var n) return n;
             return sync
                 ? socket.Receive(destination.Span)
                 : await socket.ReceiveAsync(destination, ct).ConfigureAwait(false);
@@ -111,14 +105,18 @@ internal sealed partial class UnixSocketHttpHandler
         public override int Read(Span<byte> buffer)
         {
             if (buffer.IsEmpty) return 0;
-            if (_end > _start)
-            {
-                var n = Math.Min(buffer.Length, _end - _start);
-                _buffer.AsSpan(_start, n).CopyTo(buffer);
-                _start += n;
-                return n;
-            }
+            if (TakeBuffered(buffer) is > 0 and var n) return n;
             return socket.Receive(buffer);
+        }
+
+        /// <summary>Moves bytes already read past the headers into <paramref name="destination"/>; 0 when there are none.</summary>
+        private int TakeBuffered(Span<byte> destination)
+        {
+            var n = Math.Min(destination.Length, _end - _start);
+            if (n <= 0) return 0;
+            _buffer.AsSpan(_start, n).CopyTo(destination);
+            _start += n;
+            return n;
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>

@@ -7,21 +7,28 @@ namespace Vireo.Cli.Tests;
 /// <summary>The real process path: Program.cs, standard streams on fds 0-2, exit status.</summary>
 public sealed class BuiltBinaryTests : FakeDaemonTest
 {
-    [Fact]
-    public async Task Built_vireo_pipes_stdin_to_the_console_and_prints_the_answer()
+    private static string VireoDll => Path.Combine(AppContext.BaseDirectory, "vireo.dll");
+
+    /// <summary><paramref name="program"/> with its standard streams redirected and vireod's socket variable unset.</summary>
+    private static ProcessStartInfo Redirected(string program, params string[] args)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { dll, "--socket", Daemon.SocketPath, "console", "web1", "--idle", "2" })
+        foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment.Remove("VIREO_SOCKET");
+        return start;
+    }
 
+    [Fact]
+    public async Task Built_vireo_pipes_stdin_to_the_console_and_prints_the_answer()
+    {
+        var start = Redirected("dotnet", VireoDll, "--socket", Daemon.SocketPath, "console", "web1", "--idle", "2");
         using var process = Process.Start(start)!;
         try
         {
@@ -46,15 +53,8 @@ public sealed class BuiltBinaryTests : FakeDaemonTest
     public async Task Output_to_a_reader_that_went_away_ends_quietly_with_the_SIGPIPE_status()
     {
         // `true` exits at once, long before vireo (started through dotnet) writes its help into the pipe.
-        string dll = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "-c", "dotnet \"$0\" --help | true; echo \"${PIPESTATUS[0]}\"", dll })
-            start.ArgumentList.Add(arg);
+        var start = Redirected("bash", "-c", "dotnet \"$0\" --help | true; echo \"${PIPESTATUS[0]}\"", VireoDll);
+        start.RedirectStandardInput = false;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
