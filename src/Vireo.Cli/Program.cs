@@ -1,3 +1,4 @@
 using Vireo.Cli;
 
+StartupMemory.Prefault();
 return await CliApp.RunAsync(args, CliEnvironment.FromProcess());
