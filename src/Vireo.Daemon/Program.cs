@@ -1,4 +1,8 @@
 using Vireo.Daemon;
+using Vireo.Host.Os;
+
+// Before anything is started: no child of vireod inherits what vireod inherited.
+InheritedDescriptors.MarkCloseOnExec();
 
 DaemonOptions options;
 try
