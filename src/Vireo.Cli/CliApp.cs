@@ -31,7 +31,7 @@ internal sealed class CliApp
         var app = new CliApp(env);
         // Bare `vireo` shows the help, like git and kubectl.
         var only = args.Length > 0 && TopLevelNames.Contains(args[0]) ? args[0] : null;
-        var parse = app.BuildRoot(only).Parse(args.Length == 0 ? ["--help"] : args);
+        var parse = app.BuildRoot(only, withHelp: args.Length == 0 || args.Any(MayAskForHelp)).Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Action is ParseErrorAction parseError)
         {
             // The errors alone, not the whole man page; the hint says where the help is.
@@ -58,16 +58,19 @@ internal sealed class CliApp
     }
 
     /// <summary>The whole command tree (help, docs and tests walk it).</summary>
-    public RootCommand BuildRoot() => BuildRoot(null);
+    public RootCommand BuildRoot() => (RootCommand)BuildRoot(null, withHelp: true);
 
     /// <summary>
     /// The root with only the top-level command <paramref name="only"/> (with its subcommands), or with all of them
     /// when it is null. A run that names its command builds just that one: building all of them (about 100 commands
-    /// and their options) was a tenth of the CLI's start.
+    /// and their options) was a tenth of the CLI's start. Without <paramref name="withHelp"/> the root is a plain
+    /// command, without System.CommandLine's --help and --version options: creating those loads its localized
+    /// resources through reflection, a sixth of `vireo --version`'s CPU, for runs that cannot use them.
     /// </summary>
-    internal RootCommand BuildRoot(string? only)
+    internal Command BuildRoot(string? only, bool withHelp = true)
     {
-        var root = new RootCommand("vireo — manage QEMU/KVM virtual machines through vireod");
+        const string summary = "vireo — manage QEMU/KVM virtual machines through vireod";
+        var root = withHelp ? new RootCommand(summary) : new Command("vireo", summary);
         Docs.Add(root,
             """
             vireo talks to the Vireo daemon (vireod) over its Unix socket. Each VM is defined from a declarative spec
@@ -90,9 +93,17 @@ internal sealed class CliApp
                     root.Add(command);
             }
         }
-        ManPageHelpAction.Install(root, Docs);
+        if (root is RootCommand full)
+            ManPageHelpAction.Install(full, Docs);
         return root;
     }
+
+    /// <summary>
+    /// Whether a token could invoke --help, --version or a [directive]: only then does a run need the full root.
+    /// Any token counts, wherever it stands, so a run that has one parses exactly as it always did.
+    /// </summary>
+    internal static bool MayAskForHelp(string token) =>
+        token is "-h" or "--help" or "-?" or "/?" or "/h" or "--version" || token.StartsWith('[');
 
     /// <summary>A factory of top-level commands and the names of the commands it makes (checked by a test).</summary>
     internal sealed record CommandGroup(string[] Names, Func<IEnumerable<Command>> Create);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace Vireo.Cli.Tests;
 
@@ -31,6 +32,37 @@ public sealed class CommandTreeTests
         Assert.Equal(["vol"], root.Subcommands.Select(c => c.Name));
         Assert.Contains(root.Options, o => o.Name == "--socket");
         Assert.NotEmpty(root.Subcommands[0].Subcommands);
+    }
+
+    [Fact]
+    public void A_run_without_help_or_version_tokens_gets_a_root_without_those_options()
+    {
+        var plain = NewApp().BuildRoot("vol", withHelp: false);
+        Assert.IsNotType<RootCommand>(plain);
+        Assert.DoesNotContain(plain.Options, o => o is HelpOption or VersionOption);
+        Assert.Contains(plain.Options, o => o.Name == "--socket");
+        Assert.All(["-h", "--help", "-?", "/?", "/h", "--version", "[suggest]"], t => Assert.True(CliApp.MayAskForHelp(t), t));
+        Assert.All(["vol", "convert", "--format", "-o", "hello"], t => Assert.False(CliApp.MayAskForHelp(t), t));
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public async Task Help_anywhere_on_the_line_still_shows_the_man_page(string token)
+    {
+        var result = await CliRunner.RunAsync(null, ["vol", "convert", "default/a.raw", token]);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("vol convert", result.Stdout);
+        Assert.Contains("--rate-limit", result.Stdout);
+    }
+
+    [Fact]
+    public async Task A_parse_error_without_help_tokens_still_names_the_help_to_run()
+    {
+        var result = await CliRunner.RunAsync(null, ["vol", "convert", "default/a.raw", "default/b.raw", "--format", "raw", "--bogus"]);
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("--bogus", result.Stderr);
+        Assert.Contains("Run 'vireo vol convert --help' for usage.", result.Stderr);
     }
 
     [Fact]
