@@ -50,7 +50,7 @@ internal static class StorageRoutes
             var reference = StorageNames.Reference(pool, name);
             return action switch
             {
-                "resize" => Results.Json(await storage.ResizeAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeResizeRequest, ct), ct),
+                "resize" => Results.Json(await engine.ResizeVolumeAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeResizeRequest, ct), ct),
                     VireoJsonContext.Default.VolumeInfo),
                 "clone" => Accepted(await storage.StartCloneAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeCopyRequest, ct), ct)),
                 "convert" => Accepted(await storage.StartConvertAsync(reference, await JsonBody.ReadAsync(request, VireoJsonContext.Default.VolumeCopyRequest, ct), ct)),

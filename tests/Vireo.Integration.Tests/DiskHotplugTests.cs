@@ -47,6 +47,35 @@ public sealed class DiskHotplugTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_running_guests_volume_grows_live_and_the_guest_sees_it_but_is_never_shrunk()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        await h.VireoOk("vol", "create", "default/grow.qcow2", "--size", "32M", "--format", "qcow2");
+        await h.StartTinyAsync("grow", "--network", "none", "--disk", "vol=default/grow.qcow2");
+        // /sys/block/vda/size counts 512-byte sectors: 32 MiB is 65536.
+        var before = await h.VireoWithInput(WaitForVda + "echo SECTORS-$(cat /sys/block/vda/size)\n", "console", "grow", "--idle", "6");
+        Assert.Contains("SECTORS-65536", before.Stdout);
+
+        await h.VireoOk("vol", "resize", "default/grow.qcow2", "+16M");
+        var after = await h.VireoWithInput("for i in $(seq 1 20); do [ $(cat /sys/block/vda/size) = 98304 ] && break; sleep 0.25; done; echo SECTORS-$(cat /sys/block/vda/size)\n", "console", "grow", "--idle", "6");
+        Assert.Contains("SECTORS-98304", after.Stdout);
+        var info = await h.VireoOk("vol", "info", "default/grow.qcow2", "-o", "json");
+        Assert.Equal(48L << 20, JsonDocument.Parse(info.Stdout).RootElement.GetProperty("virtual_size_bytes").GetInt64());
+
+        var shrink = await h.Vireo("vol", "resize", "default/grow.qcow2", "16M", "--allow-shrink");
+        Assert.NotEqual(0, shrink.ExitCode);
+        Assert.Contains("never shrunk", shrink.Stderr);
+        var unchanged = await h.VireoWithInput("echo SECTORS-$(cat /sys/block/vda/size)\n", "console", "grow");
+        Assert.Contains("SECTORS-98304", unchanged.Stdout);
+
+        // Stopped, the same command resizes offline again: down too, when asked.
+        await h.VireoOk("destroy", "grow");
+        await h.VireoOk("vol", "resize", "default/grow.qcow2", "16M", "--allow-shrink");
+        info = await h.VireoOk("vol", "info", "default/grow.qcow2", "-o", "json");
+        Assert.Equal(16L << 20, JsonDocument.Parse(info.Stdout).RootElement.GetProperty("virtual_size_bytes").GetInt64());
+    }
+
+    [Fact]
     public async Task An_iso_inserted_into_a_running_guests_cdrom_is_readable_and_eject_empties_the_drive()
     {
         await using var h = await VireoHarness.StartAsync(output);

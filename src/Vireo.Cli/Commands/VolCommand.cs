@@ -169,11 +169,13 @@ internal static class VolCommand
         var command = app.Docs.Create("resize", "Change a volume's virtual size",
             """
             Like `virsh vol-resize` (qemu-img resize). SIZE sets the size, +SIZE grows it. Shrinking is refused unless
-            --allow-shrink is given, and always for a volume that backs others. Refused while a VM using the volume
-            (directly or through an overlay) has a QEMU process. The guest's partitions and file systems are not
-            changed: grow them inside the guest.
+            --allow-shrink is given, and always for a volume that backs others. A volume that one running (or
+            paused) VM has as its disk grows live through that VM's QEMU, like `virsh blockresize`: the guest sees
+            the new capacity at once; it is never shrunk while the VM runs. Refused while several running VMs use
+            the volume, or one uses it through an overlay. The guest's partitions and file systems are not changed:
+            grow them inside the guest.
             """,
-            "vireo vol resize default/web1.qcow2 +10G",
+            "vireo vol resize default/web1.qcow2 +10G    # running or not",
             "vireo vol resize default/scratch.raw 1G --allow-shrink");
         command.Add(volume);
         command.Add(size);

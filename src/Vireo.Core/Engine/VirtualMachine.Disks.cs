@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Core.Errors;
+using Vireo.Core.Specs;
 using Vireo.Qemu.Model;
 using Vireo.Qemu.Model.Devices;
 using Vireo.Qmp;
@@ -123,6 +124,52 @@ internal sealed partial class VirtualMachine
             disks[index] = current with { Path = path, Volume = null, Format = path is null ? null : "raw" };
             SaveSpec(spec with { Disks = disks });
             return Info();
+        }, ct);
+
+    /// <summary>
+    /// Grows a disk of the running guest through QEMU (<c>block_resize</c> of the node the disk reads, found with
+    /// <c>query-block</c>, so it also holds after a snapshot put an overlay on top), as <c>virsh blockresize</c> does:
+    /// the guest sees the new capacity at once. <paramref name="size"/> gives the new size, or with
+    /// <paramref name="grow"/> how much to add. Shrinking a running guest's disk is refused: the guest may have data
+    /// past the new end. Returns the new size in bytes.
+    /// </summary>
+    public Task<long> ResizeDiskLiveAsync(string source, long size, bool grow, string sizeText, CancellationToken ct) =>
+        Serialised(VmAction.ChangeDevices, async () =>
+        {
+            var (spec, session) = SpecAndLiveSession();
+            if (session is null)
+                throw new InvalidStateException($"VM \"{Name}\" is no longer running; resize the volume again (a stopped VM's volume is resized offline)");
+            var disk = FindDisk(spec, source);
+            var device = VmPlanner.DiskIds(disk, 0).Device;
+            try
+            {
+                var blocks = await session.ExecuteAsync(QmpCommands.QueryBlock(), ct);
+                // A virtio disk reports its backend's QOM path (/machine/peripheral/ID/virtio-backend), a SCSI one its id.
+                var inserted = blocks.FirstOrDefault(b => b.Qdev is { } q && (q == device || q.EndsWith("/" + device, StringComparison.Ordinal) ||
+                    q.Contains("/" + device + "/", StringComparison.Ordinal)))?.Inserted;
+                if (inserted?.NodeName is not { } node || inserted.Image is not { } image)
+                    throw new InvalidStateException($"VM \"{Name}\": QEMU does not report the disk {source} (device {device})");
+                var current = image.VirtualSize;
+                var target = grow ? checked(current + size) : size;
+                if (target < current)
+                    throw new InvalidInputException([new FieldError { Field = "size", Value = sizeText, Message = $"is smaller than the current {SizeParser.Format(current)}; the disk of running VM {Name} is never shrunk (the guest may use the end). Shut it down first, then resize with --allow-shrink" }]);
+                if (target % 512 != 0)
+                    throw new InvalidInputException([new FieldError { Field = "size", Value = sizeText, Message = $"gives {target} bytes, which is not a multiple of 512; QEMU resizes a running disk in whole sectors" }]);
+                if (target != current)
+                {
+                    await session.ExecuteAsync(QmpCommands.BlockResize(node, target), ct);
+                    Log.LogInformation("VM {Name}: disk {Source} grown live from {Old} to {New} bytes", Name, source, current, target);
+                }
+                return target;
+            }
+            catch (QmpException e)
+            {
+                throw new QemuFailedException($"QEMU refused to resize the disk: {e.Message}", e);
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidInputException([new FieldError { Field = "size", Value = sizeText, Message = "is too large" }]);
+            }
         }, ct);
 
     /// <summary>A disk of <paramref name="spec"/> by its volume (<c>POOL/NAME</c>) or image path.</summary>

@@ -42,6 +42,40 @@ public sealed partial class VmEngine
         }
     }
 
+    /// <summary>
+    /// <c>vol resize</c>. A volume that one running (or paused) VM has as its disk grows live through that VM's QEMU,
+    /// like <c>virsh blockresize</c> (never shrinks: that needs the VM stopped). Any other volume goes to the storage
+    /// service, which resizes it with qemu-img and refuses what would change under a running guest (a volume
+    /// shared by running VMs, or the backing file of a running VM's overlay).
+    /// </summary>
+    public async Task<VolumeInfo> ResizeVolumeAsync(string reference, VolumeResizeRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ResolvedVolume volume;
+        try
+        {
+            volume = Storage.Resolve(reference, "volume");
+        }
+        catch (InvalidInputException)
+        {
+            return await Storage.ResizeAsync(reference, request, ct); // which answers a bad or unknown name as always
+        }
+        var users = _vms.Values
+            .Where(vm => vm.HasProcess)
+            .SelectMany(vm => vm.Spec.Disks.Where(d => d.Device != "cdrom" && (d.Volume == volume.Reference ||
+                d.Path is { } p && Path.IsPathFullyQualified(p) && Path.GetFullPath(p) == volume.Path)).Select(d => (Vm: vm, Disk: d)))
+            .ToList();
+        if (users.Count != 1)
+            return await Storage.ResizeAsync(reference, request, ct);
+        var text = request.Size ?? "";
+        var grow = text.StartsWith('+');
+        if (!SizeParser.TryParse(grow ? text[1..] : text, out var bytes, out var problem))
+            throw new InvalidInputException([new FieldError { Field = "size", Value = text, Message = problem + "; write SIZE to set the size or +SIZE to grow it" }]);
+        var (vm, disk) = users[0];
+        await vm.ResizeDiskLiveAsync(disk.Volume ?? disk.Path!, bytes, grow, text, ct);
+        return await Storage.GetVolumeAsync(reference, ct);
+    }
+
     /// <summary>Removes a disk (by volume or path) from a VM, live when it runs; the image is kept.</summary>
     public Task<VmInfo> DetachDiskAsync(string name, string source, CancellationToken ct) => Find(name).DetachDiskAsync(source, ct);
 

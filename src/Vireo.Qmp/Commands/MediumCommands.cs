@@ -34,3 +34,16 @@ public sealed record EjectCommand(string Id) : QmpEmptyCommand("eject")
     /// <inheritdoc />
     public override JsonObject? BuildArguments() => new() { ["id"] = Id, ["force"] = Force };
 }
+
+/// <summary>
+/// <c>block_resize</c>: sets the size of a block node while the guest runs (the guest sees a capacity change, as
+/// after <c>virsh blockresize</c>). Growing is safe; QEMU also shrinks, which a manager must refuse for a running
+/// guest. The size must be a multiple of 512.
+/// </summary>
+/// <param name="NodeName">The node to resize: the top node of the disk (<c>query-block</c>'s inserted node name).</param>
+/// <param name="Size">The new size in bytes.</param>
+public sealed record BlockResizeCommand(string NodeName, long Size) : QmpEmptyCommand("block_resize")
+{
+    /// <inheritdoc />
+    public override JsonObject? BuildArguments() => new() { ["node-name"] = NodeName, ["size"] = Size };
+}

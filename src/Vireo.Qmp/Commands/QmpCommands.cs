@@ -91,6 +91,9 @@ public static class QmpCommands
     /// <summary><c>eject</c> (forced): empties a removable drive.</summary>
     public static EjectCommand Eject(string id) => new(id);
 
+    /// <summary><c>block_resize</c>: sets a block node's size (bytes, a multiple of 512) while the guest runs.</summary>
+    public static BlockResizeCommand BlockResize(string nodeName, long size) => new(nodeName, size);
+
     /// <summary><c>query-jobs</c>: every job, including concluded ones not yet dismissed.</summary>
     public static QueryJobsCommand QueryJobs() => new();
 

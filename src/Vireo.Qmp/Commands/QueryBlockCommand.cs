@@ -29,6 +29,7 @@ public sealed record BlockInfo(
 /// <param name="BackingFile">The backing file name, if any.</param>
 /// <param name="BackingFileDepth">Length of the backing chain.</param>
 /// <param name="Encrypted">True if the image is encrypted.</param>
+/// <param name="Image">The top image as QEMU sees it (its size as the guest sees it).</param>
 public sealed record BlockDeviceInfo(
     string File,
     bool Ro,
@@ -36,7 +37,12 @@ public sealed record BlockDeviceInfo(
     string? NodeName = null,
     [property: JsonPropertyName("backing_file")] string? BackingFile = null,
     [property: JsonPropertyName("backing_file_depth")] int BackingFileDepth = 0,
-    bool Encrypted = false);
+    bool Encrypted = false,
+    BlockImageInfo? Image = null);
+
+/// <summary>The parts of QAPI <c>ImageInfo</c> a manager needs.</summary>
+/// <param name="VirtualSize">The size the guest sees, in bytes.</param>
+public sealed record BlockImageInfo(long VirtualSize);
 
 /// <summary><c>query-block</c>: the block devices and their media.</summary>
 public sealed record QueryBlockCommand() : QmpCommand<IReadOnlyList<BlockInfo>>("query-block")

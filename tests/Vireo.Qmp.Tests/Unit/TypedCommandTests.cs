@@ -71,6 +71,15 @@ public sealed class TypedCommandTests
         Assert.Equal("ok", disk.IoStatus);
         Assert.Equal(("disk0", "null-co", false), (disk.Inserted!.NodeName, disk.Inserted.Drv, disk.Inserted.Ro));
         Assert.Equal(0, disk.Inserted.BackingFileDepth);
+        Assert.Equal(1048576, disk.Inserted.Image!.VirtualSize);
+    }
+
+    [Fact]
+    public void Block_resize_names_the_node_and_the_size_in_bytes()
+    {
+        var command = QmpCommands.BlockResize("drv1a2b3c4d", 50331648);
+        Assert.Equal("block_resize", command.Name);
+        Assert.Equal("""{"node-name":"drv1a2b3c4d","size":50331648}""", command.BuildArguments()!.ToJsonString());
     }
 
     [Fact]
