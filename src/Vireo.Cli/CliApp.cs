@@ -113,7 +113,7 @@ internal sealed class CliApp
     [
         "list", "info", "create", "define", "dumpspec", "undefine", "start", "shutdown", "destroy", "reboot", "reset",
         "suspend", "resume", "console", "logs", "ip", "attach-interface", "detach-interface", "domif-setlink", "net",
-        "pool", "vol", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
+        "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -135,6 +135,7 @@ internal sealed class CliApp
         yield return One("net", () => NetCommand.Create(this));
         yield return One("pool", () => PoolCommand.Create(this));
         yield return One("vol", () => VolCommand.Create(this));
+        yield return One("operation", () => OperationCommand.Create(this));
         yield return One("disk", () => DiskCommands.Create(this));
         yield return One("cdrom", () => CdromCommands.Create(this));
         yield return One("clone", () => CloneCommand.Create(this));

@@ -132,6 +132,38 @@ public sealed class StorageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_operation_started_with_no_wait_is_followed_listed_and_cancelled_from_the_cli()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        var source = Path.Combine(h.StateDir, "data.raw");
+        await StorageKit.WriteRawAsync(source, 64 * MiB, 64 * MiB);
+        await h.VireoOk("vol", "import", "default/data.raw", "--from", source, "--source-format", "raw");
+
+        // A quick one, followed to its end from another command.
+        var quick = await h.VireoOk("vol", "convert", "default/data.raw", "default/copy.qcow2", "--format", "qcow2", "--no-wait");
+        var id = System.Text.RegularExpressions.Regex.Match(quick.Stdout, "Operation ([0-9a-f]+) started").Groups[1].Value;
+        Assert.Contains($"vireo operation wait {id}", quick.Stdout);
+        var waited = await h.VireoOk("operation", "wait", id);
+        Assert.Contains("succeeded: volume default/copy.qcow2 (qcow2, 64 MiB)", waited.Stdout);
+        var before = await StorageKit.SnapshotAsync(h);
+
+        // A slow one, seen running, then cancelled: nothing of it is left.
+        var slow = await h.VireoOk("vol", "convert", "default/data.raw", "default/slow.qcow2", "--format", "qcow2", "--rate-limit", "4M", "--no-wait", "-o", "json");
+        var op = JsonSerializer.Deserialize(slow.Stdout, VireoJsonContext.Default.OperationInfo)!;
+        var listed = await h.VireoOk("operation", "list");
+        Assert.Contains(listed.Stdout.Split('\n'), l => l.Contains(op.Id, StringComparison.Ordinal) && l.Contains("running", StringComparison.Ordinal));
+        var cancelled = await h.VireoOk("operation", "cancel", op.Id);
+        Assert.Contains("cancelled; nothing partial was left", cancelled.Stdout);
+        var shown = await h.VireoOk("operation", "show", op.Id, "-o", "json");
+        Assert.Equal(OperationStatus.Cancelled, JsonSerializer.Deserialize(shown.Stdout, VireoJsonContext.Default.OperationInfo)!.Status);
+        Assert.Equal(before, await StorageKit.SnapshotAsync(h));
+
+        var missing = await h.Vireo("operation", "show", "0123456789abcdef");
+        Assert.Equal(3, missing.ExitCode);
+        Assert.Contains("0123456789abcdef", missing.Stderr);
+    }
+
+    [Fact]
     public async Task A_volume_a_VM_uses_and_a_backing_volume_with_a_dependant_cannot_be_deleted()
     {
         await using var h = await VireoHarness.StartAsync(output);

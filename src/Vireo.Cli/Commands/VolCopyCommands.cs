@@ -12,8 +12,9 @@ internal static class VolCopyCommands
         """
         Progress shows as a bar on a terminal and as `progress: N%` lines on stderr otherwise. Ctrl-C cancels the
         operation on vireod as well and waits until it has removed its partial file (exit 130); with --no-wait the
-        command prints the operation and returns at once (follow it with GET /v1/operations/ID). --rate-limit caps the
-        read rate (e.g. 50M per second) to spare a busy host's disks.
+        command prints the operation and returns at once (follow it with `vireo operation wait ID`, stop it with
+        `vireo operation cancel ID`). --rate-limit caps the read rate (e.g. 50M per second) to spare a busy host's
+        disks.
         """;
 
     public static Command Import(CliApp app)
@@ -123,7 +124,7 @@ internal static class VolCopyCommands
                 if (json)
                     OutputFormat.WriteJson(app.Env, operation, VireoJsonContext.Default.OperationInfo);
                 else
-                    app.Env.Out.WriteLine($"Operation {operation.Id} started ({operation.Kind} {operation.Target})");
+                    app.Env.Out.WriteLine($"Operation {operation.Id} started ({operation.Kind} {operation.Target}); follow it with `vireo operation wait {operation.Id}`");
                 return ExitCodes.Ok;
             }
             OperationInfo done;

@@ -196,4 +196,4 @@ public sealed class OperationRegistry : IAsyncDisposable
 
 /// <summary>No operation has that id (it never existed or ended more than ten minutes ago).</summary>
 public sealed class OperationNotFoundException(string id)
-    : VireoException(ErrorCodes.NotFound, $"operation \"{id}\" does not exist (finished operations are kept for ten minutes); `GET /v1/operations` lists them");
+    : VireoException(ErrorCodes.NotFound, $"operation \"{id}\" does not exist (finished operations are kept for ten minutes); `vireo operation list` (GET /v1/operations) lists them");

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Vireo.Cli.Output;
+using Vireo.Client;
+using Vireo.Contracts;
+
+namespace Vireo.Cli.Commands;
+
+/// <summary>
+/// <c>vireo operation list|show|wait|cancel</c>: the long operations vireod runs (volume import, convert and clone,
+/// VM clone), like <c>incus operation</c>; what a command started with --no-wait hands over.
+/// </summary>
+internal static class OperationCommand
+{
+    /// <summary>How long one request waits for the end: also how often progress is refreshed while waiting.</summary>
+    private const int PollWaitMs = 250;
+
+    public static Command Create(CliApp app)
+    {
+        var operation = app.Docs.Create("operation", "Follow and cancel long operations",
+            """
+            Volume import, convert and clone, and VM clones run in vireod as operations, like Incus operations and
+            libvirt's jobs: they go on if the command that started them goes away, report progress, and can be
+            cancelled, which removes anything partial. A command given --no-wait prints the operation's id and
+            returns; these commands follow it from there. Finished operations are kept for about ten minutes.
+            """,
+            "vireo operation list",
+            "vireo operation wait 3f2a9c0d51e84b7a",
+            "vireo operation cancel 3f2a9c0d51e84b7a",
+            "vireo vol convert default/big.qcow2 default/big.raw --format raw --no-wait");
+        operation.Add(List(app));
+        operation.Add(Show(app));
+        operation.Add(Wait(app));
+        operation.Add(Cancel(app));
+        return operation;
+    }
+
+    private static Argument<string> IdArgument() => new("ID") { Description = "The operation's id (vireo operation list shows them)" };
+
+    private static Command List(CliApp app)
+    {
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("list", "List running and recently finished operations",
+            "Every operation that runs or ended in the last ten minutes, oldest first. With -o json: the API's OperationInfo array.",
+            "vireo operation list", "vireo operation list -o json | jq -r '.[] | select(.status == \"running\") | .id'");
+        command.Add(output);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var operations = await client.ListOperationsAsync(ct).ConfigureAwait(false);
+            if (parse.GetValue(output) == OutputFormat.Json)
+            {
+                OutputFormat.WriteJson(app.Env, operations.ToList(), VireoJsonContext.Default.ListOperationInfo);
+                return ExitCodes.Ok;
+            }
+            var table = new Table().Border(TableBorder.None).HideRowSeparators();
+            foreach (var column in new[] { "ID", "KIND", "TARGET", "STATUS", "PROGRESS", "STARTED" })
+                table.AddColumn(column);
+            foreach (var o in operations)
+                table.AddRow(o.Id, Markup.Escape(o.Kind), Markup.Escape(o.Target), Status(o), Percent(o.Progress), Display.Time(o.StartedAt));
+            app.Env.CreateOutConsole().Write(table);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Show(CliApp app)
+    {
+        var id = IdArgument();
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("show", "Show one operation",
+            "Its kind, target, status, progress, times, and its error or what it made. With -o json: the API's OperationInfo.",
+            "vireo operation show 3f2a9c0d51e84b7a");
+        command.Add(id);
+        command.Add(output);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var o = await client.GetOperationAsync(parse.GetValue(id)!, 0, ct).ConfigureAwait(false);
+            if (parse.GetValue(output) == OutputFormat.Json)
+            {
+                OutputFormat.WriteJson(app.Env, o, VireoJsonContext.Default.OperationInfo);
+                return ExitCodes.Ok;
+            }
+            var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+            void Row(string key, string value) => grid.AddRow(key + ":", value);
+            Row("Id", o.Id);
+            Row("Kind", Markup.Escape(o.Kind));
+            Row("Target", Markup.Escape(o.Target));
+            Row("Status", Status(o) + (o.CancelRequested && o.Status == OperationStatus.Running ? " (cancel requested)" : ""));
+            Row("Progress", Percent(o.Progress));
+            Row("Started", Display.Time(o.StartedAt));
+            Row("Ended", o.EndedAt is { } ended ? Display.Time(ended) : "-");
+            if (o.Error is { } error)
+                Row("Error", Markup.Escape(error.Detail ?? error.Title ?? error.Code));
+            if (VireoClient.VolumeResult(o) is { } volume)
+                Row("Made", Markup.Escape($"volume {volume.Volume} ({volume.Format}, {StorageText.Bytes(volume.VirtualSizeBytes)})"));
+            app.Env.CreateOutConsole().Write(grid);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Wait(CliApp app)
+    {
+        var id = IdArgument();
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("wait", "Wait for an operation to end, showing its progress",
+            """
+            Follows the operation to its end with a progress bar and exits 0 if it succeeded; if it failed, prints its
+            error and exits as the command that started it would have. Ctrl-C stops waiting and leaves the operation
+            running (`vireo operation cancel ID` stops it). With -o json: the final OperationInfo.
+            """,
+            "vireo operation wait 3f2a9c0d51e84b7a");
+        command.Add(id);
+        command.Add(output);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var current = await client.GetOperationAsync(parse.GetValue(id)!, 0, ct).ConfigureAwait(false);
+            current = await ProgressReporter.Create(app.Env).RunAsync($"Waiting for {current.Kind} {current.Target}", async (progress, token) =>
+            {
+                var o = current;
+                progress.Report(o.Progress);
+                while (o.Status == OperationStatus.Running)
+                {
+                    o = await client.GetOperationAsync(o.Id, PollWaitMs, token).ConfigureAwait(false);
+                    progress.Report(o.Progress);
+                }
+                return o;
+            }, ct).ConfigureAwait(false);
+            return Ended(app, current, parse.GetValue(output) == OutputFormat.Json);
+        }));
+        return command;
+    }
+
+    private static Command Cancel(CliApp app)
+    {
+        var id = IdArgument();
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("cancel", "Cancel a running operation",
+            """
+            Like `virsh domjobabort`: asks vireod to stop the operation and waits (up to 30 s) until it has removed
+            whatever it had written. An operation that already ended is left as it is and reported.
+            With -o json: the final OperationInfo.
+            """,
+            "vireo operation cancel 3f2a9c0d51e84b7a");
+        command.Add(id);
+        command.Add(output);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var o = await client.CancelOperationAsync(parse.GetValue(id)!, ct).ConfigureAwait(false);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(TimeSpan.FromSeconds(30));
+            while (o.Status == OperationStatus.Running && !limit.IsCancellationRequested)
+                o = await client.GetOperationAsync(o.Id, PollWaitMs, limit.Token).ConfigureAwait(false);
+            return Ended(app, o, parse.GetValue(output) == OutputFormat.Json);
+        }));
+        return command;
+    }
+
+    /// <summary>Reports how an operation ended; the exit status says whether it succeeded (or was cancelled on request).</summary>
+    private static int Ended(CliApp app, OperationInfo o, bool json)
+    {
+        if (json)
+            OutputFormat.WriteJson(app.Env, o, VireoJsonContext.Default.OperationInfo);
+        var what = $"Operation {o.Id} ({o.Kind} {o.Target})";
+        switch (o.Status)
+        {
+            case OperationStatus.Succeeded:
+                if (!json)
+                    app.Env.Out.WriteLine($"{what} succeeded" + (VireoClient.VolumeResult(o) is { } v ? $": volume {v.Volume} ({v.Format}, {StorageText.Bytes(v.VirtualSizeBytes)})" : ""));
+                return ExitCodes.Ok;
+            case OperationStatus.Cancelled:
+                if (!json)
+                    app.Env.Out.WriteLine($"{what} cancelled; nothing partial was left");
+                return ExitCodes.Ok;
+            case OperationStatus.Failed:
+                app.Env.Error.WriteLine($"error: {what} failed: {o.Error?.Detail ?? o.Error?.Title ?? "no error recorded"}");
+                return ExitCodes.Failed;
+            default:
+                app.Env.Error.WriteLine($"error: {what} is still running after 30 s (cancel requested)");
+                return ExitCodes.Failed;
+        }
+    }
+
+    private static string Status(OperationInfo o) => o.Status switch
+    {
+        OperationStatus.Running => "[yellow]running[/]",
+        OperationStatus.Succeeded => "[green]succeeded[/]",
+        OperationStatus.Failed => "[red]failed[/]",
+        _ => "cancelled",
+    };
+
+    private static string Percent(double fraction) => (fraction * 100).ToString("0", CultureInfo.InvariantCulture) + "%";
+}
