@@ -21,6 +21,33 @@ public sealed partial class VireoClient
             VireoJsonContext.Default.BackupInfo, VireoJsonContext.Default.OperationLineBackupInfo, progress, ct);
     }
 
+    /// <summary>
+    /// <c>POST /v1/vms/{name}/backups?async=true</c>: starts a backup as an operation (bad input still fails here);
+    /// follow it with <see cref="WaitForOperationAsync"/> and read the new backup with <see cref="BackupResult"/>.
+    /// </summary>
+    public Task<OperationInfo> StartBackupAsync(string name, BackupRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendJsonAsync(HttpMethod.Post, VmPath(name) + "/backups?async=true", Json(request, VireoJsonContext.Default.BackupRequest),
+            VireoJsonContext.Default.OperationInfo, ct);
+    }
+
+    /// <summary><c>POST /v1/backups/restore?async=true</c>: starts a restore as an operation; see <see cref="RestoreResultOf"/>.</summary>
+    public Task<OperationInfo> StartRestoreAsync(RestoreRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendJsonAsync(HttpMethod.Post, "v1/backups/restore?async=true", Json(request, VireoJsonContext.Default.RestoreRequest),
+            VireoJsonContext.Default.OperationInfo, ct);
+    }
+
+    /// <summary>The backup a succeeded <c>vm-backup</c> operation made.</summary>
+    public static BackupInfo? BackupResult(OperationInfo operation) =>
+        operation?.Result?.Deserialize(VireoJsonContext.Default.BackupInfo);
+
+    /// <summary>What a succeeded <c>backup-restore</c> operation restored.</summary>
+    public static RestoreResult? RestoreResultOf(OperationInfo operation) =>
+        operation?.Result?.Deserialize(VireoJsonContext.Default.RestoreResult);
+
     /// <summary><c>GET /v1/backups?dir=DIR[&amp;vm=VM]</c>: the complete backups in a backup directory.</summary>
     public async Task<IReadOnlyList<BackupInfo>> ListBackupsAsync(string dir, string? vm = null, CancellationToken ct = default) =>
         await GetJsonAsync("v1/backups?dir=" + Uri.EscapeDataString(dir) + (vm is null ? "" : "&vm=" + Uri.EscapeDataString(vm)),

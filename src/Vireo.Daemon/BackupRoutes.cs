@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Mvc;
 using Vireo.Contracts;
 using Vireo.Core.Engine;
 using Vireo.Core.Errors;
@@ -8,9 +9,10 @@ using Vireo.Core.Errors;
 namespace Vireo.Daemon;
 
 /// <summary>
-/// Backups and restores (see docs/api.md). Both are long: the call answers when they are done (closing the
-/// connection cancels them), and a client that sends <c>Accept: application/x-ndjson</c> gets progress lines
-/// meanwhile, then the result or the error as the last line.
+/// Backups and restores (see docs/api.md). Both are long. With <c>?async=true</c> they run as operations (202 with
+/// the operation, followed and cancelled under /v1/operations, as volume copies are); otherwise the call answers
+/// when they are done (closing the connection cancels them), and a client that sends
+/// <c>Accept: application/x-ndjson</c> gets progress lines meanwhile, then the result or the error as the last line.
 /// </summary>
 internal static class BackupRoutes
 {
@@ -18,19 +20,66 @@ internal static class BackupRoutes
 
     public static void MapBackupApi(this RouteGroupBuilder v1, VmEngine engine)
     {
-        v1.MapPost("/vms/{name}/backups", async (HttpContext context, string name) =>
+        v1.MapPost("/vms/{name}/backups", async (HttpContext context, string name, [FromQuery(Name = "async")] bool? async) =>
         {
             var request = await JsonBody.ReadAsync(context.Request, VireoJsonContext.Default.BackupRequest, context.RequestAborted);
-            return await RunAsync(context, (progress, ct) => engine.BackupAsync(name, request, progress, ct),
-                VireoJsonContext.Default.BackupInfo, VireoJsonContext.Default.OperationLineBackupInfo, StatusCodes.Status201Created);
+            Func<IProgress<double>, CancellationToken, Task<BackupInfo>> work = (progress, ct) => engine.BackupAsync(name, request, progress, ct);
+            return async == true
+                ? await StartAsync(engine, "vm-backup", name, work, VireoJsonContext.Default.BackupInfo)
+                : await RunAsync(context, work, VireoJsonContext.Default.BackupInfo, VireoJsonContext.Default.OperationLineBackupInfo, StatusCodes.Status201Created);
         });
         v1.MapGet("/backups", (string? dir, string? vm) => engine.ListBackups(dir ?? "", vm));
-        v1.MapPost("/backups/restore", async (HttpContext context) =>
+        v1.MapPost("/backups/restore", async (HttpContext context, [FromQuery(Name = "async")] bool? async) =>
         {
             var request = await JsonBody.ReadAsync(context.Request, VireoJsonContext.Default.RestoreRequest, context.RequestAborted);
-            return await RunAsync(context, (progress, ct) => engine.RestoreAsync(request, progress, ct),
-                VireoJsonContext.Default.RestoreResult, VireoJsonContext.Default.OperationLineRestoreResult, StatusCodes.Status200OK);
+            Func<IProgress<double>, CancellationToken, Task<RestoreResult>> work = (progress, ct) => engine.RestoreAsync(request, progress, ct);
+            return async == true
+                ? await StartAsync(engine, "backup-restore", request.Vm ?? request.To ?? request.Backup, work, VireoJsonContext.Default.RestoreResult)
+                : await RunAsync(context, work, VireoJsonContext.Default.RestoreResult, VireoJsonContext.Default.OperationLineRestoreResult, StatusCodes.Status200OK);
         });
+    }
+
+    /// <summary>
+    /// Starts <paramref name="work"/> as an operation and answers 202 with it once the work has reported its first
+    /// progress (or ended). Until then the work is still checking its input: a refusal in that time is this
+    /// request's own error (400, 404, 409...), exactly as without <c>async</c>, and leaves no operation behind.
+    /// </summary>
+    private static async Task<IResult> StartAsync<T>(VmEngine engine, string kind, string target,
+        Func<IProgress<double>, CancellationToken, Task<T>> work, JsonTypeInfo<T> type)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Exception? refused = null;
+        var operation = engine.Operations.Start(kind, target, async (progress, ct) =>
+        {
+            T result;
+            try
+            {
+                result = await work(new FirstReport(progress, started), ct);
+            }
+            catch (Exception e) when (!started.Task.IsCompleted)
+            {
+                refused = e;
+                throw;
+            }
+            return JsonSerializer.SerializeToNode(result, type);
+        });
+        await Task.WhenAny(started.Task, engine.Operations.Completion(operation.Id));
+        if (!started.Task.IsCompleted && refused is not null)
+        {
+            engine.Operations.Forget(operation.Id);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+        }
+        return Results.Json(engine.Operations.Get(operation.Id), VireoJsonContext.Default.OperationInfo, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Passes progress on and notes that the work has begun.</summary>
+    private sealed class FirstReport(IProgress<double> inner, TaskCompletionSource started) : IProgress<double>
+    {
+        public void Report(double value)
+        {
+            started.TrySetResult();
+            inner.Report(value);
+        }
     }
 
     private static async Task<IResult> RunAsync<T>(HttpContext context, Func<IProgress<double>, CancellationToken, Task<T>> work,

@@ -256,6 +256,38 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.Equal(2, (await h.Vireo("restore", full.Path!)).ExitCode);
         Assert.Single(Directory.GetDirectories(Path.Combine(dir, "b")));
         Assert.Equal(["a.qcow2", "b.raw", "file"], Directory.GetFiles(work).Select(Path.GetFileName).Order());
+        // Backups and restores run as operations, but one refused before it began leaves no operation behind.
+        var operations = await client.ListOperationsAsync();
+        Assert.All(operations, o => Assert.Equal(OperationStatus.Succeeded, o.Status));
+        Assert.Equal(["vm-backup"], operations.Select(o => o.Kind));
+    }
+
+    [Fact]
+    public async Task A_backup_started_with_no_wait_is_an_operation_that_can_be_followed_and_restored()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        var work = Directory.CreateDirectory(Path.Combine(h.StateDir, "work")).FullName;
+        var dir = Path.Combine(h.StateDir, "backups");
+        var disk = Path.Combine(work, "data.qcow2");
+        await GuestWriter.CreateDataDiskAsync(disk, 64, 16);
+        await h.StartTinyAsync("n", "--network", "none", "--disk", $"path={disk},format=qcow2");
+
+        var started = await h.VireoOk("backup", "n", "--to", dir, "--bandwidth", "8", "--no-wait", "-o", "json");
+        var operation = JsonSerializer.Deserialize(started.Stdout, VireoJsonContext.Default.OperationInfo)!;
+        Assert.Equal(("vm-backup", "n"), (operation.Kind, operation.Target));
+        Assert.Contains(operation.Id, (await h.VireoOk("operation", "list")).Stdout);
+        var waited = await h.VireoOk("operation", "wait", operation.Id, "-o", "json");
+        var done = JsonSerializer.Deserialize(waited.Stdout, VireoJsonContext.Default.OperationInfo)!;
+        Assert.Equal(OperationStatus.Succeeded, done.Status);
+        var backup = VireoClient.BackupResult(done)!;
+        Assert.Equal(backup.Id, Assert.Single(JsonSerializer.Deserialize((await h.VireoOk("backups", dir, "-o", "json")).Stdout, VireoJsonContext.Default.ListBackupInfo)!).Id);
+
+        // The restore (into a new file) is an operation too, and the file it writes is the backed-up disk.
+        var copy = Path.Combine(work, "copy.qcow2");
+        var restored = await h.VireoOk("restore", backup.Path!, "--to", copy);
+        Assert.Contains("verified identical to the backup", restored.Stdout);
+        using var client = h.Client();
+        Assert.Contains(await client.ListOperationsAsync(), o => o.Kind == "backup-restore" && o.Status == OperationStatus.Succeeded);
     }
 
     /// <summary>Starts a slow backup through the API, cancels it once it copies, and waits until vireod has cleaned up.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Vireo.Cli.Create;
 using Vireo.Cli.Output;
+using Vireo.Client;
 using Vireo.Contracts;
 
 namespace Vireo.Cli.Commands;
@@ -16,6 +17,7 @@ internal static class BackupCommands
         var to = new Option<string>("--to") { Description = "Backup directory; the backup goes to DIR/NAME/ID/ (created if missing)", HelpName = "DIR", Required = true };
         var incremental = new Option<bool>("--incremental", "-i") { Description = "Copy only what changed since the VM's latest backup in DIR" };
         var bandwidth = new Option<long?>("--bandwidth") { Description = "Limit a running VM's backup to this many MiB/s (spares the host's disks)", HelpName = "MIB/S" };
+        var noWait = NoWaitOption();
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("backup", "Back up a VM's disks, full or incremental, while it runs",
             """
@@ -33,18 +35,22 @@ internal static class BackupCommands
             latest backup went to another directory, when its disks changed or were restored or reverted since,
             when QEMU was killed (its bitmaps are then inconsistent), when the VM is stopped, and for raw disks,
             which cannot hold a bitmap (raw disks get full backups only).
-            Progress shows on stderr; Ctrl-C cancels the backup, leaving no backup directory, the VM running and
-            the previous backup's change tracking intact. A failed backup leaves nothing either.
+            The backup runs in vireod as an operation (kind vm-backup). Progress shows on stderr; Ctrl-C cancels the
+            backup, leaving no backup directory, the VM running and the previous backup's change tracking intact. A
+            failed backup leaves nothing either. With --no-wait the command prints the operation and returns once the
+            backup has begun; `vireo operation wait ID` follows it, `vireo operation cancel ID` stops it.
             With -o json: the new backup's BackupInfo (its manifest).
             """,
             "vireo backup web1 --to /srv/backups",
             "vireo backup web1 --to /srv/backups --incremental",
             "vireo backup web1 --to /srv/backups -i --bandwidth 50",
+            "vireo backup web1 --to /srv/backups --no-wait",
             "vireo backup web1 --to /srv/backups -o json | jq -r .path");
         command.Add(name);
         command.Add(to);
         command.Add(incremental);
         command.Add(bandwidth);
+        command.Add(noWait);
         command.Add(output);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
@@ -56,8 +62,11 @@ internal static class BackupCommands
                 BandwidthMibPerSecond = parse.GetValue(bandwidth),
             };
             var kind = request.Incremental ? "Incremental" : "Full";
-            var info = await ProgressReporter.Create(app.Env).RunAsync($"{kind} backup of {vm}",
-                (progress, token) => client.BackupAsync(vm, request, progress, token), ct).ConfigureAwait(false);
+            var operation = await client.StartBackupAsync(vm, request, ct).ConfigureAwait(false);
+            if (parse.GetValue(noWait))
+                return Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
+            var done = await Follow(app, client, operation, $"{kind} backup of {vm}", ct).ConfigureAwait(false);
+            var info = VireoClient.BackupResult(done) ?? throw new InvalidOperationException($"operation {done.Id} succeeded without a backup");
             if (parse.GetValue(output) == OutputFormat.Json)
             {
                 OutputFormat.WriteJson(app.Env, info, VireoJsonContext.Default.BackupInfo);
@@ -122,6 +131,7 @@ internal static class BackupCommands
         var to = new Option<string?>("--to") { Description = "Instead: write one disk's state to this new image file", HelpName = "FILE" };
         var disk = new Option<int?>("--disk") { Description = "With --to: which disk (its index in the spec, as in diskN.qcow2); needed when the backup has several", HelpName = "N" };
         var format = new Option<string?>("--format") { Description = "With --to: qcow2 (default) or raw", HelpName = "qcow2|raw" };
+        var noWait = NoWaitOption();
         format.AcceptOnlyFromAmong("qcow2", "raw");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("restore", "Restore a backup into a stopped VM or into a new image file",
@@ -129,7 +139,8 @@ internal static class BackupCommands
             Reads the backup's chain (an incremental backup through its parents back to the full one) into a new
             image per disk, next to its destination, compares it with the chain (qemu-img compare: the guest-visible
             content must be identical), and only when every disk is written and verified renames them into place.
-            A failure or Ctrl-C leaves every destination untouched.
+            A failure or Ctrl-C leaves every destination untouched. It runs in vireod as an operation (kind
+            backup-restore); with --no-wait the command returns once it has begun (`vireo operation wait ID`).
             --vm NAME replaces the disks of a stopped VM, matched by their position in the spec, keeping each disk's
             format. Refused while the VM runs, and (unless --force) when the backup is of another VM or a disk's path
             changed since. Restored disks carry no change tracking: the VM's next backup must be a full one.
@@ -140,7 +151,7 @@ internal static class BackupCommands
             "vireo restore /srv/backups/web1/20261124T201655123Z --to /tmp/web1-disk0.qcow2",
             "vireo restore /srv/backups/web1/20261124T201655123Z --to /tmp/data.raw --disk 1 --format raw");
         command.Add(backup);
-        foreach (var option in new Option[] { vm, force, to, disk, format, output })
+        foreach (var option in new Option[] { vm, force, to, disk, format, noWait, output })
             command.Add(option);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
@@ -157,8 +168,11 @@ internal static class BackupCommands
                 Disk = parse.GetValue(disk),
                 Format = parse.GetValue(format),
             };
-            var result = await ProgressReporter.Create(app.Env).RunAsync($"Restore of {Path.GetFileName(request.Backup)}",
-                (progress, token) => client.RestoreAsync(request, progress, token), ct).ConfigureAwait(false);
+            var operation = await client.StartRestoreAsync(request, ct).ConfigureAwait(false);
+            if (parse.GetValue(noWait))
+                return Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
+            var done = await Follow(app, client, operation, $"Restore of {Path.GetFileName(request.Backup)}", ct).ConfigureAwait(false);
+            var result = VireoClient.RestoreResultOf(done) ?? throw new InvalidOperationException($"operation {done.Id} succeeded without a result");
             if (parse.GetValue(output) == OutputFormat.Json)
             {
                 OutputFormat.WriteJson(app.Env, result, VireoJsonContext.Default.RestoreResult);
@@ -170,6 +184,33 @@ internal static class BackupCommands
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static Option<bool> NoWaitOption() =>
+        new("--no-wait") { Description = "Print the started operation and return once it has begun (vireo operation wait ID follows it)" };
+
+    private static int Started(CliApp app, OperationInfo operation, bool json)
+    {
+        if (json)
+            OutputFormat.WriteJson(app.Env, operation, VireoJsonContext.Default.OperationInfo);
+        else
+            app.Env.Out.WriteLine($"Operation {operation.Id} started ({operation.Kind} {operation.Target}); follow it with `vireo operation wait {operation.Id}`");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Follows the operation with a progress bar; Ctrl-C cancels it on vireod and waits until it has cleaned up.</summary>
+    private static async Task<OperationInfo> Follow(CliApp app, VireoClient client, OperationInfo operation, string description, CancellationToken ct)
+    {
+        try
+        {
+            return await ProgressReporter.Create(app.Env).RunAsync(description,
+                (progress, token) => client.WaitForOperationAsync(operation, progress, token), ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            app.Env.Error.WriteLine($"cancelled: operation {operation.Id} stopped; nothing partial was left");
+            throw;
+        }
     }
 
     private static string Type(BackupType type) => type == BackupType.Full ? "full" : "incremental";

@@ -9,7 +9,7 @@ namespace Vireo.Cli.Commands;
 
 /// <summary>
 /// <c>vireo operation list|show|wait|cancel</c>: the long operations vireod runs (volume import, convert and clone,
-/// VM clone), like <c>incus operation</c>; what a command started with --no-wait hands over.
+/// VM clone, backup, restore), like <c>incus operation</c>; what a command started with --no-wait hands over.
 /// </summary>
 internal static class OperationCommand
 {
@@ -20,9 +20,9 @@ internal static class OperationCommand
     {
         var operation = app.Docs.Create("operation", "Follow and cancel long operations",
             """
-            Volume import, convert and clone, and VM clones run in vireod as operations, like Incus operations and
-            libvirt's jobs: they go on if the command that started them goes away, report progress, and can be
-            cancelled, which removes anything partial. A command given --no-wait prints the operation's id and
+            Volume import, convert and clone, VM clones, backups and restores run in vireod as operations, like
+            Incus operations and libvirt's jobs: they go on if the command that started them goes away, report
+            progress, and can be cancelled, which removes anything partial. A command given --no-wait prints the operation's id and
             returns; these commands follow it from there. Finished operations are kept for about ten minutes.
             """,
             "vireo operation list",

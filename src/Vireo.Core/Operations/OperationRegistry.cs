@@ -74,6 +74,19 @@ public sealed class OperationRegistry : IAsyncDisposable
         return entry.Snapshot();
     }
 
+    /// <summary>Completes when the operation has ended (never faults); see <see cref="WaitAsync"/> for a bounded wait.</summary>
+    public Task Completion(string id) => Find(id).Task ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Drops an operation that has ended, as if it had never been started: for a request whose work refused its
+    /// input before it began (the request itself then fails with that error instead).
+    /// </summary>
+    public void Forget(string id)
+    {
+        if (_entries.TryGetValue(id, out var entry) && entry.Task is { IsCompleted: true })
+            _entries.TryRemove(id, out _);
+    }
+
     /// <summary>Cancels every running operation and waits for each to clean up after itself.</summary>
     public async ValueTask DisposeAsync()
     {
