@@ -52,6 +52,23 @@ public sealed class OperationRegistryTests
     }
 
     [Fact]
+    public async Task An_ended_operation_can_be_forgotten_but_a_running_one_cannot()
+    {
+        await using var ops = new OperationRegistry();
+        var gate = new TaskCompletionSource();
+        var running = ops.Start("test", "r", async (_, ct) => { await gate.Task.WaitAsync(ct); return null; });
+        var refused = ops.Start("test", "x", (_, _) => throw new InvalidInputException("bad"));
+        await ops.Completion(refused.Id);
+        ops.Forget(refused.Id);
+        ops.Forget(running.Id);
+        Assert.Equal([running.Id], ops.List().Select(o => o.Id));
+        Assert.Throws<OperationNotFoundException>(() => ops.Get(refused.Id));
+        gate.SetResult();
+        await ops.Completion(running.Id);
+        Assert.Equal(OperationStatus.Succeeded, ops.Get(running.Id).Status);
+    }
+
+    [Fact]
     public async Task Finished_operations_are_forgotten_after_the_retention_time()
     {
         var clock = new ManualClock();
