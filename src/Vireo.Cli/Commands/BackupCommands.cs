@@ -64,7 +64,7 @@ internal static class BackupCommands
             var kind = request.Incremental ? "Incremental" : "Full";
             var operation = await client.StartBackupAsync(vm, request, ct).ConfigureAwait(false);
             if (parse.GetValue(noWait))
-                return Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
+                return OperationCommand.Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
             var done = await Follow(app, client, operation, $"{kind} backup of {vm}", ct).ConfigureAwait(false);
             var info = VireoClient.BackupResult(done) ?? throw new InvalidOperationException($"operation {done.Id} succeeded without a backup");
             if (parse.GetValue(output) == OutputFormat.Json)
@@ -170,7 +170,7 @@ internal static class BackupCommands
             };
             var operation = await client.StartRestoreAsync(request, ct).ConfigureAwait(false);
             if (parse.GetValue(noWait))
-                return Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
+                return OperationCommand.Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
             var done = await Follow(app, client, operation, $"Restore of {Path.GetFileName(request.Backup)}", ct).ConfigureAwait(false);
             var result = VireoClient.RestoreResultOf(done) ?? throw new InvalidOperationException($"operation {done.Id} succeeded without a result");
             if (parse.GetValue(output) == OutputFormat.Json)
@@ -188,15 +188,6 @@ internal static class BackupCommands
 
     private static Option<bool> NoWaitOption() =>
         new("--no-wait") { Description = "Print the started operation and return once it has begun (vireo operation wait ID follows it)" };
-
-    private static int Started(CliApp app, OperationInfo operation, bool json)
-    {
-        if (json)
-            OutputFormat.WriteJson(app.Env, operation, VireoJsonContext.Default.OperationInfo);
-        else
-            app.Env.Out.WriteLine($"Operation {operation.Id} started ({operation.Kind} {operation.Target}); follow it with `vireo operation wait {operation.Id}`");
-        return ExitCodes.Ok;
-    }
 
     /// <summary>Follows the operation with a progress bar; Ctrl-C cancels it on vireod and waits until it has cleaned up.</summary>
     private static async Task<OperationInfo> Follow(CliApp app, VireoClient client, OperationInfo operation, string description, CancellationToken ct)

@@ -157,6 +157,16 @@ internal static class OperationCommand
         return command;
     }
 
+    /// <summary>What a command given --no-wait prints: the operation (JSON), or its id and how to follow it.</summary>
+    internal static int Started(CliApp app, OperationInfo operation, bool json)
+    {
+        if (json)
+            OutputFormat.WriteJson(app.Env, operation, VireoJsonContext.Default.OperationInfo);
+        else
+            app.Env.Out.WriteLine($"Operation {operation.Id} started ({operation.Kind} {operation.Target}); follow it with `vireo operation wait {operation.Id}`");
+        return ExitCodes.Ok;
+    }
+
     /// <summary>Reports how an operation ended; the exit status says whether it succeeded (or was cancelled on request).</summary>
     private static int Ended(CliApp app, OperationInfo o, bool json)
     {

@@ -120,13 +120,7 @@ internal static class VolCopyCommands
             var operation = await start(client, parse, ct).ConfigureAwait(false);
             var json = parse.GetValue(output) == OutputFormat.Json;
             if (parse.GetValue(noWait))
-            {
-                if (json)
-                    OutputFormat.WriteJson(app.Env, operation, VireoJsonContext.Default.OperationInfo);
-                else
-                    app.Env.Out.WriteLine($"Operation {operation.Id} started ({operation.Kind} {operation.Target}); follow it with `vireo operation wait {operation.Id}`");
-                return ExitCodes.Ok;
-            }
+                return OperationCommand.Started(app, operation, json);
             OperationInfo done;
             try
             {
