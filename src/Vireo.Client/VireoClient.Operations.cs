@@ -62,14 +62,31 @@ public sealed partial class VireoClient
     public static VolumeInfo? VolumeResult(OperationInfo operation) =>
         operation?.Result?.Deserialize(VireoJsonContext.Default.VolumeInfo);
 
-    private async Task CancelAndWaitAsync(string id)
+    /// <summary>
+    /// <c>DELETE /v1/operations/{id}</c>, then follows the operation until it has ended (and so cleaned up) or
+    /// <paramref name="limit"/> has passed; returns its last state, still running when it outlasted the limit.
+    /// </summary>
+    public async Task<OperationInfo> CancelOperationAndWaitAsync(string id, TimeSpan limit, CancellationToken ct = default)
     {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(limit);
+        var state = await CancelOperationAsync(id, deadline.Token).ConfigureAwait(false);
         try
         {
-            var state = await CancelOperationAsync(id, limit.Token).ConfigureAwait(false);
             while (state.Status == OperationStatus.Running)
-                state = await GetOperationAsync(id, 1000, limit.Token).ConfigureAwait(false);
+                state = await GetOperationAsync(id, 1000, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+        }
+        return state;
+    }
+
+    private async Task CancelAndWaitAsync(string id)
+    {
+        try
+        {
+            await CancelOperationAndWaitAsync(id, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is VireoApiException or VireoConnectionException or OperationCanceledException)
         {

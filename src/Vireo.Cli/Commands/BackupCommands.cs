@@ -65,7 +65,7 @@ internal static class BackupCommands
             var operation = await client.StartBackupAsync(vm, request, ct).ConfigureAwait(false);
             if (parse.GetValue(noWait))
                 return OperationCommand.Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
-            var done = await Follow(app, client, operation, $"{kind} backup of {vm}", ct).ConfigureAwait(false);
+            var done = await OperationCommand.FollowAsync(app, client, operation, $"{kind} backup of {vm}", "nothing partial was left", ct).ConfigureAwait(false);
             var info = VireoClient.BackupResult(done) ?? throw new InvalidOperationException($"operation {done.Id} succeeded without a backup");
             if (parse.GetValue(output) == OutputFormat.Json)
             {
@@ -171,7 +171,7 @@ internal static class BackupCommands
             var operation = await client.StartRestoreAsync(request, ct).ConfigureAwait(false);
             if (parse.GetValue(noWait))
                 return OperationCommand.Started(app, operation, parse.GetValue(output) == OutputFormat.Json);
-            var done = await Follow(app, client, operation, $"Restore of {Path.GetFileName(request.Backup)}", ct).ConfigureAwait(false);
+            var done = await OperationCommand.FollowAsync(app, client, operation, $"Restore of {Path.GetFileName(request.Backup)}", "nothing partial was left", ct).ConfigureAwait(false);
             var result = VireoClient.RestoreResultOf(done) ?? throw new InvalidOperationException($"operation {done.Id} succeeded without a result");
             if (parse.GetValue(output) == OutputFormat.Json)
             {
@@ -188,21 +188,6 @@ internal static class BackupCommands
 
     private static Option<bool> NoWaitOption() =>
         new("--no-wait") { Description = "Print the started operation and return once it has begun (vireo operation wait ID follows it)" };
-
-    /// <summary>Follows the operation with a progress bar; Ctrl-C cancels it on vireod and waits until it has cleaned up.</summary>
-    private static async Task<OperationInfo> Follow(CliApp app, VireoClient client, OperationInfo operation, string description, CancellationToken ct)
-    {
-        try
-        {
-            return await ProgressReporter.Create(app.Env).RunAsync(description,
-                (progress, token) => client.WaitForOperationAsync(operation, progress, token), ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            app.Env.Error.WriteLine($"cancelled: operation {operation.Id} stopped; nothing partial was left");
-            throw;
-        }
-    }
 
     private static string Type(BackupType type) => type == BackupType.Full ? "full" : "incremental";
 

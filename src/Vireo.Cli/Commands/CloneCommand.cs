@@ -39,17 +39,8 @@ internal static class CloneCommand
         {
             var request = new CloneRequest { Name = parse.GetValue(target)!, Linked = parse.GetValue(linked), Pool = parse.GetValue(pool) };
             var operation = await client.CloneVmAsync(parse.GetValue(source)!, request, ct).ConfigureAwait(false);
-            OperationInfo done;
-            try
-            {
-                done = await ProgressReporter.Create(app.Env).RunAsync($"clone {parse.GetValue(source)} → {request.Name}",
-                    (progress, token) => client.WaitForOperationAsync(operation, progress, token), ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                app.Env.Error.WriteLine($"cancelled: operation {operation.Id} stopped; the volumes it made were removed");
-                throw;
-            }
+            var done = await OperationCommand.FollowAsync(app, client, operation, $"clone {parse.GetValue(source)} → {request.Name}",
+                "the volumes it made were removed", ct).ConfigureAwait(false);
             var vm = VireoClient.VmResult(done);
             if (parse.GetValue(output) == OutputFormat.Json && vm is not null)
                 OutputFormat.WriteJson(app.Env, vm, VireoJsonContext.Default.VmInfo);

@@ -147,11 +147,7 @@ internal static class OperationCommand
         command.Add(output);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
-            var o = await client.CancelOperationAsync(parse.GetValue(id)!, ct).ConfigureAwait(false);
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(TimeSpan.FromSeconds(30));
-            while (o.Status == OperationStatus.Running && !limit.IsCancellationRequested)
-                o = await client.GetOperationAsync(o.Id, PollWaitMs, limit.Token).ConfigureAwait(false);
+            var o = await client.CancelOperationAndWaitAsync(parse.GetValue(id)!, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             return Ended(app, o, parse.GetValue(output) == OutputFormat.Json);
         }));
         return command;
@@ -165,6 +161,25 @@ internal static class OperationCommand
         else
             app.Env.Out.WriteLine($"Operation {operation.Id} started ({operation.Kind} {operation.Target}); follow it with `vireo operation wait {operation.Id}`");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Follows an operation a command started, with a progress bar; Ctrl-C cancels it on vireod, waits until it has
+    /// cleaned up, and says so (<paramref name="leftBehind"/>: what the cancellation removed).
+    /// </summary>
+    internal static async Task<OperationInfo> FollowAsync(CliApp app, VireoClient client, OperationInfo operation, string description,
+        string leftBehind, CancellationToken ct)
+    {
+        try
+        {
+            return await ProgressReporter.Create(app.Env).RunAsync(description,
+                (progress, token) => client.WaitForOperationAsync(operation, progress, token), ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            app.Env.Error.WriteLine($"cancelled: operation {operation.Id} stopped; {leftBehind}");
+            throw;
+        }
     }
 
     /// <summary>Reports how an operation ended; the exit status says whether it succeeded (or was cancelled on request).</summary>

@@ -121,17 +121,7 @@ internal static class VolCopyCommands
             var json = parse.GetValue(output) == OutputFormat.Json;
             if (parse.GetValue(noWait))
                 return OperationCommand.Started(app, operation, json);
-            OperationInfo done;
-            try
-            {
-                done = await ProgressReporter.Create(app.Env).RunAsync($"{verb} {target(parse)}",
-                    (progress, token) => client.WaitForOperationAsync(operation, progress, token), ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                app.Env.Error.WriteLine($"cancelled: operation {operation.Id} stopped; no partial volume was left");
-                throw;
-            }
+            var done = await OperationCommand.FollowAsync(app, client, operation, $"{verb} {target(parse)}", "no partial volume was left", ct).ConfigureAwait(false);
             var volume = VireoClient.VolumeResult(done);
             if (json && volume is not null)
                 OutputFormat.WriteJson(app.Env, volume, VireoJsonContext.Default.VolumeInfo);

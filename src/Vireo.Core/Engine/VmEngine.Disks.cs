@@ -67,10 +67,7 @@ public sealed partial class VmEngine
             .ToList();
         if (users.Count != 1)
             return await Storage.ResizeAsync(reference, request, ct);
-        var text = request.Size ?? "";
-        var grow = text.StartsWith('+');
-        if (!SizeParser.TryParse(grow ? text[1..] : text, out var bytes, out var problem))
-            throw new InvalidInputException([new FieldError { Field = "size", Value = text, Message = problem + "; write SIZE to set the size or +SIZE to grow it" }]);
+        var (bytes, grow, text) = StorageService.ParseResize(request);
         var (vm, disk) = users[0];
         await vm.ResizeDiskLiveAsync(disk.Volume ?? disk.Path!, bytes, grow, text, ct);
         return await Storage.GetVolumeAsync(reference, ct);

@@ -149,11 +149,7 @@ public sealed partial class StorageService
     /// </summary>
     public async Task<VolumeInfo> ResizeAsync(string reference, VolumeResizeRequest request, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var text = request.Size ?? "";
-        var grow = text.StartsWith('+');
-        if (!SizeParser.TryParse(grow ? text[1..] : text, out var bytes, out var problem))
-            throw new InvalidInputException([new FieldError { Field = "size", Value = text, Message = problem + "; write SIZE to set the size or +SIZE to grow it" }]);
+        var (bytes, grow, text) = ParseResize(request);
         await _lock.WaitAsync(ct);
         try
         {
@@ -196,6 +192,17 @@ public sealed partial class StorageService
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>A resize request's size: SIZE sets it, +SIZE adds to it; <paramref name="request"/>'s text comes back for messages.</summary>
+    internal static (long Bytes, bool Grow, string Text) ParseResize(VolumeResizeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var text = request.Size ?? "";
+        var grow = text.StartsWith('+');
+        if (!SizeParser.TryParse(grow ? text[1..] : text, out var bytes, out var problem))
+            throw new InvalidInputException([new FieldError { Field = "size", Value = text, Message = problem + "; write SIZE to set the size or +SIZE to grow it" }]);
+        return (bytes, grow, text);
     }
 
     /// <summary>Names of VMs with a QEMU process that use the volume directly or through an overlay on it.</summary>
