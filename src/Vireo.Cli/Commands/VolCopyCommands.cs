@@ -121,6 +121,8 @@ internal static class VolCopyCommands
             var json = parse.GetValue(output) == OutputFormat.Json;
             if (parse.GetValue(noWait))
                 return OperationCommand.Started(app, operation, json);
+            // Read the result's type metadata now, while the copy runs, not between its end and the exit (~0.3 ms).
+            _ = VireoJsonContext.Default.VolumeInfo;
             var done = await OperationCommand.FollowAsync(app, client, operation, $"{verb} {target(parse)}", "no partial volume was left", ct).ConfigureAwait(false);
             var volume = VireoClient.VolumeResult(done);
             if (json && volume is not null)
