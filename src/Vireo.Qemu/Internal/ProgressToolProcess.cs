@@ -43,24 +43,23 @@ internal static partial class ProgressToolProcess
         // is never hit.
         var startTime = LinuxProcess.TryReadStat(process.Id)?.StartTime;
         process.StandardInput.Close();
-        // Set once qemu-img has exited, so that the reader drains the pipe at once instead of finishing its pause.
-        var exited = new ManualResetEventSlim();
-        var stdout = PumpAsync(process.StandardOutput, progress, exited);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        // The progress thread also notices the exit (it sleeps in WaitForExit between reads), so the end reaches
+        // the caller in one thread switch from vireod's SIGCHLD handler instead of going through the thread
+        // pool's wait thread and back.
+        var pumped = PumpAsync(process, progress);
         try
         {
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+            await pumped.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch
         {
+            // Cancelled (or the reader failed): qemu-img is ended before this returns, and the reader with it.
             await StopAsync(process, startTime).ConfigureAwait(false);
+            await pumped.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             throw;
         }
-        finally
-        {
-            exited.Set();
-        }
-        return new ToolResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        return new ToolResult(process.ExitCode, await pumped.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 
     /// <summary>SIGTERM (qemu-img stops between requests), SIGKILL after <see cref="TermGrace"/>; reaps it either way.</summary>
@@ -83,17 +82,19 @@ internal static partial class ProgressToolProcess
 
     /// <summary>
     /// Reads the progress output on a thread of its own with blocking reads, pausing <see cref="ReadInterval"/>
-    /// between reads until <paramref name="exited"/> is set. Read asynchronously, each line woke the thread pool,
-    /// whose workers then spun (about 40 sched_yield calls per line) on the CPUs qemu-img was copying with.
+    /// between reads (in <see cref="Process.WaitForExit(TimeSpan)"/>, which returns early at the exit), and
+    /// completes with the other output once the program has exited and its output is drained. Read
+    /// asynchronously, each line woke the thread pool, whose workers then spun (about 40 sched_yield calls per line)
+    /// on the CPUs qemu-img was copying with.
     /// </summary>
-    private static Task<string> PumpAsync(StreamReader reader, IProgress<double>? progress, ManualResetEventSlim exited)
+    private static Task<string> PumpAsync(Process process, IProgress<double>? progress)
     {
         var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                done.SetResult(Pump(reader, progress, exited));
+                done.SetResult(Pump(process, progress));
             }
             catch (Exception e)
             {
@@ -108,13 +109,16 @@ internal static partial class ProgressToolProcess
         return done.Task;
     }
 
-    private static string Pump(StreamReader reader, IProgress<double>? progress, ManualResetEventSlim exited)
+    private static string Pump(Process process, IProgress<double>? progress)
     {
+        var reader = process.StandardOutput;
         var all = new StringBuilder();
         var line = new StringBuilder();
         var buffer = new char[4096];
+        var exited = false;
         int n;
-        for (; (n = reader.Read(buffer)) > 0; exited.Wait(ReadInterval))
+        // After the exit, reads go on without pausing until the end of the output.
+        for (; (n = reader.Read(buffer)) > 0; exited = exited || process.WaitForExit(ReadInterval))
         {
             // A read after a pause holds many updates: only the latest is reported.
             double? latest = null;
@@ -136,6 +140,8 @@ internal static partial class ProgressToolProcess
         }
         if (Take(line, all) is { } last)
             progress?.Report(last);
+        // The output ends when the program exits (or closes it first): wait for the exit itself, for ExitCode.
+        process.WaitForExit();
         return all.ToString();
     }
 
