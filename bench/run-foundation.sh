@@ -8,6 +8,7 @@
 # Usage: bench/run-foundation.sh [--runs N] [--boots N] [--out FILE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 runs=30; boots=7; out=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -17,32 +18,19 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--runs N] [--boots N] [--out FILE]" >&2; exit 2 ;;
     esac
 done
-[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
-log() { echo "bench: $*" >&2; }
+require_root
 
-bash scripts/deps.sh
-need=()
-for p in libvirt-daemon-system libvirt-clients hyperfine jq; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    log "installing ${need[*]} (for the comparison only)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
-bash guest/build-tiny.sh
-image=${VIREO_IMAGE_DIR:-/var/cache/vireo/images}/tiny
-kernel=$image/kernel; initrd=$image/initrd.img
-cmdline=$(sed -n 's/^  "cmdline": "\(.*\)",$/\1/p' "$image/image.json")
+install_for_comparison libvirt-daemon-system libvirt-clients hyperfine jq
+use_tiny_image
 
 work=$(mktemp -d /tmp/vbench.XXXXXX)
 started_pids=()
-vireod_pid=""
 cleanup() {
     set +e
     for d in $(virsh list --all --name 2>/dev/null | grep '^vbench-'); do
         virsh destroy "$d" >/dev/null 2>&1; virsh undefine "$d" >/dev/null 2>&1
     done
-    [ -n "$vireod_pid" ] && { V destroy ready >/dev/null 2>&1; kill -TERM "$vireod_pid"; wait "$vireod_pid" 2>/dev/null; }
+    stop_vireod ready
     for pid in "${started_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
     # QEMU started by hand for the baseline, if one is left.
     [ -f "$work/raw.pid" ] && kill -KILL "$(cat "$work/raw.pid")" 2>/dev/null
@@ -50,14 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "building vireod and the Native AOT vireo"
-dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$work/vireod" >/dev/null
-dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -r linux-x64 -p:PublishAot=true -o "$work/vireo" >/dev/null
-export VIREO_SOCKET=$work/s/vireod.sock
-V() { "$work/vireo/vireo" "$@"; }
-"$work/vireod/vireod" --state-dir "$work/s" --socket "$VIREO_SOCKET" --image-dir "$(dirname "$image")" --no-default-network > "$work/vireod.log" 2>&1 &
-vireod_pid=$!
-for _ in $(seq 1 200); do V version >/dev/null 2>&1 && break; sleep 0.1; done
+build_vireo
+start_vireod --image-dir "$(dirname "$image")"
 
 # libvirt: use the running daemon, or start one (and its log daemon) for the benchmark.
 if ! virsh -c qemu:///system version >/dev/null 2>&1; then
@@ -101,12 +83,6 @@ hyperfine -N --style none --warmup 3 --runs "$runs" --export-json "$work/cli.jso
     -n "virsh dominfo" "virsh dominfo vbench-42" >/dev/null
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$work/cli.json"; }
 
-wait_line() { # file -> waits for the ready line (30 s at most)
-    for _ in $(seq 1 3000); do grep -qs VIREO-GUEST-READY "$1" && return 0; sleep 0.01; done
-    echo "bench: no ready line in $1" >&2; return 1
-}
-now() { date +%s%N; }
-ms() { echo $(( ($2 - $1) / 1000000 )); }
 
 log "start-to-ready ($boots boots each)"
 V create --name ready --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none --network user >/dev/null
@@ -123,11 +99,9 @@ for b in $(seq 1 "$boots"); do
     rm -f "$work/raw.log"; t0=$(now); qemu-system-x86_64 "${raw_args[@]}"; wait_line "$work/raw.log"; t1=$(now)
     raw_t+=("$(ms "$t0" "$t1")"); kill -KILL "$(cat "$work/raw.pid")"; rm -f "$work/raw.pid"
 done
-med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 vr=$(med "${vireo_t[@]}"); lr=$(med "${virsh_t[@]}"); rr=$(med "${raw_t[@]}")
 
 vl=$(median "vireo list --all"); ll=$(median "virsh list --all"); vi=$(median "vireo info"); li=$(median "virsh dominfo")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 report=$(cat <<TXT
 Foundation benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), accel: $([ -w /dev/kvm ] && echo kvm || echo tcg), QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}'), $(virsh version 2>/dev/null | awk '/Using library/ {print "libvirt " $4}')
 100 VMs defined in each; medians; ratio = vireo / peer (below 1 means Vireo is faster)

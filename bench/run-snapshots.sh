@@ -9,6 +9,7 @@
 # Usage: bench/run-snapshots.sh [--runs N] [--out FILE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 runs=7; out=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -17,62 +18,31 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--runs N] [--out FILE]" >&2; exit 2 ;;
     esac
 done
-[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
-log() { echo "bench: $*" >&2; }
-if virsh -c qemu:///system version >/dev/null 2>&1; then
-    echo "bench: a libvirtd is already running; this benchmark starts its own inside a namespace. Stop it first." >&2; exit 2
-fi
+require_root
+require_no_libvirtd
 
-bash scripts/deps.sh
-need=()
-for p in libvirt-daemon-system libvirt-clients jq; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-[ ${#need[@]} -gt 0 ] && { log "installing ${need[*]} (for the comparison only)"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; }
-bash guest/build-tiny.sh
-image=${VIREO_IMAGE_DIR:-/var/cache/vireo/images}/tiny
-kernel=$image/kernel; initrd=$image/initrd.img
-cmdline=$(sed -n 's/^  "cmdline": "\(.*\)",$/\1/p' "$image/image.json")
+install_for_comparison libvirt-daemon-system libvirt-clients jq
+use_tiny_image
 
 work=$(mktemp -d /tmp/vbsnap.XXXXXX)
 ns=vbs-$(basename "$work" | cut -d. -f2 | tr 'A-Z' 'a-z')
-vireod_pid=""
 cleanup() {
     set +e
     virsh destroy vbs-dom >/dev/null 2>&1
     for s in $(virsh snapshot-list vbs-dom --name 2>/dev/null); do virsh snapshot-delete vbs-dom "$s" --metadata >/dev/null 2>&1; done
     virsh undefine vbs-dom >/dev/null 2>&1
-    [ -n "$vireod_pid" ] && { V destroy snap >/dev/null 2>&1; kill -TERM "$vireod_pid"; wait "$vireod_pid" 2>/dev/null; }
-    for f in /run/libvirtd.pid /run/virtlogd.pid; do [ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
-    sleep 1
-    # Whatever still runs in the namespace was started by this script (QEMU): end it by PID.
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-    ip netns delete "$ns" 2>/dev/null
+    stop_vireod snap
+    stop_libvirtd_and_netns "$ns"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-ip netns add "$ns"; ip -n "$ns" link set lo up
-log "building vireod and the Native AOT vireo"
-dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$work/vireod" >/dev/null
-dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -r linux-x64 -p:PublishAot=true -o "$work/vireo" >/dev/null
-export VIREO_SOCKET=$work/s/vireod.sock
-V() { "$work/vireo/vireo" "$@"; }
-ip netns exec "$ns" "$work/vireod/vireod" --state-dir "$work/s" --socket "$VIREO_SOCKET" --image-dir "$(dirname "$image")" --no-default-network > "$work/vireod.log" 2>&1 &
-vireod_pid=$!
-for _ in $(seq 1 200); do V version >/dev/null 2>&1 && break; sleep 0.1; done
-log "starting virtlogd and libvirtd in namespace $ns"
-ip netns exec "$ns" /usr/sbin/virtlogd -d; sleep 0.5
-ip netns exec "$ns" /usr/sbin/libvirtd -d; for _ in $(seq 1 100); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.1; done
-export LIBVIRT_DEFAULT_URI=qemu:///system
+make_netns "$ns"
+build_vireo
+start_vireod --netns "$ns" --image-dir "$(dirname "$image")"
+start_libvirtd_in "$ns"
 chmod 0755 "$work"
 
-now() { date +%s%N; }
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000000 }'; }
-med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-minmax() { printf '%s\n' "$@" | sort -n | awk 'NR==1 {lo=$1} {hi=$1} END {print lo "–" hi}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-wait_line() { for _ in $(seq 1 3000); do grep -qs VIREO-GUEST-READY "$1" && return 0; sleep 0.01; done; echo "bench: no ready line in $1" >&2; return 1; }
 
 qemu-img create -q -f qcow2 "$work/vireo.qcow2" 64M
 qemu-img create -q -f qcow2 "$work/libvirt.qcow2" 64M

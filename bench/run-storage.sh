@@ -10,6 +10,7 @@
 # Usage: bench/run-storage.sh [--runs N] [--cold] [--data-mib M] [--out FILE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 runs=7; out=""; cold=0; data=512
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -20,7 +21,6 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--runs N] [--cold] [--data-mib M] [--out FILE]" >&2; exit 2 ;;
     esac
 done
-log() { echo "bench: $*" >&2; }
 [ "$cold" = 0 ] || [ "$(id -u)" = 0 ] || { echo "bench: --cold drops the page cache and needs root" >&2; exit 2; }
 # Dirty pages are written first, then clean ones dropped: both sides then start with nothing cached. Without --cold
 # the source is read once first, so both sides start with it in the page cache: hosts that reclaim idle page cache
@@ -30,22 +30,15 @@ settle() { sync; if [ "$cold" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; els
 command -v qemu-img >/dev/null || { echo "bench: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/vbst.XXXXXX)
-vireod_pid=""
 cleanup() {
     set +e
-    [ -n "$vireod_pid" ] && { kill -TERM "$vireod_pid"; wait "$vireod_pid" 2>/dev/null; }
+    stop_vireod
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-log "building vireod and the Native AOT vireo"
-dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$work/vireod" >/dev/null
-dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -r linux-x64 -p:PublishAot=true -o "$work/vireo" >/dev/null
-export VIREO_SOCKET=$work/s/vireod.sock
-V() { "$work/vireo/vireo" "$@"; }
-"$work/vireod/vireod" --state-dir "$work/s" --socket "$VIREO_SOCKET" --no-default-network > "$work/vireod.log" 2>&1 &
-vireod_pid=$!
-for _ in $(seq 1 200); do V version >/dev/null 2>&1 && break; sleep 0.1; done
+build_vireo
+start_vireod
 pool=$work/s/pools/default
 
 [ "$data" -ge 4 ] && [ "$data" -le 1024 ] || { echo "bench: --data-mib must be 4..1024" >&2; exit 2; }
@@ -59,17 +52,6 @@ rm -f "$work/src.raw"
 # A small image shows the fixed cost of going through vireo (CLI start, HTTP, bookkeeping) apart from the copy.
 truncate -s 16M "$work/small.raw"; dd if=/dev/urandom of="$work/small.raw" bs=1M count=8 conv=notrunc status=none
 V vol import default/small.raw --from "$work/small.raw" --source-format raw >/dev/null 2>&1
-
-now() { date +%s%N; }
-ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1000000 }'; }
-med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-min() { printf '%s\n' "$@" | sort -n | head -1; }
-max() { printf '%s\n' "$@" | sort -n | tail -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-# Median of the per-run ratios v[i]/q[i]: the two sides of run i ran back to back, so this pairs each vireo run with
-# the peer run made under the same conditions (this VM's speed drifts by a third over minutes; a median per side
-# compares runs made at different times).
-paired() { local n=$(($# / 2)) r=() i; local a=("$@"); for ((i = 0; i < n; i++)); do r+=("$(ratio "${a[i]}" "${a[i + n]}")"); done; med "${r[@]}"; }
 
 declare -A times
 run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
