@@ -42,7 +42,10 @@ public sealed partial class QmpClient
         {
             if (eventName.ValueKind == JsonValueKind.String)
             {
-                _events.Writer.TryWrite(QmpEventParser.Parse(eventName.GetString()!, message, _trace));
+                var parsed = QmpEventParser.Parse(eventName.GetString()!, message, _trace);
+                if (parsed is JobStatusChangeEvent)
+                    PulseJobChange();
+                _events.Writer.TryWrite(parsed);
             }
             else
             {
@@ -126,6 +129,7 @@ public sealed partial class QmpClient
             ? new QmpProtocolException(protocolError.Message, protocolError)
             : new QmpDisconnectedException(call.CommandName, call.WasSent, cause));
         _events.Writer.TryComplete();
+        PulseJobChange();
         DisposeStreamQuietly();
         _trace?.Invoke(cause is null or OperationCanceledException
             ? "QMP connection closed"

@@ -23,6 +23,8 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly Channel<QmpEvent> _events =
         Channel.CreateUnbounded<QmpEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _jobChangeLock = new();
+    private TaskCompletionSource _jobChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private Task? _readLoop;
     private Exception? _closeCause;
@@ -49,6 +51,28 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// VM's event loop) and fan out from there, since competing readers would each see only some events.
     /// </summary>
     public ChannelReader<QmpEvent> Events => _events.Reader;
+
+    /// <summary>
+    /// Completes at the next <c>JOB_STATUS_CHANGE</c> event (or when the connection ends), whoever reads
+    /// <see cref="Events"/>: a caller following a job takes this before it queries the job's state, then waits on it,
+    /// so that the job's end is seen when QEMU announces it rather than at the next poll.
+    /// </summary>
+    public Task NextJobChange()
+    {
+        lock (_jobChangeLock)
+            return _jobChange.Task;
+    }
+
+    private void PulseJobChange()
+    {
+        TaskCompletionSource pulsed;
+        lock (_jobChangeLock)
+        {
+            pulsed = _jobChange;
+            _jobChange = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        pulsed.TrySetResult();
+    }
 
     /// <summary>Completes when the connection closes for any reason (QEMU exited, protocol error, disposal). Never faults.</summary>
     public Task Disconnected => _disconnected.Task;

@@ -6,7 +6,7 @@ namespace Vireo.Core.Engine;
 internal sealed partial class QemuSession
 {
     /// <summary>
-    /// Runs several QEMU jobs that one command starts together (a transaction) to their end: polls query-jobs,
+    /// Runs several QEMU jobs that one command starts together (a transaction) to their end: reads query-jobs at each JOB_STATUS_CHANGE (and every poll interval),
     /// reports the combined progress (bytes done over bytes to do), and dismisses them. When one fails or
     /// <paramref name="ct"/> is cancelled, the others are cancelled too and every job is waited for, so that
     /// nothing still writes when the caller cleans up. Returns each job's last report.
@@ -23,6 +23,7 @@ internal sealed partial class QemuSession
         string? failure = null;
         while (true)
         {
+            var changed = _qmp.NextJobChange();
             var jobs = (await _qmp.ExecuteAsync(QmpCommands.QueryJobs(), CancellationToken.None)).Where(j => jobIds.Contains(j.Id)).ToList();
             foreach (var job in jobs)
                 last[job.Id] = job;
@@ -62,7 +63,7 @@ internal sealed partial class QemuSession
             }
             long done = jobs.Sum(j => j.CurrentProgress), total = jobs.Sum(j => j.TotalProgress);
             progress?.Report(total > 0 ? Math.Clamp((double)done / total, 0, 1) : 0);
-            await Task.Delay(JobPollInterval, CancellationToken.None);
+            await WaitForJobChangeAsync(changed, ct);
         }
     }
 }

@@ -97,12 +97,18 @@ public sealed record BlockNode(string NodeName, string Path, DiskFormat Format)
     /// The format node on top of <see cref="ToProtocolJson"/>; add it after the protocol node. The driver is
     /// always explicit, so a raw image whose first bytes look like a qcow2 header stays raw.
     /// </summary>
-    public JsonObject ToFormatJson() => WithCommonOptions(new JsonObject
+    public JsonObject ToFormatJson()
     {
-        ["driver"] = FormatName(Format),
-        ["node-name"] = NodeName,
-        ["file"] = ProtocolNodeName,
-    });
+        var o = WithCommonOptions(new JsonObject
+        {
+            ["driver"] = FormatName(Format),
+            ["node-name"] = NodeName,
+            ["file"] = ProtocolNodeName,
+        });
+        if (Format == DiskFormat.Qcow2 && !ReadOnly)
+            o["pass-discard-snapshot"] = false;
+        return o;
+    }
 
     /// <summary>QEMU's name of a format: <c>raw</c> or <c>qcow2</c>.</summary>
     public static string FormatName(DiskFormat format) => format switch
