@@ -59,6 +59,8 @@ public sealed partial class QmpClient : IAsyncDisposable
     /// </summary>
     public Task NextJobChange()
     {
+        if (!IsConnected)
+            return Task.CompletedTask;
         lock (_jobChangeLock)
             return _jobChange.Task;
     }

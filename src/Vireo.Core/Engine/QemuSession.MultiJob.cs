@@ -6,8 +6,9 @@ namespace Vireo.Core.Engine;
 internal sealed partial class QemuSession
 {
     /// <summary>
-    /// Runs several QEMU jobs that one command starts together (a transaction) to their end: reads query-jobs at each JOB_STATUS_CHANGE (and every poll interval),
-    /// reports the combined progress (bytes done over bytes to do), and dismisses them. When one fails or
+    /// Runs several QEMU jobs that one command starts together (a transaction) to their end: reads query-jobs at
+    /// each JOB_STATUS_CHANGE (and every poll interval), reports the combined progress (bytes done over bytes to
+    /// do), and dismisses them. When one fails or
     /// <paramref name="ct"/> is cancelled, the others are cancelled too and every job is waited for, so that
     /// nothing still writes when the caller cleans up. Returns each job's last report.
     /// </summary>

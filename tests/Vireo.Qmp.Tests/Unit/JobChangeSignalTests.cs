@@ -40,5 +40,7 @@ public sealed class JobChangeSignalTests
         var changed = client.NextJobChange();
         await peer.CloseAsync();
         await changed.Within();
+        await client.Disconnected.Within();
+        Assert.True(client.NextJobChange().IsCompleted, "a wait begun after the connection ended would never end");
     }
 }
