@@ -30,19 +30,14 @@ public sealed partial class VireoClient
     public async Task<OperationInfo> WaitForOperationAsync(OperationInfo operation, IProgress<double>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var current = operation;
-        progress?.Report(current.Progress);
+        OperationInfo current;
         try
         {
-            while (current.Status == OperationStatus.Running)
-            {
-                current = await GetOperationAsync(current.Id, PollWaitMs, ct).ConfigureAwait(false);
-                progress?.Report(current.Progress);
-            }
+            current = await FollowOperationAsync(operation, progress, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await CancelAndWaitAsync(current.Id).ConfigureAwait(false);
+            await CancelAndWaitAsync(operation.Id).ConfigureAwait(false);
             throw;
         }
         return current.Status switch
@@ -56,6 +51,23 @@ public sealed partial class VireoClient
                 Detail = $"operation {current.Id} ({current.Kind} {current.Target}) failed without an error",
             }),
         };
+    }
+
+    /// <summary>
+    /// Long-polls <paramref name="operation"/> until it has ended, reporting its progress, and returns its last state
+    /// whatever the outcome. Cancelling <paramref name="ct"/> only stops following (the operation keeps running).
+    /// </summary>
+    public async Task<OperationInfo> FollowOperationAsync(OperationInfo operation, IProgress<double>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var current = operation;
+        progress?.Report(current.Progress);
+        while (current.Status == OperationStatus.Running)
+        {
+            current = await GetOperationAsync(current.Id, PollWaitMs, ct).ConfigureAwait(false);
+            progress?.Report(current.Progress);
+        }
+        return current;
     }
 
     /// <summary>The volume a finished volume operation made.</summary>

@@ -13,9 +13,6 @@ namespace Vireo.Cli.Commands;
 /// </summary>
 internal static class OperationCommand
 {
-    /// <summary>How long one request waits for the end: also how often progress is refreshed while waiting.</summary>
-    private const int PollWaitMs = 250;
-
     public static Command Create(CliApp app)
     {
         var operation = app.Docs.Create("operation", "Follow and cancel long operations",
@@ -116,17 +113,8 @@ internal static class OperationCommand
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             var current = await client.GetOperationAsync(parse.GetValue(id)!, 0, ct).ConfigureAwait(false);
-            current = await ProgressReporter.Create(app.Env).RunAsync($"Waiting for {current.Kind} {current.Target}", async (progress, token) =>
-            {
-                var o = current;
-                progress.Report(o.Progress);
-                while (o.Status == OperationStatus.Running)
-                {
-                    o = await client.GetOperationAsync(o.Id, PollWaitMs, token).ConfigureAwait(false);
-                    progress.Report(o.Progress);
-                }
-                return o;
-            }, ct).ConfigureAwait(false);
+            current = await ProgressReporter.Create(app.Env).RunAsync($"Waiting for {current.Kind} {current.Target}",
+                (progress, token) => client.FollowOperationAsync(current, progress, token), ct).ConfigureAwait(false);
             return Ended(app, current, parse.GetValue(output) == OutputFormat.Json);
         }));
         return command;
