@@ -26,7 +26,17 @@ done
 # the source is read once first, so both sides start with it in the page cache: hosts that reclaim idle page cache
 # (this VM runs DAMON pageout of memory unused for about a minute) otherwise evict it at random between runs, which
 # added a second to one run in three for either side.
-settle() { sync; if [ "$cold" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; else cat "$1" > /dev/null; fi; }
+# Then memory is primed: on a VM whose host takes back free guest pages (virtio-balloon free page reporting, about two
+# seconds after they are freed), the first write into a page the host has taken back costs a host fault; a conversion
+# that got such pages for its output's page cache took 1.3-1.9 s instead of 0.3 s, at random, on either side (measured
+# here: 1 GiB into page cache right after deleting a file 0.28-0.49 s, three seconds after 1.72-3.04 s). Writing and
+# deleting a scratch file as large as the output just before each timed run gives both sides freshly backed pages.
+settle() {
+    sync
+    if [ "$cold" = 1 ]; then echo 3 > /proc/sys/vm/drop_caches; else cat "$1" > /dev/null; fi
+    dd if=/dev/zero of="$work/prime" bs=1M count=$(((cold + 1) * data + 64)) status=none
+    rm -f "$work/prime"
+}
 command -v qemu-img >/dev/null || { echo "bench: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/vbst.XXXXXX)
