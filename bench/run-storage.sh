@@ -7,21 +7,25 @@
 # --cold drops the page cache before every timed conversion (needs root), so both sides read the image from disk as
 # they would an image that is not in memory; without it the 1 GiB image is read from the page cache.
 # --data-mib M writes M MiB of random data into the 1 GiB image (default 512; 1024 fills it).
-# Usage: bench/run-storage.sh [--runs N] [--cold] [--data-mib M] [--out FILE]
+# --libvirt adds libvirt's own way to do it, `virsh vol-create-from` (a dir pool holding hard links to the same source
+# files), run by a libvirtd this script starts in a network namespace (needs root; installs libvirt if missing).
+# Usage: bench/run-storage.sh [--runs N] [--cold] [--data-mib M] [--libvirt] [--out FILE]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source bench/lib.sh
-runs=7; out=""; cold=0; data=512
+runs=7; out=""; cold=0; data=512; lv=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --cold) cold=1; shift ;;
         --data-mib) data=$2; shift 2 ;;
-        *) echo "usage: $0 [--runs N] [--cold] [--data-mib M] [--out FILE]" >&2; exit 2 ;;
+        --libvirt) lv=1; shift ;;
+        *) echo "usage: $0 [--runs N] [--cold] [--data-mib M] [--libvirt] [--out FILE]" >&2; exit 2 ;;
     esac
 done
 [ "$cold" = 0 ] || [ "$(id -u)" = 0 ] || { echo "bench: --cold drops the page cache and needs root" >&2; exit 2; }
+if [ "$lv" = 1 ]; then require_root; require_no_libvirtd; install_for_comparison libvirt-daemon-system libvirt-clients; fi
 # Dirty pages are written first, then clean ones dropped: both sides then start with nothing cached. Without --cold
 # the source is read once first, so both sides start with it in the page cache: hosts that reclaim idle page cache
 # (this VM runs DAMON pageout of memory unused for about a minute) otherwise evict it at random between runs, which
@@ -40,9 +44,15 @@ settle() {
 command -v qemu-img >/dev/null || { echo "bench: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/vbst.XXXXXX)
+ns=vbst-$$
 cleanup() {
     set +e
     stop_vireod
+    if [ "$lv" = 1 ]; then
+        virsh pool-destroy vbst-pool >/dev/null 2>&1
+        virsh pool-undefine vbst-pool >/dev/null 2>&1
+        stop_libvirtd_and_netns "$ns"
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -62,10 +72,18 @@ rm -f "$work/src.raw"
 # A small image shows the fixed cost of going through vireo (CLI start, HTTP, bookkeeping) apart from the copy.
 truncate -s 16M "$work/small.raw"; dd if=/dev/urandom of="$work/small.raw" bs=1M count=8 conv=notrunc status=none
 V vol import default/small.raw --from "$work/small.raw" --source-format raw >/dev/null 2>&1
+if [ "$lv" = 1 ]; then
+    make_netns "$ns"
+    start_libvirtd_in "$ns"
+    mkdir "$work/lpool"
+    for f in src.raw src.qcow2 small.raw; do ln "$pool/$f" "$work/lpool/$f"; done
+    virsh pool-define-as vbst-pool dir --target "$work/lpool" >/dev/null
+    virsh pool-start vbst-pool >/dev/null
+fi
 
 declare -A times
 run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
-    local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=()
+    local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=() l=()
     log "$label ($runs runs each, alternating)"
     for i in $(seq 1 "$runs"); do
         settle "$pool/$qsrc"
@@ -73,7 +91,20 @@ run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
         V vol delete "$dst" >/dev/null; settle "$pool/$qsrc"
         t0=$(now); qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); q+=("$(ms "$t0" "$t1")")
         rm -f "$pool/peer.out"
+        if [ "$lv" = 1 ]; then
+            local size
+            size=$(qemu-img info -f "$qfmt" "$pool/$qsrc" | sed -n 's/^virtual size: .*(\([0-9]*\) bytes)$/\1/p')
+            echo "<volume><name>out.$fmt</name><capacity>$size</capacity><target><format type='$fmt'/></target></volume>" > "$work/vol-$fmt.xml"
+            settle "$pool/$qsrc"
+            t0=$(now); virsh vol-create-from vbst-pool "$work/vol-$fmt.xml" "$qsrc" --inputpool vbst-pool >/dev/null; t1=$(now)
+            l+=("$(ms "$t0" "$t1")")
+            virsh vol-delete "out.$fmt" --pool vbst-pool >/dev/null
+        fi
     done
+    if [ "$lv" = 1 ]; then
+        times["$label libvirt"]="$(med "${l[@]}") $(min "${l[@]}") $(max "${l[@]}") $(paired "${v[@]}" "${l[@]}")"
+        echo "$label libvirt: ${l[*]}" >&2
+    fi
     times[$label]="$(med "${v[@]}") $(min "${v[@]}") $(max "${v[@]}") $(med "${q[@]}") $(min "${q[@]}") $(max "${q[@]}") $(paired "${v[@]}" "${q[@]}")"
     echo "$label vireo: ${v[*]}" >&2
     echo "$label qemu-img: ${q[*]}" >&2
@@ -83,10 +114,21 @@ run_case "raw -> qcow2" default/src.raw default/out.qcow2 qcow2 src.raw raw
 run_case "small raw -> qcow2" default/small.raw default/out.qcow2 qcow2 small.raw raw
 
 {
-    echo "| conversion (1 GiB with $data MiB data; small: 16 MiB with 8 MiB)$([ "$cold" = 1 ] && echo ', page cache dropped before each') | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio of medians | median of paired ratios |"
-    echo "|---|---|---|---|---|"
+    note=""; [ "$cold" = 0 ] || note=", page cache dropped before each"
+    head="| conversion (1 GiB with $data MiB data; small: 16 MiB with 8 MiB)$note | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio of medians | median of paired ratios |"
+    rule="|---|---|---|---|---|"
+    if [ "$lv" = 1 ]; then
+        head="$head virsh vol-create-from median (min-max) | vireo / libvirt: ratio of medians | median of paired ratios |"
+        rule="$rule---|---|---|"
+    fi
+    echo "$head"; echo "$rule"
     for label in "qcow2 -> raw" "raw -> qcow2" "small raw -> qcow2"; do
         read -r vm vmin vmax qm qmin qmax pr <<< "${times[$label]}"
-        echo "| $label | ${vm} ms (${vmin}-${vmax}) | ${qm} ms (${qmin}-${qmax}) | **$(ratio "$vm" "$qm")** | $pr |"
+        row="| $label | ${vm} ms (${vmin}-${vmax}) | ${qm} ms (${qmin}-${qmax}) | **$(ratio "$vm" "$qm")** | $pr |"
+        if [ "$lv" = 1 ]; then
+            read -r lm lmin lmax lpr <<< "${times[$label libvirt]}"
+            row="$row ${lm} ms (${lmin}-${lmax}) | $(ratio "$vm" "$lm") | $lpr |"
+        fi
+        echo "$row"
     done
 } | tee ${out:+"$out"}
