@@ -85,6 +85,11 @@ declare -A times
 run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
     local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=() l=()
     log "$label ($runs runs each, alternating)"
+    if [ "$lv" = 1 ]; then
+        local size
+        size=$(qemu-img info -f "$qfmt" "$pool/$qsrc" | sed -n 's/^virtual size: .*(\([0-9]*\) bytes)$/\1/p')
+        echo "<volume><name>out.$fmt</name><capacity>$size</capacity><target><format type='$fmt'/></target></volume>" > "$work/vol.xml"
+    fi
     for i in $(seq 1 "$runs"); do
         settle "$pool/$qsrc"
         t0=$(now); V vol convert "$src" "$dst" --format "$fmt" >/dev/null 2>&1; t1=$(now); v+=("$(ms "$t0" "$t1")")
@@ -92,11 +97,8 @@ run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
         t0=$(now); qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); q+=("$(ms "$t0" "$t1")")
         rm -f "$pool/peer.out"
         if [ "$lv" = 1 ]; then
-            local size
-            size=$(qemu-img info -f "$qfmt" "$pool/$qsrc" | sed -n 's/^virtual size: .*(\([0-9]*\) bytes)$/\1/p')
-            echo "<volume><name>out.$fmt</name><capacity>$size</capacity><target><format type='$fmt'/></target></volume>" > "$work/vol-$fmt.xml"
             settle "$pool/$qsrc"
-            t0=$(now); virsh vol-create-from vbst-pool "$work/vol-$fmt.xml" "$qsrc" --inputpool vbst-pool >/dev/null; t1=$(now)
+            t0=$(now); virsh vol-create-from vbst-pool "$work/vol.xml" "$qsrc" --inputpool vbst-pool >/dev/null; t1=$(now)
             l+=("$(ms "$t0" "$t1")")
             virsh vol-delete "out.$fmt" --pool vbst-pool >/dev/null
         fi
