@@ -10,6 +10,15 @@ namespace Vireo.Host;
 /// <param name="Fix">One line telling the operator what to do; null when usable.</param>
 public sealed record KvmStatus(bool Usable, string DevicePath, string Detail, string? Fix)
 {
+    /// <summary>
+    /// /dev/kvm opens but is provided by kvm_pvm (PVM), which runs only guest kernels built for it: VMs get TCG
+    /// unless their spec asks for <c>accel: kvm</c>, which is then allowed (for guests with such a kernel).
+    /// </summary>
+    public bool PvmOnly { get; init; }
+
+    /// <summary>Whether a VM may ask for KVM explicitly (<c>accel: kvm</c>).</summary>
+    public bool Requestable => Usable || PvmOnly;
+
     /// <summary>What a VM is told to use: <c>-accel kvm</c> or <c>-accel tcg</c>.</summary>
     public string Accel => Usable ? "kvm" : "tcg";
 
@@ -48,7 +57,12 @@ public static class KvmProbe
         var group = GroupNames.Of(env.EtcRoot, node.Gid);
         var described = $"{node.Describe()} group {group}";
         var error = env.Devices.TryOpenReadWrite(path);
-        if (error is null) return new KvmStatus(true, path, $"{described}, opened read-write", null);
+        if (error is null)
+        {
+            return IsPvm(env)
+                ? new KvmStatus(false, path, $"{path} ({described}) opens, but it is provided by kvm_pvm (PVM, KVM without VT-x/AMD-V), which boots only guest kernels built for PVM: a stock distribution kernel hangs before its first console line", PvmFix) { PvmOnly = true }
+                : new KvmStatus(true, path, $"{described}, opened read-write", null);
+        }
 
         var fixWhenDenied = $"add the user running vireod to group {group} (usermod -aG {group} USER, then log in again) or run vireod as root";
         var cpu = CpuInfo.Read(env.Proc("cpuinfo"));
@@ -58,6 +72,21 @@ public static class KvmProbe
                 ? fixWhenDenied
                 : $"check 'dmesg | grep -i kvm' (e.g. 'disabled by bios'), then reload: modprobe -r {module} && modprobe {module}");
     }
+
+    /// <summary>
+    /// kvm_pvm (Pagetable-based Virtual Machine, out of tree) gives a VM without nested VT-x/AMD-V a working /dev/kvm,
+    /// but its guests must run a kernel built for PVM (CONFIG_PVM_GUEST). Only one vendor module can own /dev/kvm, so
+    /// kvm_pvm without kvm_intel or kvm_amd means every KVM guest here is a PVM guest. Seen on a Firecracker machine:
+    /// Debian 12's kernel printed nothing through its PVH entry, and its bzImage stopped in the decompressor.
+    /// </summary>
+    private static bool IsPvm(HostEnvironment env)
+    {
+        var modules = KernelModules.Read(env);
+        return modules.IsPresent("kvm_pvm") && !modules.IsPresent("kvm_intel") && !modules.IsPresent("kvm_amd");
+    }
+
+    internal const string PvmFix =
+        "VMs use TCG here; a VM whose guest kernel is built for PVM (CONFIG_PVM_GUEST) may ask for KVM with accel: kvm. For KVM with any guest, run vireod on a host with VT-x/AMD-V, or in a VM with nested virtualization";
 
     private static (string Reason, string Fix) WhyMissing(HostEnvironment env)
     {

@@ -83,12 +83,23 @@ public class KvmCheckTests
     }
 
     [Fact]
-    public async Task KvmModules_OnThisMachinesKernel_ReportsBuiltInKvmAndNoModuleSupport()
+    public async Task KvmModules_OnThisMachinesKernel_ReportsBuiltInKvmPvm()
     {
         using var host = FixtureHost.Load("no-kvm");
         var item = await host.CheckAsync(HostCheckIds.KvmModules);
         item.HasStatus(CheckStatus.Warn);
-        Assert.Contains("built in: kvm, kvm_pvm", item.Detail);
+        Assert.Equal("kvm_pvm (PVM) instead of kvm_intel or kvm_amd: KVM here can boot only guest kernels built for PVM; built in: kvm, kvm_pvm", item.Detail);
+        Assert.Contains("nested virtualization", item.Fix);
+    }
+
+    [Fact]
+    public async Task KvmModules_WithoutModuleSupport_SaysSoAndAsksForVtxFirst()
+    {
+        using var host = FixtureHost.Load("no-kvm");
+        host.Delete("sys/module/kvm_pvm");
+        var item = await host.CheckAsync(HostCheckIds.KvmModules);
+        item.HasStatus(CheckStatus.Warn);
+        Assert.Contains("built in: kvm", item.Detail);
         Assert.Contains("no loadable module support", item.Detail);
         Assert.Contains("first make VT-x/AMD-V visible", item.Fix);
         Assert.Contains("CONFIG_KVM_AMD", item.Fix);
@@ -112,6 +123,29 @@ public class KvmCheckTests
         Assert.Contains("does not exist", item.Detail);
         Assert.Contains("software emulation (TCG)", item.Detail);
         Assert.Contains("everything still works", item.Detail);
+    }
+
+    [Fact]
+    public async Task KvmDevice_WarnsThatOnlyPvmGuestsBoot_WhenDevKvmIsKvmPvm()
+    {
+        using var host = KvmProbeTests.PvmHost();
+        var item = await host.CheckAsync(HostCheckIds.KvmDevice);
+        item.HasStatus(CheckStatus.Warn);
+        Assert.Contains("opens, but it is provided by kvm_pvm", item.Detail);
+        Assert.Contains("software emulation (TCG)", item.Detail);
+        Assert.Contains("accel: kvm", item.Fix);
+    }
+
+    [Fact]
+    public async Task KvmModules_NamesKvmPvm_InsteadOfSuggestingModprobe()
+    {
+        using var host = KvmProbeTests.PvmHost();
+        var item = await host.CheckAsync(HostCheckIds.KvmModules);
+        item.HasStatus(CheckStatus.Warn);
+        Assert.StartsWith("kvm_pvm (PVM) instead of kvm_intel or kvm_amd", item.Detail);
+        Assert.Contains("built in: kvm, kvm_pvm", item.Detail);
+        Assert.DoesNotContain("modprobe", item.Fix);
+        Assert.DoesNotContain("CONFIG_KVM", item.Fix);
     }
 
     [Fact]

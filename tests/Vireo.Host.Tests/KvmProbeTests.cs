@@ -1,3 +1,4 @@
+using Vireo.Host.Os;
 using Vireo.Host.Tests.Support;
 
 namespace Vireo.Host.Tests;
@@ -37,6 +38,55 @@ public class KvmProbeTests
         var status = KvmProbe.Probe(host.Env);
         Assert.Contains("the CPU reports no VT-x/AMD-V", status.Detail);
         Assert.Contains("firmware", status.Fix);
+    }
+
+    /// <summary>
+    /// The development VM's tree (kvm and kvm_pvm built in, no vmx/svm) plus the /dev/kvm that a Firecracker machine
+    /// with the same kernel had: it opened, and Debian's kernel hung on it (PVH entry: no output; bzImage: stopped in
+    /// the decompressor).
+    /// </summary>
+    internal static FixtureHost PvmHost()
+    {
+        var host = FixtureHost.Load("no-kvm");
+        host.Devices.Set("kvm", new DeviceNode(NodeKind.CharDevice, 10, 232, 0x180));
+        return host;
+    }
+
+    [Fact]
+    public void Probe_ChoosesTcg_ButAllowsKvmOnRequest_WhenDevKvmIsKvmPvm()
+    {
+        using var host = PvmHost();
+        var status = KvmProbe.Probe(host.Env);
+        Assert.False(status.Usable);
+        Assert.True(status.PvmOnly);
+        Assert.True(status.Requestable);
+        Assert.Equal("tcg", status.Accel);
+        Assert.Contains("provided by kvm_pvm", status.Detail);
+        Assert.Contains("built for PVM", status.Detail);
+        Assert.EndsWith(KvmProbe.TcgConsequence, status.TcgWarning);
+        Assert.Equal(KvmProbe.PvmFix, status.Fix);
+    }
+
+    [Fact]
+    public void Probe_ChoosesKvm_WhenKvmPvmIsBuiltInBesideAVendorModule()
+    {
+        // Only one vendor module owns /dev/kvm; with kvm_intel present it is the hardware one.
+        using var host = FixtureHost.Load("intel-kvm");
+        host.Write("sys/module/kvm_pvm/parameters/pvm_native", "Y\n");
+        var status = KvmProbe.Probe(host.Env);
+        Assert.True(status.Usable);
+        Assert.False(status.PvmOnly);
+    }
+
+    [Fact]
+    public void Probe_IsNotPvmOnly_WhenDevKvmCannotBeOpened()
+    {
+        using var host = PvmHost();
+        host.Devices.Set("kvm", new DeviceNode(NodeKind.CharDevice, 10, 232, 0x180), "EACCES");
+        var status = KvmProbe.Probe(host.Env);
+        Assert.False(status.Usable);
+        Assert.False(status.Requestable);
+        Assert.Contains("Permission denied", status.Detail);
     }
 
     [Fact]

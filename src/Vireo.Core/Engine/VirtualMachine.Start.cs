@@ -70,7 +70,8 @@ internal sealed partial class VirtualMachine
 
             // Phase 4: resume. Until now the guest has not executed a single instruction.
             await session.ContAsync(ct);
-            SetState(VmState.Running, reason ?? (plan.AccelWarning is null ? null : "running under TCG software emulation"));
+            SetState(VmState.Running, reason ?? (plan.AccelWarning is null ? null
+                : plan.Accel == "tcg" ? "running under TCG software emulation" : plan.AccelWarning));
         }
         catch (Exception e)
         {

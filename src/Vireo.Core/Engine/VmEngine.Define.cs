@@ -219,6 +219,7 @@ public sealed partial class VmEngine
             HostMemoryMiB = facts.MemTotalMiB,
             FileExists = File.Exists,
             KvmAvailable = _ctx.Planner.Accel.Usable,
+            KvmRequestable = _ctx.Planner.Accel.Requestable,
         };
     }
 

@@ -35,9 +35,12 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
     public KvmStatus Accel => kvm;
 
     /// <summary>The warning shown for a VM running under <paramref name="accel"/>, or null.</summary>
-    public string? AccelWarningFor(string accel) => accel == "tcg"
-        ? kvm.TcgWarning ?? "running under TCG software emulation by request (accel: tcg): much slower than KVM"
-        : null;
+    public string? AccelWarningFor(string accel) => accel switch
+    {
+        "tcg" => kvm.TcgWarning ?? "running under TCG software emulation by request (accel: tcg): much slower than KVM",
+        "kvm" when kvm.PvmOnly => "running on KVM through kvm_pvm by request (accel: kvm): only a guest kernel built for PVM boots",
+        _ => null,
+    };
 
     public VmPlan Plan(VmSpec spec, VmPaths paths)
     {
@@ -46,7 +49,7 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
 
         var accel = spec.Accel switch
         {
-            "kvm" when !kvm.Usable => Fail(QemuAccel.Tcg, () => Error("accel", "kvm", $"is not available here: {kvm.Detail}; use accel: auto to fall back to TCG")),
+            "kvm" when !kvm.Requestable => Fail(QemuAccel.Tcg, () => Error("accel", "kvm", $"is not available here: {kvm.Detail}; use accel: auto to fall back to TCG")),
             "kvm" => QemuAccel.Kvm,
             "tcg" => QemuAccel.Tcg,
             _ => kvm.Usable ? QemuAccel.Kvm : QemuAccel.Tcg,

@@ -21,6 +21,12 @@ public sealed record HostLimits
     public bool? KvmAvailable { get; init; }
 
     /// <summary>
+    /// Whether a VM may ask for KVM with <c>accel: kvm</c>; null means the same as <see cref="KvmAvailable"/>. It
+    /// differs on a PVM host, where KVM runs only guest kernels built for PVM: never chosen, but allowed on request.
+    /// </summary>
+    public bool? KvmRequestable { get; init; }
+
+    /// <summary>
     /// Limits of the machine this process runs on: <see cref="Environment.ProcessorCount"/> and MemTotal from
     /// /proc/meminfo. KVM availability is left unknown; set it from the host check, which actually opens /dev/kvm.
     /// </summary>

@@ -93,7 +93,7 @@ public static partial class VmSpecValidator
         var accelKnown = Accels.Contains(spec.Accel);
         if (!accelKnown)
             errors.Add("accel", spec.Accel, $"is not an accelerator; {Hint(spec.Accel, Accels, "use one of auto, kvm, tcg")}");
-        else if (spec.Accel == "kvm" && limits.KvmAvailable == false)
+        else if (spec.Accel == "kvm" && (limits.KvmRequestable ?? limits.KvmAvailable) == false)
             errors.Add("accel", spec.Accel, "needs /dev/kvm, which this host does not have; use auto or tcg");
 
         if (!CpuKeywords.Contains(spec.Cpu) && !CpuModel().IsMatch(spec.Cpu))

@@ -10,6 +10,7 @@ public sealed class VmPlannerTests
 {
     private static readonly KvmStatus NoKvm = new(false, "/dev/kvm", "/dev/kvm does not exist", "load kvm_intel");
     private static readonly KvmStatus Kvm = new(true, "/dev/kvm", "usable", null);
+    private static readonly KvmStatus PvmKvm = new(false, "/dev/kvm", "/dev/kvm opens, but it is provided by kvm_pvm", "only PVM guests") { PvmOnly = true };
     private static readonly VmPaths Paths = new StatePaths("/var/lib/vireo").ForVm("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11");
 
     private static VmSpec Tiny(Func<VmSpec, VmSpec>? change = null)
@@ -63,6 +64,26 @@ public sealed class VmPlannerTests
     {
         var e = Assert.Throws<InvalidInputException>(() => Planner(NoKvm).Plan(Tiny(s => s with { Accel = "kvm" }), Paths));
         Assert.Contains(e.FieldErrors, f => f.Field == "accel" && f.Message.Contains("/dev/kvm does not exist", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void On_a_pvm_host_auto_gets_tcg_with_a_warning_that_says_why()
+    {
+        var plan = Planner(PvmKvm).Plan(Tiny(), Paths);
+        Assert.Equal("tcg", plan.Accel);
+        Assert.Contains("kvm_pvm", plan.AccelWarning);
+        Assert.Contains("-cpu max", string.Join(' ', plan.Argv));
+    }
+
+    [Fact]
+    public void On_a_pvm_host_kvm_on_request_is_used_and_warned_about()
+    {
+        var plan = Planner(PvmKvm).Plan(Tiny(s => s with { Accel = "kvm" }), Paths);
+        Assert.Equal("kvm", plan.Accel);
+        Assert.Contains("only a guest kernel built for PVM boots", plan.AccelWarning);
+        var argv = string.Join(' ', plan.Argv);
+        Assert.Contains("-accel kvm", argv);
+        Assert.Contains("-cpu host", argv);
     }
 
     [Fact]

@@ -130,6 +130,15 @@ public class VmSpecValidatorTests
         AssertInvalid(ValidSpec() with { Accel = "kvm" }, "accel", "needs /dev/kvm", Limits with { KvmAvailable = false });
 
     [Fact]
+    public void Kvm_on_request_passes_where_auto_would_not_choose_it()
+    {
+        // A PVM host: /dev/kvm runs only PVM guest kernels, so auto means TCG, but accel: kvm may be asked for.
+        var pvm = Limits with { KvmAvailable = false, KvmRequestable = true };
+        Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Accel = "kvm" }, pvm));
+        AssertInvalid(ValidSpec() with { Cpu = "host" }, "cpu", "which this host does not have", pvm);
+    }
+
+    [Fact]
     public void Description_may_have_newlines_but_no_other_control_characters()
     {
         Assert.Empty(VmSpecValidator.Validate(ValidSpec() with { Description = "line one\nline two\tend" }, Limits));
