@@ -38,6 +38,18 @@ public class ProcessCommandRunnerTests
         var r = await _runner.RunAsync("/nonexistent/tool", [], TimeSpan.FromSeconds(10), CancellationToken.None);
         Assert.False(r.Succeeded);
         Assert.StartsWith("cannot run /nonexistent/tool", r.StartError);
+        Assert.True(r.NotFound);
+    }
+
+    [Fact]
+    public async Task Run_IsNotNotFound_ForAProgramThatExistsButCannotBeExecuted()
+    {
+        // /etc/hostname exists but is no executable: EACCES, not ENOENT.
+        var r = await _runner.RunAsync("/etc/hostname", [], TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.NotNull(r.StartError);
+        Assert.False(r.NotFound);
+        var failed = await _runner.RunAsync("/bin/false", [], TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.False(failed.NotFound);
     }
 
     [Fact]

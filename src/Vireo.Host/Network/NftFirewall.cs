@@ -32,8 +32,9 @@ public sealed partial class NftFirewall(ICommandRunner runner, string tableName 
 
     /// <summary>Deletes the table (only ours). A missing table is fine.</summary>
     public Task RemoveAsync(CancellationToken ct) =>
-        // Declare-then-delete in one transaction: no error when it is not there.
-        RunScriptAsync($"table ip {TableName} {{}}\ndelete table ip {TableName}\n", ct);
+        // Declare-then-delete in one transaction: no error when it is not there. A host without nft has no table
+        // either (vireod runs there with --no-default-network and user-mode NICs), so that is no error as well.
+        RunScriptAsync($"table ip {TableName} {{}}\ndelete table ip {TableName}\n", ct, nftMissingIsFine: true);
 
     /// <summary>The table as <c>nft list table</c> prints it, or null when it does not exist.</summary>
     public async Task<string?> ListAsync(CancellationToken ct)
@@ -45,7 +46,7 @@ public sealed partial class NftFirewall(ICommandRunner runner, string tableName 
     }
 
     /// <summary>Runs an nft script as one transaction; internal so tests can prove the atomicity Apply relies on.</summary>
-    internal async Task RunScriptAsync(string script, CancellationToken ct)
+    internal async Task RunScriptAsync(string script, CancellationToken ct, bool nftMissingIsFine = false)
     {
         // nft reads the script from a file: the runner gives commands no stdin, and a file keeps the argv short.
         var file = Path.Combine(Path.GetTempPath(), $"vireo-nft-{Guid.NewGuid():N}.nft");
@@ -53,7 +54,7 @@ public sealed partial class NftFirewall(ICommandRunner runner, string tableName 
         {
             await File.WriteAllTextAsync(file, script, ct).ConfigureAwait(false);
             var r = await runner.RunAsync(Nft, ["-f", file], Timeout, ct).ConfigureAwait(false);
-            if (!r.Succeeded)
+            if (!r.Succeeded && !(nftMissingIsFine && r.NotFound))
             {
                 var message = r.StartError ?? r.Stderr.Replace(file, "<script>", StringComparison.Ordinal).Trim();
                 throw new InvalidOperationException($"nft refused the ruleset for table {TableName}: {message}");

@@ -21,6 +21,9 @@ public sealed record CommandResult(int ExitCode, string Stdout, string Stderr, s
     /// <summary>True when the program ran and exited with status 0.</summary>
     public bool Succeeded => StartError is null && ExitCode == 0;
 
+    /// <summary>The program was not started because it does not exist (ENOENT): not installed, or not on PATH.</summary>
+    public bool NotFound { get; init; }
+
     /// <summary>One line saying why the command did not succeed (first line of stderr, or the start error).</summary>
     public string FailureSummary =>
         StartError ?? (FirstLine(Stderr) is { Length: > 0 } err ? $"exit status {ExitCode}: {err}" : $"exit status {ExitCode}");

@@ -26,7 +26,10 @@ public sealed class ProcessCommandRunner : ICommandRunner
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            return new CommandResult(-1, "", "", $"cannot run {fileName}: {e.Message}");
+            return new CommandResult(-1, "", "", $"cannot run {fileName}: {e.Message}")
+            {
+                NotFound = e is System.ComponentModel.Win32Exception { NativeErrorCode: 2 },
+            };
         }
         process.StandardInput.Close();
 

@@ -42,6 +42,26 @@ public sealed class NftFirewallTests
         Assert.DoesNotContain("vireo-br1", listed);
     }
 
+    /// <summary>The real runner, with "nft" pointed at a path that does not exist: a host without nftables.</summary>
+    private sealed class NoNftRunner : Vireo.Host.Os.ICommandRunner
+    {
+        private readonly Vireo.Host.Os.ProcessCommandRunner _real = new();
+
+        public Task<Vireo.Host.Os.CommandResult> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken ct) =>
+            _real.RunAsync(fileName == "nft" ? "/nonexistent/sbin/nft" : fileName, arguments, timeout, ct);
+    }
+
+    [Fact]
+    public async Task Remove_IsNoError_OnAHostWithoutNft_ButApplyStillFailsThere()
+    {
+        var firewall = new NftFirewall(new NoNftRunner(), UniqueTable());
+
+        await firewall.RemoveAsync(Ct);
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => firewall.ApplyAsync(FirewallModels.All["one-nat"], Ct));
+        Assert.Contains("cannot run /nonexistent/sbin/nft", e.Message);
+    }
+
     [Fact]
     public async Task ARefusedScript_ThrowsWithNftsMessage_AndLeavesTheTableAsItWas()
     {
