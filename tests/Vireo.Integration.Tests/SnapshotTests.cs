@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Vireo.Integration.Tests.Support;
 using Xunit.Abstractions;
@@ -69,6 +70,35 @@ public sealed partial class SnapshotTests(ITestOutputHelper output)
         Assert.Contains("s1 *", (await h.VireoOk("snapshot", "list", "m", "--tree")).Stdout);
         await h.VireoOk("snapshot", "delete", "m", "s1");
         Assert.Contains("no snapshots", (await h.VireoOk("snapshot", "list", "m")).Stdout);
+    }
+
+    [Fact]
+    public async Task A_memory_revert_waits_until_a_disk_attached_since_the_snapshot_is_detached()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        var disk = await NewQcow2Async(h, "h.qcow2");
+        var extra = await NewQcow2Async(h, "extra.qcow2");
+        await h.StartTinyAsync("h", "--disk", $"path={disk},format=qcow2", "--network", "none");
+        Assert.Contains("R=A", await Console(h, "h", "echo A > /tmp/ram-marker; echo R=$(cat /tmp/ram-marker)"));
+        await h.VireoOk("snapshot", "create", "h", "s1");
+        await h.VireoOk("disk", "attach", "h", extra, "--format", "qcow2");
+        Assert.Contains("VDB-2", await Console(h, "h",
+            "echo B > /tmp/ram-marker; for i in $(seq 1 30); do [ -b /dev/vdb ] && break; sleep 0.5; done; [ -b /dev/vdb ] && echo VDB-$((1+1))"));
+
+        // Loaded, the guest's RAM would not know vdb while QEMU and the spec keep it: refused, nothing changes.
+        var refused = await h.Vireo("snapshot", "revert", "h", "s1");
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains($"the disk {extra}, attached after snapshot \"s1\" was taken", refused.Stderr);
+        Assert.Contains($"vireo disk detach h {extra}", refused.Stderr);
+        Assert.Contains("R=B", await Console(h, "h", "echo R=$(cat /tmp/ram-marker)"));
+        Assert.Equal(2, JsonDocument.Parse((await h.VireoOk("disk", "list", "h", "-o", "json")).Stdout).RootElement.GetArrayLength());
+
+        await h.VireoOk("disk", "detach", "h", extra);
+        await h.VireoOk("snapshot", "revert", "h", "s1");
+        var after = await Console(h, "h", "echo R=$(cat /tmp/ram-marker); echo DISKS=$(ls /sys/block | grep vd | tr '\\n' ,)");
+        Assert.Contains("R=A", after);
+        Assert.Contains("DISKS=vda,", after);
+        Assert.DoesNotContain("vdb", after.Split("DISKS=")[^1]);
     }
 
     [Fact]

@@ -39,4 +39,8 @@ internal static class SnapshotDisks
     /// </summary>
     public static IReadOnlyList<(SnapshotDisk Disk, string? Node)> Current(IReadOnlyList<SnapshotDisk> recorded, IReadOnlyList<BlockNode> nodes) =>
         recorded.Select(d => (d, nodes.FirstOrDefault(n => !n.ReadOnly && n.Path == d.Path)?.NodeName)).ToList();
+
+    /// <summary>Writable disks the VM has now that a snapshot does not cover: attached after it was taken.</summary>
+    public static IReadOnlyList<string> AddedSince(IReadOnlyList<SnapshotDisk> recorded, IReadOnlyList<BlockNode> nodes) =>
+        nodes.Where(n => !n.ReadOnly && recorded.All(d => d.Path != n.Path)).Select(n => n.Path).ToList();
 }

@@ -118,9 +118,18 @@ internal sealed partial class VirtualMachine
         {
             var record = FindSnapshot(_ctx.Store.ListSnapshots(Uuid), snap);
             var disks = ReadDisks(record);
-            var nodes = SnapshotDisks.Current(disks, _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes);
+            var blockNodes = _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes;
+            var nodes = SnapshotDisks.Current(disks, blockNodes);
             if (nodes.FirstOrDefault(n => n.Node is null) is { Disk: { } missing })
                 throw new InvalidStateException($"snapshot \"{snap}\" covers the disk {missing.Path}, which VM \"{Name}\" no longer has; attach it again to revert");
+            // The RAM image holds the guest's view of its devices: loaded into a QEMU with a disk the guest never saw,
+            // the guest runs on without it while QEMU and the spec keep it (found by hand: the revert "worked", the
+            // guest had only vda). Refused, like the opposite case above, before anything changes.
+            if (ParseKind(record.Kind) == SnapshotKind.Memory && SnapshotDisks.AddedSince(disks, blockNodes) is { Count: > 0 } added)
+            {
+                var names = added.Select(DiskName).ToList();
+                throw new InvalidStateException($"VM \"{Name}\" has {(names.Count == 1 ? "the disk" : "the disks")} {string.Join(", ", names)}, attached after snapshot \"{snap}\" was taken; its RAM image has never seen {(names.Count == 1 ? "it" : "them")}: detach {(names.Count == 1 ? "it" : "them")} first (vireo disk detach {Name} {names[0]}), then revert");
+            }
 
             string message;
             try
@@ -227,4 +236,7 @@ internal sealed partial class VirtualMachine
         QemuImgException img => new QemuFailedException($"cannot {operation} VM \"{Name}\": {img.Message}", img),
         _ => Translate(e, operation),
     };
+
+    /// <summary>A disk as the operator named it: its volume (POOL/NAME) when it has one, else its path.</summary>
+    private string DiskName(string path) => Spec.Disks.FirstOrDefault(d => d.Path == path)?.Volume ?? path;
 }
