@@ -40,6 +40,10 @@ trap cleanup EXIT
 
 build_vireo
 start_vireod --image-dir "$(dirname "$image")"
+# The peers use what Vireo chose, so all three boot on the same accelerator: KVM where it runs stock guests, else TCG
+# (also where /dev/kvm opens but is kvm_pvm, which boots only PVM-built kernels).
+accel=$(V version -o json | jq -r .daemon.accel)
+if [ "$accel" = kvm ]; then domain_type=kvm; raw_accel=(-accel kvm -cpu host); else domain_type=qemu; raw_accel=(-accel tcg,tb-size=128 -cpu max); fi
 
 # libvirt: use the running daemon, or start one (and its log daemon) for the benchmark.
 if ! virsh -c qemu:///system version >/dev/null 2>&1; then
@@ -53,7 +57,7 @@ chmod 0755 "$work"
 
 domain_xml() { # name serial-log
     cat <<XML
-<domain type='qemu'>
+<domain type='$domain_type'>
   <name>$1</name>
   <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
@@ -88,7 +92,7 @@ log "start-to-ready ($boots boots each)"
 V create --name ready --boot "kernel=$kernel,initrd=$initrd,kernel_args=$cmdline" --memory 128 --graphics none --network user >/dev/null
 vlog=$(V info ready -o json | jq -r .serial_log)
 domain_xml vbench-ready "$work/libvirt-ready.log" > "$work/d.xml"; virsh define "$work/d.xml" >/dev/null
-raw_args=(-nodefaults -no-user-config -machine q35 -accel tcg,tb-size=128 -cpu max -m 128 -display none
+raw_args=(-nodefaults -no-user-config -machine q35 "${raw_accel[@]}" -m 128 -display none
     -kernel "$kernel" -initrd "$initrd" -append "$cmdline" -serial "file:$work/raw.log"
     -netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile= -daemonize -pidfile "$work/raw.pid")
 vireo_t=(); virsh_t=(); raw_t=()
@@ -103,7 +107,7 @@ vr=$(med "${vireo_t[@]}"); lr=$(med "${virsh_t[@]}"); rr=$(med "${raw_t[@]}")
 
 vl=$(median "vireo list --all"); ll=$(median "virsh list --all"); vi=$(median "vireo info"); li=$(median "virsh dominfo")
 report=$(cat <<TXT
-Foundation benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), accel: $([ -w /dev/kvm ] && echo kvm || echo tcg), QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}'), $(virsh version 2>/dev/null | awk '/Using library/ {print "libvirt " $4}')
+Foundation benchmark, $(date -u +%Y-%m-%d), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), accel: $accel, QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}'), $(virsh version 2>/dev/null | awk '/Using library/ {print "libvirt " $4}')
 100 VMs defined in each; medians; ratio = vireo / peer (below 1 means Vireo is faster)
 | measurement | vireo | peer | ratio |
 |---|---|---|---|

@@ -60,7 +60,7 @@ public static class KvmProbe
         if (error is null)
         {
             return IsPvm(env)
-                ? new KvmStatus(false, path, $"{path} ({described}) opens, but it is provided by kvm_pvm (PVM, KVM without VT-x/AMD-V), which boots only guest kernels built for PVM: a stock distribution kernel hangs before its first console line", PvmFix) { PvmOnly = true }
+                ? new KvmStatus(false, path, $"{path} ({described}) opens, but it is provided by kvm_pvm (PVM, KVM without VT-x/AMD-V), which boots only guest kernels built for PVM: a stock distribution kernel hangs early in its boot", PvmFix) { PvmOnly = true }
                 : new KvmStatus(true, path, $"{described}, opened read-write", null);
         }
 
