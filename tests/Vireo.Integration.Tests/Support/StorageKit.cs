@@ -45,14 +45,17 @@ internal static class StorageKit
     /// <summary>Starts the CLI without waiting, so that the test can read its stderr as it comes and signal it.</summary>
     public static Process StartCli(VireoHarness h, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env --default-signal=INT: a test run started in the background of a non-interactive shell (as
+        // `cmd &` in a script) passes SIGINT on as ignored, the CLI rightly keeps ignoring it, and the Ctrl-C test
+        // failed there. env execs dotnet, so the process keeps the PID the tests signal.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { Repo.CliDll }.Concat(args))
+        foreach (var arg in new[] { "--default-signal=INT", "dotnet", Repo.CliDll }.Concat(args))
             start.ArgumentList.Add(arg);
         start.Environment["VIREO_SOCKET"] = h.Socket;
         start.Environment["NO_COLOR"] = "1";
