@@ -79,11 +79,11 @@ public static class KvmProbe
     /// kvm_pvm without kvm_intel or kvm_amd means every KVM guest here is a PVM guest. Seen on a Firecracker machine:
     /// Debian 12's kernel printed nothing through its PVH entry, and its bzImage stopped in the decompressor.
     /// </summary>
-    private static bool IsPvm(HostEnvironment env)
-    {
-        var modules = KernelModules.Read(env);
-        return modules.IsPresent("kvm_pvm") && !modules.IsPresent("kvm_intel") && !modules.IsPresent("kvm_amd");
-    }
+    private static bool IsPvm(HostEnvironment env) => IsPvm(KernelModules.Read(env));
+
+    /// <summary>kvm_pvm loaded or built in, and neither kvm_intel nor kvm_amd: see <see cref="IsPvm(HostEnvironment)"/>.</summary>
+    internal static bool IsPvm(KernelModules modules) =>
+        modules.IsPresent("kvm_pvm") && !modules.IsPresent("kvm_intel") && !modules.IsPresent("kvm_amd");
 
     internal const string PvmFix =
         "VMs use TCG here; a VM whose guest kernel is built for PVM (CONFIG_PVM_GUEST) may ask for KVM with accel: kvm. For KVM with any guest, run vireod on a host with VT-x/AMD-V, or in a VM with nested virtualization";

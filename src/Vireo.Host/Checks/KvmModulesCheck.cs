@@ -31,7 +31,7 @@ internal sealed class KvmModulesCheck : FileHostCheck
         var vendor = VendorModules.FirstOrDefault(modules.IsPresent);
         if (haveKvm && vendor is not null) return Pass(string.Join("; ", found));
         // PVM (an out-of-tree KVM for VMs without VT-x/AMD-V): loading kvm_intel/kvm_amd is not the fix.
-        if (haveKvm && modules.IsPresent("kvm_pvm"))
+        if (haveKvm && KvmProbe.IsPvm(modules))
             return Warn(string.Join("; ", found.Prepend("kvm_pvm (PVM) instead of kvm_intel or kvm_amd: KVM here can boot only guest kernels built for PVM")),
                 "for KVM with any guest, run vireod on a host with VT-x/AMD-V, or in a VM with nested virtualization (see CPU virtualization)");
 
