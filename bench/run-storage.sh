@@ -3,6 +3,9 @@
 #   - a 1 GiB raw image, about half of it written with random data (the rest sparse), imported into the default pool
 #   - qcow2 -> raw and raw -> qcow2, through vireo (CLI -> vireod -> qemu-img -p, followed by long polling) and with
 #     qemu-img convert -f -O by hand; the peer writes into the same pool directory; outputs are deleted between runs
+#   - and the same qemu-img command with the allocator settings vireod gives every qemu-img it runs (GLIBC_TUNABLES,
+#     read from src/Vireo.Qemu/Images/QemuImg.Environment.cs), so that Vireo's own fixed cost stays visible apart
+#     from the faster copy those settings make
 # Medians, min and max of N runs; vireod runs on a private state directory and is ended by its PID.
 # --cold drops the page cache before every timed conversion (needs root), so both sides read the image from disk as
 # they would an image that is not in memory; without it the 1 GiB image is read from the page cache.
@@ -42,6 +45,8 @@ settle() {
     rm -f "$work/prime"
 }
 command -v qemu-img >/dev/null || { echo "bench: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
+tunables=$(sed -n 's/.*MallocTunables = "\(.*\)";/\1/p' src/Vireo.Qemu/Images/QemuImg.Environment.cs)
+[ -n "$tunables" ] || { echo "bench: cannot read MallocTunables from src/Vireo.Qemu/Images/QemuImg.Environment.cs" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/vbst.XXXXXX)
 ns=vbst-$$
@@ -83,7 +88,7 @@ fi
 
 declare -A times
 run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
-    local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=() l=()
+    local label=$1 src=$2 dst=$3 fmt=$4 qsrc=$5 qfmt=$6 v=() q=() t=() l=()
     log "$label ($runs runs each, alternating)"
     if [ "$lv" = 1 ]; then
         local size
@@ -96,6 +101,9 @@ run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
         V vol delete "$dst" >/dev/null; settle "$pool/$qsrc"
         t0=$(now); qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); q+=("$(ms "$t0" "$t1")")
         rm -f "$pool/peer.out"
+        settle "$pool/$qsrc"
+        t0=$(now); GLIBC_TUNABLES=$tunables qemu-img convert -f "$qfmt" -O "$fmt" "$pool/$qsrc" "$pool/peer.out"; t1=$(now); t+=("$(ms "$t0" "$t1")")
+        rm -f "$pool/peer.out"
         if [ "$lv" = 1 ]; then
             settle "$pool/$qsrc"
             t0=$(now); virsh vol-create-from vbst-pool "$work/vol.xml" "$qsrc" --inputpool vbst-pool >/dev/null; t1=$(now)
@@ -107,9 +115,10 @@ run_case() { # label vireo-src vireo-dst format qemu-src-file qemu-src-fmt
         times["$label libvirt"]="$(med "${l[@]}") $(min "${l[@]}") $(max "${l[@]}") $(paired "${v[@]}" "${l[@]}")"
         echo "$label libvirt: ${l[*]}" >&2
     fi
-    times[$label]="$(med "${v[@]}") $(min "${v[@]}") $(max "${v[@]}") $(med "${q[@]}") $(min "${q[@]}") $(max "${q[@]}") $(paired "${v[@]}" "${q[@]}")"
+    times[$label]="$(med "${v[@]}") $(min "${v[@]}") $(max "${v[@]}") $(med "${q[@]}") $(min "${q[@]}") $(max "${q[@]}") $(paired "${v[@]}" "${q[@]}") $(med "${t[@]}") $(paired "${v[@]}" "${t[@]}")"
     echo "$label vireo: ${v[*]}" >&2
     echo "$label qemu-img: ${q[*]}" >&2
+    echo "$label qemu-img with vireod's GLIBC_TUNABLES: ${t[*]}" >&2
 }
 run_case "qcow2 -> raw" default/src.qcow2 default/out.raw raw src.qcow2 qcow2
 run_case "raw -> qcow2" default/src.raw default/out.qcow2 qcow2 src.raw raw
@@ -117,16 +126,16 @@ run_case "small raw -> qcow2" default/small.raw default/out.qcow2 qcow2 small.ra
 
 {
     note=""; [ "$cold" = 0 ] || note=", page cache dropped before each"
-    head="| conversion (1 GiB with $data MiB data; small: 16 MiB with 8 MiB)$note | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio of medians | median of paired ratios |"
-    rule="|---|---|---|---|---|"
+    head="| conversion (1 GiB with $data MiB data; small: 16 MiB with 8 MiB)$note | vireo vol convert median (min-max) | qemu-img convert median (min-max) | ratio of medians | median of paired ratios | qemu-img with vireod's GLIBC_TUNABLES median | vireo / that: median of paired ratios |"
+    rule="|---|---|---|---|---|---|---|"
     if [ "$lv" = 1 ]; then
         head="$head virsh vol-create-from median (min-max) | vireo / libvirt: ratio of medians | median of paired ratios |"
         rule="$rule---|---|---|"
     fi
     echo "$head"; echo "$rule"
     for label in "qcow2 -> raw" "raw -> qcow2" "small raw -> qcow2"; do
-        read -r vm vmin vmax qm qmin qmax pr <<< "${times[$label]}"
-        row="| $label | ${vm} ms (${vmin}-${vmax}) | ${qm} ms (${qmin}-${qmax}) | **$(ratio "$vm" "$qm")** | $pr |"
+        read -r vm vmin vmax qm qmin qmax pr tm tpr <<< "${times[$label]}"
+        row="| $label | ${vm} ms (${vmin}-${vmax}) | ${qm} ms (${qmin}-${qmax}) | **$(ratio "$vm" "$qm")** | $pr | ${tm} ms | $tpr |"
         if [ "$lv" = 1 ]; then
             read -r lm lmin lmax lpr <<< "${times[$label libvirt]}"
             row="$row ${lm} ms (${lmin}-${lmax}) | $(ratio "$vm" "$lm") | $lpr |"

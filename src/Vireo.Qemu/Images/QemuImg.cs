@@ -140,7 +140,7 @@ public sealed partial class QemuImg
         var args = ConvertArguments(source, sourceFormat, destination, destinationFormat, options, progress: true);
         try
         {
-            var r = await ProgressToolProcess.RunAsync(ProgramPath, args, progress, ct).ConfigureAwait(false);
+            var r = await ProgressToolProcess.RunAsync(ProgramPath, args, ChildVariables, progress, ct).ConfigureAwait(false);
             if (r.ExitCode != 0) throw Failure("convert", r);
         }
         catch (Win32Exception e)
@@ -213,7 +213,7 @@ public sealed partial class QemuImg
     {
         try
         {
-            return await ToolProcess.RunAsync(ProgramPath, args, ct).ConfigureAwait(false);
+            return await ToolProcess.RunAsync(ProgramPath, args, ChildVariables, ct).ConfigureAwait(false);
         }
         catch (Win32Exception e)
         {

@@ -26,7 +26,8 @@ internal static partial class ProgressToolProcess
     internal static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(200);
 
     /// <exception cref="System.ComponentModel.Win32Exception">The program cannot be run.</exception>
-    public static async Task<ToolResult> RunAsync(string program, IEnumerable<string> args, IProgress<double>? progress, CancellationToken ct)
+    public static async Task<ToolResult> RunAsync(string program, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string> environment, IProgress<double>? progress, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -37,6 +38,7 @@ internal static partial class ProgressToolProcess
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["LC_ALL"] = "C";
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null.");
         // Read the identity now: signalling by PID later is checked against the start time, so a recycled PID

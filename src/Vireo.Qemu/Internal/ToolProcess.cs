@@ -9,7 +9,13 @@ internal sealed record ToolResult(int ExitCode, string StandardOutput, string St
 internal static class ToolProcess
 {
     /// <exception cref="Win32Exception">The program cannot be run.</exception>
-    public static async Task<ToolResult> RunAsync(string program, IEnumerable<string> args, CancellationToken ct)
+    public static Task<ToolResult> RunAsync(string program, IEnumerable<string> args, CancellationToken ct) =>
+        RunAsync(program, args, null, ct);
+
+    /// <summary>Runs it with <paramref name="environment"/> added to (or replacing in) vireod's own environment.</summary>
+    /// <exception cref="Win32Exception">The program cannot be run.</exception>
+    public static async Task<ToolResult> RunAsync(string program, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -20,6 +26,7 @@ internal static class ToolProcess
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["LC_ALL"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null.");
         process.StandardInput.Close();
