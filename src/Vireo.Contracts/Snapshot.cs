@@ -89,6 +89,13 @@ public sealed record SnapshotInfo
     /// <summary>The disks it covers (every writable disk of the VM when it was taken).</summary>
     public IReadOnlyList<SnapshotDisk> Disks { get; init; } = [];
 
+    /// <summary>
+    /// Read-only disks (not CD-ROMs) the VM had when the snapshot was taken, by path. They are not part of it (they
+    /// cannot change); a memory snapshot's RAM image knows them, so it is not reverted while the VM has one more.
+    /// Null for a snapshot taken before Vireo recorded them.
+    /// </summary>
+    public IReadOnlyList<string>? ReadOnlyDisks { get; init; }
+
     /// <summary>Bytes of RAM and device state saved (memory snapshots; from qemu-img, null when unknown).</summary>
     public long? VmStateSize { get; init; }
 }

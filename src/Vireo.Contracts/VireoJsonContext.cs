@@ -60,6 +60,7 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(List<SnapshotInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<SnapshotInfo>))]
 [JsonSerializable(typeof(List<SnapshotDisk>))]
+[JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(BackupRequest))]
 [JsonSerializable(typeof(BackupInfo))]
 [JsonSerializable(typeof(List<BackupInfo>))]

@@ -100,6 +100,11 @@ internal static class Migrations
             PRIMARY KEY (vm_uuid, name)
         );
         """,
+        // 6: the read-only disks attached when a snapshot was taken (not part of it: they cannot change), so that a
+        //    memory revert can tell one attached since. NULL for snapshots taken before: not recorded.
+        """
+        ALTER TABLE snapshots ADD COLUMN read_only_disks_json TEXT;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -1,6 +1,6 @@
 namespace Vireo.Persistence;
 
-/// <summary>A stored snapshot of a VM. <see cref="DisksJson"/> is not interpreted here.</summary>
+/// <summary>A stored snapshot of a VM. <see cref="DisksJson"/> and <see cref="ReadOnlyDisksJson"/> are not interpreted here.</summary>
 public sealed record SnapshotRecord
 {
     public required string VmUuid { get; init; }
@@ -13,6 +13,8 @@ public sealed record SnapshotRecord
     public required DateTimeOffset CreatedAt { get; init; }
     public string? Description { get; init; }
     public required string DisksJson { get; init; }
+    /// <summary>The read-only disks attached when it was taken (JSON, not interpreted here); null for older snapshots.</summary>
+    public string? ReadOnlyDisksJson { get; init; }
     public bool IsCurrent { get; init; }
 }
 

@@ -73,11 +73,12 @@ public sealed partial class SnapshotTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_memory_revert_waits_until_a_disk_attached_since_the_snapshot_is_detached()
+    public async Task A_memory_revert_waits_until_disks_attached_since_the_snapshot_are_detached_read_only_ones_too()
     {
         await using var h = await VireoHarness.StartAsync(output);
         var disk = await NewQcow2Async(h, "h.qcow2");
         var extra = await NewQcow2Async(h, "extra.qcow2");
+        var readOnly = await NewQcow2Async(h, "ro.qcow2");
         await h.StartTinyAsync("h", "--disk", $"path={disk},format=qcow2", "--network", "none");
         Assert.Contains("R=A", await Console(h, "h", "echo A > /tmp/ram-marker; echo R=$(cat /tmp/ram-marker)"));
         await h.VireoOk("snapshot", "create", "h", "s1");
@@ -94,6 +95,13 @@ public sealed partial class SnapshotTests(ITestOutputHelper output)
         Assert.Equal(2, JsonDocument.Parse((await h.VireoOk("disk", "list", "h", "-o", "json")).Stdout).RootElement.GetArrayLength());
 
         await h.VireoOk("disk", "detach", "h", extra);
+        // A read-only disk is not part of the snapshot, but the RAM image has not seen it either.
+        await h.VireoOk("disk", "attach", "h", readOnly, "--format", "qcow2", "--readonly");
+        var refusedReadOnly = await h.Vireo("snapshot", "revert", "h", "s1");
+        Assert.Equal(4, refusedReadOnly.ExitCode);
+        Assert.Contains($"the disk {readOnly}, attached after snapshot \"s1\" was taken", refusedReadOnly.Stderr);
+        Assert.Contains("R=B", await Console(h, "h", "echo R=$(cat /tmp/ram-marker)"));
+        await h.VireoOk("disk", "detach", "h", readOnly);
         await h.VireoOk("snapshot", "revert", "h", "s1");
         var after = await Console(h, "h", "echo R=$(cat /tmp/ram-marker); echo DISKS=$(ls /sys/block | grep vd | tr '\\n' ,)");
         Assert.Contains("R=A", after);

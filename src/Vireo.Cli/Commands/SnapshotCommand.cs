@@ -180,6 +180,8 @@ internal static class SnapshotCommand
                 Row("RAM image", $"{size / (1024.0 * 1024):0.0} MiB");
             foreach (var d in s.Disks)
                 Row("Disk", d.Path + (d.HoldsVmState ? " (holds the RAM image)" : ""));
+            foreach (var path in s.ReadOnlyDisks ?? [])
+                Row("Read-only disk", path + " (attached; not in the snapshot, as it cannot change)");
             app.Env.CreateOutConsole().Write(grid);
             return ExitCodes.Ok;
         }));

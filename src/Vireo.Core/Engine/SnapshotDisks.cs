@@ -40,7 +40,21 @@ internal static class SnapshotDisks
     public static IReadOnlyList<(SnapshotDisk Disk, string? Node)> Current(IReadOnlyList<SnapshotDisk> recorded, IReadOnlyList<BlockNode> nodes) =>
         recorded.Select(d => (d, nodes.FirstOrDefault(n => !n.ReadOnly && n.Path == d.Path)?.NodeName)).ToList();
 
-    /// <summary>Writable disks the VM has now that a snapshot does not cover: attached after it was taken.</summary>
-    public static IReadOnlyList<string> AddedSince(IReadOnlyList<SnapshotDisk> recorded, IReadOnlyList<BlockNode> nodes) =>
-        nodes.Where(n => !n.ReadOnly && recorded.All(d => d.Path != n.Path)).Select(n => n.Path).ToList();
+    /// <summary>
+    /// Disks the VM has now that it did not have when a snapshot was taken: writable ones the snapshot does not
+    /// cover, and read-only ones (<paramref name="readOnlyNow"/>, from <see cref="ReadOnly"/>) missing from
+    /// <paramref name="recordedReadOnly"/>, unless that is null (a snapshot from before they were recorded).
+    /// </summary>
+    public static IReadOnlyList<string> AddedSince(IReadOnlyList<SnapshotDisk> recorded, IReadOnlyList<string>? recordedReadOnly,
+        IReadOnlyList<BlockNode> nodes, IReadOnlyList<string> readOnlyNow) =>
+        nodes.Where(n => !n.ReadOnly && recorded.All(d => d.Path != n.Path)).Select(n => n.Path)
+            .Concat(recordedReadOnly is null ? [] : readOnlyNow.Where(p => !recordedReadOnly.Contains(p)))
+            .ToList();
+
+    /// <summary>
+    /// The read-only disks of a spec, by path, CD-ROM drives left out: their media can be changed on a running VM
+    /// (the guest sees a media change, not a new device).
+    /// </summary>
+    public static IReadOnlyList<string> ReadOnly(VmSpec spec) =>
+        spec.Disks.Where(d => d.Readonly && d.Device != "cdrom" && d.Path is not null).Select(d => d.Path!).ToList();
 }

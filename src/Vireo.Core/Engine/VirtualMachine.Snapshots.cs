@@ -91,6 +91,7 @@ internal sealed partial class VirtualMachine
                     Node = t.Node,
                     HoldsVmState = kind == SnapshotKind.Memory && i == 0,
                 }).ToList(), VireoJsonContext.Default.ListSnapshotDisk),
+                ReadOnlyDisksJson = JsonSerializer.Serialize(SnapshotDisks.ReadOnly(Spec).ToList(), VireoJsonContext.Default.ListString),
             };
             try
             {
@@ -125,7 +126,8 @@ internal sealed partial class VirtualMachine
             // The RAM image holds the guest's view of its devices: loaded into a QEMU with a disk the guest never saw,
             // the guest runs on without it while QEMU and the spec keep it (found by hand: the revert "worked", the
             // guest had only vda). Refused, like the opposite case above, before anything changes.
-            if (ParseKind(record.Kind) == SnapshotKind.Memory && SnapshotDisks.AddedSince(disks, blockNodes) is { Count: > 0 } added)
+            if (ParseKind(record.Kind) == SnapshotKind.Memory
+                && SnapshotDisks.AddedSince(disks, ReadReadOnlyDisks(record), blockNodes, SnapshotDisks.ReadOnly(Spec)) is { Count: > 0 } added)
             {
                 var names = added.Select(DiskName).ToList();
                 throw new InvalidStateException($"VM \"{Name}\" has {(names.Count == 1 ? "the disk" : "the disks")} {string.Join(", ", names)}, attached after snapshot \"{snap}\" was taken; its RAM image has never seen {(names.Count == 1 ? "it" : "them")}: detach {(names.Count == 1 ? "it" : "them")} first (vireo disk detach {Name} {names[0]}), then revert");
@@ -202,6 +204,9 @@ internal sealed partial class VirtualMachine
     private static IReadOnlyList<SnapshotDisk> ReadDisks(SnapshotRecord record) =>
         JsonSerializer.Deserialize(record.DisksJson, VireoJsonContext.Default.ListSnapshotDisk) ?? [];
 
+    private static IReadOnlyList<string>? ReadReadOnlyDisks(SnapshotRecord record) =>
+        record.ReadOnlyDisksJson is { } json ? JsonSerializer.Deserialize(json, VireoJsonContext.Default.ListString) ?? [] : null;
+
     private SnapshotInfo ToInfo(SnapshotRecord r, IReadOnlyList<SnapshotRecord> all) => new()
     {
         Name = r.Name,
@@ -214,6 +219,7 @@ internal sealed partial class VirtualMachine
         Current = r.IsCurrent,
         Description = r.Description,
         Disks = ReadDisks(r),
+        ReadOnlyDisks = ReadReadOnlyDisks(r),
     };
 
     private static string KindText(SnapshotKind kind) => kind == SnapshotKind.Memory ? "memory" : "disk";

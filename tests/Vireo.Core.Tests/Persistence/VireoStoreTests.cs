@@ -67,6 +67,39 @@ public sealed class VireoStoreTests : IDisposable
     }
 
     [Fact]
+    public void Snapshots_recorded_before_read_only_disks_were_kept_read_back_as_not_recorded()
+    {
+        using (var store = VireoStore.Open(Db))
+            store.InsertVm(Vm("a", "u1"));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // The database as the previous schema (5) left it, with a snapshot of that time.
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Db}"))
+        {
+            old.Open();
+            using var command = old.CreateCommand();
+            command.CommandText = """
+                ALTER TABLE snapshots DROP COLUMN read_only_disks_json;
+                INSERT INTO snapshots (vm_uuid, name, kind, vm_state, created_at, disks_json, is_current)
+                VALUES ('u1', 'old', 'memory', 'running', '2026-11-24T00:00:00.0000000+00:00', '[]', 1);
+                PRAGMA user_version = 5;
+                """;
+            command.ExecuteNonQuery();
+        }
+        // Pooled connections would keep the schema they read before the change.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using var reopened = VireoStore.Open(Db);
+        reopened.InsertSnapshot(new SnapshotRecord
+        {
+            VmUuid = "u1", Name = "new", Kind = "memory", VmState = "running", CreatedAt = DateTimeOffset.UtcNow,
+            DisksJson = "[]", ReadOnlyDisksJson = "[\"/p/base.raw\"]",
+        });
+        var snapshots = reopened.ListSnapshots("u1");
+        Assert.Null(snapshots.Single(s => s.Name == "old").ReadOnlyDisksJson);
+        Assert.Equal("[\"/p/base.raw\"]", snapshots.Single(s => s.Name == "new").ReadOnlyDisksJson);
+        Assert.Equal("old", snapshots.Single(s => s.Name == "new").Parent);
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_database_is_reported_clearly()
     {
         File.WriteAllText(Db, "this is not sqlite, just some text long enough to look like a header...........");
