@@ -26,7 +26,8 @@ internal static class ToolProcess
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["LC_ALL"] = "C";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
+        if (environment is not null)
+            foreach (var (name, value) in environment) psi.Environment[name] = value;
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null.");
         process.StandardInput.Close();
