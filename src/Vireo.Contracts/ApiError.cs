@@ -11,8 +11,13 @@ public sealed record ApiError
     public required string Code { get; init; }
     /// <summary>Short summary.</summary>
     public required string Title { get; init; }
-    /// <summary>What went wrong and how to fix it.</summary>
+    /// <summary>What went wrong, as a plain sentence (no command syntax: a web page shows it as it is).</summary>
     public string? Detail { get; init; }
+    /// <summary>
+    /// What to do about it, kept apart from <see cref="Detail"/> so that each client can show it its own way: the CLI
+    /// prints it as a <c>hint:</c> line, a web page as a suggestion. May name a <c>vireo</c> command.
+    /// </summary>
+    public string? Hint { get; init; }
     /// <summary>Per-field problems (for invalid specs: every problem at once).</summary>
     public IReadOnlyList<FieldError> Errors { get; init; } = [];
 }
@@ -26,6 +31,8 @@ public sealed record FieldError
     public string? Value { get; init; }
     /// <summary>Why it is wrong and what would be right.</summary>
     public required string Message { get; init; }
+    /// <summary>What to do about it (may name a <c>vireo</c> command), apart from <see cref="Message"/>.</summary>
+    public string? Hint { get; init; }
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -27,6 +27,7 @@ internal static class ErrorMapping
             Code = v.Code,
             Title = TitleFor(v.Code),
             Detail = v.Message,
+            Hint = v.Hint,
             Errors = v.FieldErrors,
         },
         BadHttpRequestException b => new ApiError

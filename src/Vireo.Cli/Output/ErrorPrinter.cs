@@ -12,9 +12,8 @@ internal static class ErrorPrinter
         switch (ex)
         {
             case VireoApiException api:
-                WriteApiError(err, api.Error);
-                if (hintFor?.Invoke(api.Code) is { } hint)
-                    err.WriteLine("hint: " + hint);
+                // The CLI's own hint knows its flags (busy -> --force); otherwise vireod's hint for the error.
+                WriteApiError(err, api.Error, hintFor?.Invoke(api.Code));
                 return ExitCodes.ForApiError(api.Code);
             case VireoConnectionException conn:
                 err.WriteLine("error: " + conn.Message);
@@ -32,11 +31,30 @@ internal static class ErrorPrinter
         }
     }
 
-    public static void WriteApiError(TextWriter err, ApiError error)
+    /// <summary>
+    /// <c>error: DETAIL</c>, one indented line per field error (each followed by its own hint), then the hint. A
+    /// detail that only repeats the single field error is not printed twice.
+    /// </summary>
+    public static void WriteApiError(TextWriter err, ApiError error, string? hintOverride = null)
     {
         string text = string.IsNullOrWhiteSpace(error.Detail) ? error.Title : error.Detail;
         err.WriteLine("error: " + text);
-        foreach (var field in error.Errors)
-            err.WriteLine("  " + field);
+        var fields = error.Errors;
+        if (fields.Count == 1 && text.EndsWith(fields[0].ToString(), StringComparison.Ordinal))
+        {
+            if (fields[0].Hint is { } onlyHint && (hintOverride ?? error.Hint) is null)
+                err.WriteLine("hint: " + onlyHint);
+        }
+        else
+        {
+            foreach (var field in fields)
+            {
+                err.WriteLine("  " + field);
+                if (field.Hint is { } fieldHint)
+                    err.WriteLine("    hint: " + fieldHint);
+            }
+        }
+        if ((hintOverride ?? error.Hint) is { } hint)
+            err.WriteLine("hint: " + hint);
     }
 }

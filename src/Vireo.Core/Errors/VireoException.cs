@@ -13,6 +13,12 @@ public abstract class VireoException(string code, string message, Exception? inn
 
     /// <summary>Per-field problems, when the error is about input.</summary>
     public virtual IReadOnlyList<FieldError> FieldErrors => [];
+
+    /// <summary>
+    /// What the user can do about it, apart from the message: the message is a plain sentence a web page can show,
+    /// the hint may name a command (the CLI prints it as <c>hint:</c>). Set with an object initializer.
+    /// </summary>
+    public string? Hint { get; init; }
 }
 
 /// <summary>No VM (or other object) has that name.</summary>
