@@ -1,3 +1,4 @@
+using Vireo.Contracts;
 using Vireo.Core.Specs;
 
 namespace Vireo.Core.Tests.Specs;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Vireo.Core.Specs;
+namespace Vireo.Contracts;
 
 /// <summary>
 /// Parses human sizes such as <c>512MiB</c>, <c>2G</c>, <c>1.5GiB</c> or <c>2048 MiB</c> into bytes.
