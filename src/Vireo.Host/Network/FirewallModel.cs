@@ -7,6 +7,19 @@ public sealed record FirewallModel(IReadOnlyList<FirewallNetwork> Networks, IRea
 {
     /// <summary>No networks, no forwards: the table exists but does nothing.</summary>
     public static FirewallModel Empty { get; } = new([], []);
+
+    /// <summary>
+    /// The bridges whose forwards the host reaches through 127.0.0.1 (a forward on every address, or on a loopback
+    /// address): they need <c>net.ipv4.conf.BRIDGE.route_localnet=1</c>, the others must have 0. Sorted, no duplicates.
+    /// </summary>
+    public IReadOnlyList<string> LocalnetBridges() =>
+        Forwards.Where(f => f.HostAddress is null || IsLoopback(f.HostAddress))
+            .Select(f => f.Bridge).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>True for an address in 127.0.0.0/8.</summary>
+    public static bool IsLoopback(string address) =>
+        System.Net.IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+        && ip.GetAddressBytes()[0] == 127;
 }
 
 /// <summary>One network behind a Vireo bridge.</summary>

@@ -28,7 +28,39 @@ public sealed partial class NftFirewall(ICommandRunner runner, string tableName 
     /// <see cref="InvalidOperationException"/> with nft's message; the transaction is atomic, so the old table is
     /// then unchanged.
     /// </summary>
-    public Task ApplyAsync(FirewallModel model, CancellationToken ct) => RunScriptAsync(Render(model, TableName), ct);
+    /// <remarks>
+    /// Then sets <c>route_localnet</c> on every bridge of the model: 1 where a forward answers on 127.0.0.1
+    /// (<see cref="FirewallModel.LocalnetBridges"/>), 0 elsewhere. The kernel routes packets from or to 127.0.0.0/8
+    /// through an interface only with it on; the forward's loopback connections need both directions. The setting
+    /// belongs to the bridge, which is Vireo's own, and vanishes with it when the network stops. A bridge missing just
+    /// now is skipped: the network's next start recreates it and applies the firewall again.
+    /// </remarks>
+    public async Task ApplyAsync(FirewallModel model, CancellationToken ct)
+    {
+        // The rules first: the table's localnet_guard (no packet for 127.0.0.0/8 enters through a Vireo bridge) is
+        // always in place before route_localnet is turned on, so there is never a moment without it.
+        await RunScriptAsync(Render(model, TableName), ct).ConfigureAwait(false);
+        await SetRouteLocalnetAsync(model, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>sysctl</c> assignments <see cref="ApplyAsync"/> makes for <paramref name="model"/>, in bridge order.</summary>
+    public static IReadOnlyList<string> RouteLocalnetSettings(FirewallModel model)
+    {
+        var on = model.LocalnetBridges().ToHashSet(StringComparer.Ordinal);
+        // The slash form: a bridge name may contain dots, which sysctl would read as separators.
+        return model.Networks.Select(n => n.Bridge).Distinct().Order(StringComparer.Ordinal)
+            .Select(b => $"net/ipv4/conf/{NftScript.CheckedInterface(b)}/route_localnet={(on.Contains(b) ? 1 : 0)}").ToList();
+    }
+
+    private async Task SetRouteLocalnetAsync(FirewallModel model, CancellationToken ct)
+    {
+        var settings = RouteLocalnetSettings(model);
+        if (settings.Count == 0) return;
+        // -e: a key of a bridge that does not exist (yet) is not an error; anything else (no permission) is.
+        string[] args = ["-q", "-e", "-w", .. settings];
+        var r = await runner.RunAsync("sysctl", args, Timeout, ct).ConfigureAwait(false);
+        if (!r.Succeeded) throw ToolFailure.Of("sysctl", args, r);
+    }
 
     /// <summary>Deletes the table (only ours). A missing table is fine.</summary>
     public Task RemoveAsync(CancellationToken ct) =>

@@ -18,7 +18,11 @@ internal static partial class NftScript
         var networks = model.Networks.Select(n => (n.Name, n.Bridge, Subnet: Network(n.Subnet), n.Masquerade)).ToList();
         foreach (var n in networks) { Check(PlainName(), n.Name, "network name"); Check(InterfaceName(), n.Bridge, "bridge name"); }
 
-        var dnat = new List<string>();
+        // Forwards answer from outside (prerouting) and from the host itself (output: locally generated packets never
+        // pass prerouting). A loopback host address is the host's alone, so its forward has no prerouting rule, and the
+        // wildcard's prerouting rule leaves 127.0.0.0/8 out: a LAN packet to 127.0.0.1 (a martian) is never DNATed.
+        var dnatIn = new List<string>();
+        var dnatOut = new List<string>();
         var hairpin = new SortedSet<(string Bridge, string Subnet)>();
         foreach (var f in model.Forwards)
         {
@@ -26,14 +30,28 @@ internal static partial class NftScript
             Check(InterfaceName(), f.Bridge, "bridge name");
             if (f.Protocol is not ("tcp" or "udp")) throw new ArgumentException($"forward protocol must be tcp or udp, not '{f.Protocol}'");
             Port(f.HostPort); Port(f.GuestPort);
-            // Without a host address a forward takes every local address of the host (fib: "is this address mine?").
-            var destination = f.HostAddress is null ? "fib daddr type local" : $"ip daddr {Address(f.HostAddress)}";
-            dnat.Add($"{destination} {f.Protocol} dport {f.HostPort} dnat to {Address(f.GuestAddress)}:{f.GuestPort} " +
-                     $"comment \"{f.Network} {f.Protocol} {f.HostPort}\"");
+            var target = $"{f.Protocol} dport {f.HostPort} dnat to {Address(f.GuestAddress)}:{f.GuestPort} comment \"{f.Network} {f.Protocol} {f.HostPort}\"";
+            if (f.HostAddress is null)
+            {
+                // Without a host address a forward takes every local address of the host (fib: "is this address mine?").
+                dnatIn.Add($"fib daddr type local ip daddr != {Loopback} {target}");
+                dnatOut.Add($"fib daddr type local {target}");
+            }
+            else
+            {
+                if (!FirewallModel.IsLoopback(f.HostAddress))
+                    dnatIn.Add($"ip daddr {Address(f.HostAddress)} {target}");
+                dnatOut.Add($"ip daddr {Address(f.HostAddress)} {target}");
+            }
             hairpin.Add((f.Bridge, Network(f.Subnet)));
         }
 
         var post = new List<string>();
+        foreach (var bridge in model.LocalnetBridges())
+            // The host's own connection to 127.0.0.1:PORT leaves, after the output DNAT, with source 127.0.0.1, which the
+            // guest cannot answer: it gets the bridge's address instead (the kernel routes it at all only because the
+            // bridge has route_localnet=1, see NftFirewall.ApplyAsync). Docker does the same without its userland proxy.
+            post.Add($"oifname \"{bridge}\" ip saddr {Loopback} ct status dnat masquerade");
         foreach (var (bridge, subnet) in hairpin)
             // Hairpin: a guest that reaches a forward of its own network would get the answer straight from the other
             // guest (same L2), from an address it never spoke to; masquerading makes the reply come back through us.
@@ -69,6 +87,13 @@ internal static partial class NftScript
             forward.Add($"iifname \"{n.Bridge}\" reject with icmp type port-unreachable");
         }
 
+        // route_localnet=1 would also let a guest reach the host's 127.0.0.1 services by sending to 127.0.0.1 through
+        // the bridge (CVE-2020-8558 in kube-proxy). Nothing legitimate arrives on a Vireo bridge for 127.0.0.0/8: such
+        // packets are dropped before routing, on every bridge, whether or not route_localnet is on just now. (The
+        // replies of forwarded loopback connections arrive for the bridge's address and are only rewritten to
+        // 127.0.0.1 later, by conntrack, so they pass.)
+        var guard = networks.Select(n => $"iifname \"{n.Bridge}\" ip daddr {Loopback} drop").ToList();
+
         var s = new StringBuilder();
         s.Append("# Vireo's own table, rewritten as a whole by vireod; do not edit (changes are lost).\n");
         // Declaring the table first makes the delete succeed when it does not exist yet; the three statements are one
@@ -78,10 +103,11 @@ internal static partial class NftScript
         s.Append($"table ip {table} {{\n");
         var chains = new List<(string Name, string Header, List<string> Rules)>
         {
-            ("prerouting", "type nat hook prerouting priority dstnat; policy accept;", dnat),
+            ("localnet_guard", "type filter hook prerouting priority raw; policy accept;", guard),
+            ("prerouting", "type nat hook prerouting priority dstnat; policy accept;", dnatIn),
             // Locally generated connections to a forwarded port (the host itself using host:port) never pass
             // prerouting. -100 is dstnat's value; nft 1.0.6 accepts the name only at the prerouting hook.
-            ("output", "type nat hook output priority -100; policy accept;", dnat),
+            ("output", "type nat hook output priority -100; policy accept;", dnatOut),
             ("postrouting", "type nat hook postrouting priority srcnat; policy accept;", post),
             // Policy accept: this table rules only traffic that touches Vireo's bridges; the host's own firewall decides
             // the rest.
@@ -98,6 +124,15 @@ internal static partial class NftScript
         }
         s.Append("}\n");
         return s.ToString();
+    }
+
+    private const string Loopback = "127.0.0.0/8";
+
+    /// <summary>Returns <paramref name="name"/> when it is a plain interface name; throws otherwise.</summary>
+    internal static string CheckedInterface(string name)
+    {
+        Check(InterfaceName(), name, "bridge name");
+        return name;
     }
 
     private static void Check(Regex shape, string value, string what)

@@ -19,5 +19,18 @@ internal static class FirewallModels
             new("default", "udp", null, 5353, "192.168.122.10", 53, "vireo-br0", "192.168.122.0/24"),
             new("default", "tcp", "203.0.113.5", 2222, "192.168.122.11", 22, "vireo-br0", "192.168.122.0/24"),
         ]),
+        // Forwards bound to addresses: one on the host's loopback only (no way in from outside, so no prerouting rule),
+        // one on a public address.
+        ["address-forwards"] = new([Default, Lab],
+        [
+            new("default", "tcp", "127.0.0.1", 8081, "192.168.122.10", 80, "vireo-br0", "192.168.122.0/24"),
+            new("default", "tcp", "203.0.113.5", 2222, "192.168.122.11", 22, "vireo-br0", "192.168.122.0/24"),
+        ]),
+        // Only a forward on a public address: the host reaches it from that address, never from 127.0.0.1, so
+        // route_localnet stays off and there is no loopback masquerade.
+        ["public-address-forward"] = new([Default, Lab],
+        [
+            new("default", "tcp", "203.0.113.5", 2222, "192.168.122.11", 22, "vireo-br0", "192.168.122.0/24"),
+        ]),
     };
 }

@@ -13,6 +13,8 @@ public sealed class NftFirewallTests
     [InlineData("one-nat")]
     [InlineData("nat-and-isolated")]
     [InlineData("forwards")]
+    [InlineData("address-forwards")]
+    [InlineData("public-address-forward")]
     public async Task Apply_InstallsEveryRenderedRule_WhenTheTableDidNotExist(string model)
     {
         await using var ns = await TestNamespace.CreateAsync();

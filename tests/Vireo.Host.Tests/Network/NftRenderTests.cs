@@ -10,8 +10,53 @@ public sealed class NftRenderTests
     [InlineData("one-nat")]
     [InlineData("nat-and-isolated")]
     [InlineData("forwards")]
+    [InlineData("address-forwards")]
+    [InlineData("public-address-forward")]
     public void Render_MatchesTheGoldenScript(string model) =>
         Golden.Matches($"nft-{model}.nft", NftFirewall.Render(FirewallModels.All[model]));
+
+    [Theory]
+    [InlineData("empty", "")]
+    [InlineData("one-nat", "net/ipv4/conf/vireo-br0/route_localnet=0")]
+    [InlineData("forwards", "net/ipv4/conf/vireo-br0/route_localnet=1 net/ipv4/conf/vireo-br1/route_localnet=0")]
+    [InlineData("address-forwards", "net/ipv4/conf/vireo-br0/route_localnet=1 net/ipv4/conf/vireo-br1/route_localnet=0")]
+    [InlineData("public-address-forward", "net/ipv4/conf/vireo-br0/route_localnet=0 net/ipv4/conf/vireo-br1/route_localnet=0")]
+    public void RouteLocalnet_IsOnExactlyForTheBridgesWhoseForwardsAnswerOnLoopback(string model, string expected) =>
+        Assert.Equal(expected, string.Join(' ', NftFirewall.RouteLocalnetSettings(FirewallModels.All[model])));
+
+    [Fact]
+    public void Render_ALoopbackForward_HasNoPreroutingRule_AndTheWildcardsPreroutingRuleLeavesLoopbackOut()
+    {
+        var script = NftFirewall.Render(FirewallModels.All["address-forwards"]);
+        var prerouting = Chain(script, "prerouting");
+        var output = Chain(script, "output");
+        Assert.DoesNotContain("127.0.0.1", prerouting);
+        Assert.Contains("ip daddr 127.0.0.1 tcp dport 8081 dnat to 192.168.122.10:80", output);
+        Assert.Contains("ip daddr 203.0.113.5 tcp dport 2222", prerouting);
+        Assert.Contains("ip daddr 203.0.113.5 tcp dport 2222", output);
+
+        var wildcard = Chain(NftFirewall.Render(FirewallModels.All["forwards"]), "prerouting");
+        Assert.Contains("fib daddr type local ip daddr != 127.0.0.0/8 tcp dport 8080", wildcard);
+    }
+
+    [Theory]
+    [InlineData("one-nat")]
+    [InlineData("nat-and-isolated")]
+    [InlineData("public-address-forward")]
+    public void Render_EveryBridgeDropsPacketsForLoopback_WhetherOrNotAForwardNeedsRouteLocalnet(string model)
+    {
+        var guard = Chain(NftFirewall.Render(FirewallModels.All[model]), "localnet_guard");
+        Assert.Contains("type filter hook prerouting priority raw;", guard);
+        foreach (var n in FirewallModels.All[model].Networks)
+            Assert.Contains($"iifname \"{n.Bridge}\" ip daddr 127.0.0.0/8 drop", guard);
+    }
+
+    private static string Chain(string script, string name)
+    {
+        var start = script.IndexOf($"\tchain {name} {{", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no chain {name} in:\n{script}");
+        return script[start..script.IndexOf("\t}", start, StringComparison.Ordinal)];
+    }
 
     [Fact]
     public void Render_UsesTheGivenTableName_InEveryTableStatement()
