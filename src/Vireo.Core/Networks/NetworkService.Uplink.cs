@@ -22,9 +22,11 @@ public sealed partial class NetworkService
             var runner = new ProcessCommandRunner();
             var persistence = request.Persist ? new PersistentConfigWriter() : null;
             UplinkPlan plan;
+            var planner = new UplinkPlanner(runner, persistence);
             try
             {
-                plan = await new UplinkPlanner(runner, persistence).PlanAsync(
+                // Planning only reads the host: a dry run changes nothing and sends no packet.
+                plan = await planner.PlanAsync(
                     new UplinkRequest(request.Bridge, request.From, request.Check, TimeSpan.FromSeconds(request.TimeoutSeconds), request.Persist), ct);
             }
             catch (UplinkRefusedException e)
@@ -33,6 +35,7 @@ public sealed partial class NetworkService
             }
             if (request.DryRun)
                 return new BridgeUplinkResult { Plan = plan.Describe(), Applied = false };
+            await planner.ProbeAsync(plan, ct);
             UplinkResult result;
             try
             {

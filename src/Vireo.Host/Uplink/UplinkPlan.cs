@@ -49,7 +49,10 @@ public sealed class UplinkPlan
     /// <summary>Where <see cref="CheckAddress"/> comes from, e.g. <c>gateway of ens33's default route</c>.</summary>
     public string CheckSource { get; }
 
-    /// <summary>Whether the check address answered through the NIC before any change; null when not tried.</summary>
+    /// <summary>
+    /// Whether the check address answered through the NIC before any change (<see cref="UplinkPlanner.ProbeAsync"/>);
+    /// null when not tried, as in a dry run, which sends nothing.
+    /// </summary>
     public bool? CheckAnsweredBefore { get; internal set; }
 
     /// <summary>What <c>--persist</c> will write (or why it cannot); null when persistence was not asked for.</summary>
@@ -79,8 +82,11 @@ public sealed class UplinkPlan
         sb.AppendLine($"  {++n}. check that {CheckAddress} ({CheckSource}) answers ping through {br}, for up to {Request.Timeout.TotalSeconds:0.#} s");
         if (CheckAnsweredBefore is { } answered)
             sb.AppendLine(answered
-                ? $"     {CheckAddress} answers through {nic} now."
-                : $"     WARNING: {CheckAddress} does not answer through {nic} even now; unless it starts answering, the check will fail and everything will be rolled back.");
+                ? $"     {CheckAddress} answered through {nic} before the change."
+                : $"     WARNING: {CheckAddress} did not answer through {nic} even before the change; unless it starts answering, the check will fail and everything will be rolled back.");
+        else
+            sb.AppendLine($"     Not tried now: planning sends no packet. Before step 1 the real run pings {CheckAddress} once through {nic} " +
+                          $"(answered or not, it goes on; the answer only explains a failed check), and after the change it pings through {br} until an answer or the timeout.");
         sb.AppendLine($"If the check fails, the apply fails, or the command is interrupted, everything is rolled back by itself:");
         sb.AppendLine($"  - {nic} leaves {br} and {br} is deleted");
         var restored = MovedAddresses.Count + MovedRoutes.Count;

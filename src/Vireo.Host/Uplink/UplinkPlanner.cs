@@ -6,15 +6,20 @@ using Vireo.Host.Uplink.Persistence;
 namespace Vireo.Host.Uplink;
 
 /// <summary>
-/// Reads the NIC, refuses what cannot be converted safely, and plans the conversion. Changes nothing: this is all
-/// <c>--dry-run</c> does. <paramref name="persistence"/> describes what <c>--persist</c> would write
-/// (default: the real host's configuration under /).
+/// Reads the NIC, refuses what cannot be converted safely, and plans the conversion. <see cref="PlanAsync"/> changes
+/// nothing and sends nothing (it only reads the host's state): it is all <c>--dry-run</c> does. The real run then
+/// calls <see cref="ProbeAsync"/>, which pings the check address once through the NIC before anything changes.
+/// <paramref name="persistence"/> describes what <c>--persist</c> would write (default: the real host's configuration
+/// under /).
 /// </summary>
 public sealed class UplinkPlanner(ICommandRunner runner, PersistentConfigWriter? persistence = null)
 {
     private readonly IpReader _ip = new(runner);
 
-    /// <summary>Plans <paramref name="request"/>; throws <see cref="UplinkRefusedException"/> when it must not be done.</summary>
+    /// <summary>
+    /// Plans <paramref name="request"/> without sending a packet; throws <see cref="UplinkRefusedException"/> when it
+    /// must not be done.
+    /// </summary>
     public async Task<UplinkPlan> PlanAsync(UplinkRequest request, CancellationToken ct)
     {
         var (br, nic) = (request.Bridge, request.Nic);
@@ -47,10 +52,16 @@ public sealed class UplinkPlanner(ICommandRunner runner, PersistentConfigWriter?
         var (check, source) = ChooseCheck(request, before, routes);
         var plan = new UplinkPlan(request, before, moved, routes, check, source);
         plan.Warnings = Warnings(plan);
-        plan.CheckAnsweredBefore = await ReachabilityProbe.AnswersAsync(runner, nic, check, ct).ConfigureAwait(false);
         if (request.Persist) plan.PersistAction = (persistence ?? new PersistentConfigWriter()).DescribeAction(plan);
         return plan;
     }
+
+    /// <summary>
+    /// The real run's first step, before anything changes: one ping of the check address through the NIC, which tells
+    /// whether it answers now (<see cref="UplinkPlan.CheckAnsweredBefore"/>). Never part of a dry run: it sends a packet.
+    /// </summary>
+    public async Task ProbeAsync(UplinkPlan plan, CancellationToken ct) =>
+        plan.CheckAnsweredBefore = await ReachabilityProbe.AnswersAsync(runner, plan.Before.Name, plan.CheckAddress, ct).ConfigureAwait(false);
 
     private async Task RefuseUnsuitableNicAsync(NicSnapshot nic, CancellationToken ct)
     {

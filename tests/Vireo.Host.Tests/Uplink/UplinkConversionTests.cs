@@ -18,8 +18,11 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         // A route with a TOS and a route metric: both must reach the bridge as they were.
         await _lan.HostIp("route", "append", "203.0.113.128/25", "tos", "0x10", "via", NetnsLan.Gateway, "dev", NetnsLan.Nic, "mtu", "1400");
         var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
-        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
+        var planner = new UplinkPlanner(_lan.HostRunner);
+        var plan = await planner.PlanAsync(NetnsLan.Request(), CancellationToken.None);
         Assert.Equal(NetnsLan.Gateway, plan.CheckAddress);
+        Assert.Null(plan.CheckAnsweredBefore);
+        await planner.ProbeAsync(plan, CancellationToken.None);
         Assert.True(plan.CheckAnsweredBefore);
 
         // 20 echoes/s for 6 s from the gateway to the host, across the conversion.
@@ -59,7 +62,9 @@ public sealed class UplinkConversionTests : IAsyncLifetime
     {
         var linksBefore = await _lan.HostLinksAsync();
         var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
-        var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(check: "203.0.113.99", timeoutSeconds: 2), CancellationToken.None);
+        var planner = new UplinkPlanner(_lan.HostRunner);
+        var plan = await planner.PlanAsync(NetnsLan.Request(check: "203.0.113.99", timeoutSeconds: 2), CancellationToken.None);
+        await planner.ProbeAsync(plan, CancellationToken.None);
         Assert.False(plan.CheckAnsweredBefore);
 
         var e = await Assert.ThrowsAsync<UplinkRolledBackException>(() => new UplinkConverter(_lan.HostRunner).ApplyAsync(plan, CancellationToken.None));
@@ -116,10 +121,23 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         var linksBefore = await _lan.HostLinksAsync();
         var before = (await _lan.SnapshotAsync(NetnsLan.Nic))!;
 
+        // Every IPv4 and ARP frame that reaches the LAN from ens33 is counted where it arrives (lan0's ingress).
+        await _lan.Ip("netns", "exec", _lan.Lan, "nft", "add table netdev vtest_count; " +
+                      "add chain netdev vtest_count in { type filter hook ingress device lan0 priority 0; }; " +
+                      "add rule netdev vtest_count in meta protocol { ip, arp } counter");
+        // The counter works: one ping from the host is seen.
+        await _lan.Ip("netns", "exec", _lan.Host, "ping", "-n", "-q", "-c", "1", "-W", "1", NetnsLan.Gateway);
+        var afterPing = await LanFramesAsync();
+
         var plan = await new UplinkPlanner(_lan.HostRunner).PlanAsync(NetnsLan.Request(), CancellationToken.None);
         var text = plan.Describe();
         Console.WriteLine($"[uplink] dry-run:\n{text}");
+        await Task.Delay(500);
 
+        Assert.True(afterPing >= 1, $"the counter saw {afterPing} frames of a ping");
+        Assert.Equal(afterPing, await LanFramesAsync());
+        Assert.Null(plan.CheckAnsweredBefore);
+        Assert.Contains("Not tried now: planning sends no packet. Before step 1 the real run pings 198.51.100.1 once through ens33", text);
         Assert.Empty(before.DifferencesTo((await _lan.SnapshotAsync(NetnsLan.Nic))!));
         Assert.Equal(linksBefore, await _lan.HostLinksAsync());
         Assert.Contains($"1. create bridge br0 with ens33's MAC {before.Mac} and MTU 1500", text);
@@ -129,6 +147,14 @@ public sealed class UplinkConversionTests : IAsyncLifetime
         Assert.Contains("check that 198.51.100.1 (gateway of ens33's default route) answers ping through br0", text);
         Assert.Contains("rolled back", text);
         Assert.Contains("Persistence: not requested", text);
+    }
+
+    private async Task<long> LanFramesAsync()
+    {
+        var listed = await _lan.Ip("netns", "exec", _lan.Lan, "nft", "list", "table", "netdev", "vtest_count");
+        var match = System.Text.RegularExpressions.Regex.Match(listed, @"counter packets (\d+)");
+        Assert.True(match.Success, listed);
+        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private const string Interfaces = "auto lo\niface lo inet loopback\n\nallow-hotplug ens33\niface ens33 inet static\n    address 198.51.100.10/24\n    gateway 198.51.100.1\n";
