@@ -44,10 +44,10 @@ public sealed partial class VireoClient
     }
 
     /// <summary><c>DELETE /v1/networks/{name}/forwards/{protocol}/{port}</c>.</summary>
-    public Task RemoveForwardAsync(string network, string protocol, int hostPort, string? hostAddress = null, CancellationToken ct = default) =>
-        SendNoContentAsync(HttpMethod.Delete,
+    public Task<PortForwardRemoved> RemoveForwardAsync(string network, string protocol, int hostPort, string? hostAddress = null, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Delete,
             $"{NetworkPath(network)}/forwards/{Uri.EscapeDataString(protocol)}/{hostPort}" +
-            (hostAddress is null ? "" : "?hostAddress=" + Uri.EscapeDataString(hostAddress)), ct);
+            (hostAddress is null ? "" : "?hostAddress=" + Uri.EscapeDataString(hostAddress)), null, VireoJsonContext.Default.PortForwardRemoved, ct);
 
     /// <summary><c>PUT /v1/networks/{name}/reservations/{vm}</c>.</summary>
     public Task<DhcpReservation> ReserveAsync(string network, string vm, string address, CancellationToken ct = default) =>

@@ -98,6 +98,20 @@ public sealed record DhcpReservation
     public required string Address { get; init; }
     /// <summary>The MAC it is given to (the VM's NIC on this network).</summary>
     public string? Mac { get; init; }
+    /// <summary>
+    /// Who made it: <c>user</c> (<c>vireo net reserve</c>; only the user removes it) or <c>forward</c> (made when a port
+    /// forward was added; removed with the VM's last forward on the network).
+    /// </summary>
+    public string Origin { get; init; } = "user";
+}
+
+/// <summary>What removing a port forward removed (<c>DELETE /v1/networks/{name}/forwards/...</c>).</summary>
+public sealed record PortForwardRemoved
+{
+    /// <summary>The forward that was removed.</summary>
+    public required PortForward Forward { get; init; }
+    /// <summary>The reservation the forward had made, removed with it because no other forward of the VM needs it; null when none.</summary>
+    public DhcpReservation? ReleasedReservation { get; init; }
 }
 
 /// <summary>One address of a VM (<c>vireo ip</c>).</summary>

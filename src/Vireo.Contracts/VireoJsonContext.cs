@@ -27,6 +27,7 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(PortForward))]
 [JsonSerializable(typeof(List<PortForward>))]
 [JsonSerializable(typeof(DhcpReservation))]
+[JsonSerializable(typeof(PortForwardRemoved))]
 [JsonSerializable(typeof(List<VmAddress>))]
 [JsonSerializable(typeof(IReadOnlyList<VmAddress>))]
 [JsonSerializable(typeof(IReadOnlyList<NetworkInfo>))]

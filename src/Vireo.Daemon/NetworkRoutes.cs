@@ -46,11 +46,8 @@ internal static class NetworkRoutes
             var created = await networks.AddForwardAsync(forward, ct);
             return Results.Json(created, VireoJsonContext.Default.PortForward, statusCode: StatusCodes.Status201Created);
         });
-        v1.MapDelete("/networks/{name}/forwards/{protocol}/{port:int}", async (string name, string protocol, int port, string? hostAddress, CancellationToken ct) =>
-        {
-            await networks.RemoveForwardAsync(name, protocol, hostAddress, port, ct);
-            return Results.NoContent();
-        });
+        v1.MapDelete("/networks/{name}/forwards/{protocol}/{port:int}", (string name, string protocol, int port, string? hostAddress, CancellationToken ct) =>
+            networks.RemoveForwardAsync(name, protocol, hostAddress, port, ct));
 
         v1.MapPut("/networks/{name}/reservations/{vm}", async (string name, string vm, HttpRequest request, CancellationToken ct) =>
         {

@@ -105,6 +105,11 @@ internal static class Migrations
         """
         ALTER TABLE snapshots ADD COLUMN read_only_disks_json TEXT;
         """,
+        // 7: who made a DHCP reservation: 'user' (vireo net reserve) or 'forward' (made by adding a port forward, and
+        //    removed with the VM's last forward on the network). Older rows cannot tell, so they stay 'user': kept.
+        """
+        ALTER TABLE dhcp_reservations ADD COLUMN origin TEXT NOT NULL DEFAULT 'user';
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -73,23 +73,79 @@ public sealed partial class VireoStore
         return result;
     }
 
-    /// <summary>Adds a forward; false when the same protocol, host address and port is already forwarded.</summary>
-    public bool InsertPortForward(PortForwardRecord forward)
+    /// <summary>
+    /// Adds a forward and, when <paramref name="reservation"/> is given, the reservation it makes for its VM, in one
+    /// transaction: both or neither. False (nothing stored) when the same protocol, host address and port is already
+    /// forwarded, or the reservation's VM or address is taken on its network.
+    /// </summary>
+    public bool InsertPortForward(PortForwardRecord forward, ReservationRecord? reservation = null)
     {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
         try
         {
-            Execute("""
+            if (reservation is not null)
+                Run(connection, tx, "INSERT INTO dhcp_reservations (network, vm, address, origin) VALUES ($n, $vm, $a, $o)",
+                    ("$n", reservation.Network), ("$vm", reservation.Vm), ("$a", reservation.Address), ("$o", reservation.Origin));
+            Run(connection, tx, """
                 INSERT INTO port_forwards (network, protocol, host_address, host_port, vm, guest_port)
                 VALUES ($n, $p, $a, $hp, $vm, $gp)
                 """,
                 ("$n", forward.Network), ("$p", forward.Protocol), ("$a", forward.HostAddress), ("$hp", forward.HostPort),
                 ("$vm", forward.Vm), ("$gp", forward.GuestPort));
-            return true;
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)
         {
             return false;
         }
+        tx.Commit();
+        return true;
+    }
+
+    /// <summary>
+    /// Removes a forward and, in the same transaction, the reservation it made (origin <c>forward</c>) when no other
+    /// forward of the same VM on the same network is left. A reservation the user made stays.
+    /// </summary>
+    public PortForwardRemoval RemovePortForward(string protocol, string hostAddress, int hostPort)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        PortForwardRecord? forward = null;
+        using (var find = connection.CreateCommand())
+        {
+            find.Transaction = tx;
+            find.CommandText = """
+                SELECT network, protocol, host_address, host_port, vm, guest_port FROM port_forwards
+                WHERE protocol = $p AND host_address = $a AND host_port = $hp
+                """;
+            find.Parameters.AddWithValue("$p", protocol);
+            find.Parameters.AddWithValue("$a", hostAddress);
+            find.Parameters.AddWithValue("$hp", hostPort);
+            using var reader = find.ExecuteReader();
+            if (reader.Read())
+                forward = new PortForwardRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4), reader.GetInt32(5));
+        }
+        if (forward is null)
+            return new PortForwardRemoval(null, null);
+        Run(connection, tx, "DELETE FROM port_forwards WHERE protocol = $p AND host_address = $a AND host_port = $hp",
+            ("$p", protocol), ("$a", hostAddress), ("$hp", hostPort));
+        ReservationRecord? released = null;
+        using (var orphan = connection.CreateCommand())
+        {
+            orphan.Transaction = tx;
+            orphan.CommandText = """
+                DELETE FROM dhcp_reservations
+                WHERE network = $n AND vm = $vm AND origin = 'forward'
+                  AND NOT EXISTS (SELECT 1 FROM port_forwards WHERE network = $n AND vm = $vm)
+                RETURNING address
+                """;
+            orphan.Parameters.AddWithValue("$n", forward.Network);
+            orphan.Parameters.AddWithValue("$vm", forward.Vm);
+            if (orphan.ExecuteScalar() is string address)
+                released = new ReservationRecord(forward.Network, forward.Vm, address, ReservationOrigin.Forward);
+        }
+        tx.Commit();
+        return new PortForwardRemoval(forward, released);
     }
 
     public bool DeletePortForward(string protocol, string hostAddress, int hostPort) =>
@@ -100,24 +156,27 @@ public sealed partial class VireoStore
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT network, vm, address FROM dhcp_reservations ORDER BY network, address";
+        command.CommandText = "SELECT network, vm, address, origin FROM dhcp_reservations ORDER BY network, address";
         var result = new List<ReservationRecord>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
-            result.Add(new ReservationRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            result.Add(new ReservationRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
         return result;
     }
 
-    /// <summary>Sets a VM's reservation on a network (replacing an earlier one); false when the address is taken.</summary>
+    /// <summary>
+    /// Sets a VM's reservation on a network (replacing an earlier one, origin included: a reservation the user sets
+    /// is the user's from then on); false when the address is taken.
+    /// </summary>
     public bool UpsertReservation(ReservationRecord reservation)
     {
         try
         {
             Execute("""
-                INSERT INTO dhcp_reservations (network, vm, address) VALUES ($n, $vm, $a)
-                ON CONFLICT (network, vm) DO UPDATE SET address = excluded.address
+                INSERT INTO dhcp_reservations (network, vm, address, origin) VALUES ($n, $vm, $a, $o)
+                ON CONFLICT (network, vm) DO UPDATE SET address = excluded.address, origin = excluded.origin
                 """,
-                ("$n", reservation.Network), ("$vm", reservation.Vm), ("$a", reservation.Address));
+                ("$n", reservation.Network), ("$vm", reservation.Vm), ("$a", reservation.Address), ("$o", reservation.Origin));
             return true;
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)

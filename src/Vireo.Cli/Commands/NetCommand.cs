@@ -118,7 +118,7 @@ internal static class NetCommand
         foreach (var f in n.Forwards)
             Row("Forward", $"{f.HostAddress ?? "*"}:{f.HostPort}/{f.Protocol} -> {f.Vm}:{f.GuestPort}" + (f.GuestAddress is null ? "" : $" ({f.GuestAddress})"));
         foreach (var r in n.Reservations)
-            Row("Reservation", $"{r.Vm} = {r.Address}" + (r.Mac is null ? "" : $" ({r.Mac})"));
+            Row("Reservation", $"{r.Vm} = {r.Address}" + (r.Mac is null ? "" : $" ({r.Mac})") + (r.Origin == "forward" ? ", made by its forwards" : ""));
         return grid;
     }
 

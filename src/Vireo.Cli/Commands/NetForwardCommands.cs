@@ -14,9 +14,12 @@ internal static class NetForwardCommands
         var forward = app.Docs.Create("forward", "Forward host ports to VMs on a nat or user network",
             """
             Port forwards make a VM on a NAT network reachable from the LAN (what virt-manager users have asked for
-            for years). On a nat network the VM gets a DHCP reservation (its current address when it has one), and
-            DNAT rules in Vireo's own nftables table send the host port to it; they survive VM restarts and vireod
-            restarts. On a user network QEMU itself listens on the host port (from the VM's next start).
+            for years) and from the host itself, on 127.0.0.1 and the host's own addresses, as Docker's published
+            ports are. On a nat network the VM gets a DHCP reservation (its current address when it has one; removed
+            with the VM's last forward), and DNAT rules in Vireo's own nftables table send the host port to it; they
+            survive VM restarts and vireod restarts. With --host-address the forward answers on that address only,
+            from the LAN and from the host (--host-address 127.0.0.1: from the host only). On a user network QEMU
+            itself listens on the host port (from the VM's next start).
             """,
             "vireo net forward add default --host-port 8080 --to web1:80",
             "vireo net forward list",
@@ -35,11 +38,12 @@ internal static class NetForwardCommands
         var hostPort = new Option<int>("--host-port") { Description = "Port on the host (1-65535)", Required = true };
         var to = new Option<string>("--to") { Description = "VM:PORT to forward to, e.g. web1:80", Required = true };
         var proto = Proto();
-        var hostAddress = new Option<string?>("--host-address") { Description = "Only this host address (default: every address of the host)" };
+        var hostAddress = new Option<string?>("--host-address") { Description = "Only this host address, e.g. 127.0.0.1 for the host alone (default: every address of the host)" };
         var command = app.Docs.Create("add", "Forward a host port to a VM's port",
             "Refused when the host port is already forwarded or a program on the host listens on it, when the VM has\nno NIC on the network, or when the network is not nat/user.",
             "vireo net forward add default --host-port 8080 --to web1:80",
-            "vireo net forward add default --host-port 5353 --to dns1:53 --proto udp");
+            "vireo net forward add default --host-port 5353 --to dns1:53 --proto udp",
+            "vireo net forward add default --host-port 5432 --to db1:5432 --host-address 127.0.0.1");
         command.Add(network);
         foreach (var option in new Option[] { hostPort, to, proto, hostAddress })
             command.Add(option);
@@ -100,15 +104,19 @@ internal static class NetForwardCommands
         var hostPort = new Option<int>("--host-port") { Description = "The forwarded host port", Required = true };
         var proto = Proto();
         var hostAddress = new Option<string?>("--host-address") { Description = "The host address, when the forward has one" };
-        var command = app.Docs.Create("remove", "Remove a port forward", "Removes the DNAT rules at once; the VM keeps its reservation.",
+        var command = app.Docs.Create("remove", "Remove a port forward",
+            "Removes the DNAT rules at once. The DHCP reservation that adding the forward made for the VM goes too, once\nno other forward of the VM on the network needs it; a reservation made with `vireo net reserve` stays.",
             "vireo net forward remove default --host-port 8080");
         command.Add(network);
         foreach (var option in new Option[] { hostPort, proto, hostAddress })
             command.Add(option);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
-            await client.RemoveForwardAsync(parse.GetValue(network)!, parse.GetValue(proto)!, parse.GetValue(hostPort), parse.GetValue(hostAddress), ct).ConfigureAwait(false);
-            app.Env.Out.WriteLine($"Forward of port {parse.GetValue(hostPort)}/{parse.GetValue(proto)} removed");
+            var removed = await client.RemoveForwardAsync(parse.GetValue(network)!, parse.GetValue(proto)!, parse.GetValue(hostPort), parse.GetValue(hostAddress), ct).ConfigureAwait(false);
+            var f = removed.Forward;
+            app.Env.Out.WriteLine($"Forward of {f.HostAddress ?? "*"}:{f.HostPort}/{f.Protocol} to {f.Vm}:{f.GuestPort} removed");
+            if (removed.ReleasedReservation is { } r)
+                app.Env.Out.WriteLine($"Reservation of {r.Address} for {r.Vm} removed too (the forward had made it)");
             return ExitCodes.Ok;
         }));
         return command;

@@ -122,6 +122,17 @@ public sealed partial class NetworkService
                 hasMasquerade ? $"masquerade for {spec.Subnet} in table ip {_firewall.TableName}" : $"no masquerade for {spec.Subnet}: VMs cannot reach beyond the host",
                 hasMasquerade ? null : $"vireo net start {spec.Name}");
         }
+        var loopbackForwards = _store.ListPortForwards().Count(f => f.Network == spec.Name && spec.Mode == NetworkMode.Nat
+            && (f.HostAddress.Length == 0 || FirewallModel.IsLoopback(f.HostAddress)));
+        if (loopbackForwards > 0)
+        {
+            var localnet = NetLinks.RouteLocalnet(spec.Bridge!) == true;
+            add(id + "-localnet", title, localnet ? CheckStatus.Pass : CheckStatus.Fail,
+                localnet
+                    ? $"net.ipv4.conf.{spec.Bridge}.route_localnet = 1: its forwards answer on 127.0.0.1 too"
+                    : $"net.ipv4.conf.{spec.Bridge}.route_localnet = 0 (something reset it): {loopbackForwards} forward(s) answer from the LAN but not on 127.0.0.1",
+                localnet ? null : $"vireo net start {spec.Name}");
+        }
         foreach (var route in routes.Where(r => r.Destination != "default" && r.Device != spec.Bridge))
         {
             if (Ipv4Subnet.ParseRoute(route.Destination) is { Prefix: > 0 } other && other.Overlaps(subnet))

@@ -47,9 +47,10 @@ public sealed partial class NetworkService
                 throw new InvalidStateException(
                     $"host port {request.HostPort}/{request.Protocol} is in use by a program on this host; the forward would take its traffic. Pick another --host-port (ss -lntup shows who listens)");
 
-            if (spec.Mode == NetworkMode.Nat)
-                EnsureReservation(spec, vm.Spec.Name, nic.Mac!);
-            if (!_store.InsertPortForward(new PortForwardRecord(spec.Name, request.Protocol, hostAddress, request.HostPort, request.Vm, request.GuestPort)))
+            // The forward and the reservation it makes (none when the VM has one already) are stored together, in
+            // one transaction, so that removing the forward can tell the reservation is its own to remove.
+            var reservation = spec.Mode == NetworkMode.Nat ? NewReservationFor(spec, vm.Spec.Name, nic.Mac!) : null;
+            if (!_store.InsertPortForward(new PortForwardRecord(spec.Name, request.Protocol, hostAddress, request.HostPort, request.Vm, request.GuestPort), reservation))
                 throw new AlreadyExistsException($"host port {request.HostPort}/{request.Protocol} is already forwarded");
             try
             {
@@ -61,7 +62,9 @@ public sealed partial class NetworkService
             }
             catch (Exception e) when (e is IOException or InvalidOperationException)
             {
-                _store.DeletePortForward(request.Protocol, hostAddress, request.HostPort);
+                var undone = _store.RemovePortForward(request.Protocol, hostAddress, request.HostPort);
+                if (undone.ReleasedReservation is not null)
+                    await RefreshHostsAsync(spec);
                 await ApplyFirewallAsync(ct);
                 throw new HostOperationException($"the forward could not be applied: {e.Message}", e);
             }
@@ -73,17 +76,37 @@ public sealed partial class NetworkService
         }
     }
 
-    public async Task RemoveForwardAsync(string network, string protocol, string? hostAddress, int hostPort, CancellationToken ct)
+    /// <summary>
+    /// Removes a forward, with the reservation it made for its VM when no other forward of the VM needs that any more;
+    /// returns what was removed.
+    /// </summary>
+    public async Task<PortForwardRemoved> RemoveForwardAsync(string network, string protocol, string? hostAddress, int hostPort, CancellationToken ct)
     {
         await _lock.WaitAsync(ct);
         try
         {
-            FindRecord(network);
+            var spec = Parse(FindRecord(network));
             var existing = _store.ListPortForwards().FirstOrDefault(f => f.Network == network && f.Protocol == protocol && f.HostPort == hostPort
                 && (hostAddress is null || f.HostAddress == hostAddress))
                 ?? throw new NotFoundException("port forward", $"{network} {hostPort}/{protocol}");
-            _store.DeletePortForward(existing.Protocol, existing.HostAddress, existing.HostPort);
+            // The reservation goes too when this forward made it and no other forward of the VM still needs it.
+            var removal = _store.RemovePortForward(existing.Protocol, existing.HostAddress, existing.HostPort);
+            if (removal.ReleasedReservation is not null && FindRecord(network).Active)
+                await RefreshHostsAsync(spec);
             await ApplyFirewallAsync(ct);
+            var released = removal.ReleasedReservation;
+            return new PortForwardRemoved
+            {
+                Forward = ToContract(existing) with { GuestAddress = released?.Address },
+                ReleasedReservation = released is null ? null : new DhcpReservation
+                {
+                    Network = released.Network,
+                    Vm = released.Vm,
+                    Address = released.Address,
+                    Mac = _vms().FirstOrDefault(v => v.Spec.Name == released.Vm)?.Spec.Nics.FirstOrDefault(n => n.Type == "network" && n.Network == network)?.Mac,
+                    Origin = released.Origin,
+                },
+            };
         }
         finally
         {
@@ -113,7 +136,8 @@ public sealed partial class NetworkService
             if (holder is not null)
                 throw new AlreadyExistsException($"{address} is already reserved for VM \"{holder.Vm}\" on network \"{network}\"; pick another address");
             var previous = _store.ListReservations().FirstOrDefault(r => r.Network == network && r.Vm == vmName);
-            _store.UpsertReservation(new ReservationRecord(network, vmName, address));
+            // Also when a forward made the reservation: set by the user, it is the user's from now on.
+            _store.UpsertReservation(new ReservationRecord(network, vmName, address, ReservationOrigin.User));
             if (FindRecord(network).Active)
             {
                 try
@@ -130,7 +154,7 @@ public sealed partial class NetworkService
                     throw new HostOperationException($"the reservation could not be applied: {e.Message}", e);
                 }
             }
-            return new DhcpReservation { Network = network, Vm = vmName, Address = address, Mac = nic.Mac };
+            return new DhcpReservation { Network = network, Vm = vmName, Address = address, Mac = nic.Mac, Origin = ReservationOrigin.User };
         }
         finally
         {
@@ -157,12 +181,15 @@ public sealed partial class NetworkService
         }
     }
 
-    /// <summary>A reservation for the forward's target: the VM's existing one, its current lease, or the first free address.</summary>
-    private void EnsureReservation(NetworkSpec spec, string vm, string mac)
+    /// <summary>
+    /// The reservation a new forward to <paramref name="vm"/> makes: null when the VM has one on the network already (the
+    /// user's or an earlier forward's), else its current lease's address, or the first free address from the top.
+    /// </summary>
+    private ReservationRecord? NewReservationFor(NetworkSpec spec, string vm, string mac)
     {
         var reservations = _store.ListReservations().Where(r => r.Network == spec.Name).ToList();
         if (reservations.Any(r => r.Vm == vm))
-            return;
+            return null;
         var subnet = Ipv4Subnet.ParseRoute(spec.Subnet!)!.Value;
         var leases = ReadLeases(spec.Name);
         var taken = reservations.Select(r => r.Address).Concat(leases.Where(l => !string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase)).Select(l => l.Address)).ToHashSet();
@@ -177,7 +204,7 @@ public sealed partial class NetworkService
         }
         if (address is null)
             throw new InvalidStateException($"network \"{spec.Name}\" has no free address left to reserve for {vm}");
-        _store.UpsertReservation(new ReservationRecord(spec.Name, vm, address));
+        return new ReservationRecord(spec.Name, vm, address, ReservationOrigin.Forward);
     }
 
     private IReadOnlyList<DhcpLease> ReadLeases(string network)

@@ -275,6 +275,7 @@ public sealed partial class NetworkService
                 Vm = r.Vm,
                 Address = r.Address,
                 Mac = vms.FirstOrDefault(v => v.Spec.Name == r.Vm)?.Spec.Nics.FirstOrDefault(n => n.Network == spec.Name)?.Mac,
+                Origin = r.Origin,
             }).ToList(),
         };
     }

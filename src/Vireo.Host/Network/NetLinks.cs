@@ -130,6 +130,23 @@ public sealed class NetLinks(ICommandRunner runner)
         if (!IpForwardingEnabled()) File.WriteAllText(IpForwardPath, "1\n");
     }
 
+    /// <summary>
+    /// <c>net.ipv4.conf.INTERFACE.route_localnet</c> in this process's network namespace; null when the interface does
+    /// not exist. <see cref="NftFirewall.ApplyAsync"/> sets it on bridges whose forwards answer on 127.0.0.1.
+    /// </summary>
+    public static bool? RouteLocalnet(string interfaceName)
+    {
+        var path = $"/proc/sys/net/ipv4/conf/{NftScript.CheckedInterface(interfaceName)}/route_localnet";
+        try
+        {
+            return File.ReadAllText(path).Trim() == "1";
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     private async Task<string> RunAsync(CancellationToken ct, params string[] args)
     {
         var r = await runner.RunAsync(Ip, args, Timeout, ct).ConfigureAwait(false);

@@ -56,6 +56,98 @@ public sealed class NetworkStoreTests : IDisposable
         Assert.Throws<DuplicateVmException>(() => { store.InsertNetwork(Net("x")); store.InsertNetwork(Net("x")); });
     }
 
+    [Fact]
+    public void A_forward_and_the_reservation_it_makes_are_stored_together_or_not_at_all()
+    {
+        using var store = Open();
+        store.InsertNetwork(Net("default"));
+        var made = new ReservationRecord("default", "web", "192.168.122.254", ReservationOrigin.Forward);
+        Assert.True(store.InsertPortForward(new PortForwardRecord("default", "tcp", "", 8080, "web", 80), made));
+        Assert.Equal(made, Assert.Single(store.ListReservations()));
+
+        // The port is taken: neither the forward nor its reservation (for another VM) is stored.
+        Assert.False(store.InsertPortForward(new PortForwardRecord("default", "tcp", "", 8080, "db", 80),
+            new ReservationRecord("default", "db", "192.168.122.253", ReservationOrigin.Forward)));
+        // The address is taken: the forward is not stored either.
+        Assert.False(store.InsertPortForward(new PortForwardRecord("default", "tcp", "", 8081, "db", 80),
+            new ReservationRecord("default", "db", "192.168.122.254", ReservationOrigin.Forward)));
+        Assert.Single(store.ListPortForwards());
+        Assert.Equal(made, Assert.Single(store.ListReservations()));
+    }
+
+    [Fact]
+    public void Removing_a_forward_removes_the_reservation_it_made_only_with_the_vms_last_forward()
+    {
+        using var store = Open();
+        store.InsertNetwork(Net("default"));
+        store.InsertPortForward(new PortForwardRecord("default", "tcp", "", 8080, "web", 80),
+            new ReservationRecord("default", "web", "192.168.122.254", ReservationOrigin.Forward));
+        store.InsertPortForward(new PortForwardRecord("default", "tcp", "127.0.0.1", 8443, "web", 443));
+
+        var first = store.RemovePortForward("tcp", "", 8080);
+        Assert.Equal(8080, first.Forward?.HostPort);
+        Assert.Null(first.ReleasedReservation);
+        Assert.Single(store.ListReservations());
+
+        var last = store.RemovePortForward("tcp", "127.0.0.1", 8443);
+        Assert.Equal(new ReservationRecord("default", "web", "192.168.122.254", ReservationOrigin.Forward), last.ReleasedReservation);
+        Assert.Empty(store.ListReservations());
+        Assert.Empty(store.ListPortForwards());
+
+        var none = store.RemovePortForward("tcp", "", 8080);
+        Assert.Null(none.Forward);
+        Assert.Null(none.ReleasedReservation);
+    }
+
+    [Fact]
+    public void A_reservation_the_user_made_or_took_over_stays_when_the_forward_goes()
+    {
+        using var store = Open();
+        store.InsertNetwork(Net("default"));
+        store.UpsertReservation(new ReservationRecord("default", "db", "192.168.122.50"));
+        store.InsertPortForward(new PortForwardRecord("default", "tcp", "", 5432, "db", 5432));
+        store.InsertPortForward(new PortForwardRecord("default", "tcp", "", 8080, "web", 80),
+            new ReservationRecord("default", "web", "192.168.122.254", ReservationOrigin.Forward));
+        // vireo net reserve on the forward's reservation: the user's from now on.
+        store.UpsertReservation(new ReservationRecord("default", "web", "192.168.122.60", ReservationOrigin.User));
+
+        Assert.Null(store.RemovePortForward("tcp", "", 5432).ReleasedReservation);
+        Assert.Null(store.RemovePortForward("tcp", "", 8080).ReleasedReservation);
+
+        Assert.Equal(["db user 192.168.122.50", "web user 192.168.122.60"],
+            store.ListReservations().Select(r => $"{r.Vm} {r.Origin} {r.Address}").Order().ToArray());
+    }
+
+    [Fact]
+    public void Reservations_from_before_origins_were_recorded_read_back_as_the_users()
+    {
+        using (var store = Open())
+            store.InsertNetwork(Net("default"));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // The database as the schema before origins left it, with a reservation that a forward or the user may have made.
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "vireo.db")}"))
+        {
+            old.Open();
+            using var version = old.CreateCommand();
+            version.CommandText = "PRAGMA user_version";
+            // The origin column is the latest schema step (the lead may renumber it, never move it).
+            var latest = Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            using var command = old.CreateCommand();
+            command.CommandText = $"""
+                ALTER TABLE dhcp_reservations DROP COLUMN origin;
+                INSERT INTO dhcp_reservations (network, vm, address) VALUES ('default', 'web', '192.168.122.254');
+                INSERT INTO port_forwards (network, protocol, host_address, host_port, vm, guest_port) VALUES ('default', 'tcp', '', 8080, 'web', 80);
+                PRAGMA user_version = {latest - 1};
+                """;
+            command.ExecuteNonQuery();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using var reopened = Open();
+        Assert.Equal(ReservationOrigin.User, Assert.Single(reopened.ListReservations()).Origin);
+        Assert.Null(reopened.RemovePortForward("tcp", "", 8080).ReleasedReservation);
+        Assert.Single(reopened.ListReservations());
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
