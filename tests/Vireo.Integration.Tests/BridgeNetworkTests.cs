@@ -18,9 +18,27 @@ public sealed partial class BridgeNetworkTests(ITestOutputHelper output)
         await using var lab = await LanLab.CreateAsync();
         await using var h = await VireoHarness.StartAsync(output, ns: lab.Host);
 
+        // --dry-run changes nothing and sends nothing: every IPv4 and ARP frame from the host's NIC is counted where it
+        // reaches the LAN (the ingress of the LAN's end of the veth), and the host's links, addresses and routes are
+        // compared. A ping of the gateway afterwards shows that the counter sees one. (Not before: the gateway's ARP
+        // probe of the host a few seconds after a ping would be answered, and counted, during the dry run.)
+        await lab.Lan.ExecOkAsync("nft", "add table netdev vtest_count; " +
+            "add chain netdev vtest_count in { type filter hook ingress device hostport priority 0; }; " +
+            "add rule netdev vtest_count in meta protocol { ip, arp } counter");
+        var framesBefore = await LanFramesAsync(lab);
+        var stateBefore = await SnapshotAsync(lab.Host);
         var dry = await h.VireoOk("net", "bridge-uplink", "br0", "--from", "ens33", "--dry-run");
-        Assert.Contains("ens33", dry.Stdout);
+        await Task.Delay(500);
+        var framesAfter = await LanFramesAsync(lab);
+        output.WriteLine(dry.Stdout + (await lab.Host.ExecOkAsync("ip", "-s", "link", "show", "ens33")).Stdout);
+        await lab.Host.ExecOkAsync("ping", "-n", "-q", "-c", "1", "-W", "2", LanLab.Router);
+        Assert.True(await LanFramesAsync(lab) > framesAfter, "the counter does not see a ping");
+        Assert.Equal(framesBefore, framesAfter);
+        Assert.Equal(stateBefore, await SnapshotAsync(lab.Host));
         Assert.Null(await LinkJsonAsync(lab.Host, "br0"));
+        Assert.Contains("Not tried now: planning sends no packet", dry.Stdout);
+        Assert.Contains($"check that {LanLab.Router} (gateway of ens33's default route) answers ping through br0", dry.Stdout);
+        Assert.Contains("no packet was sent", dry.Stdout);
 
         // A ping from the LAN every 50 ms for 10 s, across the whole conversion.
         var ping = StartPing(lab.Lan, LanLab.HostAddress);
@@ -75,6 +93,14 @@ public sealed partial class BridgeNetworkTests(ITestOutputHelper output)
         var routes = (await ns.ExecOkAsync("ip", "-4", "route", "show")).Stdout;
         var links = (await ns.ExecOkAsync("ip", "-o", "link", "show")).Stdout;
         return $"{Regex.Replace(addr, @"valid_lft.*", "")}\n{routes}\n{links}";
+    }
+
+    private static async Task<long> LanFramesAsync(LanLab lab)
+    {
+        var listed = (await lab.Lan.ExecOkAsync("nft", "list", "table", "netdev", "vtest_count")).Stdout;
+        var match = Regex.Match(listed, @"counter packets (\d+)");
+        Assert.True(match.Success, listed);
+        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<string?> LinkJsonAsync(NetNamespace ns, string link)

@@ -14,7 +14,7 @@ internal static class BridgeUplinkCommand
         var from = new Option<string>("--from") { Description = "The NIC that moves into the bridge, e.g. ens33", Required = true };
         var check = new Option<string?>("--check") { Description = "Address that must answer through the bridge afterwards (default: the default gateway)" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the check before rolling back", DefaultValueFactory = _ => 20 };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan; change nothing" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and what the real run would check; change nothing, send no packet" };
         var persist = new Option<bool>("--persist") { Description = "Also write the change to the host's network configuration (ifupdown, NetworkManager or systemd-networkd)" };
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("bridge-uplink", "Move a NIC into a new bridge, live, with automatic rollback",
@@ -26,6 +26,8 @@ internal static class BridgeUplinkCommand
             command fails: the safety of `netplan try` without anyone at the keyboard. Wireless NICs are refused
             (an access point drops frames from the VMs' MACs). Without --persist the change is live only and is
             lost at reboot; --persist writes it for the configuration system the host uses, or says it cannot.
+            --dry-run only reads the host: it prints the plan, the rollback and what the real run would ping, and
+            neither changes nor sends anything.
             Then: vireo net create lan --mode bridge --bridge BRIDGE, and VMs with --network network=lan.
             """,
             "vireo net bridge-uplink br0 --from ens33 --dry-run",
@@ -62,7 +64,7 @@ internal static class BridgeUplinkCommand
             }
             else
             {
-                app.Env.Out.WriteLine("Dry run: nothing was changed.");
+                app.Env.Out.WriteLine("Dry run: nothing was changed and no packet was sent.");
             }
             return ExitCodes.Ok;
         }));
