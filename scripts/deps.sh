@@ -9,6 +9,7 @@ packages=(
     iputils-ping                        # bridge-uplink checks that the gateway answers through the bridge
     busybox-static cpio kmod xz-utils   # building the tiny guest
     socat curl ca-certificates procps   # tools the tests and scripts use
+    iptables                            # tests: another program's iptables-nft FORWARD chain (ForeignForwardTests)
     genisoimage                         # ISO images for the CD-ROM tests
     gcc zlib1g-dev                      # Native AOT linking of the vireo CLI
 )
