@@ -50,6 +50,12 @@ public static class QmpCommands
     /// <summary><c>query-block</c>.</summary>
     public static QueryBlockCommand QueryBlock() => new();
 
+    /// <summary><c>query-blockstats</c>: I/O counters per block device.</summary>
+    public static QueryBlockstatsCommand QueryBlockstats() => new();
+
+    /// <summary><c>query-balloon</c>: the balloon's current size (DeviceNotActive without a balloon).</summary>
+    public static QueryBalloonCommand QueryBalloon() => new();
+
     /// <summary><c>query-machines</c>.</summary>
     public static QueryMachinesCommand QueryMachines() => new();
 

@@ -25,6 +25,8 @@ namespace Vireo.Qmp.Json;
 [JsonSerializable(typeof(IReadOnlyList<CpuInfoFast>))]
 [JsonSerializable(typeof(IReadOnlyList<ChardevInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<BlockInfo>))]
+[JsonSerializable(typeof(IReadOnlyList<BlockStats>))]
+[JsonSerializable(typeof(BalloonInfo))]
 [JsonSerializable(typeof(IReadOnlyList<JobInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<MachineInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<CommandInfo>))]
