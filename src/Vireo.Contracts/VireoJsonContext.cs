@@ -69,6 +69,8 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(RestoreResult))]
 [JsonSerializable(typeof(OperationLine<BackupInfo>))]
 [JsonSerializable(typeof(OperationLine<RestoreResult>))]
+[JsonSerializable(typeof(VmStats))]
+[JsonSerializable(typeof(StatsReport))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

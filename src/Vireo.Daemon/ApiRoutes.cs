@@ -27,6 +27,8 @@ internal static class ApiRoutes
             return Results.Json(info, VireoJsonContext.Default.VmInfo, statusCode: StatusCodes.Status201Created);
         });
         v1.MapGet("/vms/{name}", (string name) => engine.Get(name));
+        v1.MapGet("/vms/{name}/stats", (string name, CancellationToken ct) => engine.StatsAsync(name, ct));
+        v1.MapGet("/stats", (CancellationToken ct) => engine.StatsAsync(ct));
         v1.MapGet("/vms/{name}/spec", (string name) => Results.Text(engine.GetSpecYaml(name), "text/yaml; charset=utf-8"));
         v1.MapDelete("/vms/{name}", (string name, CancellationToken ct) => engine.UndefineAsync(name, ct));
         v1.MapPost("/vms/{name}/{action}", async (string name, string action, HttpRequest request, CancellationToken ct) => action switch
