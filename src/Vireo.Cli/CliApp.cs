@@ -114,6 +114,7 @@ internal sealed class CliApp
         "list", "info", "create", "define", "dumpspec", "undefine", "start", "shutdown", "destroy", "reboot", "reset",
         "suspend", "resume", "console", "logs", "ip", "attach-interface", "detach-interface", "domif-setlink", "net",
         "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
+        "domstats", "top",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -143,6 +144,8 @@ internal sealed class CliApp
         yield return One("backup", () => BackupCommands.Backup(this));
         yield return One("backups", () => BackupCommands.List(this));
         yield return One("restore", () => BackupCommands.Restore(this));
+        yield return One("domstats", () => DomstatsCommand.Create(this));
+        yield return One("top", () => TopCommand.Create(this));
         yield return One("host", () => HostCommand.Create(this));
         yield return One("version", () => VersionCommand.Create(this));
     }
