@@ -17,7 +17,7 @@ internal static class TopCommand
     {
         var delay = new Option<double>("--delay", "-d")
         {
-            Description = "Seconds between updates (fractions allowed, e.g. 0.5) [default: 3]",
+            Description = "Seconds between updates (fractions allowed, e.g. 0.5)",
             HelpName = "SECONDS",
             DefaultValueFactory = _ => 3,
             CustomParser = ParseDelay,
@@ -30,7 +30,7 @@ internal static class TopCommand
         };
         var sort = new Option<string>("--sort", "-s")
         {
-            Description = "Order of the VMs: by %CPU, memory (RSS), disk or network rate (highest first), or name [default: cpu]",
+            Description = "Order of the VMs: by %CPU, memory (RSS), disk or network rate (highest first), or name",
             HelpName = string.Join('|', TopView.SortNames),
             DefaultValueFactory = _ => "cpu",
         };

@@ -74,13 +74,13 @@ internal static class TopView
             $"{StatsFormat.Bytes(report.HostMemoryBytes)} memory"));
         var withRates = rows.Where(r => r.Rates is not null).ToList();
         lines.Add(Fit(withRates.Count == 0 && rows.Count > 0
-            ? $"rates need two samples: the first come after {Seconds(delaySeconds)}; sort: {SortNames[(int)sort]}"
+            ? $"rates need two samples: the first come after {Seconds(delaySeconds)}  sort {SortNames[(int)sort]}"
             : $"CPU {StatsFormat.Percent(withRates.Sum(r => r.Rates!.CpuPercent ?? 0))}%  " +
-              $"MEM {StatsFormat.Bytes(rows.Sum(r => r.Stats.Memory?.RssBytes ?? 0))} RSS  " +
-              $"DISK {StatsFormat.Bytes(withRates.Sum(r => r.Rates!.DiskReadPerSecond ?? 0))}/s read, " +
-              $"{StatsFormat.Bytes(withRates.Sum(r => r.Rates!.DiskWritePerSecond ?? 0))}/s written  " +
-              $"NET {StatsFormat.Bytes(withRates.Sum(r => r.Rates!.NetRxPerSecond ?? 0))}/s in, " +
-              $"{StatsFormat.Bytes(withRates.Sum(r => r.Rates!.NetTxPerSecond ?? 0))}/s out  sort: {SortNames[(int)sort]}"));
+              $"RSS {StatsFormat.Bytes(rows.Sum(r => r.Stats.Memory?.RssBytes ?? 0))}  " +
+              $"DISK {StatsFormat.Bytes(withRates.Sum(r => r.Rates!.DiskReadPerSecond ?? 0))}/s rd, " +
+              $"{StatsFormat.Bytes(withRates.Sum(r => r.Rates!.DiskWritePerSecond ?? 0))}/s wr  " +
+              $"NET {StatsFormat.Bytes(withRates.Sum(r => r.Rates!.NetRxPerSecond ?? 0))}/s rx, " +
+              $"{StatsFormat.Bytes(withRates.Sum(r => r.Rates!.NetTxPerSecond ?? 0))}/s tx  sort {SortNames[(int)sort]}"));
         lines.Add("");
 
         var table = new ColumnTable(

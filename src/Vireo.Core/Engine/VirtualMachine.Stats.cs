@@ -29,8 +29,8 @@ internal sealed partial class VirtualMachine
     internal static readonly TimeSpan StatsQmpTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// The VM's counters, read now: QMP (query-blockstats, query-cpus-fast, query-balloon, sent together) and
-    /// /proc. Takes no operation lock: a stats request never waits for a long operation, and never changes anything.
+    /// The VM's counters, read now: QMP (query-blockstats, and query-cpus-fast and query-balloon when their answer
+    /// may have changed; sent together) and /proc. Takes no operation lock: a stats request never waits for a long operation, and never changes anything.
     /// </summary>
     public async Task<VmStats> StatsAsync(StatsContext context, CancellationToken ct)
     {
@@ -51,7 +51,7 @@ internal sealed partial class VirtualMachine
         var warnings = new List<string>();
         // In flight together: the monitor answers them one after the other while /proc is read here.
         var blockTask = session.ExecuteAsync(QmpCommands.QueryBlockstats(), StatsQmpTimeout, ct);
-        var cpusTask = session.ExecuteAsync(QmpCommands.QueryCpusFast(), StatsQmpTimeout, ct);
+        var cpusTask = session.QueryVcpusAsync(spec.Vcpus, StatsQmpTimeout, ct);
         var balloonTask = session.QueryBalloonActualAsync(StatsQmpTimeout, ct);
 
         var pid = session.Pid;
@@ -94,12 +94,7 @@ internal sealed partial class VirtualMachine
                 SystemNs = cpu.SystemNanoseconds,
                 ResolutionNs = 1_000_000_000 / CpuTicks.TicksPerSecond,
                 HostCpus = context.HostCpus,
-                Vcpus = cpus?.Select(c => new VcpuStats
-                {
-                    Index = c.CpuIndex,
-                    ThreadId = c.ThreadId,
-                    TimeNs = ProcCounters.ReadThreadCpu(pid, c.ThreadId)?.TotalNanoseconds,
-                }).ToList() ?? [],
+                Vcpus = VcpuTimes(session, pid, cpus),
             },
             Memory = new VmMemoryStats
             {
@@ -112,6 +107,20 @@ internal sealed partial class VirtualMachine
             Nics = nics,
             Warnings = warnings.Count == 0 ? null : warnings,
         };
+    }
+
+    /// <summary>Each vCPU's thread time; a thread that is gone makes the next request ask QEMU for the threads again.</summary>
+    private static List<VcpuStats> VcpuTimes(QemuSession session, int pid, IReadOnlyList<CpuInfoFast>? vcpus)
+    {
+        var result = new List<VcpuStats>();
+        foreach (var vcpu in vcpus ?? [])
+        {
+            var time = ProcCounters.ReadThreadCpu(pid, vcpu.ThreadId)?.TotalNanoseconds;
+            if (time is null)
+                session.ForgetVcpus();
+            result.Add(new VcpuStats { Index = vcpu.CpuIndex, ThreadId = vcpu.ThreadId, TimeNs = time });
+        }
+        return result;
     }
 
     /// <summary>A QMP answer, or null with a warning when QEMU did not give one (timeout, monitor closing).</summary>
