@@ -108,6 +108,26 @@ public sealed partial class StatsTests(ITestOutputHelper output)
         Assert.Contains(rows, r => r[5] != "0");
         // One NIC is user-mode: the net figures say they leave it out.
         Assert.All(rows, r => Assert.EndsWith("*", r[6]));
+
+        // A QEMU whose monitor does not answer (stopped by SIGSTOP) costs the request 2 s and its disk counters,
+        // named in a warning; /proc still gives the rest.
+        var pid = after.Pid!.Value;
+        await ProcessRunner.RunOkAsync("kill", "-STOP", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var stuck = await StatsAsync(h, "stat");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+            Assert.Null(stuck.Disks);
+            Assert.Contains(stuck.Warnings!, w => w.StartsWith("disk counters (query-blockstats) not read", StringComparison.Ordinal));
+            Assert.True(stuck.Cpu!.TimeNs >= after.Cpu.TimeNs);
+            Assert.NotNull(stuck.Nics![0].RxBytes);
+        }
+        finally
+        {
+            await ProcessRunner.RunOkAsync("kill", "-CONT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Assert.NotNull((await StatsAsync(h, "stat")).Disks);
     }
 
     private static async Task<VmStats> StatsAsync(VireoHarness h, string vm)

@@ -30,7 +30,8 @@ internal sealed partial class VirtualMachine
 
     /// <summary>
     /// The VM's counters, read now: QMP (query-blockstats, and query-cpus-fast and query-balloon when their answer
-    /// may have changed; sent together) and /proc. Takes no operation lock: a stats request never waits for a long operation, and never changes anything.
+    /// may have changed; sent together) and /proc. Takes no operation lock: a stats request never waits for a long
+    /// operation, and never changes anything.
     /// </summary>
     public async Task<VmStats> StatsAsync(StatsContext context, CancellationToken ct)
     {
@@ -70,9 +71,9 @@ internal sealed partial class VirtualMachine
         {
             balloon = await balloonTask;
         }
-        catch (QmpException e)
+        catch (Exception e) when (e is QmpException or ObjectDisposedException)
         {
-            warnings.Add($"the balloon (query-balloon) not read: {e.Message}");
+            warnings.Add($"the balloon (query-balloon) not read: {StatsProblem(e)}");
         }
 
         var started = runtime?.StartedAt ?? session.ProcessStartedAt;
@@ -130,12 +131,15 @@ internal sealed partial class VirtualMachine
         {
             return await task;
         }
-        catch (QmpException e)
+        catch (Exception e) when (e is QmpException or ObjectDisposedException)
         {
-            warnings.Add($"{what} not read: {e.Message}");
+            warnings.Add($"{what} not read: {StatsProblem(e)}");
             return null;
         }
     }
+
+    /// <summary>Why a QMP part is missing; a monitor closed under the request means QEMU is going away.</summary>
+    private static string StatsProblem(Exception e) => e is ObjectDisposedException ? "the VM's monitor was closed (QEMU is stopping)" : e.Message;
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds (Stopwatch reads it on Linux).</summary>
     private static long MonotonicNanoseconds()
