@@ -127,6 +127,13 @@ public sealed record VolumeInfo
     public IReadOnlyList<string> UsedBy { get; init; } = [];
     /// <summary>Volumes that have this one as their backing volume.</summary>
     public IReadOnlyList<string> Dependants { get; init; } = [];
+    /// <summary>
+    /// A read-only base: made by a linked clone from its source's volume, it holds the data both VMs started from.
+    /// No VM writes it; it cannot be deleted while anything is layered on it.
+    /// </summary>
+    public bool Base { get; init; }
+    /// <summary>VMs whose disks are overlays on this volume, directly or further up the backing chain (its users as a base).</summary>
+    public IReadOnlyList<string> LayeredUsers { get; init; } = [];
     /// <summary>qcow2 cluster size in bytes.</summary>
     public long? ClusterSize { get; init; }
     /// <summary>qcow2: QEMU found corruption in the image.</summary>

@@ -110,6 +110,18 @@ internal static class Migrations
         """
         ALTER TABLE dhcp_reservations ADD COLUMN origin TEXT NOT NULL DEFAULT 'user';
         """,
+        // 8: read-only bases (a linked clone turns its source's disk into one, under both VMs), and the journal of
+        //    multi-file storage changes: written before the first file changes, deleted in the transaction that
+        //    records the result, so that a vireod killed in between undoes the files when it starts again.
+        """
+        ALTER TABLE volumes ADD COLUMN base INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE storage_journal (
+            id          TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            body_json   TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

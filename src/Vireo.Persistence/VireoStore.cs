@@ -80,6 +80,12 @@ public sealed partial class VireoStore : IDisposable
     {
         using var connection = Open();
         using var tx = connection.BeginTransaction();
+        InsertVm(connection, tx, vm);
+        tx.Commit();
+    }
+
+    private static void InsertVm(SqliteConnection connection, SqliteTransaction tx, VmRecord vm)
+    {
         if (Exists(connection, tx, "name", vm.Name))
             throw new DuplicateVmException("name", vm.Name);
         if (Exists(connection, tx, "uuid", vm.Uuid))
@@ -94,7 +100,30 @@ public sealed partial class VireoStore : IDisposable
             """;
         Bind(command, vm);
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Renames a VM in one transaction with everything that names it: its row and definition, its port forwards
+    /// and its DHCP reservations (snapshots are keyed by UUID). Throws <see cref="DuplicateVmException"/> when
+    /// <paramref name="newName"/> is taken; false when no VM has that UUID. Nothing is written on failure.
+    /// </summary>
+    public bool RenameVm(string uuid, string newName, string specJson)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        if (Scalar(connection, tx, "SELECT name FROM vms WHERE uuid = $uuid", ("$uuid", uuid)) is not string oldName)
+            return false;
+        if (Exists(connection, tx, "name", newName))
+            throw new DuplicateVmException("name", newName);
+        // Rows naming a VM that does not exist are leftovers (of an undefine interrupted before its cleanup).
+        Run(connection, tx, "DELETE FROM port_forwards WHERE vm = $new", ("$new", newName));
+        Run(connection, tx, "DELETE FROM dhcp_reservations WHERE vm = $new", ("$new", newName));
+        Run(connection, tx, "UPDATE vms SET name = $new, spec_json = $spec, updated_at = $now WHERE uuid = $uuid",
+            ("$new", newName), ("$spec", specJson), ("$now", Now()), ("$uuid", uuid));
+        Run(connection, tx, "UPDATE port_forwards SET vm = $new WHERE vm = $old", ("$new", newName), ("$old", oldName));
+        Run(connection, tx, "UPDATE dhcp_reservations SET vm = $new WHERE vm = $old", ("$new", newName), ("$old", oldName));
         tx.Commit();
+        return true;
     }
 
     /// <summary>Replaces the stored definition of an existing VM (matched by UUID).</summary>

@@ -24,4 +24,33 @@ public sealed partial class StorageService
         }
         return [];
     }
+
+    /// <summary>
+    /// Null when a VM may write the image at <paramref name="path"/>; otherwise why not: it is a read-only base, or
+    /// other volumes are layered on it (they would change with it).
+    /// </summary>
+    public string? WriteProblem(string path)
+    {
+        if (!Path.IsPathFullyQualified(path))
+            return null;
+        var full = Path.GetFullPath(path);
+        var all = _store.ListVolumes();
+        foreach (var pool in _store.ListPools())
+        {
+            foreach (var volume in all.Where(v => v.Pool == pool.Name))
+            {
+                if (!SamePath(full, Path.Combine(pool.Path, volume.Name)))
+                    continue;
+                var dependants = DependantsOf(volume, all).Select(Ref).ToList();
+                if (volume.Base)
+                    return dependants.Count == 0
+                        ? "is a read-only base volume (made by a linked clone); no VM writes it"
+                        : $"is a read-only base volume under {Names(dependants)}, which read their unchanged blocks from it; no VM writes it";
+                if (dependants.Count > 0)
+                    return $"has volumes layered on it ({Names(dependants)}), which read their unchanged blocks from it; writing it would change them";
+                return null;
+            }
+        }
+        return null;
+    }
 }

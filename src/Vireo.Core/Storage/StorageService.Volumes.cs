@@ -155,6 +155,11 @@ public sealed partial class StorageService
         {
             var (pool, volume) = FindVolume(reference);
             var all = _store.ListVolumes();
+            if (volume.Base)
+                throw new InvalidStateException($"Volume \"{reference}\" is a read-only base of linked clones; its size does not change.")
+                {
+                    Hint = "Resize the overlays on it instead (vireo vol info shows them), or copy it into a writable volume with vireo vol clone.",
+                };
             var running = RunningUsers(pool, volume, all);
             if (running.Count > 0)
                 throw new InvalidStateException(
@@ -247,6 +252,8 @@ public sealed partial class StorageService
             }).ToList(),
             UsedBy = UsersOf(pool, volume).Select(v => v.Spec.Name).Order(StringComparer.Ordinal).ToList(),
             Dependants = DependantsOf(volume, all).Select(Ref).ToList(),
+            Base = volume.Base,
+            LayeredUsers = LayeredUsers(volume, all, pools),
             CreatedAt = volume.CreatedAt,
         };
         if (!File.Exists(path))
@@ -268,6 +275,12 @@ public sealed partial class StorageService
             return info with { Problem = e.Message };
         }
     }
+
+    /// <summary>VMs with a disk on a volume whose backing chain includes <paramref name="volume"/>.</summary>
+    private List<string> LayeredUsers(VolumeRecord volume, IReadOnlyList<VolumeRecord> all, IReadOnlyList<PoolRecord> pools) =>
+        all.Where(v => ChainOf(v, all).Any(c => c.Pool == volume.Pool && c.Name == volume.Name))
+            .SelectMany(v => pools.FirstOrDefault(p => p.Name == v.Pool) is { } p ? UsersOf(p, v) : [])
+            .Select(vm => vm.Spec.Name).Distinct().Order(StringComparer.Ordinal).ToList();
 
     private static Preallocation ParsePreallocation(string? text, DiskFormat? format) => text switch
     {
