@@ -27,7 +27,7 @@ public sealed partial class VireoClient
     public Task<OperationInfo> CloneVmAsync(string name, CloneRequest request, CancellationToken ct = default) =>
         SendJsonAsync(HttpMethod.Post, VmPath(name) + "/clone", Json(request, VireoJsonContext.Default.CloneRequest), VireoJsonContext.Default.OperationInfo, ct);
 
-    /// <summary>The VM a finished clone operation defined.</summary>
-    public static VmInfo? VmResult(OperationInfo operation) =>
-        operation?.Result is { } result ? System.Text.Json.JsonSerializer.Deserialize(result, VireoJsonContext.Default.VmInfo) : null;
+    /// <summary>What a finished clone operation made: the new VM, its disks, and the volumes that became read-only bases.</summary>
+    public static CloneResult? CloneResult(OperationInfo operation) =>
+        operation?.Result is { } result ? System.Text.Json.JsonSerializer.Deserialize(result, VireoJsonContext.Default.CloneResult) : null;
 }

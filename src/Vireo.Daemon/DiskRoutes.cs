@@ -23,7 +23,7 @@ internal static class DiskRoutes
         });
         v1.MapPost("/vms/{name}/clone", async (string name, HttpRequest request, CancellationToken ct) =>
         {
-            var operation = engine.StartClone(name, await JsonBody.ReadAsync(request, VireoJsonContext.Default.CloneRequest, ct));
+            var operation = await engine.StartCloneAsync(name, await JsonBody.ReadAsync(request, VireoJsonContext.Default.CloneRequest, ct), ct);
             return Results.Json(operation, VireoJsonContext.Default.OperationInfo, statusCode: StatusCodes.Status202Accepted);
         });
         v1.MapDelete("/vms/{name}/cdroms/{drive:int}", (string name, int drive, CancellationToken ct) =>

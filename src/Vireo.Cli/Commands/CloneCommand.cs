@@ -12,20 +12,30 @@ internal static class CloneCommand
     {
         var source = new Argument<string>("SRC") { Description = "The VM to clone (must be stopped)" };
         var target = new Argument<string>("DST") { Description = "Name of the new VM" };
-        var linked = new Option<bool>("--linked") { Description = "Thin qcow2 overlays on SRC's volumes instead of full copies (SRC's volumes become read-only bases)" };
+        var linked = new Option<bool>("--linked") { Description = "Thin qcow2 overlays on read-only bases instead of full copies (SRC's volumes become bases under both VMs; SRC keeps working)" };
         var pool = new Option<string>("--pool") { Description = "Pool for the new volumes (default: each source volume's pool; default for disks given by path)", HelpName = "POOL" };
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("clone", "Copy a stopped VM under a new name, fully or as a linked clone",
             """
-            Like virt-clone, plus linked clones as Proxmox makes them from templates. DST gets a new UUID and new MAC
-            addresses; every writable disk becomes a new volume: a full copy (sparse, same format; disks given by
-            path are copied into a pool), or with --linked a qcow2 overlay whose backing file is SRC's volume (made
-            in milliseconds, using space only for what DST changes). Read-only disks and CD-ROMs are shared.
-            After a linked clone, SRC's volumes are bases: Vireo refuses to start SRC with them writable, and refuses
-            to delete them while a clone depends on them. Make another linked clone to keep working from SRC.
-            A clone shows progress; Ctrl+C cancels it and removes the volumes made so far. With -o json: the new
-            VM's VmInfo.
-            Exit status 2 for bad input (DST exists, SRC running, a path disk with --linked): nothing changes.
+            Like virt-clone, plus linked clones as Proxmox makes them from templates, without a template step. DST
+            gets its own identity: a new UUID, new MAC addresses, and for an image VM a hostname that follows its
+            name (vireo.hostname= on the kernel command line; a hostname set by hand to something else is kept).
+            Every writable disk becomes a new volume named after DST (web1-root.qcow2 -> web2-root.qcow2): a full
+            copy (sparse, same format; disks given by path are copied into a pool), or with --linked a qcow2 overlay
+            made in milliseconds, using space only for what DST changes. Read-only disks and CD-ROMs are shared.
+            --linked turns each of SRC's writable volumes into a read-only base under both VMs: the volume's data
+            moves, without a copy, to a new volume named NAME.base.EXT (web1-root.base.qcow2), and SRC's volume keeps
+            its name as an empty overlay on that base, so SRC starts, snapshots and reverts as before, and neither
+            VM sees the other's writes. The output names every base. A base is read-only: it cannot be written,
+            resized, or deleted while anything is layered on it (vol list and vol info show it). Another linked clone
+            of SRC reuses the base while SRC's overlay holds no changes of its own, and otherwise stacks a new base
+            on it; clones of clones work the same way. A linked clone is refused while a volume to become a base holds
+            internal snapshots (they would be frozen in the base, out of SRC's reach): delete them or make a full
+            clone. The move is crash-safe: a vireod killed half-way puts SRC's volumes back when it starts again.
+            A full clone shows progress; Ctrl+C cancels it and removes the volumes made so far. With -o json: the
+            API's CloneResult (the new VM, each disk, the bases).
+            Exit status 2 for bad input (DST exists, a path disk with --linked), 4 when SRC runs or a volume holds
+            snapshots (with --linked): nothing changes.
             """,
             "vireo clone web1 web2",
             "vireo clone golden web3 --linked",
@@ -41,11 +51,24 @@ internal static class CloneCommand
             var operation = await client.CloneVmAsync(parse.GetValue(source)!, request, ct).ConfigureAwait(false);
             var done = await OperationCommand.FollowAsync(app, client, operation, $"clone {parse.GetValue(source)} → {request.Name}",
                 "the volumes it made were removed", ct).ConfigureAwait(false);
-            var vm = VireoClient.VmResult(done);
-            if (parse.GetValue(output) == OutputFormat.Json && vm is not null)
-                OutputFormat.WriteJson(app.Env, vm, VireoJsonContext.Default.VmInfo);
-            else
-                app.Env.Out.WriteLine($"VM {request.Name} cloned from {parse.GetValue(source)} ({(request.Linked ? "linked" : "full copy")})");
+            var result = VireoClient.CloneResult(done);
+            if (parse.GetValue(output) == OutputFormat.Json && result is not null)
+            {
+                OutputFormat.WriteJson(app.Env, result, VireoJsonContext.Default.CloneResult);
+                return ExitCodes.Ok;
+            }
+            app.Env.Out.WriteLine($"VM {request.Name} cloned from {parse.GetValue(source)} ({(request.Linked ? "linked" : "full copy")})");
+            foreach (var disk in result?.Disks ?? [])
+                app.Env.Out.WriteLine(disk.How switch
+                {
+                    "overlay" => $"  disk {disk.Index}: {disk.Volume}, an overlay on {disk.Backing}",
+                    "copied" => $"  disk {disk.Index}: {disk.Volume}, a copy of {disk.Source}",
+                    _ => $"  disk {disk.Index}: {disk.Source ?? "(empty)"}, shared",
+                });
+            foreach (var b in result?.Bases ?? [])
+                app.Env.Out.WriteLine(b.Reused
+                    ? $"Base {b.Base} reused as it is: {b.Source} of {parse.GetValue(source)} has no changes of its own."
+                    : $"{b.Source} is now an empty overlay on the new read-only base {b.Base}, which holds its data: {parse.GetValue(source)} keeps working on it, {request.Name} has its own overlay.");
             return ExitCodes.Ok;
         }));
         return command;

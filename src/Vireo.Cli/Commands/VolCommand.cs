@@ -46,7 +46,7 @@ internal static class VolCommand
         var pool = new Argument<string?>("POOL") { Description = "Only this pool's volumes", Arity = ArgumentArity.ZeroOrOne };
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("list", "List volumes",
-            "Like `virsh vol-list --details`, for one pool or all: each volume with its format, virtual size, space\nallocated on the host, backing volume and the VMs using it. With -o json: the API's VolumeInfo array.",
+            "Like `virsh vol-list --details`, for one pool or all: each volume with its format, virtual size, space\nallocated on the host, backing volume and the VMs using it; a read-only base (made by a linked clone) shows\nthe VMs layered on it. With -o json: the API's VolumeInfo array (base, layered_users).",
             "vireo vol list", "vireo vol list default -o json | jq -r '.[].volume'");
         command.Add(pool);
         command.Add(output);
@@ -64,11 +64,21 @@ internal static class VolCommand
                 table.AddColumn(column);
             foreach (var v in volumes)
                 table.AddRow(Markup.Escape(v.Volume), v.Format, StorageText.Bytes(v.VirtualSizeBytes), StorageText.Bytes(v.ActualSizeBytes),
-                    Markup.Escape(v.Backing ?? "-"), Markup.Escape(v.UsedBy.Count == 0 ? "-" : string.Join(",", v.UsedBy)));
+                    Markup.Escape(v.Backing ?? "-"), Markup.Escape(UsedByText(v)));
             app.Env.CreateOutConsole().Write(table);
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The VMs on a volume; a base says so, with the VMs layered on it.</summary>
+    internal static string UsedByText(VolumeInfo v)
+    {
+        var direct = string.Join(",", v.UsedBy);
+        if (!v.Base)
+            return direct.Length == 0 ? "-" : direct;
+        var layered = v.LayeredUsers.Count == 0 ? "nothing" : string.Join(",", v.LayeredUsers);
+        return $"read-only base of {layered}" + (direct.Length == 0 ? "" : $"; {direct}");
     }
 
     private static Command Info(CliApp app)
@@ -76,7 +86,7 @@ internal static class VolCommand
         var volume = VolumeArgument();
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("info", "Show one volume",
-            "Like `virsh vol-info` and `qemu-img info` together: path, recorded format, virtual and allocated size,\npreallocation, the backing chain, the VMs using it and the volumes built on it. With -o json: the API's VolumeInfo.",
+            "Like `virsh vol-info` and `qemu-img info` together: path, recorded format, virtual and allocated size,\npreallocation, the backing chain, the VMs using it, the volumes built on it, and for a read-only base the\nVMs layered on it. With -o json: the API's VolumeInfo.",
             "vireo vol info default/web1.qcow2", "vireo vol info default/web1.qcow2 -o json | jq .virtual_size_bytes");
         command.Add(volume);
         command.Add(output);
@@ -105,8 +115,14 @@ internal static class VolCommand
         if (v.ClusterSize is { } cluster)
             Row("Cluster size", StorageText.Bytes(cluster));
         Row("Backing chain", v.BackingChain.Count == 0 ? null : string.Join(" -> ", v.BackingChain.Select(b => $"{b.Volume} ({b.Format})")));
+        if (v.Base)
+            Row("Role", v.Dependants.Count == 0
+                ? "read-only base, nothing layered on it (it can be deleted)"
+                : "read-only base (not written, not resized, not deleted while anything is layered on it)");
         Row("Used by", v.UsedBy.Count == 0 ? null : string.Join(", ", v.UsedBy));
         Row("Dependants", v.Dependants.Count == 0 ? null : string.Join(", ", v.Dependants));
+        if (v.LayeredUsers.Count > 0)
+            Row("Layered users", string.Join(", ", v.LayeredUsers));
         if (v.Corrupt == true)
             Row("Corrupt", "yes (qemu-img check -r all can repair it while no VM uses it)");
         if (v.Problem is not null)

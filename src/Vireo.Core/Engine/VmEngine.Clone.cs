@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Core.Errors;
 using Vireo.Core.Specs;
+using Vireo.Core.Storage;
+using Vireo.Persistence;
 
 namespace Vireo.Core.Engine;
 
@@ -13,34 +15,54 @@ public sealed partial class VmEngine
 
     private enum CloneDiskKind { Share, Overlay, CopyVolume, ImportPath }
 
-    /// <summary>Starts <c>vireo clone</c> as an operation; the request is checked first (bad input throws, nothing starts).</summary>
-    public OperationInfo StartClone(string source, CloneRequest request)
+    /// <summary>
+    /// Starts <c>vireo clone</c> as an operation; the request is checked first (bad input, a running source, or a
+    /// linked clone of a volume with snapshots throws, and nothing starts). Its result is a <see cref="CloneResult"/>.
+    /// </summary>
+    public async Task<OperationInfo> StartCloneAsync(string source, CloneRequest request, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var plan = PlanClone(source, request);
-        return Operations.Start("vm-clone", source, async (progress, ct) =>
-            JsonSerializer.SerializeToNode(await RunCloneAsync(source, request, plan, progress, ct), VireoJsonContext.Default.VmInfo));
+        if (request.Linked)
+            await Storage.CheckLinkAsync(source, LinkRequests(plan), ct);
+        return Operations.Start("vm-clone", source, async (progress, token) =>
+            JsonSerializer.SerializeToNode(await RunCloneAsync(source, request, progress, token), VireoJsonContext.Default.CloneResult));
     }
 
     /// <summary>
-    /// Clones a stopped VM: a new name, UUID and MACs, and new volumes for its writable disks (full copies, or qcow2
-    /// overlays with <see cref="CloneRequest.Linked"/>); read-only disks and CD-ROMs are shared. A failure removes
-    /// every volume it made.
+    /// Clones a stopped VM: a new name, UUID, MACs and hostname, and new volumes for its writable disks: full copies,
+    /// or with <see cref="CloneRequest.Linked"/> qcow2 overlays on read-only bases that the source's volumes become
+    /// (the source keeps its volume names, as overlays on the same bases, and keeps working). Read-only disks and
+    /// CD-ROMs are shared. A failure removes every volume it made and puts the source's volumes back as they were.
     /// </summary>
-    public Task<VmInfo> CloneAsync(string source, CloneRequest request, IProgress<double>? progress, CancellationToken ct) =>
-        RunCloneAsync(source, request, PlanClone(source, request), progress, ct);
+    public Task<CloneResult> CloneAsync(string source, CloneRequest request, IProgress<double>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PlanClone(source, request);
+        return RunCloneAsync(source, request, progress, ct);
+    }
+
+    private Task<CloneResult> RunCloneAsync(string source, CloneRequest request, IProgress<double>? progress, CancellationToken ct) =>
+        request.Linked ? RunLinkedCloneAsync(source, request, progress, ct) : RunFullCloneAsync(source, request, PlanClone(source, request), progress, ct);
+
+    private static List<LinkRequest> LinkRequests(List<CloneDisk> plan) =>
+        plan.Where(d => d.Kind == CloneDiskKind.Overlay).Select(d => new LinkRequest(d.Source.Volume!, d.Target!)).ToList();
 
     private List<CloneDisk> PlanClone(string source, CloneRequest request)
     {
         var vm = Find(source);
         if (vm.HasProcess)
-            throw new InvalidStateException($"VM \"{source}\" is {VmStateMachine.Describe(vm.State)}; a clone copies its disks, which must not change meanwhile: shut it down first");
+            throw new InvalidStateException($"VM \"{source}\" is {VmStateMachine.Describe(vm.State)}; a clone copies its disks, which must not change meanwhile: shut it down first")
+            {
+                Hint = $"vireo shutdown {source}",
+            };
         var errors = new List<FieldError>();
         if (VmNameRules.Validate(request.Name) is { } nameProblem)
             errors.Add(new FieldError { Field = "name", Value = request.Name, Message = nameProblem });
         else if (_vms.ContainsKey(request.Name))
-            errors.Add(new FieldError { Field = "name", Value = request.Name, Message = $"is already a VM; choose another name or `vireo undefine {request.Name}` first" });
+            errors.Add(new FieldError { Field = "name", Value = request.Name, Message = "is already a VM", Hint = "Choose another name, or undefine that VM first." });
         if (request.Pool is { } pool && !Storage.ListPools().Any(p => p.Name == pool))
-            errors.Add(new FieldError { Field = "pool", Value = pool, Message = "is not a storage pool; `vireo pool list` shows them" });
+            errors.Add(new FieldError { Field = "pool", Value = pool, Message = "is not a storage pool", Hint = "vireo pool list shows them." });
 
         var plan = new List<CloneDisk>();
         var spec = vm.Spec;
@@ -61,7 +83,13 @@ public sealed partial class VmEngine
             }
             else if (request.Linked)
             {
-                errors.Add(new FieldError { Field = field, Value = disk.Path, Message = "is an image outside the storage pools; a linked clone needs a volume as its base: import it first (vireo vol import POOL/NAME --from PATH --source-format FMT) and use it as the disk" });
+                errors.Add(new FieldError
+                {
+                    Field = field,
+                    Value = disk.Path,
+                    Message = "is an image outside the storage pools; a linked clone needs a volume as its base",
+                    Hint = "Import it first (vireo vol import POOL/NAME --from PATH --source-format FMT) and use the volume as the disk, or make a full clone.",
+                });
             }
             else
             {
@@ -74,7 +102,7 @@ public sealed partial class VmEngine
             try
             {
                 Storage.Resolve(target.Target!, "target");
-                errors.Add(new FieldError { Field = SpecFields.Index("disks", target.Index), Value = target.Target, Message = "would be cloned into this volume, which already exists; delete it or clone under another name" });
+                errors.Add(new FieldError { Field = SpecFields.Index("disks", target.Index), Value = target.Target, Message = "would be cloned into this volume, which already exists", Hint = "Delete it, or clone under another name." });
             }
             catch (InvalidInputException)
             {
@@ -82,11 +110,115 @@ public sealed partial class VmEngine
             }
         }
         if (errors.Count > 0)
-            throw new InvalidInputException(errors);
+            throw new InvalidInputException(errors.Count == 1 ? $"invalid clone: {errors[0].Field} {errors[0].Message}" : $"invalid clone: {errors.Count} problems", errors);
         return plan;
     }
 
-    private async Task<VmInfo> RunCloneAsync(string source, CloneRequest request, List<CloneDisk> plan, IProgress<double>? progress, CancellationToken ct)
+    /// <summary>The clone's definition: the source's, under a new name, with no UUID and MACs yet (Complete makes new ones) and the hostname following the name.</summary>
+    private static VmSpec CloneSpec(VmSpec source, string name, List<DiskSpec> disks) => source with
+    {
+        Name = name,
+        Uuid = null,
+        Disks = disks,
+        Nics = source.Nics.Select(n => n with { Mac = null }).ToList(),
+        Autostart = false,
+        Boot = source.Boot with { Cmdline = KernelCmdline.FollowName(source.Boot.Cmdline, source.Name, name) },
+    };
+
+    /// <summary>
+    /// A linked clone, all under the define lock and the source VM's operation lock (it stays stopped throughout):
+    /// the storage is planned and journalled, the clone's definition completed and checked, then the files are put
+    /// in place and everything is recorded in one transaction (bases, overlays, both VMs). A failure before that
+    /// transaction puts every file back; so does a vireod restarted after a kill.
+    /// </summary>
+    private async Task<CloneResult> RunLinkedCloneAsync(string source, CloneRequest request, IProgress<double>? progress, CancellationToken ct)
+    {
+        await _defineLock.WaitAsync(ct);
+        try
+        {
+            var vm = Find(source);
+            var (result, clone, sourceSpec) = await vm.ExclusiveAsync(VmAction.Clone, async () =>
+            {
+                var plan = PlanClone(source, request);
+                var spec = vm.Spec;
+                var link = await Storage.PlanLinkAsync(source, LinkRequests(plan), ct);
+                try
+                {
+                    var disks = spec.Disks.ToList();
+                    foreach (var d in plan.Where(d => d.Kind == CloneDiskKind.Overlay))
+                        disks[d.Index] = d.Source with { Volume = d.Target, Path = link.TargetPath(d.Target!), Format = "qcow2" };
+                    var cloneSpec = Complete(CloneSpec(spec, request.Name, disks));
+                    var newFiles = plan.Where(d => d.Kind == CloneDiskKind.Overlay).Select(d => link.TargetPath(d.Target!)).ToHashSet(StringComparer.Ordinal);
+                    var limits = HostLimits() with { FileExists = p => newFiles.Contains(p) || File.Exists(p) };
+                    var errors = VmSpecValidator.Validate(cloneSpec, limits).Concat(CheckNics(cloneSpec)).Concat(CheckDiskOwners(cloneSpec)).ToList();
+                    if (errors.Count > 0)
+                        throw new InvalidInputException(errors);
+
+                    // A raw volume's data moves into a raw base; the VM then writes a qcow2 overlay under the same name.
+                    VmSpec? changedSource = null;
+                    if (link.FormatChanges.Count > 0)
+                        changedSource = spec with
+                        {
+                            Disks = spec.Disks.Select(d => d.Volume is { } v && link.FormatChanges.Contains(v) ? d with { Format = "qcow2" } : d).ToList(),
+                        };
+
+                    await Storage.MakeLinkFilesAsync(link, ct);
+                    var now = DateTimeOffset.UtcNow;
+                    var record = new VmRecord
+                    {
+                        Uuid = cloneSpec.Uuid!,
+                        Name = cloneSpec.Name,
+                        SpecJson = JsonSerializer.Serialize(cloneSpec, VireoJsonContext.Default.VmSpec),
+                        State = VmStateMachine.Describe(VmState.Stopped),
+                        DefinedAt = now,
+                        UpdatedAt = now,
+                    };
+                    var updates = changedSource is null ? [] : new[] { new VmSpecUpdate(spec.Uuid!, JsonSerializer.Serialize(changedSource, VireoJsonContext.Default.VmSpec)) };
+                    try
+                    {
+                        Storage.CommitLink(link, updates, record);
+                    }
+                    catch (DuplicateVmException e)
+                    {
+                        throw new AlreadyExistsException($"a VM with {e.Field} \"{e.Value}\" already exists");
+                    }
+                    var cloned = new VirtualMachine(_ctx, cloneSpec, VmState.Stopped, null, now);
+                    var result = new CloneResult
+                    {
+                        Vm = cloned.Info(),
+                        Source = source,
+                        Linked = true,
+                        Disks = plan.Select(d => d.Kind == CloneDiskKind.Overlay
+                            ? new ClonedDisk { Index = d.Index, How = "overlay", Source = d.Source.Volume, Volume = d.Target, Backing = link.BackingOf(d.Target!) }
+                            : Shared(d)).ToList(),
+                        Bases = link.Bases,
+                    };
+                    return (result, cloned, changedSource);
+                }
+                catch
+                {
+                    await Storage.RollbackLinkAsync(link);
+                    throw;
+                }
+            }, ct);
+            if (sourceSpec is not null)
+                vm.TakeStoredSpec(sourceSpec);
+            _vms[clone.Name] = clone;
+            Log.LogInformation("VM {Source}: linked clone {Name}; bases: {Bases}", source, clone.Name,
+                string.Join(", ", result.Bases.Select(b => $"{b.Base}{(b.Reused ? " (reused)" : $" (from {b.Source})")}")));
+            await NetworksFollowAsync(ct);
+            progress?.Report(1);
+            return result with { Vm = clone.Info() };
+        }
+        finally
+        {
+            _defineLock.Release();
+        }
+    }
+
+    private static ClonedDisk Shared(CloneDisk d) => new() { Index = d.Index, How = "shared", Source = d.Source.Volume ?? d.Source.Path };
+
+    private async Task<CloneResult> RunFullCloneAsync(string source, CloneRequest request, List<CloneDisk> plan, IProgress<double>? progress, CancellationToken ct)
     {
         var vm = Find(source);
         var created = new List<string>();
@@ -101,9 +233,6 @@ public sealed partial class VmEngine
             {
                 switch (disk.Kind)
                 {
-                    case CloneDiskKind.Overlay:
-                        await Storage.CreateOverlayAsync(disk.Target!, disk.Source.Volume!, ct);
-                        break;
                     case CloneDiskKind.CopyVolume:
                         await Storage.CopyAsync(disk.Source.Volume!, disk.Target!, Slice(), ct);
                         done++;
@@ -118,19 +247,17 @@ public sealed partial class VmEngine
                 created.Add(disk.Target!);
                 disks[disk.Index] = disk.Source with { Volume = disk.Target, Path = null, Format = null };
             }
-            var spec = vm.Spec with
-            {
-                Name = request.Name,
-                Uuid = null,
-                Disks = disks,
-                Nics = vm.Spec.Nics.Select(n => n with { Mac = null }).ToList(),
-                Autostart = false,
-                Description = vm.Spec.Description,
-            };
-            var info = await DefineAsync(JsonSerializer.Serialize(spec, VireoJsonContext.Default.VmSpec), ct);
-            Log.LogInformation("VM {Source}: cloned as {Name} ({Kind}, {Count} new volumes)", source, request.Name, request.Linked ? "linked" : "full", created.Count);
+            var info = await DefineAsync(JsonSerializer.Serialize(CloneSpec(vm.Spec, request.Name, disks), VireoJsonContext.Default.VmSpec), ct);
+            Log.LogInformation("VM {Source}: cloned as {Name} (full, {Count} new volumes)", source, request.Name, created.Count);
             progress?.Report(1);
-            return info;
+            return new CloneResult
+            {
+                Vm = info,
+                Source = source,
+                Linked = false,
+                Disks = plan.Select(d => d.Target is null ? Shared(d)
+                    : new ClonedDisk { Index = d.Index, How = "copied", Source = d.Source.Volume ?? d.Source.Path, Volume = d.Target }).ToList(),
+            };
         }
         catch
         {

@@ -65,7 +65,7 @@ public sealed partial class VmEngine
             .SelectMany(vm => vm.Spec.Disks.Where(d => d.Device != "cdrom" && (d.Volume == volume.Reference ||
                 d.Path is { } p && Path.IsPathFullyQualified(p) && Path.GetFullPath(p) == volume.Path)).Select(d => (Vm: vm, Disk: d)))
             .ToList();
-        if (users.Count != 1)
+        if (users.Count != 1 || Storage.IsBase(reference))
             return await Storage.ResizeAsync(reference, request, ct);
         var (bytes, grow, text) = StorageService.ParseResize(request);
         var (vm, disk) = users[0];
@@ -156,7 +156,15 @@ public sealed partial class VmEngine
             var full = Path.GetFullPath(disk.Path);
             var writable = !VmSpecDefaults.IsReadonly(disk);
             var clash = others.FirstOrDefault(o => o.Path == full && (writable || o.Writable));
-            if (clash.Vm is not null)
+            if (writable && disk.Device != "cdrom" && Storage?.WriteProblem(full) is { } layered)
+                errors.Add(new FieldError
+                {
+                    Field = $"{SpecFields.Index("disks", i)}.{(disk.Volume is null ? "path" : "volume")}",
+                    Value = disk.Volume ?? disk.Path,
+                    Message = layered,
+                    Hint = "Attach it read-only (readonly: true), or give the VM its own overlay on it (vireo vol create NEW --backing VOLUME).",
+                });
+            else if (clash.Vm is not null)
                 errors.Add(new FieldError
                 {
                     Field = $"{SpecFields.Index("disks", i)}.{(disk.Volume is null ? "path" : "volume")}",

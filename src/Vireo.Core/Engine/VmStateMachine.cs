@@ -22,6 +22,10 @@ public enum VmAction
     Backup,
     /// <summary>Replacing the disks with a backup's state: only while stopped.</summary>
     Restore,
+    /// <summary>Giving the VM another name: only while stopped.</summary>
+    Rename,
+    /// <summary>Cloning the VM (its disks are read, or turned into bases): only while stopped.</summary>
+    Clone,
 }
 
 /// <summary>
@@ -80,6 +84,12 @@ public static class VmStateMachine
             : null,
         VmAction.Restore => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
             ? $"VM \"{name}\" is {Describe(state)}; its disks are only replaced while it is stopped: `vireo shutdown {name}` first, then restore"
+            : null,
+        VmAction.Rename => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
+            ? $"VM \"{name}\" is {Describe(state)}; a VM is renamed only while it is stopped"
+            : null,
+        VmAction.Clone => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
+            ? $"VM \"{name}\" is {Describe(state)}; a clone copies its disks, which must not change meanwhile: shut it down first"
             : null,
         VmAction.Console => hasProcess && state is not VmState.Starting ? null : NotRunning(name, state),
         VmAction.Snapshot => state switch
