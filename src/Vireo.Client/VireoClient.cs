@@ -88,9 +88,22 @@ public sealed partial class VireoClient : IDisposable
         return DefineVmAsync(JsonSerializer.Serialize(spec, VireoJsonContext.Default.VmSpec), "application/json", ct);
     }
 
-    /// <summary><c>DELETE /v1/vms/{name}</c>: removes a stopped VM's definition.</summary>
-    public Task<ActionResult> UndefineAsync(string name, CancellationToken ct = default) =>
-        SendJsonAsync(HttpMethod.Delete, VmPath(name), null, VireoJsonContext.Default.ActionResult, ct);
+    /// <summary>
+    /// <c>DELETE /v1/vms/{name}[?remove_all_storage=true]</c>: removes a stopped VM's definition; with
+    /// <paramref name="removeAllStorage"/> also its own volumes (<see cref="UndefineResult.Storage"/> says what was
+    /// removed and what was kept, and why).
+    /// </summary>
+    public Task<UndefineResult> UndefineAsync(string name, bool removeAllStorage = false, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Delete, VmPath(name) + (removeAllStorage ? "?remove_all_storage=true" : ""), null, VireoJsonContext.Default.UndefineResult, ct);
+
+    /// <summary><c>DELETE /v1/vms/{name}</c>: removes a stopped VM's definition (its volumes stay).</summary>
+    public Task<UndefineResult> UndefineAsync(string name, CancellationToken ct) => UndefineAsync(name, false, ct);
+
+    /// <summary><c>POST /v1/vms/{name}/rename</c>: renames a stopped VM; its volumes keep their names.</summary>
+    public Task<VmInfo> RenameVmAsync(string name, string newName, CancellationToken ct = default) =>
+        SendJsonAsync(HttpMethod.Post, VmPath(name) + "/rename",
+            new StringContent(JsonSerializer.Serialize(new RenameRequest { Name = newName }, VireoJsonContext.Default.RenameRequest), Encoding.UTF8, "application/json"),
+            VireoJsonContext.Default.VmInfo, ct);
 
     /// <summary>Starts a VM.</summary>
     public Task<ActionResult> StartAsync(string name, CancellationToken ct = default) => ActionAsync(name, "start", null, ct);

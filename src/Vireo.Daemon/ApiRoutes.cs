@@ -30,7 +30,6 @@ internal static class ApiRoutes
         v1.MapGet("/vms/{name}/stats", (string name, CancellationToken ct) => engine.StatsAsync(name, ct));
         v1.MapGet("/stats", (CancellationToken ct) => engine.StatsAsync(ct));
         v1.MapGet("/vms/{name}/spec", (string name) => Results.Text(engine.GetSpecYaml(name), "text/yaml; charset=utf-8"));
-        v1.MapDelete("/vms/{name}", (string name, CancellationToken ct) => engine.UndefineAsync(name, ct));
         v1.MapPost("/vms/{name}/{action}", async (string name, string action, HttpRequest request, CancellationToken ct) => action switch
         {
             "start" => await engine.StartAsync(name, ct),
@@ -48,6 +47,7 @@ internal static class ApiRoutes
             LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
         v1.MapNetworkApi(engine);
         v1.MapDiskApi(engine);
+        v1.MapIdentityApi(engine);
         v1.MapStorageApi(engine);
         v1.MapOperationsApi(engine);
         v1.MapSnapshotApi(engine);

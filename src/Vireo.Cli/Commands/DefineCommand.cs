@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vireo.Cli.Output;
+using Vireo.Contracts;
 
 namespace Vireo.Cli.Commands;
 
@@ -57,19 +58,42 @@ internal static class DefineCommand
     public static Command CreateUndefine(CliApp app)
     {
         var name = VmArgument.Create();
+        var removeAll = new Option<bool>("--remove-all-storage") { Description = "Also delete the VM's own volumes (never shared ones: read-only bases, volumes other VMs use or that others are layered on, images outside the pools)" };
+        var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("undefine", "Remove a stopped VM's definition",
             """
-            Deletes the VM's definition and its serial log. Disk images are never deleted. A VM that has a QEMU
-            process is refused (exit status 4): stop it first with `vireo shutdown` or `vireo destroy`.
+            Deletes the VM's definition, its snapshot records and its serial log; its port forwards and DHCP
+            reservations go with it. A VM that has a QEMU process is refused (exit status 4): stop it first with
+            `vireo shutdown` or `vireo destroy`. Disk images stay, unless --remove-all-storage is given.
+            --remove-all-storage, like virsh's, also deletes the VM's own volumes: a volume is its own when it is a
+            writable disk in a storage pool that no other VM uses and on which no other volume is layered. Kept, each
+            with the reason: read-only bases (of linked clones), read-only disks, CD-ROM media, images outside the
+            pools, volumes another VM uses or that others are layered on. The base under a deleted overlay stays in
+            the pool, listed by `vireo vol list`, and can then be deleted with `vireo vol delete`.
+            The definition goes first, then the volumes: if a volume cannot be deleted, the VM is gone, the volume is
+            left as it was and the output says so (exit status 1). With -o json: the API's UndefineResult.
             """,
             "vireo undefine web1",
-            "vireo destroy web1 && vireo undefine web1");
+            "vireo destroy web1 && vireo undefine web1",
+            "vireo undefine web2 --remove-all-storage");
         command.Add(name);
+        command.Add(removeAll);
+        command.Add(output);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
-            var result = await client.UndefineAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
-            app.Env.Out.WriteLine($"VM '{result.Name}' undefined." + (result.Message is null ? "" : $" {result.Message}"));
-            return ExitCodes.Ok;
+            var result = await client.UndefineAsync(parse.GetValue(name)!, parse.GetValue(removeAll), ct).ConfigureAwait(false);
+            var failed = result.Storage.Any(s => !s.Removed && s.Reason?.StartsWith("could not be removed", StringComparison.Ordinal) == true);
+            if (parse.GetValue(output) == OutputFormat.Json)
+            {
+                OutputFormat.WriteJson(app.Env, result, VireoJsonContext.Default.UndefineResult);
+                return failed ? ExitCodes.Failed : ExitCodes.Ok;
+            }
+            app.Env.Out.WriteLine($"VM {result.Name} undefined");
+            foreach (var s in result.Storage.Where(s => s.Removed))
+                app.Env.Out.WriteLine($"  removed  {s.Volume} ({s.Path})");
+            foreach (var s in result.Storage.Where(s => !s.Removed))
+                app.Env.Out.WriteLine($"  kept     {s.Volume ?? s.Path}: {s.Reason}");
+            return failed ? ExitCodes.Failed : ExitCodes.Ok;
         }));
         return command;
     }

@@ -64,15 +64,25 @@ public sealed partial class VmEngine
         }
     }
 
-    /// <summary>Removes a stopped VM's definition and its files (serial log included).</summary>
-    public async Task<ActionResult> UndefineAsync(string name, CancellationToken ct)
+    /// <summary>Removes a stopped VM's definition and its files (serial log included); its volumes stay.</summary>
+    public Task<UndefineResult> UndefineAsync(string name, CancellationToken ct) => UndefineAsync(name, false, ct);
+
+    /// <summary>
+    /// Removes a stopped VM's definition and its files (serial log included); with <paramref name="removeAllStorage"/>
+    /// also its own volumes (see <see cref="Storage.StorageService.PlanRemoval"/>), after the definition, so that
+    /// an interruption leaves at most volumes that no VM uses, never a VM without its disks.
+    /// </summary>
+    public async Task<UndefineResult> UndefineAsync(string name, bool removeAllStorage, CancellationToken ct)
     {
         var vm = Find(name);
+        Storage.StorageRemovalPlan? removal = null;
         await _defineLock.WaitAsync(ct);
         try
         {
             await vm.UndefineAsync(() =>
             {
+                if (removeAllStorage)
+                    removal = Storage.PlanRemoval(vm.Spec);
                 _ctx.Store.DeleteVm(vm.Uuid);
                 _vms.TryRemove(new KeyValuePair<string, VirtualMachine>(vm.Name, vm));
             }, ct);
@@ -87,7 +97,20 @@ public sealed partial class VmEngine
             }
             Log.LogInformation("VM {Name}: undefined", name);
             await _networks.VmRemovedAsync(name, ct);
-            return new ActionResult { Name = name, State = VmState.Stopped, Message = "undefined" };
+            if (removal is null)
+                return new UndefineResult { Name = name, State = VmState.Stopped, Message = "undefined" };
+            var removed = await Storage.RemoveOwnAsync(removal.Own);
+            var storage = removed.Concat(removal.Kept).ToList();
+            Log.LogInformation("VM {Name}: storage removed: {Removed}; kept: {Kept}", name,
+                string.Join(", ", storage.Where(s => s.Removed).Select(s => s.Volume)), string.Join(", ", storage.Where(s => !s.Removed).Select(s => s.Volume ?? s.Path)));
+            var count = storage.Count(s => s.Removed);
+            return new UndefineResult
+            {
+                Name = name,
+                State = VmState.Stopped,
+                Message = $"undefined; {count} volume{(count == 1 ? "" : "s")} removed, {storage.Count - count} kept",
+                Storage = storage,
+            };
         }
         finally
         {
