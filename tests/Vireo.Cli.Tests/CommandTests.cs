@@ -46,7 +46,7 @@ public sealed class CommandTests : FakeDaemonTest
     public async Task Undefine_sends_delete()
     {
         var result = await Vireo("undefine", "db1");
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Equal(("DELETE", "/v1/vms/db1"), (Sent()[0].Method, Sent()[0].PathAndQuery));
     }
 

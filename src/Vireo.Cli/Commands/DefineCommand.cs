@@ -82,16 +82,18 @@ internal static class DefineCommand
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             var result = await client.UndefineAsync(parse.GetValue(name)!, parse.GetValue(removeAll), ct).ConfigureAwait(false);
-            var failed = result.Storage.Any(s => !s.Removed && s.Reason?.StartsWith("could not be removed", StringComparison.Ordinal) == true);
+            // An older vireod answers without storage (and a missing list may read as null).
+            var storage = result.Storage ?? [];
+            var failed = storage.Any(s => !s.Removed && s.Reason?.StartsWith("could not be removed", StringComparison.Ordinal) == true);
             if (parse.GetValue(output) == OutputFormat.Json)
             {
                 OutputFormat.WriteJson(app.Env, result, VireoJsonContext.Default.UndefineResult);
                 return failed ? ExitCodes.Failed : ExitCodes.Ok;
             }
             app.Env.Out.WriteLine($"VM {result.Name} undefined");
-            foreach (var s in result.Storage.Where(s => s.Removed))
+            foreach (var s in storage.Where(s => s.Removed))
                 app.Env.Out.WriteLine($"  removed  {s.Volume} ({s.Path})");
-            foreach (var s in result.Storage.Where(s => !s.Removed))
+            foreach (var s in storage.Where(s => !s.Removed))
                 app.Env.Out.WriteLine($"  kept     {s.Volume ?? s.Path}: {s.Reason}");
             return failed ? ExitCodes.Failed : ExitCodes.Ok;
         }));

@@ -77,7 +77,7 @@ internal static class VolCommand
         var direct = string.Join(",", v.UsedBy);
         if (!v.Base)
             return direct.Length == 0 ? "-" : direct;
-        var layered = v.LayeredUsers.Count == 0 ? "nothing" : string.Join(",", v.LayeredUsers);
+        var layered = (v.LayeredUsers ?? []).Count == 0 ? "nothing" : string.Join(",", v.LayeredUsers!);
         return $"read-only base of {layered}" + (direct.Length == 0 ? "" : $"; {direct}");
     }
 
@@ -121,7 +121,7 @@ internal static class VolCommand
                 : "read-only base (not written, not resized, not deleted while anything is layered on it)");
         Row("Used by", v.UsedBy.Count == 0 ? null : string.Join(", ", v.UsedBy));
         Row("Dependants", v.Dependants.Count == 0 ? null : string.Join(", ", v.Dependants));
-        if (v.LayeredUsers.Count > 0)
+        if (v.LayeredUsers is { Count: > 0 })
             Row("Layered users", string.Join(", ", v.LayeredUsers));
         if (v.Corrupt == true)
             Row("Corrupt", "yes (qemu-img check -r all can repair it while no VM uses it)");
