@@ -21,7 +21,7 @@ internal static class IdentityRoutes
     {
         null or "" or "false" or "0" => false,
         "true" or "1" => true,
-        _ => throw new InvalidInputException($"invalid query parameter {name}: \"{value}\" is not true or false",
-            [new FieldError { Field = name, Value = value, Message = "is not a boolean", Hint = "Give true or false." }]),
+        _ => throw new InvalidInputException($"invalid query parameter: {name}: \"{value}\" is not true or false",
+            [new FieldError { Field = name, Value = value, Message = "is not true or false", Hint = "Give true or false." }]),
     };
 }

@@ -8,49 +8,78 @@ namespace Vireo.Integration.Tests;
 /// <summary><c>vireo clone</c>: linked clones on qcow2 backing files, full copies, and the bases they protect.</summary>
 public sealed class CloneTests(ITestOutputHelper output)
 {
-    private const string WaitForVda = "for i in $(seq 1 30); do [ -b /dev/vda ] && break; sleep 0.5; done; mkdir -p /mnt; ";
-
     [Fact]
-    public async Task A_linked_clone_boots_and_writes_while_its_base_stays_unchanged_and_protected()
+    public async Task A_linked_clone_leaves_its_source_starting_snapshotting_and_reverting_and_neither_sees_the_others_writes()
     {
         await using var h = await VireoHarness.StartAsync(output);
         TinyImage.EnsureBuilt();
         await h.VireoOk("vol", "create", "default/gold-root.qcow2", "--size", "64M");
-        await h.VireoOk("create", "--name", "gold", "--image", "tiny", "--memory", "128", "--network", "network=default", "--disk", "vol=default/gold-root.qcow2");
+        await h.VireoOk("create", "--name", "gold", "--image", "tiny", "--memory", "128", "--network", "none", "--disk", "vol=default/gold-root.qcow2");
         await h.VireoOk("start", "gold");
         await h.WaitForSerialAsync("gold", "VIREO-GUEST-READY");
-        var wrote = await h.VireoWithInput(WaitForVda + "mke2fs -q /dev/vda && mount /dev/vda /mnt && echo BASE-1 > /mnt/marker && umount /mnt && sync && echo DONE-$((1+1))\n", "console", "gold", "--idle", "10");
-        Assert.Contains("DONE-2", wrote.Stdout);
+        Assert.Contains("DONE-2", await Console(h, "gold", "printf 'BASE-1\\n' >/dev/vda; sync; echo DONE-$((1+1))"));
         await h.VireoOk("shutdown", "gold", "--timeout", "60");
-        var basePath = Path.Combine(h.StateDir, "pools", "default", "gold-root.qcow2");
+
+        var cloned = JsonDocument.Parse((await h.VireoOk("clone", "gold", "web", "--linked", "-o", "json")).Stdout).RootElement;
+        var made = Assert.Single(cloned.GetProperty("bases").EnumerateArray());
+        Assert.Equal(("default/gold-root.base.qcow2", "default/gold-root.qcow2", false),
+            (made.GetProperty("base").GetString(), made.GetProperty("source").GetString(), made.TryGetProperty("reused", out var r) && r.GetBoolean()));
+        var disk = cloned.GetProperty("disks")[0];
+        Assert.Equal(("overlay", "default/web-root.qcow2", "default/gold-root.base.qcow2"),
+            (disk.GetProperty("how").GetString(), disk.GetProperty("volume").GetString(), disk.GetProperty("backing").GetString()));
+        var web = cloned.GetProperty("vm");
+        var gold = JsonDocument.Parse((await h.VireoOk("info", "gold", "-o", "json")).Stdout).RootElement;
+        Assert.NotEqual(gold.GetProperty("spec").GetProperty("uuid").GetString(), web.GetProperty("spec").GetProperty("uuid").GetString());
+        // The source keeps its volume name: now an overlay on the base that holds its data.
+        Assert.Equal("default/gold-root.qcow2", gold.GetProperty("spec").GetProperty("disks")[0].GetProperty("volume").GetString());
+        var baseInfo = JsonDocument.Parse((await h.VireoOk("vol", "info", "default/gold-root.base.qcow2", "-o", "json")).Stdout).RootElement;
+        Assert.True(baseInfo.GetProperty("base").GetBoolean());
+        Assert.Equal(["gold", "web"], baseInfo.GetProperty("layered_users").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("read-only base of gold,web", (await h.VireoOk("vol", "list")).Stdout);
+        var basePath = Path.Combine(h.StateDir, "pools", "default", "gold-root.base.qcow2");
         var baseHash = Hash(basePath);
 
-        await h.VireoOk("clone", "gold", "web", "--linked");
-        var vol = JsonDocument.Parse((await h.VireoOk("vol", "info", "default/web-root.qcow2", "-o", "json")).Stdout).RootElement;
-        Assert.Equal("default/gold-root.qcow2", vol.GetProperty("backing").GetString());
-        var gold = JsonDocument.Parse((await h.VireoOk("info", "gold", "-o", "json")).Stdout).RootElement;
-        var web = JsonDocument.Parse((await h.VireoOk("info", "web", "-o", "json")).Stdout).RootElement;
-        Assert.NotEqual(gold.GetProperty("spec").GetProperty("uuid").GetString(), web.GetProperty("spec").GetProperty("uuid").GetString());
-        Assert.NotEqual(gold.GetProperty("spec").GetProperty("nics")[0].GetProperty("mac").GetString(),
-            web.GetProperty("spec").GetProperty("nics")[0].GetProperty("mac").GetString());
-
+        // Both start, each reads the data from before the clone and writes its own.
+        await h.VireoOk("start", "gold");
         await h.VireoOk("start", "web");
+        await h.WaitForSerialAsync("gold", "VIREO-GUEST-READY", times: 2);
         await h.WaitForSerialAsync("web", "VIREO-GUEST-READY");
-        var read = await h.VireoWithInput(WaitForVda + "mount /dev/vda /mnt && cat /mnt/marker && echo CLONE-2 > /mnt/marker && umount /mnt && sync && echo DONE-$((2+1))\n", "console", "web", "--idle", "10");
-        Assert.Contains("BASE-1", read.Stdout);
-        Assert.Contains("DONE-3", read.Stdout);
+        var fromWeb = await Console(h, "web", "echo R=$(head -n1 /dev/vda) H=$(hostname)");
+        Assert.Contains("R=BASE-1 H=web", fromWeb);
+        Assert.Contains("R=WEB-2", await Console(h, "web", "printf 'WEB-2\\n' >/dev/vda; sync; echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -n1 /dev/vda)"));
+        Assert.Contains("R=BASE-1 H=gold", await Console(h, "gold", "echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -n1 /dev/vda) H=$(hostname)"));
+        Assert.Contains("R=GOLD-2", await Console(h, "gold", "printf 'GOLD-2\\n' >/dev/vda; sync; echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -n1 /dev/vda)"));
+
+        // The source snapshots and reverts as before the clone.
+        await h.VireoOk("snapshot", "create", "gold", "s1");
+        Assert.Contains("R=GOLD-3", await Console(h, "gold", "printf 'GOLD-3\\n' >/dev/vda; sync; echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -n1 /dev/vda)"));
+        await h.VireoOk("snapshot", "revert", "gold", "s1");
+        Assert.Contains("R=GOLD-2", await Console(h, "gold", "echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -n1 /dev/vda)"));
+        Assert.Contains("R=WEB-2", await Console(h, "web", "echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -n1 /dev/vda)"));
         await h.VireoOk("destroy", "web");
+        await h.VireoOk("destroy", "gold");
         Assert.Equal(baseHash, Hash(basePath));
 
-        // The base is protected: the source VM may not write it, and it cannot be deleted while the clone needs it.
-        var start = await h.Vireo("start", "gold");
-        Assert.Equal(2, start.ExitCode);
-        Assert.Contains("base of linked clones (default/web-root.qcow2)", start.Stderr);
-        await h.VireoOk("undefine", "gold");
-        var delete = await h.Vireo("vol", "delete", "default/gold-root.qcow2");
-        Assert.NotEqual(0, delete.ExitCode);
+        // The base is read-only and stays while anything is layered on it.
+        var delete = await h.Vireo("vol", "delete", "default/gold-root.base.qcow2");
+        Assert.Equal(4, delete.ExitCode);
         Assert.Contains("web-root.qcow2", delete.Stderr);
-        Assert.True(File.Exists(basePath));
+        var writer = await h.Vireo("create", "--name", "writer", "--image", "tiny", "--memory", "128", "--network", "none", "--disk", "vol=default/gold-root.base.qcow2");
+        Assert.Equal(2, writer.ExitCode);
+        Assert.Contains("read-only base", writer.Stderr);
+        Assert.Equal(4, (await h.Vireo("vol", "resize", "default/gold-root.base.qcow2", "+1M")).ExitCode);
+
+        // gold has written since: a second linked clone stacks a new base holding gold's changes on the first,
+        // once the snapshot inside gold's overlay is gone (it would be frozen in the new base).
+        Assert.Equal(4, (await h.Vireo("clone", "gold", "web3", "--linked")).ExitCode);
+        await h.VireoOk("snapshot", "delete", "gold", "s1");
+        var second = await h.VireoOk("clone", "gold", "web3", "--linked");
+        Assert.Contains("default/gold-root.qcow2 is now an empty overlay on the new read-only base default/gold-root.base2.qcow2", second.Stdout);
+        var stacked = JsonDocument.Parse((await h.VireoOk("vol", "info", "default/web3-root.qcow2", "-o", "json")).Stdout).RootElement;
+        Assert.Equal(["default/gold-root.base2.qcow2", "default/gold-root.base.qcow2"],
+            stacked.GetProperty("backing_chain").EnumerateArray().Select(b => b.GetProperty("volume").GetString()));
+        await ProcessRunner.RunOkAsync("qemu-img", "compare", "-f", "qcow2", "-F", "qcow2",
+            Path.Combine(h.StateDir, "pools", "default", "web3-root.qcow2"), Path.Combine(h.StateDir, "pools", "default", "gold-root.qcow2"));
 
         // A full clone of the linked clone is independent: no backing file, same content.
         await h.VireoOk("clone", "web", "solo");
@@ -58,6 +87,31 @@ public sealed class CloneTests(ITestOutputHelper output)
         Assert.False(solo.TryGetProperty("backing", out var backing) && backing.ValueKind == JsonValueKind.String);
         await ProcessRunner.RunOkAsync("qemu-img", "compare", "-f", "qcow2", "-F", "qcow2",
             Path.Combine(h.StateDir, "pools", "default", "web-root.qcow2"), Path.Combine(h.StateDir, "pools", "default", "solo-root.qcow2"));
+        Assert.Contains("vireo.hostname=solo", (await h.VireoOk("dumpspec", "solo")).Stdout);
+    }
+
+    [Fact]
+    public async Task A_linked_clone_of_a_volume_with_snapshots_is_refused_with_the_fix_and_nothing_changes()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        TinyImage.EnsureBuilt();
+        await h.VireoOk("vol", "create", "default/src-root.qcow2", "--size", "16M");
+        await h.VireoOk("create", "--name", "src", "--image", "tiny", "--memory", "128", "--network", "none", "--disk", "vol=default/src-root.qcow2");
+        await h.VireoOk("snapshot", "create", "src", "keep");
+        var volumes = (await h.VireoOk("vol", "list", "-o", "json")).Stdout;
+        var files = Directory.GetFiles(Path.Combine(h.StateDir, "pools", "default")).Order().ToArray();
+
+        var refused = await h.Vireo("clone", "src", "copy", "--linked");
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("holds 1 internal snapshot (keep)", refused.Stderr);
+        Assert.Contains("hint: Delete them first (vireo snapshot delete src keep)", refused.Stderr);
+        Assert.Equal(volumes, (await h.VireoOk("vol", "list", "-o", "json")).Stdout);
+        Assert.Equal(files, Directory.GetFiles(Path.Combine(h.StateDir, "pools", "default")).Order().ToArray());
+        Assert.Equal(3, (await h.Vireo("info", "copy")).ExitCode);
+        Assert.Contains("keep", (await h.VireoOk("snapshot", "list", "src")).Stdout);
+
+        // A full clone needs no base: it is allowed (the copy leaves the snapshots behind).
+        await h.VireoOk("clone", "src", "copy");
     }
 
     [Fact]
@@ -88,6 +142,14 @@ public sealed class CloneTests(ITestOutputHelper output)
         await h.VireoOk("clone", "src", "copy");
         var copy = JsonDocument.Parse((await h.VireoOk("disk", "list", "copy", "-o", "json")).Stdout).RootElement;
         Assert.Equal("default/copy-disk0.raw", copy[0].GetProperty("volume").GetString());
+    }
+
+    /// <summary>Runs a shell command line on the guest's serial console, once its virtio disk is there.</summary>
+    private static async Task<string> Console(VireoHarness h, string vm, string command)
+    {
+        var r = await h.VireoWithInput("for i in $(seq 1 30); do [ -b /dev/vda ] && break; sleep 0.5; done; " + command + "\n", "console", vm);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.Stdout;
     }
 
     private static string Hash(string path)

@@ -110,7 +110,7 @@ public sealed partial class VmEngine
             }
         }
         if (errors.Count > 0)
-            throw new InvalidInputException(errors.Count == 1 ? $"invalid clone: {errors[0].Field} {errors[0].Message}" : $"invalid clone: {errors.Count} problems", errors);
+            throw new InvalidInputException(errors.Count == 1 ? $"invalid clone: {errors[0]}" : $"invalid clone: {errors.Count} problems", errors);
         return plan;
     }
 

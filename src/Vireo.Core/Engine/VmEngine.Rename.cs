@@ -63,15 +63,15 @@ public sealed partial class VmEngine
     private void CheckNewName(string name, string? newName)
     {
         if (VmNameRules.Validate(newName) is { } problem)
-            throw new InvalidInputException($"invalid new name: {problem}", [new FieldError { Field = "name", Value = newName, Message = problem }]);
+            throw Invalid(new FieldError { Field = "name", Value = newName, Message = problem });
         if (newName == name)
-            throw new InvalidInputException($"invalid new name: \"{newName}\" is already the VM's name",
-                [new FieldError { Field = "name", Value = newName, Message = "is already the VM's name", Hint = "Give a different name." }]);
+            throw Invalid(new FieldError { Field = "name", Value = newName, Message = "is already the VM's name", Hint = "Give a different name." });
         if (_vms.ContainsKey(newName!))
             throw TakenName(newName!);
     }
 
     private static InvalidInputException TakenName(string newName) =>
-        new($"invalid new name: \"{newName}\" is already a VM",
-            [new FieldError { Field = "name", Value = newName, Message = "is already a VM", Hint = "Choose another name, or undefine that VM first." }]);
+        Invalid(new FieldError { Field = "name", Value = newName, Message = "is already a VM", Hint = "Choose another name, or undefine that VM first." });
+
+    private static InvalidInputException Invalid(FieldError error) => new($"invalid rename: {error}", [error]);
 }
