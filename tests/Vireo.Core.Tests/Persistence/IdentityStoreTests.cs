@@ -87,6 +87,37 @@ public sealed class IdentityStoreTests : IDisposable
         Assert.Throws<SqliteException>(() => store.DeleteVolume("default", "a.base.qcow2"));
     }
 
+    [Fact]
+    public void Volumes_from_before_bases_were_recorded_read_back_as_ordinary_volumes()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using (var store = Open())
+        {
+            store.InsertPool(new PoolRecord("default", _dir, false, now));
+            store.InsertVolume(new VolumeRecord("default", "a.qcow2", "qcow2", null, null, "off", now));
+        }
+        SqliteConnection.ClearAllPools();
+        // The database as the schema before bases left it (bases are the latest step; the lead may renumber it).
+        using (var old = new SqliteConnection($"Data Source={Path.Combine(_dir, "vireo.db")}"))
+        {
+            old.Open();
+            using var version = old.CreateCommand();
+            version.CommandText = "PRAGMA user_version";
+            var latest = Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            using var command = old.CreateCommand();
+            command.CommandText = $"""
+                ALTER TABLE volumes DROP COLUMN base;
+                DROP TABLE storage_journal;
+                PRAGMA user_version = {latest - 1};
+                """;
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+        using var reopened = Open();
+        Assert.False(Assert.Single(reopened.ListVolumes()).Base);
+        Assert.Empty(reopened.ListStorageJournal());
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

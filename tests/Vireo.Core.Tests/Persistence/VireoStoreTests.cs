@@ -80,6 +80,8 @@ public sealed class VireoStoreTests : IDisposable
             command.CommandText = """
                 ALTER TABLE snapshots DROP COLUMN read_only_disks_json;
                 ALTER TABLE dhcp_reservations DROP COLUMN origin;
+                ALTER TABLE volumes DROP COLUMN base;
+                DROP TABLE storage_journal;
                 INSERT INTO snapshots (vm_uuid, name, kind, vm_state, created_at, disks_json, is_current)
                 VALUES ('u1', 'old', 'memory', 'running', '2026-11-24T00:00:00.0000000+00:00', '[]', 1);
                 PRAGMA user_version = 5;
