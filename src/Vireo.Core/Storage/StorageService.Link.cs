@@ -104,13 +104,13 @@ public sealed partial class StorageService
             Vireo.Qemu.ImageInfo info;
             try
             {
-                info = await Img.InfoAsync(path, format, ct);
+                // One qemu-img info gives the size and the snapshots (a raw image has none).
+                (info, var snapshots) = await Img.InfoAndSnapshotsAsync(path, format, ct);
                 if (volume.BackingPool is not null && format == DiskFormat.Qcow2 && !await Img.HasOwnDataAsync(path, ct))
                 {
                     decisions.Add(new LinkDecision(pool, volume, true, info.VirtualSize));
                     continue;
                 }
-                var snapshots = format == DiskFormat.Qcow2 ? await Img.ListSnapshotsAsync(path, format, false, ct) : [];
                 if (snapshots.Count > 0)
                     throw new InvalidStateException(
                         $"Volume \"{disk.Source}\" of VM \"{vm}\" holds {snapshots.Count} internal snapshot{(snapshots.Count == 1 ? "" : "s")} " +

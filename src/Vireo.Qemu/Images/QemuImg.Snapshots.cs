@@ -43,6 +43,17 @@ public sealed partial class QemuImg
         return ParseSnapshots(r.StandardOutput);
     }
 
+    /// <summary>
+    /// <see cref="InfoAsync(string, DiskFormat, bool, CancellationToken)"/> and <see cref="ListSnapshotsAsync"/> from one
+    /// run of <c>qemu-img info</c>.
+    /// </summary>
+    public async Task<(ImageInfo Info, IReadOnlyList<ImageSnapshot> Snapshots)> InfoAndSnapshotsAsync(string path, DiskFormat format, CancellationToken ct)
+    {
+        RequireAbsolute(path);
+        var r = await RunAsync("info", ["info", "-f", Name(format), "--output=json", path], ct).ConfigureAwait(false);
+        return (ParseInfo(r.StandardOutput), ParseSnapshots(r.StandardOutput));
+    }
+
     internal static IReadOnlyList<ImageSnapshot> ParseSnapshots(string json)
     {
         try
