@@ -149,7 +149,7 @@ public sealed class FakeDaemon : IAsyncDisposable
         }
         if (vm.State != VmState.Running)
         {
-            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.InvalidState, Title = "VM not running", Detail = $"VM '{name}' is {vm.State.ToString().ToLowerInvariant()}; its console exists only while it runs" });
+            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.InvalidState, Title = "VM not running", Detail = $"VM \"{name}\" is not running (it is {vm.State.ToString().ToLowerInvariant()})", Hint = $"Start it: vireo start {name}" });
             return;
         }
         if (!context.WebSockets.IsWebSocketRequest)
@@ -161,7 +161,7 @@ public sealed class FakeDaemon : IAsyncDisposable
         if (Interlocked.Increment(ref _consoleClients) > 1 && !force)
         {
             Interlocked.Decrement(ref _consoleClients);
-            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.Busy, Title = "Console busy", Detail = $"another client is attached to the console of '{name}'" });
+            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.Busy, Title = "Console busy", Detail = $"the console of VM \"{name}\" is already attached by another client", Hint = $"Take it over: vireo console {name} --force" });
             return;
         }
         try
