@@ -93,6 +93,8 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["backup"] = ["backup", "web1", "--to", "/srv/backups"],
         ["backups"] = ["backups", "/srv/backups"],
         ["restore"] = ["restore", "/srv/backups/web1/20261124T201655123Z", "--to", "/tmp/restored.qcow2"],
+        ["top"] = ["top", "--batch", "--iterations", "1", "--delay", "0.1"],
+        ["domstats"] = ["domstats", "web1"],
         ["host check"] = ["host", "check"],
         ["version"] = ["version"],
     };

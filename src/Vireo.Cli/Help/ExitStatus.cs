@@ -159,6 +159,9 @@ internal static class ExitStatus
             Invalid("an invalid request (neither or both of --vm and --to, a backup of another VM without --force...)"),
             Exists("the --to file already exists"), State("the VM is not stopped"), QemuImg, NoSpace],
 
+        ["top"] = [],
+        ["domstats"] = [NotFound("no such VM (with a name)"), BadVmName],
+
         ["host"] = [],
         ["host check"] = [new(ExitCodes.Failed, "a check found a FAIL (the host cannot run VMs as it is)")],
         ["version"] = [],
