@@ -13,7 +13,7 @@ internal static class ConsoleEndpoint
     public static async Task RelayAsync(HttpContext context, VmEngine engine, string name, bool force)
     {
         if (!context.WebSockets.IsWebSocketRequest)
-            throw new InvalidInputException("the console endpoint needs a WebSocket upgrade (use `vireo console`)");
+            throw new InvalidInputException("the console endpoint needs a WebSocket upgrade") { Hint = $"Attach with: vireo console {name}" };
         var ct = context.RequestAborted;
         // Attach before accepting, so a busy or stopped VM gets a proper HTTP error.
         await using var session = await engine.AttachConsoleAsync(name, force, ct);

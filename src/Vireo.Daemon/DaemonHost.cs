@@ -70,7 +70,7 @@ internal static class DaemonHost
         }
         catch (Exception e) when (e is Vireo.Core.Errors.VireoException or Vireo.Persistence.StoreUnavailableException or IOException or UnauthorizedAccessException)
         {
-            return Fatal(log, $"cannot start: {e.Message}");
+            return Fatal(log, $"cannot start: {e.Message}" + (e is Vireo.Core.Errors.VireoException { Hint: { } hint } ? $" ({hint})" : ""));
         }
 
         await using (engine)

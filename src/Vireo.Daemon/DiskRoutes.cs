@@ -12,13 +12,13 @@ internal static class DiskRoutes
         v1.MapPost("/vms/{name}/disks", async (string name, HttpRequest request, CancellationToken ct) =>
             await engine.AttachDiskAsync(name, await JsonBody.ReadAsync(request, VireoJsonContext.Default.DiskSpec, ct), ct));
         v1.MapDelete("/vms/{name}/disks", (string name, string? source, CancellationToken ct) =>
-            engine.DetachDiskAsync(name, source ?? throw new InvalidInputException("the query parameter source (a volume POOL/NAME or an image path) is missing",
-                [new FieldError { Field = "source", Message = "missing; give the disk's volume or path" }]), ct));
+            engine.DetachDiskAsync(name, source ?? throw InvalidInputException.For("disk",
+                [new FieldError { Field = "source", Message = "missing; give the disk's volume (POOL/NAME) or image path as the query parameter source" }]), ct));
         v1.MapPut("/vms/{name}/cdroms/{drive:int}", async (string name, int drive, HttpRequest request, CancellationToken ct) =>
         {
             var medium = await JsonBody.ReadAsync(request, VireoJsonContext.Default.MediumRequest, ct);
             if (medium.Path is null && medium.Volume is null)
-                throw new InvalidInputException("no medium given", [new FieldError { Field = "path", Message = "missing; give path (an ISO) or volume" }]);
+                throw InvalidInputException.For("CD-ROM medium", [new FieldError { Field = "path", Message = "missing; give path (an ISO) or volume" }]);
             return await engine.ChangeMediumAsync(name, drive, medium.Path, medium.Volume, ct);
         });
         v1.MapPost("/vms/{name}/clone", async (string name, HttpRequest request, CancellationToken ct) =>

@@ -54,7 +54,7 @@ public sealed class ConsoleTests : FakeDaemonTest
             var result = await VireoWithStdin("uname -a\n", "console", "web1");
 
             Assert.Equal(4, result.ExitCode);
-            Assert.Contains("error: another client is attached to the console of 'web1'", result.Stderr);
+            Assert.Contains("error: the console of VM \"web1\" is already attached by another client", result.Stderr);
             Assert.Contains("vireo console web1 --force", result.Stderr);
             Assert.Equal("", result.Stdout);
 
@@ -71,7 +71,7 @@ public sealed class ConsoleTests : FakeDaemonTest
         var result = await VireoWithStdin("", "console", "db1");
 
         Assert.Equal(4, result.ExitCode);
-        Assert.Contains("error: VM 'db1' is stopped; its console exists only while it runs", result.Stderr);
+        Assert.Contains("error: VM \"db1\" is not running (it is stopped)", result.Stderr);
         Assert.Contains("vireo start db1", result.Stderr);
     }
 

@@ -100,4 +100,56 @@ public sealed class ExitCodeTests : FakeDaemonTest
         Assert.Contains("Run 'vireo start --help' for usage.", missing.Stderr);
         Assert.Empty(Sent());
     }
+
+    [Fact]
+    public async Task A_field_error_the_detail_already_says_is_printed_once_with_its_hint()
+    {
+        Daemon.Fail("POST /v1/pools/default/volumes", 400, new ApiError
+        {
+            Status = 400, Code = ErrorCodes.Invalid, Title = "invalid request",
+            Detail = "invalid volume: size: \"abc\" is not a size",
+            Errors = [new FieldError { Field = "size", Value = "abc", Message = "is not a size", Hint = "Write it with a unit: 20G" }],
+        });
+
+        var result = await Vireo("vol", "create", "default/data.qcow2", "--size", "20G");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: invalid volume: size: \"abc\" is not a size\nhint: Write it with a unit: 20G\n", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Several_field_errors_each_get_a_line_and_their_own_hint_and_the_error_hint_comes_last()
+    {
+        Daemon.Fail("POST /v1/networks", 400, new ApiError
+        {
+            Status = 400, Code = ErrorCodes.Invalid, Title = "invalid request", Detail = "invalid network: 2 problems",
+            Hint = "See docs/networking.md",
+            Errors =
+            [
+                new FieldError { Field = "subnet", Value = "10.0.0.0/33", Message = "is not a CIDR range" },
+                new FieldError { Field = "bridge", Value = "br/0", Message = "is not a valid interface name", Hint = "Use letters and digits" },
+            ],
+        });
+
+        var result = await Vireo("net", "create", "lab");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(
+            "error: invalid network: 2 problems\n" +
+            "  subnet: \"10.0.0.0/33\" is not a CIDR range\n" +
+            "  bridge: \"br/0\" is not a valid interface name\n" +
+            "    hint: Use letters and digits\n" +
+            "hint: See docs/networking.md\n", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_name_the_client_refuses_to_put_in_a_url_is_bad_input()
+    {
+        var result = await Vireo("vol", "info", "default/..");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: volume \"default/..\"", result.Stderr);
+        Assert.DoesNotContain("(Parameter", result.Stderr);
+        Assert.Empty(Sent());
+    }
 }

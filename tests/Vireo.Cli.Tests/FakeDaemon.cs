@@ -42,6 +42,13 @@ public sealed class FakeDaemon : IAsyncDisposable
     /// <summary>The next requests to "METHOD /path" answer with this error.</summary>
     public void Fail(string methodAndPath, int status, ApiError error) => _failures[methodAndPath] = (status, error);
 
+    /// <summary>Every request from now on answers with this error (null: back to normal).</summary>
+    public void FailAll(int status, ApiError? error) => _failAll = error is null ? null : new Failure(status, error);
+
+    private sealed record Failure(int Status, ApiError Error);
+
+    private volatile Failure? _failAll;
+
     public static async Task<FakeDaemon> StartAsync()
     {
         // sun_path is 108 bytes: keep the directory short.
@@ -68,6 +75,11 @@ public sealed class FakeDaemon : IAsyncDisposable
             context.Request.Body.Position = 0;
             Requests.Enqueue(new RecordedRequest(context.Request.Method,
                 context.Request.Path + context.Request.QueryString, context.Request.ContentType, body));
+            if (_failAll is { } all)
+            {
+                await WriteError(context, all.Status, all.Error);
+                return;
+            }
             if (_failures.TryGetValue($"{context.Request.Method} {context.Request.Path}", out var failure))
             {
                 await WriteError(context, failure.Status, failure.Error);
@@ -137,7 +149,7 @@ public sealed class FakeDaemon : IAsyncDisposable
         }
         if (vm.State != VmState.Running)
         {
-            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.InvalidState, Title = "VM not running", Detail = $"VM '{name}' is {vm.State.ToString().ToLowerInvariant()}; its console exists only while it runs" });
+            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.InvalidState, Title = "VM not running", Detail = $"VM \"{name}\" is not running (it is {vm.State.ToString().ToLowerInvariant()})", Hint = $"Start it: vireo start {name}" });
             return;
         }
         if (!context.WebSockets.IsWebSocketRequest)
@@ -149,7 +161,7 @@ public sealed class FakeDaemon : IAsyncDisposable
         if (Interlocked.Increment(ref _consoleClients) > 1 && !force)
         {
             Interlocked.Decrement(ref _consoleClients);
-            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.Busy, Title = "Console busy", Detail = $"another client is attached to the console of '{name}'" });
+            await WriteError(context, 409, new ApiError { Status = 409, Code = ErrorCodes.Busy, Title = "Console busy", Detail = $"the console of VM \"{name}\" is already attached by another client", Hint = $"Take it over: vireo console {name} --force" });
             return;
         }
         try

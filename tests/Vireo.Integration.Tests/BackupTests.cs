@@ -99,8 +99,8 @@ public sealed class BackupTests(ITestOutputHelper output)
 
         // The restored disk has no change tracking: an incremental would be wrong and is refused.
         var refused = await h.Vireo("backup", "w", "--to", dir, "--incremental");
-        Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("take a full backup first", refused.Stderr);
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("hint: Take a full backup first: vireo backup", refused.Stderr);
         Assert.Equal(2, Directory.GetDirectories(Path.Combine(dir, "w")).Length);
     }
 
@@ -119,8 +119,8 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(dir, "c")));
         Assert.Contains("running", (await h.VireoOk("list")).Stdout);
         var refused = await h.Vireo("backup", "c", "--to", dir, "--incremental");
-        Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("take a full backup first", refused.Stderr);
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("hint: Take a full backup first: vireo backup", refused.Stderr);
 
         var full = await BackupJsonAsync(h, "c", "--to", dir);
         output.WriteLine($"unthrottled live full: {full.DurationSeconds:0.0} s, {full.AllocatedBytes} bytes on disk");
@@ -149,7 +149,7 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.False(offline.Live);
         output.WriteLine($"stopped-VM full: {offline.DurationSeconds:0.0} s, {offline.AllocatedBytes} bytes on disk");
         var stoppedInc = await h.Vireo("backup", "c", "--to", dir, "--incremental");
-        Assert.Equal(2, stoppedInc.ExitCode);
+        Assert.Equal(4, stoppedInc.ExitCode);
         Assert.Contains("stopped", stoppedInc.Stderr);
         var boots = 1;
         await h.VireoOk("start", "c");
@@ -167,7 +167,7 @@ public sealed class BackupTests(ITestOutputHelper output)
         await h.VireoOk("start", "c");
         await h.WaitForSerialAsync("c", "VIREO-GUEST-READY", times: ++boots);
         refused = await h.Vireo("backup", "c", "--to", dir, "--incremental");
-        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal(4, refused.ExitCode);
         Assert.Contains("inconsistent", refused.Stderr);
         var afterKill = await BackupJsonAsync(h, "c", "--to", dir);
         await Guest(h, "c", "dd if=/dev/urandom of=/dev/vda bs=65536 count=16 seek=300 conv=fsync 2>/dev/null");
@@ -199,8 +199,8 @@ public sealed class BackupTests(ITestOutputHelper output)
         // The revert puts older blocks back behind the bitmap's back: an incremental on it would miss them.
         await h.VireoOk("snapshot", "revert", "r", "s1");
         var refused = await h.Vireo("backup", "r", "--to", dir, "--incremental");
-        Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("take a full backup first", refused.Stderr);
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("hint: Take a full backup first: vireo backup", refused.Stderr);
         var again = await BackupJsonAsync(h, "r", "--to", dir);
         Assert.Null(again.Parent);
         Assert.Equal(again.Id, (await BackupJsonAsync(h, "r", "--to", dir, "--incremental")).Parent);
@@ -231,7 +231,7 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.Equal(2, unwritable.ExitCode);
         Assert.Contains("not a writable directory", unwritable.Stderr);
         var noFull = await h.Vireo("backup", "b", "--to", dir, "--incremental");
-        Assert.Equal(2, noFull.ExitCode);
+        Assert.Equal(4, noFull.ExitCode);
         Assert.Contains("incremental", noFull.Stderr);
         Assert.Contains("raw", noFull.Stderr);
         Assert.False(Directory.Exists(Path.Combine(dir, "b")) && Directory.EnumerateFileSystemEntries(Path.Combine(dir, "b")).Any());
@@ -242,13 +242,13 @@ public sealed class BackupTests(ITestOutputHelper output)
         Assert.NotNull(full.Disks.Single(d => d.Format == "qcow2").Bitmap);
         Assert.Null(full.Disks.Single(d => d.Format == "raw").Bitmap);
         var rawInc = await h.Vireo("backup", "b", "--to", dir, "--incremental");
-        Assert.Equal(2, rawInc.ExitCode);
+        Assert.Equal(4, rawInc.ExitCode);
         Assert.Contains("raw", rawInc.Stderr);
 
         Assert.Equal(4, (await h.Vireo("restore", full.Path!, "--vm", "b")).ExitCode);
         Assert.Equal(3, (await h.Vireo("restore", Path.Combine(dir, "b", "20000101T000000000Z"), "--to", Path.Combine(work, "x.qcow2"))).ExitCode);
         var exists = await h.Vireo("restore", full.Path!, "--to", qcow2, "--disk", "0");
-        Assert.Equal(2, exists.ExitCode);
+        Assert.Equal(4, exists.ExitCode);
         Assert.Contains("already exists", exists.Stderr);
         var which = await h.Vireo("restore", full.Path!, "--to", Path.Combine(work, "y.qcow2"));
         Assert.Equal(2, which.ExitCode);

@@ -122,7 +122,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
 
         var undefine = await h.Vireo("undefine", "busy");
         Assert.Equal(4, undefine.ExitCode);
-        Assert.Contains("stop it first", undefine.Stderr);
+        Assert.Contains("hint: Stop it first", undefine.Stderr);
 
         Assert.Equal(pid, Assert.Single(h.QemuPids()));
         Assert.Contains("running", (await h.VireoOk("list")).Stdout);

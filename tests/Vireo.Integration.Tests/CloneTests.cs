@@ -126,15 +126,15 @@ public sealed class CloneTests(ITestOutputHelper output)
         var volumesBefore = (await h.VireoOk("vol", "list", "-o", "json")).Stdout;
 
         var taken = await h.Vireo("clone", "src", "taken");
-        Assert.Equal(2, taken.ExitCode);
-        Assert.Contains("already a VM", taken.Stderr);
+        Assert.Equal(4, taken.ExitCode);
+        Assert.Contains("a VM named \"taken\" already exists", taken.Stderr);
         var linkedPath = await h.Vireo("clone", "src", "copy", "--linked");
         Assert.Equal(2, linkedPath.ExitCode);
         Assert.Contains("outside the storage pools", linkedPath.Stderr);
         await h.VireoOk("start", "src");
         var running = await h.Vireo("clone", "src", "copy");
-        Assert.NotEqual(0, running.ExitCode);
-        Assert.Contains("shut it down first", running.Stderr);
+        Assert.Equal(4, running.ExitCode);
+        Assert.Contains("hint: Shut it down first: vireo shutdown src", running.Stderr);
         await h.VireoOk("destroy", "src");
         Assert.Equal(volumesBefore, (await h.VireoOk("vol", "list", "-o", "json")).Stdout);
 

@@ -129,11 +129,12 @@ public sealed class DiskHotplugTests(ITestOutputHelper output)
         Assert.Equal(2, badCache.ExitCode);
 
         var notThere = await h.Vireo("disk", "detach", "b", image);
-        Assert.Equal(2, notThere.ExitCode);
-        Assert.Contains("is not a disk of b", notThere.Stderr);
+        Assert.Equal(3, notThere.ExitCode);
+        Assert.Contains($"disk \"b/{image}\" does not exist", notThere.Stderr);
+        Assert.Contains("hint: List the disks of b (by volume or path): vireo disk list b", notThere.Stderr);
 
         var noDrive = await h.Vireo("cdrom", "eject", "b");
-        Assert.NotEqual(0, noDrive.ExitCode);
+        Assert.Equal(4, noDrive.ExitCode);
         Assert.Contains("no CD-ROM drive", noDrive.Stderr);
 
         Assert.Equal(before, (await h.VireoOk("disk", "list", "b", "-o", "json")).Stdout);

@@ -26,7 +26,7 @@ public sealed class IdentityTests(ITestOutputHelper output)
         var before = await State();
         foreach (var (args, code, says) in new (string[], int, string)[]
         {
-            (["rename", "old", "other"], 2, "\"other\" is already a VM"),
+            (["rename", "old", "other"], 4, "a VM named \"other\" already exists"),
             (["rename", "old", "bad name"], 2, "contains a space"),
             (["rename", "old", "old"], 2, "is already the VM's name"),
             (["rename", "old", "-x"], 2, ""),

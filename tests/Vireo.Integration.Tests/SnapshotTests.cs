@@ -118,7 +118,7 @@ public sealed partial class SnapshotTests(ITestOutputHelper output)
         await ProcessRunner.RunAsync("qemu-img", ["create", "-q", "-f", "raw", raw, "16M"]);
         await h.VireoOk("create", "--name", "r", "--image", "tiny", "--memory", "128", "--disk", $"path={raw},format=raw");
         var refused = await h.Vireo("snapshot", "create", "r", "s1");
-        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal(4, refused.ExitCode);
         Assert.Contains(raw, refused.Stderr);
         Assert.Contains("qcow2", refused.Stderr);
         Assert.Contains("no snapshots", (await h.VireoOk("snapshot", "list", "r")).Stdout);

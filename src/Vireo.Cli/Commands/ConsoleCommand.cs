@@ -68,12 +68,7 @@ internal static class ConsoleCommand
                 }
                 await ConsoleRelay.CloseAsync(socket, end == RelayEnd.Detached ? "detached" : "done").ConfigureAwait(false);
                 return ExitCodes.Ok;
-            }, code => code switch
-            {
-                ErrorCodes.Busy => $"another client is attached to {vm}'s console; `vireo console {vm} --force` takes it over",
-                ErrorCodes.InvalidState => $"start it first: `vireo start {vm}`",
-                _ => null,
-            });
+            }); // vireod's hint says what to do (vireo console VM --force, vireo start VM)
         });
         return command;
     }

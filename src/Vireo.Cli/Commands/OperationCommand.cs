@@ -187,8 +187,10 @@ internal static class OperationCommand
                     app.Env.Out.WriteLine($"{what} cancelled; nothing partial was left");
                 return ExitCodes.Ok;
             case OperationStatus.Failed:
-                app.Env.Error.WriteLine($"error: {what} failed: {o.Error?.Detail ?? o.Error?.Title ?? "no error recorded"}");
-                return ExitCodes.Failed;
+                // Printed and coded as the command that started it would have (not found 3, conflict 4...).
+                var error = o.Error ?? new ApiError { Code = ErrorCodes.Internal, Title = "no error recorded" };
+                ErrorPrinter.WriteApiError(app.Env.Error, error with { Detail = $"{what} failed: {error.Detail ?? error.Title}" });
+                return ExitCodes.ForApiError(error.Code);
             default:
                 app.Env.Error.WriteLine($"error: {what} is still running after 30 s (cancel requested)");
                 return ExitCodes.Failed;

@@ -4,7 +4,7 @@ namespace Vireo.Cli.Help;
 
 /// <summary>
 /// The man-page parts System.CommandLine's help has no slot for: a longer description and examples per command,
-/// printed after the standard sections, followed by the exit codes.
+/// printed after the standard sections, followed by the exit codes that command can return (<see cref="ExitStatus"/>).
 /// </summary>
 internal sealed class CommandDocs
 {
@@ -40,6 +40,6 @@ internal sealed class CommandDocs
             }
         }
         output.WriteLine("Exit status:");
-        output.WriteLine(ExitCodes.HelpText);
+        output.WriteLine(ExitStatus.HelpText(command));
     }
 }

@@ -19,11 +19,11 @@ internal static class BackupLayout
     /// <summary>Checks a backup directory given by a client and creates it if missing; returns its full path.</summary>
     public static string PrepareRoot(string? dir, string field)
     {
-        var root = RequireAbsolute(dir, field);
+        var root = RequireAbsolute(dir, field, "backup");
         try
         {
             if (File.Exists(root))
-                throw Invalid(field, dir, "is a file, not a directory");
+                throw Invalid("backup", field, dir, "is a file, not a directory");
             Directory.CreateDirectory(root);
             // Root ignores permission bits, so only a real write tells whether the directory can take a backup.
             var probe = Path.Combine(root, $".vireo-probe-{Guid.NewGuid():N}");
@@ -32,19 +32,20 @@ internal static class BackupLayout
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Invalid(field, dir, $"is not a writable directory: {e.Message}");
+            throw Invalid("backup", field, dir, $"is not a writable directory: {e.Message}");
         }
         return root;
     }
 
-    public static string RequireAbsolute(string? path, string field)
+    /// <param name="subject">What the request was, for the message: "backup", "restore"...</param>
+    public static string RequireAbsolute(string? path, string field, string subject)
     {
         if (string.IsNullOrWhiteSpace(path))
-            throw Invalid(field, path, "is required");
+            throw Invalid(subject, field, path, "is required");
         if (!Path.IsPathFullyQualified(path))
-            throw Invalid(field, path, "must be an absolute path");
+            throw Invalid(subject, field, path, "must be an absolute path");
         if (path.Split('/').Contains(".."))
-            throw Invalid(field, path, "must not contain '..'");
+            throw Invalid(subject, field, path, "must not contain '..'");
         return Path.GetFullPath(path);
     }
 
@@ -67,7 +68,10 @@ internal static class BackupLayout
     {
         var manifest = Path.Combine(backupDir, ManifestName);
         if (!File.Exists(manifest))
-            throw new BackupNotFoundException($"{backupDir} is not a backup (it has no {ManifestName}); `vireo backups DIR` lists the backups in DIR");
+            throw new BackupNotFoundException($"{backupDir} is not a backup (it has no {ManifestName})")
+            {
+                Hint = "List the backups in a directory: vireo backups DIR",
+            };
         try
         {
             var info = JsonSerializer.Deserialize(File.ReadAllText(manifest), VireoJsonContext.Default.BackupInfo)
@@ -141,7 +145,14 @@ internal static class BackupLayout
         }
     }
 
-    /// <summary>Bad input: the headline names the field, the field error carries the value and the reason.</summary>
-    public static InvalidInputException Invalid(string field, string? value, string message, string? headline = null) =>
-        new(headline ?? $"invalid {field}", [new FieldError { Field = field, Value = value, Message = message }]);
+    /// <summary>
+    /// Bad input in a <paramref name="subject"/> request ("backup", "restore"...): one field error, summarised as
+    /// <c>invalid SUBJECT: FIELD: "VALUE" MESSAGE</c>, or under <paramref name="headline"/> when one is given.
+    /// </summary>
+    public static InvalidInputException Invalid(string subject, string field, string? value, string message,
+        string? hint = null, string? headline = null)
+    {
+        FieldError[] errors = [new FieldError { Field = field, Value = value, Message = message, Hint = hint }];
+        return headline is null ? InvalidInputException.For(subject, errors) : new InvalidInputException(headline, errors);
+    }
 }

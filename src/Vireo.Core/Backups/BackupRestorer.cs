@@ -48,7 +48,7 @@ internal static class BackupRestorer
             foreach (var (item, temp, _) in temps)
             {
                 if (!item.Replace && File.Exists(item.Destination))
-                    throw BackupLayout.Invalid("to", item.Destination, "already exists; choose a new file name");
+                    throw new AlreadyExistsException($"{item.Destination} already exists; a restore never overwrites a file") { Hint = "Choose a new file name" };
                 // The restored image takes the place of the old one with its permissions (a VM disk is often 0600).
                 if (item.Replace && File.Exists(item.Destination))
                     File.SetUnixFileMode(temp, File.GetUnixFileMode(item.Destination));

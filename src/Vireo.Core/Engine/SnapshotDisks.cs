@@ -20,16 +20,20 @@ internal static class SnapshotDisks
         var raw = nodes.Where(n => !n.ReadOnly && n.Format != DiskFormat.Qcow2).ToList();
         if (raw.Count > 0)
         {
-            throw new InvalidInputException(
+            throw new InvalidStateException(
                 $"VM \"{vm}\" cannot be snapshotted: its writable disk {string.Join(", ", raw.Select(r => r.Path))} " +
-                $"{(raw.Count == 1 ? "is" : "are")} raw, and snapshots are stored inside qcow2 images. Convert it " +
-                "(`vireo vol convert`, or `qemu-img convert -f raw -O qcow2 SRC DST` and point the VM at the copy), " +
-                "or attach it read-only",
-                raw.Select(r => new FieldError { Field = "disks", Value = r.Path, Message = "is a writable raw disk; snapshots need qcow2" }).ToList());
+                $"{(raw.Count == 1 ? "is" : "are")} raw, and snapshots are stored inside qcow2 images")
+            {
+                Hint = "Convert it to qcow2 (vireo vol convert SOURCE NEW --format qcow2, or qemu-img convert -f raw -O qcow2 SRC DST) " +
+                    "and point the VM at the copy, or attach it read-only",
+            };
         }
         var targets = nodes.Where(n => !n.ReadOnly).Select(n => new SnapshotTarget(n.Path, n.NodeName)).ToList();
         if (targets.Count == 0)
-            throw new InvalidInputException($"VM \"{vm}\" has no writable disk to snapshot; snapshots are stored inside its qcow2 disks, so add one (e.g. `vireo create --disk path=FILE,format=qcow2`)");
+            throw new InvalidStateException($"VM \"{vm}\" has no writable disk to snapshot; snapshots are stored inside its qcow2 disks")
+            {
+                Hint = $"Add a qcow2 disk: vireo disk attach {vm} POOL/NAME",
+            };
         return targets;
     }
 

@@ -23,14 +23,14 @@ public sealed class StatePaths
 
     public VmPaths ForVm(string uuid) => new(Path.Combine(VmsDir, uuid));
 
-    /// <summary>Null when socket paths under this root fit in sockaddr_un, else an explanation.</summary>
+    /// <summary>Null when socket paths under this root fit in sockaddr_un, else an explanation (vireod's fix: a shorter --state-dir).</summary>
     public string? CheckSocketPathLength()
     {
         var longest = ForVm(Guid.Empty.ToString()).ConsoleSocket;
         return longest.Length <= MaxUnixSocketPath
             ? null
             : $"the state directory {Root} is too long: VM sockets under it ({longest.Length} bytes) exceed the " +
-              $"{MaxUnixSocketPath}-byte limit of Unix socket paths; use a shorter --state-dir";
+              $"{MaxUnixSocketPath}-byte limit of Unix socket paths";
     }
 }
 

@@ -21,7 +21,7 @@ internal sealed partial class VirtualMachine
         {
             var root = BackupLayout.PrepareRoot(request.Target, "target");
             if (request.BandwidthMibPerSecond is <= 0 or > 1024 * 1024)
-                throw BackupLayout.Invalid("bandwidth_mib_per_second", request.BandwidthMibPerSecond?.ToString(), "must be a positive number of MiB/s");
+                throw BackupLayout.Invalid("backup", "bandwidth_mib_per_second", request.BandwidthMibPerSecond?.ToString(), "must be a positive number of MiB/s");
             VmSpec spec;
             QemuSession? session;
             lock (_gate)
@@ -31,7 +31,7 @@ internal sealed partial class VirtualMachine
             }
             var (sources, skipped) = BackupSources.From(spec, _ctx.Planner.Plan(spec, Paths).Config.BlockNodes);
             if (sources.Count == 0)
-                throw BackupLayout.Invalid("name", Name, "has no writable disk to back up (read-only disks and CD-ROMs are not backed up)");
+                throw new InvalidStateException($"VM \"{Name}\" has no writable disk to back up (read-only disks and CD-ROMs are not backed up)");
             var vmDir = Path.Combine(root, Name);
             // What a vireod that stopped in the middle of a backup left behind (this VM's backups are serialised).
             if (session is not null)
@@ -96,31 +96,36 @@ internal sealed partial class VirtualMachine
     /// </summary>
     private async Task<BackupInfo> IncrementalParentAsync(string vmDir, IReadOnlyList<BackupSource> sources, QemuSession? session, CancellationToken ct)
     {
+        var fullFirstHint = $"Take a full backup first: vireo backup {Name} --to {Path.GetDirectoryName(vmDir)}";
         if (sources.FirstOrDefault(s => !s.CanTrackChanges) is { } raw)
-            throw Refuse($"disk {raw.Index} ({raw.Path}) is raw: raw images cannot hold the persistent dirty bitmap that tracks changes, so this VM gets full backups only (convert the disk to qcow2 for incrementals)");
+            throw Refuse($"disk {raw.Index} ({raw.Path}) is raw: raw images cannot hold the persistent dirty bitmap that tracks changes, so this VM gets full backups only",
+                hint: "Take full backups (without --incremental), or convert the disk to qcow2 to get incrementals");
         if (session is null)
-            throw Refuse($"VM \"{Name}\" is stopped: incremental backups are taken from a running VM (start it), or take a full backup");
+            throw new InvalidStateException($"VM \"{Name}\" is stopped; incremental backups are taken from a running VM")
+            {
+                Hint = $"Start it (vireo start {Name}), or take a full backup: vireo backup {Name} --to {Path.GetDirectoryName(vmDir)}",
+            };
         var parent = BackupLayout.Latest(vmDir, Uuid)
-            ?? throw Refuse($"{Path.GetDirectoryName(vmDir)} holds no backup of VM \"{Name}\": take a full backup first (vireo backup {Name} --to DIR)");
+            ?? throw Refuse($"{Path.GetDirectoryName(vmDir)} holds no backup of VM \"{Name}\"", hint: fullFirstHint);
         var nodes = (await session.ExecuteAsync(BackupCommands.QueryNamedBlockNodes(), ct)).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
         foreach (var s in sources)
         {
             var before = parent.Disks.FirstOrDefault(d => d.Index == s.Index);
             if (before is null || before.Source != s.Path)
-                throw Refuse($"disk {s.Index} ({s.Path}) is not in the latest backup {parent.Id}: the VM's disks changed since; take a full backup first");
+                throw Refuse($"disk {s.Index} ({s.Path}) is not in the latest backup {parent.Id}: the VM's disks changed since", hint: fullFirstHint);
             var node = nodes.GetValueOrDefault(s.Node.NodeName);
             if (node is not null && node.VirtualSize != before.VirtualSize)
-                throw Refuse($"disk {s.Index} was resized since backup {parent.Id}; take a full backup first");
+                throw Refuse($"disk {s.Index} was resized since backup {parent.Id}", hint: fullFirstHint);
             var bitmap = node?.DirtyBitmaps.FirstOrDefault(b => b.Name == before.Bitmap);
             if (bitmap is null)
-                throw Refuse($"disk {s.Index} no longer tracks changes since backup {parent.Id} (the VM's latest backup went to another directory, or the disk was restored or reverted): take a full backup first");
+                throw Refuse($"disk {s.Index} no longer tracks changes since backup {parent.Id} (the VM's latest backup went to another directory, or the disk was restored or reverted)", hint: fullFirstHint);
             if (bitmap.Inconsistent)
-                throw Refuse($"the change tracking of disk {s.Index} is inconsistent (QEMU was killed while it ran): take a full backup first");
+                throw Refuse($"the change tracking of disk {s.Index} is inconsistent (QEMU was killed while it ran)", hint: fullFirstHint);
         }
         return parent;
 
-        InvalidInputException Refuse(string message) =>
-            BackupLayout.Invalid("incremental", null, message, $"no incremental backup of VM \"{Name}\" is possible");
+        InvalidStateException Refuse(string reason, string hint) =>
+            new($"no incremental backup of VM \"{Name}\" is possible: {reason}") { Hint = hint };
     }
 
     /// <summary>

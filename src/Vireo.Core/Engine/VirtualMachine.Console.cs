@@ -22,8 +22,10 @@ internal sealed partial class VirtualMachine
         {
             previous = _console is { IsClosed: false } ? _console : null;
             if (previous is not null && !force)
-                throw new BusyException(
-                    $"the console of VM \"{Name}\" is already attached by another client; add --force to take it over");
+                throw new BusyException($"the console of VM \"{Name}\" is already attached by another client")
+                {
+                    Hint = $"Take it over: vireo console {Name} --force",
+                };
         }
         if (previous is not null)
             await previous.CloseAsync();

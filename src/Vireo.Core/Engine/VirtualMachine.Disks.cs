@@ -24,9 +24,9 @@ internal sealed partial class VirtualMachine
             {
                 var bus = disk.Bus ?? "virtio";
                 if (bus == "sata")
-                    throw new InvalidInputException([new FieldError { Field = "disk.bus", Value = bus, Message = "cannot be hot-plugged (SATA/IDE); use virtio or scsi, or attach while the VM is stopped" }]);
+                    throw InvalidInputException.For("disk", [new FieldError { Field = "disk.bus", Value = bus, Message = "cannot be hot-plugged (SATA/IDE); use virtio or scsi, or attach while the VM is stopped" }]);
                 if (bus == "scsi" && !spec.Disks.Any(d => d.Bus == "scsi"))
-                    throw new InvalidInputException([new FieldError { Field = "disk.bus", Value = bus, Message = $"needs a SCSI controller, which {Name} got none of at start; use virtio, or attach while the VM is stopped" }]);
+                    throw InvalidInputException.For("disk", [new FieldError { Field = "disk.bus", Value = bus, Message = $"needs a SCSI controller, which {Name} got none of at start; use virtio, or attach while the VM is stopped" }]);
                 var plan = _ctx.Planner.Plan(updated, Paths);
                 var ids = VmPlanner.DiskIds(disk, 0);
                 var node = plan.Config.BlockNodes.Single(b => b.NodeName == ids.Node);
@@ -102,7 +102,8 @@ internal sealed partial class VirtualMachine
             if (cdroms.Count == 0)
                 throw new InvalidStateException($"VM \"{Name}\" has no CD-ROM drive; add one while it is stopped (disks: - device: cdrom)");
             if (drive < 0 || drive >= cdroms.Count)
-                throw new InvalidInputException([new FieldError { Field = "drive", Value = drive.ToString(System.Globalization.CultureInfo.InvariantCulture), Message = $"is not a CD-ROM drive of {Name}; it has {cdroms.Count} (0..{cdroms.Count - 1})" }]);
+                throw new NotFoundException("CD-ROM drive", $"{Name}/{drive.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                    hint: $"{Name} has {cdroms.Count} CD-ROM drive{(cdroms.Count == 1 ? "" : "s")} ({(cdroms.Count == 1 ? "0" : $"0..{cdroms.Count - 1}")}); list them: vireo disk list {Name}");
             var (current, index) = cdroms[drive];
             if (session is not null)
             {
@@ -152,9 +153,15 @@ internal sealed partial class VirtualMachine
                 var current = image.VirtualSize;
                 var target = grow ? checked(current + size) : size;
                 if (target < current)
-                    throw new InvalidInputException([new FieldError { Field = "size", Value = sizeText, Message = $"is smaller than the current {SizeParser.Format(current)}; the disk of running VM {Name} is never shrunk (the guest may use the end). Shut it down first, then resize with --allow-shrink" }]);
+                    throw InvalidInputException.For("volume", [new FieldError
+                    {
+                        Field = "size",
+                        Value = sizeText,
+                        Message = $"is smaller than the current {SizeParser.Format(current)}; the disk of running VM {Name} is never shrunk (the guest may use the end)",
+                        Hint = $"Shut the VM down first (vireo shutdown {Name}), then shrink the volume with --allow-shrink",
+                    }]);
                 if (target % 512 != 0)
-                    throw new InvalidInputException([new FieldError { Field = "size", Value = sizeText, Message = $"gives {target} bytes, which is not a multiple of 512; QEMU resizes a running disk in whole sectors" }]);
+                    throw InvalidInputException.For("volume", [new FieldError { Field = "size", Value = sizeText, Message = $"gives {target} bytes, which is not a multiple of 512; QEMU resizes a running disk in whole sectors" }]);
                 if (target != current)
                 {
                     await session.ExecuteAsync(QmpCommands.BlockResize(node, target), ct);
@@ -168,7 +175,7 @@ internal sealed partial class VirtualMachine
             }
             catch (OverflowException)
             {
-                throw new InvalidInputException([new FieldError { Field = "size", Value = sizeText, Message = "is too large" }]);
+                throw InvalidInputException.For("volume", [new FieldError { Field = "size", Value = sizeText, Message = "is too large" }]);
             }
         }, ct);
 
@@ -185,7 +192,7 @@ internal sealed partial class VirtualMachine
             if (byPath is not null)
                 return byPath;
         }
-        throw new InvalidInputException([new FieldError { Field = "disk", Value = source, Message = $"is not a disk of {spec.Name}; `vireo disk list {spec.Name}` lists them (by volume or path)" }]);
+        throw new NotFoundException("disk", $"{spec.Name}/{source}", hint: $"List the disks of {spec.Name} (by volume or path): vireo disk list {spec.Name}");
     }
 
     private static string VmSpecDefaultsBus(DiskSpec disk) => Specs.VmSpecDefaults.BusOf(disk);

@@ -70,7 +70,7 @@ internal sealed partial class VirtualMachine
                 state = _state;
             }
             var nic = spec.Nics.FirstOrDefault(n => string.Equals(n.Mac, mac, StringComparison.OrdinalIgnoreCase))
-                ?? throw new InvalidInputException([new FieldError { Field = "mac", Value = mac, Message = $"is not a NIC of {Name}; `vireo info {Name}` lists them" }]);
+                ?? throw NoSuchNic(mac);
             if (session is not null)
             {
                 if (state != VmState.Running)
@@ -187,7 +187,7 @@ internal sealed partial class VirtualMachine
             }
             var index = spec.Nics.ToList().FindIndex(n => string.Equals(n.Mac, mac, StringComparison.OrdinalIgnoreCase));
             if (index < 0)
-                throw new InvalidInputException([new FieldError { Field = "mac", Value = mac, Message = $"is not a NIC of {Name}; `vireo info {Name}` lists them" }]);
+                throw NoSuchNic(mac);
             if (session is not null)
             {
                 try
@@ -204,4 +204,7 @@ internal sealed partial class VirtualMachine
             SaveSpec(spec with { Nics = nics });
             return Info();
         }, ct);
+
+    private NotFoundException NoSuchNic(string mac) =>
+        new("NIC", $"{Name}/{mac}", hint: $"List the NICs of {Name} (by MAC): vireo info {Name}");
 }

@@ -18,17 +18,20 @@ internal sealed partial class VirtualMachine
             var clock = Stopwatch.StartNew();
             var spec = Spec;
             if (!string.Equals(backup.VmUuid, Uuid, StringComparison.OrdinalIgnoreCase) && !force)
-                throw BackupLayout.Invalid("vm", Name,
-                    $"is not the VM backup {backup.Id} was taken from (\"{backup.Vm}\", {backup.VmUuid}); --force replaces {Name}'s disks with it anyway");
+                throw BackupLayout.Invalid("restore", "vm", Name,
+                    $"is not the VM backup {backup.Id} was taken from (\"{backup.Vm}\", {backup.VmUuid})",
+                    hint: $"To replace {Name}'s disks with it anyway: vireo restore {backup.Path} --vm {Name} --force");
             var (sources, _) = BackupSources.From(spec, _ctx.Planner.Plan(spec, Paths).Config.BlockNodes);
             var items = new List<RestoreItem>();
             foreach (var disk in backup.Disks)
             {
                 var dest = sources.FirstOrDefault(s => s.Index == disk.Index)
-                    ?? throw BackupLayout.Invalid("vm", Name, $"has no writable disk {disk.Index} to restore {disk.Source} into; use --to to write it to a file");
+                    ?? throw BackupLayout.Invalid("restore", "vm", Name, $"has no writable disk {disk.Index} to restore {disk.Source} into",
+                        hint: $"Write that disk to a new file instead: vireo restore {backup.Path} --to FILE --disk {disk.Index}");
                 if (dest.Path != disk.Source && !force)
-                    throw BackupLayout.Invalid("vm", Name,
-                        $"disk {disk.Index} is now {dest.Path}, but the backup holds {disk.Source}; --force restores into it anyway");
+                    throw BackupLayout.Invalid("restore", "vm", Name,
+                        $"disk {disk.Index} is now {dest.Path}, but the backup holds {disk.Source}",
+                        hint: $"To restore into it anyway: vireo restore {backup.Path} --vm {Name} --force");
                 items.Add(new RestoreItem(disk, dest.Path, dest.Format, Replace: true));
             }
             var restored = await BackupRestorer.RestoreAsync(Img.Value, backup, items, progress, ct);

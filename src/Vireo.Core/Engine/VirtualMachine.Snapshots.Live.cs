@@ -68,7 +68,7 @@ internal sealed partial class VirtualMachine
         }
         catch when (trackState)
         {
-            SetState(VmState.Paused, $"revert to snapshot \"{snap}\" failed half-way; the guest's state is undefined: revert again, or `vireo destroy {Name}`");
+            SetState(VmState.Paused, $"revert to snapshot \"{snap}\" failed half-way; the guest's state is undefined: revert again, or destroy the VM");
             throw;
         }
         if (!trackState)

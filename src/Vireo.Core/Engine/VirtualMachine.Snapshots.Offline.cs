@@ -17,8 +17,10 @@ internal sealed partial class VirtualMachine
         {
             if ((await Image().ListSnapshotsAsync(target.Path, DiskFormat.Qcow2, false, ct)).Any(s => s.Name == snap))
                 throw new AlreadyExistsException(
-                    $"disk {target.Path} already holds an internal snapshot named \"{snap}\" that Vireo did not record (made with qemu-img?); " +
-                    $"pick another name, or remove it with `qemu-img snapshot -d {snap} {target.Path}`");
+                    $"disk {target.Path} already holds an internal snapshot named \"{snap}\" that Vireo did not record (made with qemu-img?)")
+                {
+                    Hint = $"Pick another name, or remove that snapshot: qemu-img snapshot -d {snap} {target.Path}",
+                };
         }
         var done = new List<string>();
         try
@@ -79,8 +81,10 @@ internal sealed partial class VirtualMachine
             var found = (await Image().ListSnapshotsAsync(path, DiskFormat.Qcow2, forceShare, ct)).FirstOrDefault(s => s.Name == snap);
             if (found is null)
                 throw new InvalidStateException(
-                    $"disk {path} no longer holds snapshot \"{snap}\" (removed outside Vireo?); nothing was changed. " +
-                    $"`vireo snapshot delete {Name} {snap}` forgets it");
+                    $"disk {path} no longer holds snapshot \"{snap}\" (removed outside Vireo?); nothing was changed")
+                {
+                    Hint = $"Forget the snapshot: vireo snapshot delete {Name} {snap}",
+                };
             if (path == vmstateHolder && found.VmStateSize == 0)
                 throw new InvalidStateException($"snapshot \"{snap}\" on {path} holds no RAM image; nothing was changed");
         }

@@ -45,8 +45,11 @@ internal sealed partial class VirtualMachine
     {
         var snap = record.Name;
         if (request.State == VmState.Paused)
-            throw new InvalidInputException($"snapshot \"{snap}\" is disk-only: it holds no running guest to pause; revert it and `vireo start {Name}`, or pass --running",
-                [new FieldError { Field = "state", Value = "paused", Message = "needs a memory snapshot" }]);
+            throw new InvalidInputException($"snapshot \"{snap}\" is disk-only: it holds no running guest to pause",
+                [new FieldError { Field = "state", Value = "paused", Message = "needs a memory snapshot" }])
+            {
+                Hint = $"Revert it without --paused (vireo snapshot revert {Name} {snap}, or with --running to start it too)",
+            };
         QemuSession? session;
         lock (_gate)
             session = _session;
@@ -55,8 +58,10 @@ internal sealed partial class VirtualMachine
         {
             if (!request.Force)
                 throw new InvalidStateException(
-                    $"snapshot \"{snap}\" of VM \"{Name}\" is disk-only: reverting it replaces the disks under the running guest. " +
-                    $"Stop the VM first (`vireo shutdown {Name}`), or pass --force to power it off (its unsaved state is lost)");
+                    $"snapshot \"{snap}\" of VM \"{Name}\" is disk-only: reverting it replaces the disks under the running guest")
+                {
+                    Hint = $"Shut the VM down first (vireo shutdown {Name}), or power it off as part of the revert, losing its unsaved state: vireo snapshot revert {Name} {snap} --force",
+                };
             await ForceOffAsync(session, ExitKind.Destroyed, ct);
         }
         foreach (var disk in disks)
@@ -68,6 +73,6 @@ internal sealed partial class VirtualMachine
             await StartCoreAsync(ct);
             return $"reverted to snapshot \"{snap}\" and started";
         }
-        return $"reverted to snapshot \"{snap}\"; the VM is stopped: `vireo start {Name}` boots it from the snapshot's disks";
+        return $"reverted to snapshot \"{snap}\"; the VM stays stopped until it is started, then boots from the snapshot's disks";
     }
 }

@@ -50,7 +50,10 @@ internal sealed partial class VirtualMachine
         {
             var snap = request.Name;
             if (_ctx.Store.ListSnapshots(Uuid).Any(r => r.Name == snap))
-                throw new AlreadyExistsException($"VM \"{Name}\" already has a snapshot named \"{snap}\"; pick another name or `vireo snapshot delete {Name} {snap}` first");
+                throw new AlreadyExistsException($"VM \"{Name}\" already has a snapshot named \"{snap}\"")
+                {
+                    Hint = $"Pick another name, or delete that snapshot first: vireo snapshot delete {Name} {snap}",
+                };
             var targets = SnapshotDisks.Writable(Name, _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes);
             QemuSession? session;
             VmState state;
@@ -61,7 +64,10 @@ internal sealed partial class VirtualMachine
             }
             var kind = request.Kind ?? (session is null ? SnapshotKind.Disk : SnapshotKind.Memory);
             if (kind == SnapshotKind.Memory && session is null)
-                throw new InvalidStateException($"VM \"{Name}\" is not running, so it has no RAM to save; take a disk-only snapshot (--disk-only) or start it first");
+                throw new InvalidStateException($"VM \"{Name}\" is not running, so it has no RAM to save")
+                {
+                    Hint = $"Take a disk-only snapshot (vireo snapshot create {Name} {snap} --disk-only), or start the VM first",
+                };
 
             try
             {
@@ -130,7 +136,10 @@ internal sealed partial class VirtualMachine
                 && SnapshotDisks.AddedSince(disks, ReadReadOnlyDisks(record), blockNodes, SnapshotDisks.ReadOnly(Spec)) is { Count: > 0 } added)
             {
                 var names = added.Select(DiskName).ToList();
-                throw new InvalidStateException($"VM \"{Name}\" has {(names.Count == 1 ? "the disk" : "the disks")} {string.Join(", ", names)}, attached after snapshot \"{snap}\" was taken; its RAM image has never seen {(names.Count == 1 ? "it" : "them")}: detach {(names.Count == 1 ? "it" : "them")} first (vireo disk detach {Name} {names[0]}), then revert");
+                throw new InvalidStateException($"VM \"{Name}\" has {(names.Count == 1 ? "the disk" : "the disks")} {string.Join(", ", names)}, attached after snapshot \"{snap}\" was taken; its RAM image has never seen {(names.Count == 1 ? "it" : "them")}")
+                {
+                    Hint = $"Detach {(names.Count == 1 ? "it" : "them")} first (vireo disk detach {Name} {names[0]}), then revert",
+                };
             }
 
             string message;
@@ -194,12 +203,13 @@ internal sealed partial class VirtualMachine
         if (problem is null && name.All(char.IsAsciiDigit))
             problem = "is only digits, which qcow2 would confuse with a snapshot id; add a letter";
         if (problem is not null)
-            throw new InvalidInputException($"invalid snapshot name: {problem}",
+            throw new InvalidInputException($"invalid snapshot name: \"{name}\" {problem}",
                 [new FieldError { Field = "name", Value = name, Message = problem }]);
     }
 
     private SnapshotRecord FindSnapshot(IReadOnlyList<SnapshotRecord> records, string snap) =>
-        records.FirstOrDefault(r => r.Name == snap) ?? throw new NotFoundException("snapshot", $"{Name}/{snap}");
+        records.FirstOrDefault(r => r.Name == snap)
+            ?? throw new NotFoundException("snapshot", $"{Name}/{snap}", hint: $"List the snapshots of {Name}: vireo snapshot list {Name}");
 
     private static IReadOnlyList<SnapshotDisk> ReadDisks(SnapshotRecord record) =>
         JsonSerializer.Deserialize(record.DisksJson, VireoJsonContext.Default.ListSnapshotDisk) ?? [];

@@ -17,8 +17,7 @@ internal sealed partial class VirtualMachine
         {
             var timeout = request.TimeoutSeconds ?? DefaultShutdownTimeoutSeconds;
             if (timeout is < 0 or > 86400)
-                throw new InvalidInputException("invalid shutdown timeout",
-                    [new FieldError { Field = "timeout_seconds", Value = timeout.ToString(), Message = "must be between 0 and 86400 seconds" }]);
+                throw InvalidInputException.For("shutdown", [new FieldError { Field = "timeout_seconds", Value = timeout.ToString(), Message = "must be between 0 and 86400 seconds" }]);
             var session = CurrentSession();
             session.ExpectExit(ExitKind.GuestShutdown);
             SetState(VmState.ShuttingDown, "ACPI power-down requested");
@@ -38,8 +37,10 @@ internal sealed partial class VirtualMachine
             {
                 SetState(VmState.Running, "the guest ignored the ACPI power-down request");
                 throw new OperationTimeoutException(
-                    $"VM \"{Name}\" did not power off within {timeout} s of the ACPI request and --no-force was given; " +
-                    $"it is still running. `vireo destroy {Name}` forces it off");
+                    $"VM \"{Name}\" did not power off within {timeout} s of the ACPI request and was not to be forced off; it is still running")
+                {
+                    Hint = $"Force it off: vireo destroy {Name}",
+                };
             }
             await ForceOffAsync(session, ExitKind.ForcedAfterTimeout, ct);
             return Result($"forced off: the guest did not power off within {timeout} s of the ACPI request");
@@ -80,8 +81,7 @@ internal sealed partial class VirtualMachine
     private QemuSession CurrentSession()
     {
         lock (_gate)
-            return _session ?? throw new InvalidStateException(
-                $"VM \"{Name}\" has no QEMU process; `vireo start {Name}` starts it");
+            return _session ?? throw new InvalidStateException($"VM \"{Name}\" has no QEMU process") { Hint = $"Start it: vireo start {Name}" };
     }
 
     /// <summary>

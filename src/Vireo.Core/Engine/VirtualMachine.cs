@@ -121,11 +121,11 @@ internal sealed partial class VirtualMachine
 
     private void ThrowIfRefused(VmAction action)
     {
-        string? refusal;
+        VmRefusal? refusal;
         lock (_gate)
             refusal = VmStateMachine.Refusal(_spec.Name, _state, _session is not null, action);
         if (refusal is not null)
-            throw new InvalidStateException(refusal);
+            throw new InvalidStateException(refusal.Message) { Hint = refusal.Hint };
     }
 
     /// <summary>Changes state, persists it in one transaction, and wakes anyone waiting for a change.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vireo.Contracts;
 using Vireo.Core.Backups;
+using Vireo.Core.Errors;
 using Vireo.Qemu;
 using Vireo.Qemu.Model;
 
@@ -19,11 +20,11 @@ public sealed partial class VmEngine
     /// <summary>The complete backups under <paramref name="dir"/>, of one VM when <paramref name="vm"/> is given.</summary>
     public IReadOnlyList<BackupInfo> ListBackups(string dir, string? vm)
     {
-        var root = BackupLayout.RequireAbsolute(dir, "dir");
+        var root = BackupLayout.RequireAbsolute(dir, "dir", "backup list");
         if (!Directory.Exists(root))
-            throw BackupLayout.Invalid("dir", dir, "does not exist or is not a directory");
+            throw BackupLayout.Invalid("backup list", "dir", dir, "does not exist or is not a directory");
         if (vm is not null && Specs.VmNameRules.Validate(vm) is { } problem)
-            throw BackupLayout.Invalid("vm", vm, problem);
+            throw BackupLayout.Invalid("backup list", "vm", vm, problem);
         return BackupLayout.List(root, vm);
     }
 
@@ -34,32 +35,32 @@ public sealed partial class VmEngine
     /// </summary>
     public async Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<double>? progress, CancellationToken ct)
     {
-        var backup = BackupLayout.Read(BackupLayout.RequireAbsolute(request.Backup, "backup"));
+        var backup = BackupLayout.Read(BackupLayout.RequireAbsolute(request.Backup, "backup", "restore"));
         if ((request.Vm is null) == (request.To is null))
-            throw BackupLayout.Invalid("vm", request.Vm, "give either a VM to restore into (--vm) or a new image file (--to), not both or neither");
+            throw BackupLayout.Invalid("restore", "vm", request.Vm, "and to: give either a VM to restore into or a new image file to write, not both or neither");
         if (request.Vm is not null)
             return await Find(request.Vm).RestoreAsync(backup, request.Force, progress, ct);
 
         var clock = Stopwatch.StartNew();
-        var to = BackupLayout.RequireAbsolute(request.To, "to");
+        var to = BackupLayout.RequireAbsolute(request.To, "to", "restore");
         if (File.Exists(to) || Directory.Exists(to))
-            throw BackupLayout.Invalid("to", request.To, "already exists; choose a new file name");
+            throw new AlreadyExistsException($"{to} already exists; a restore never overwrites a file") { Hint = "Choose a new file name" };
         if (!Directory.Exists(Path.GetDirectoryName(to)))
-            throw BackupLayout.Invalid("to", request.To, "is in a directory that does not exist");
+            throw BackupLayout.Invalid("restore", "to", request.To, "is in a directory that does not exist");
         var format = request.Format switch
         {
             null or "qcow2" => DiskFormat.Qcow2,
             "raw" => DiskFormat.Raw,
-            _ => throw BackupLayout.Invalid("format", request.Format, "is not qcow2 or raw"),
+            _ => throw BackupLayout.Invalid("restore", "format", request.Format, "is not qcow2 or raw"),
         };
         BackupDisk disk;
         if (request.Disk is { } index)
             disk = backup.Disks.FirstOrDefault(d => d.Index == index)
-                ?? throw BackupLayout.Invalid("disk", index.ToString(), $"is not in backup {backup.Id}; it holds disk(s) {string.Join(", ", backup.Disks.Select(d => d.Index))}");
+                ?? throw BackupLayout.Invalid("restore", "disk", index.ToString(), $"is not in backup {backup.Id}; it holds disk(s) {string.Join(", ", backup.Disks.Select(d => d.Index))}");
         else if (backup.Disks.Count == 1)
             disk = backup.Disks[0];
         else
-            throw BackupLayout.Invalid("disk", null, $"is required: backup {backup.Id} holds disks {string.Join(", ", backup.Disks.Select(d => d.Index))}");
+            throw BackupLayout.Invalid("restore", "disk", null, $"is required: backup {backup.Id} holds disks {string.Join(", ", backup.Disks.Select(d => d.Index))}");
         var restored = await BackupRestorer.RestoreAsync(QemuImg.Locate(), backup, [new RestoreItem(disk, to, format, Replace: false)], progress, ct);
         return new RestoreResult { Backup = backup.Path!, Disks = restored, DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
     }

@@ -52,17 +52,15 @@ public sealed partial class VmEngine
     {
         var vm = Find(source);
         if (vm.HasProcess)
-            throw new InvalidStateException($"VM \"{source}\" is {VmStateMachine.Describe(vm.State)}; a clone copies its disks, which must not change meanwhile: shut it down first")
+            throw new InvalidStateException($"VM \"{source}\" is {VmStateMachine.Describe(vm.State)}; a clone copies its disks, which must not change meanwhile")
             {
-                Hint = $"vireo shutdown {source}",
+                Hint = $"Shut it down first: vireo shutdown {source}",
             };
         var errors = new List<FieldError>();
         if (VmNameRules.Validate(request.Name) is { } nameProblem)
             errors.Add(new FieldError { Field = "name", Value = request.Name, Message = nameProblem });
-        else if (_vms.ContainsKey(request.Name))
-            errors.Add(new FieldError { Field = "name", Value = request.Name, Message = "is already a VM", Hint = "Choose another name, or undefine that VM first." });
         if (request.Pool is { } pool && !Storage.ListPools().Any(p => p.Name == pool))
-            errors.Add(new FieldError { Field = "pool", Value = pool, Message = "is not a storage pool", Hint = "vireo pool list shows them." });
+            errors.Add(new FieldError { Field = "pool", Value = pool, Message = "is not a storage pool", Hint = "List the pools: vireo pool list" });
 
         var plan = new List<CloneDisk>();
         var spec = vm.Spec;
@@ -88,7 +86,7 @@ public sealed partial class VmEngine
                     Field = field,
                     Value = disk.Path,
                     Message = "is an image outside the storage pools; a linked clone needs a volume as its base",
-                    Hint = "Import it first (vireo vol import POOL/NAME --from PATH --source-format FMT) and use the volume as the disk, or make a full clone.",
+                    Hint = $"Import it first and use the volume as the disk: vireo vol import POOL/NAME --from {disk.Path} --source-format {disk.Format ?? "FORMAT"}",
                 });
             }
             else
@@ -97,20 +95,29 @@ public sealed partial class VmEngine
                 plan.Add(new CloneDisk(i, disk, $"{request.Pool ?? "default"}/{request.Name}-disk{i}.{suffix}", CloneDiskKind.ImportPath));
             }
         }
+        if (errors.Count > 0)
+            throw InvalidInputException.For("clone", errors);
+        // What the clone would create already exists: a conflict (exit 4), as for any create.
+        if (_vms.ContainsKey(request.Name))
+            throw new AlreadyExistsException($"a VM named \"{request.Name}\" already exists")
+            {
+                Hint = $"Choose another name, or remove that VM first: vireo undefine {request.Name}",
+            };
         foreach (var target in plan.Where(d => d.Target is not null))
         {
             try
             {
                 Storage.Resolve(target.Target!, "target");
-                errors.Add(new FieldError { Field = SpecFields.Index("disks", target.Index), Value = target.Target, Message = "would be cloned into this volume, which already exists", Hint = "Delete it, or clone under another name." });
             }
             catch (InvalidInputException)
             {
-                // Free: the volume does not exist yet.
+                continue; // Free: the volume does not exist yet.
             }
+            throw new AlreadyExistsException($"volume \"{target.Target}\" already exists; disk {target.Index} of the clone would be made there")
+            {
+                Hint = $"Clone under another name, or delete that volume first: vireo vol delete {target.Target}",
+            };
         }
-        if (errors.Count > 0)
-            throw new InvalidInputException(errors.Count == 1 ? $"invalid clone: {errors[0]}" : $"invalid clone: {errors.Count} problems", errors);
         return plan;
     }
 
@@ -152,7 +159,7 @@ public sealed partial class VmEngine
                     var limits = HostLimits() with { FileExists = p => newFiles.Contains(p) || File.Exists(p) };
                     var errors = VmSpecValidator.Validate(cloneSpec, limits).Concat(CheckNics(cloneSpec)).Concat(CheckDiskOwners(cloneSpec)).ToList();
                     if (errors.Count > 0)
-                        throw new InvalidInputException(errors);
+                        throw InvalidInputException.For("clone", errors);
 
                     // A raw volume's data moves into a raw base; the VM then writes a qcow2 overlay under the same name.
                     VmSpec? changedSource = null;

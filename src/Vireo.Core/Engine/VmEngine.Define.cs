@@ -18,7 +18,7 @@ public sealed partial class VmEngine
         // Every problem at once: syntax, unknown fields, types and rules in one list.
         var parsed = VmSpecParser.ParseAndValidate(specText, HostLimits());
         if (parsed.Spec is null)
-            throw new InvalidInputException(parsed.Errors);
+            throw InvalidInputException.For("VM spec", parsed.Errors);
 
         await _defineLock.WaitAsync(ct);
         try
@@ -27,12 +27,14 @@ public sealed partial class VmEngine
             var spec = ResolveVolumes(Complete(parsed.Spec));
             var errors = VmSpecValidator.Validate(spec, HostLimits()).Concat(CheckNics(spec)).Concat(CheckDiskOwners(spec)).ToList();
             if (errors.Count > 0)
-                throw new InvalidInputException(errors);
+                throw InvalidInputException.For("VM spec", errors);
             if (_vms.ContainsKey(spec.Name))
-                throw new AlreadyExistsException(
-                    $"a VM named \"{spec.Name}\" already exists; choose another name or `vireo undefine {spec.Name}` first");
+                throw new AlreadyExistsException($"a VM named \"{spec.Name}\" already exists")
+                {
+                    Hint = $"Choose another name, or remove that VM first: vireo undefine {spec.Name}",
+                };
             if (_vms.Values.Any(v => string.Equals(v.Uuid, spec.Uuid, StringComparison.OrdinalIgnoreCase)))
-                throw new AlreadyExistsException($"a VM with uuid {spec.Uuid} already exists; remove uuid from the spec to get a new one");
+                throw new AlreadyExistsException($"a VM with uuid {spec.Uuid} already exists") { Hint = "Remove uuid from the spec to get a new one" };
 
             var now = DateTimeOffset.UtcNow;
             var record = new VmRecord
@@ -138,7 +140,7 @@ public sealed partial class VmEngine
             if (used.Contains(mac) && nic.Mac is not null)
                 errors.Add(new FieldError { Field = "nic.mac", Value = mac, Message = "is already used by another NIC on this host" });
             if (errors.Count > 0)
-                throw new InvalidInputException(errors);
+                throw InvalidInputException.For("NIC", errors);
             info = await vm.AttachNicAsync(nic, ct);
         }
         finally
@@ -169,7 +171,13 @@ public sealed partial class VmEngine
         {
             var nic = spec.Nics[i];
             if (nic.Type == "network" && nic.Network is { } network && !_networks.Exists(network))
-                errors.Add(new FieldError { Field = $"nics[{i}].network", Value = network, Message = "is not a network; `vireo net list` shows them, `vireo net create` makes one" });
+                errors.Add(new FieldError
+                {
+                    Field = $"nics[{i}].network",
+                    Value = network,
+                    Message = "is not a network",
+                    Hint = $"List the networks (vireo net list), or create it: vireo net create {network}",
+                });
             if (nic.Mac is { } mac && others.FirstOrDefault(o => string.Equals(o.Mac, mac, StringComparison.OrdinalIgnoreCase)) is { Vm: { } owner })
                 errors.Add(new FieldError { Field = $"nics[{i}].mac", Value = mac, Message = $"is already used by VM \"{owner}\"; two NICs with one MAC break both. Leave mac out to get a new one" });
         }

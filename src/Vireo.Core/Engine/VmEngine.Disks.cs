@@ -33,7 +33,7 @@ public sealed partial class VmEngine
             errors.AddRange(CheckDiskOwners(candidate).Where(e => e.Field.StartsWith(prefix, StringComparison.Ordinal))
                 .Select(e => e with { Field = "disk" + e.Field[prefix.Length..] }));
             if (errors.Count > 0)
-                throw new InvalidInputException(errors);
+                throw InvalidInputException.For("disk", errors);
             return await vm.AttachDiskAsync(disk, ct);
         }
         finally
@@ -81,18 +81,18 @@ public sealed partial class VmEngine
     {
         var vm = Find(name);
         if (path is not null && volume is not null)
-            throw new InvalidInputException([new FieldError { Field = "volume", Value = volume, Message = "and path were both given; give one" }]);
+            throw InvalidInputException.For("CD-ROM medium", [new FieldError { Field = "volume", Value = volume, Message = "and path were both given; give one" }]);
         if (volume is not null)
         {
             var errors = new List<FieldError>();
             var resolved = ResolveVolume(new DiskSpec { Volume = volume, Device = "cdrom" }, "volume", errors);
             if (errors.Count > 0)
-                throw new InvalidInputException(errors);
+                throw InvalidInputException.For("CD-ROM medium", errors);
             path = resolved.Path;
         }
         else if (path is not null && (!Path.IsPathFullyQualified(path) || !File.Exists(path)))
         {
-            throw new InvalidInputException([new FieldError { Field = "path", Value = path, Message = Path.IsPathFullyQualified(path) ? "does not exist" : "is not absolute; give the full path of the ISO image" }]);
+            throw InvalidInputException.For("CD-ROM medium", [new FieldError { Field = "path", Value = path, Message = Path.IsPathFullyQualified(path) ? "does not exist" : "is not absolute; give the full path of the ISO image" }]);
         }
         return vm.ChangeMediumAsync(drive, path, ct);
     }
@@ -137,7 +137,7 @@ public sealed partial class VmEngine
         var errors = new List<FieldError>();
         var disks = spec.Disks.Select((d, i) => ResolveVolume(d, SpecFields.Index("disks", i), errors)).ToList();
         if (errors.Count > 0)
-            throw new InvalidInputException(errors);
+            throw InvalidInputException.For("VM spec", errors);
         return spec with { Disks = disks };
     }
 
@@ -169,7 +169,8 @@ public sealed partial class VmEngine
                 {
                     Field = $"{SpecFields.Index("disks", i)}.{(disk.Volume is null ? "path" : "volume")}",
                     Value = disk.Volume ?? disk.Path,
-                    Message = $"is already a disk of VM \"{clash.Vm}\"; two VMs writing one image corrupt it (share it read-only, or use a linked clone: vireo vol create --backing)",
+                    Message = $"is already a disk of VM \"{clash.Vm}\"; two VMs writing one image corrupt it",
+                    Hint = "Share it read-only, or give each VM its own overlay on it: vireo vol create POOL/NAME --backing VOLUME",
                 });
         }
         return errors;

@@ -70,8 +70,9 @@ public sealed partial class VmEngine
             throw TakenName(newName!);
     }
 
-    private static InvalidInputException TakenName(string newName) =>
-        Invalid(new FieldError { Field = "name", Value = newName, Message = "is already a VM", Hint = "Choose another name, or undefine that VM first." });
+    /// <summary>A taken name is a conflict (exit 4), as for define and clone: the request is right, the name is in use.</summary>
+    private static AlreadyExistsException TakenName(string newName) =>
+        new($"a VM named \"{newName}\" already exists") { Hint = $"Choose another name, or remove that VM first: vireo undefine {newName}" };
 
-    private static InvalidInputException Invalid(FieldError error) => new($"invalid rename: {error}", [error]);
+    private static InvalidInputException Invalid(FieldError error) => InvalidInputException.For("rename", [error]);
 }

@@ -56,11 +56,11 @@ public sealed partial class VmEngine : IAsyncDisposable
     {
         var paths = new StatePaths(options.StateDir);
         if (paths.CheckSocketPathLength() is { } tooLong)
-            throw new UnavailableException(tooLong);
+            throw new UnavailableException(tooLong) { Hint = "Give vireod a shorter state directory: vireod --state-dir DIR" };
         Directory.CreateDirectory(paths.Root);
         Directory.CreateDirectory(paths.VmsDir);
         var emulator = options.Emulator ?? Vireo.Qemu.QemuBinary.Locate()
-            ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec; apt-get install qemu-system-x86");
+            ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec") { Hint = "Install it: apt-get install qemu-system-x86" };
         var store = VireoStore.Open(paths.Database);
         VmEngine? engine = null;
         var networks = new Networks.NetworkService(store, paths, logger, new Vireo.Host.Os.ProcessCommandRunner());
@@ -160,7 +160,7 @@ public sealed partial class VmEngine : IAsyncDisposable
     private VirtualMachine Find(string name)
     {
         if (VmNameRules.Validate(name) is { } problem)
-            throw new InvalidInputException($"invalid VM name: {problem}",
+            throw new InvalidInputException($"invalid VM name: \"{name}\" {problem}",
                 [new FieldError { Field = "name", Value = name, Message = problem }]);
         return _vms.TryGetValue(name, out var vm) ? vm : throw new NotFoundException("VM", name);
     }

@@ -28,7 +28,7 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
     private readonly Func<string, IReadOnlyList<string>> _dependantsOf = dependantsOf ?? (_ => []);
     private readonly Func<string, bool> _directIo = directIo ?? Vireo.Host.Os.DiskIoSupport.SupportsDirectIo;
     private readonly Func<string, string, Networks.NetworkAttachment> _resolveNetwork = resolveNetwork
-        ?? ((network, field) => throw new InvalidInputException([new FieldError { Field = field, Value = network, Message = "cannot be used: this engine has no networks" }]));
+        ?? ((network, field) => throw InvalidInputException.For("VM spec", [new FieldError { Field = field, Value = network, Message = "cannot be used: this engine has no networks" }]));
     private readonly Func<string, bool> _fileExists = fileExists ?? File.Exists;
     private readonly Func<string, bool> _bridgeExists = bridgeExists ?? (name => Directory.Exists($"/sys/class/net/{name}/bridge"));
 
@@ -45,7 +45,8 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
     public VmPlan Plan(VmSpec spec, VmPaths paths)
     {
         var errors = new List<FieldError>();
-        void Error(string field, string? value, string message) => errors.Add(new FieldError { Field = field, Value = value, Message = message });
+        void Error(string field, string? value, string message, string? hint = null) =>
+            errors.Add(new FieldError { Field = field, Value = value, Message = message, Hint = hint });
 
         var accel = spec.Accel switch
         {
@@ -65,7 +66,8 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         if (spec.Boot.Kernel is { } kernelPath)
         {
             if (!_fileExists(kernelPath))
-                Error("boot.kernel", kernelPath, "no longer exists; fix the path in the spec (vireo dumpspec / vireo define)");
+                Error("boot.kernel", kernelPath, "no longer exists; fix the path in the spec",
+                    hint: $"Edit the spec: vireo dumpspec {spec.Name} > FILE, fix it, then undefine and define it again");
             if (spec.Boot.Initrd is { } initrd && !_fileExists(initrd))
                 Error("boot.initrd", initrd, "no longer exists; fix the path in the spec");
             kernel = new DirectKernelBoot(kernelPath, spec.Boot.Initrd, spec.Boot.Cmdline);
@@ -91,8 +93,9 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
                 if (!disk.Readonly && !cdrom && _dependantsOf(diskPath) is { Count: > 0 } dependants)
                     Error($"disks[{i}].{(disk.Volume is null ? "path" : "volume")}", disk.Volume ?? diskPath,
                         $"is the base of linked clones ({string.Join(", ", dependants)}), which read their unchanged blocks from it; " +
-                        "writing to it would change them. Make it readonly: true, or run a linked clone of it instead (vireo clone --linked)");
-                var io = DiskIo(disk, diskPath, cdrom, $"disks[{i}]", Error);
+                        "writing to it would change them",
+                        hint: $"Make it readonly: true, or run a linked clone of it instead: vireo clone {spec.Name} NEW --linked");
+                var io = DiskIo(disk, diskPath, cdrom, $"disks[{i}]", (field, value, message) => Error(field, value, message));
                 writeCache = io.Cache is DiskCacheMode.Writethrough or DiskCacheMode.Directsync ? false : null;
                 blockNodes.Add(new BlockNode(node, diskPath, disk.Format == "qcow2" ? DiskFormat.Qcow2 : DiskFormat.Raw)
                 {
@@ -141,7 +144,8 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             if (nic.Type == "bridge")
             {
                 if (!_bridgeExists(nic.Bridge!))
-                    Error($"nics[{i}].bridge", nic.Bridge, "is not a bridge on this host; create it first (vireo net bridge-uplink, or ip link add NAME type bridge) or fix the name");
+                    Error($"nics[{i}].bridge", nic.Bridge, "is not a bridge on this host; create it first or fix the name",
+                        hint: $"Create it: vireo net bridge-uplink {nic.Bridge} --from NIC (or ip link add {nic.Bridge} type bridge)");
                 bridge = nic.Bridge!;
             }
             else if (nic.Type == "network")
@@ -192,7 +196,7 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         }
 
         if (errors.Count > 0)
-            throw new InvalidInputException(errors);
+            throw InvalidInputException.For("VM spec", errors);
 
         var config = new QemuVmConfig
         {

@@ -29,75 +29,88 @@ public enum VmAction
 }
 
 /// <summary>
-/// Which actions each state allows, and the message that explains a refusal. Pure: the engine asks before it
-/// acts, and the answer never depends on anything but the state (and whether a QEMU process exists).
+/// Why an action is refused (<see cref="Message"/>, a plain sentence a web page can show as it is) and what to do
+/// about it (<see cref="Hint"/>, which may name a command; null when there is nothing to do).
+/// </summary>
+public sealed record VmRefusal(string Message, string? Hint);
+
+/// <summary>
+/// Which actions each state allows, and the refusal that explains why not and what to do. Pure: the engine asks
+/// before it acts, and the answer never depends on anything but the state (and whether a QEMU process exists).
 /// </summary>
 public static class VmStateMachine
 {
-    /// <summary>Null when <paramref name="action"/> is allowed, else a message saying why not and what to do.</summary>
-    public static string? Refusal(string name, VmState state, bool hasProcess, VmAction action) => action switch
+    /// <summary>Null when <paramref name="action"/> is allowed, else why not and what to do.</summary>
+    public static VmRefusal? Refusal(string name, VmState state, bool hasProcess, VmAction action) => action switch
     {
         VmAction.Start => state switch
         {
             VmState.Stopped => null,
             VmState.Crashed when !hasProcess => null,
-            VmState.Crashed => $"VM \"{name}\" crashed and its QEMU process is preserved for inspection; `vireo destroy {name}` first",
-            VmState.Paused => $"VM \"{name}\" is paused; `vireo resume {name}` continues it",
-            _ => $"VM \"{name}\" is already {Describe(state)}",
+            VmState.Crashed => Preserved(name),
+            VmState.Paused => new($"VM \"{name}\" is paused", Hint: $"Continue it: vireo resume {name}"),
+            _ => new($"VM \"{name}\" is already {Describe(state)}", Hint: null),
         },
         VmAction.Shutdown => state switch
         {
             VmState.Running => null,
-            VmState.ShuttingDown => $"VM \"{name}\" is already shutting down; `vireo destroy {name}` forces it off",
-            VmState.Paused => $"VM \"{name}\" is paused and cannot react to an ACPI request; `vireo resume {name}` first, or `vireo destroy {name}`",
-            VmState.Starting => $"VM \"{name}\" is still starting; try again in a moment",
-            _ => NotRunning(name, state),
+            VmState.ShuttingDown => new($"VM \"{name}\" is already shutting down", Hint: $"Force it off: vireo destroy {name}"),
+            VmState.Paused => new($"VM \"{name}\" is paused and cannot react to an ACPI request",
+                Hint: $"Resume it first (vireo resume {name}), or force it off: vireo destroy {name}"),
+            VmState.Starting => new($"VM \"{name}\" is still starting", Hint: "Try again in a moment"),
+            _ => AlreadyOff(name, state),
         },
-        VmAction.Destroy => hasProcess ? null : NotRunning(name, state),
+        VmAction.Destroy => hasProcess ? null : AlreadyOff(name, state),
         VmAction.ChangeDevices => state is VmState.Starting or VmState.ShuttingDown
-            ? $"VM \"{name}\" is {Describe(state)}; change its devices when it is running or stopped"
+            ? new($"VM \"{name}\" is {Describe(state)}; its devices change only while it is running or stopped", Hint: "Try again when it has started or stopped")
             : null,
         VmAction.Reboot => state switch
         {
             VmState.Running => null,
-            VmState.Paused => $"VM \"{name}\" is paused; `vireo resume {name}` first, or `vireo reset {name}`",
-            _ => NotRunning(name, state),
+            VmState.Paused => new($"VM \"{name}\" is paused and cannot react to an ACPI request",
+                Hint: $"Resume it first (vireo resume {name}), or reset it: vireo reset {name}"),
+            _ => NotRunning(name, state, hasProcess),
         },
-        VmAction.Reset => state is VmState.Running or VmState.Paused or VmState.ShuttingDown ? null : NotRunning(name, state),
+        VmAction.Reset => state is VmState.Running or VmState.Paused or VmState.ShuttingDown ? null : NotRunning(name, state, hasProcess),
         VmAction.Suspend => state switch
         {
             VmState.Running => null,
-            VmState.Paused => $"VM \"{name}\" is already paused",
-            _ => NotRunning(name, state),
+            VmState.Paused => new($"VM \"{name}\" is already paused", Hint: null),
+            _ => NotRunning(name, state, hasProcess),
         },
         VmAction.Resume => state switch
         {
             VmState.Paused => null,
-            VmState.Running => $"VM \"{name}\" is not paused",
-            _ => NotRunning(name, state),
+            VmState.Running => new($"VM \"{name}\" is not paused", Hint: null),
+            _ => NotRunning(name, state, hasProcess),
         },
         VmAction.Undefine => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
-            ? $"VM \"{name}\" is {Describe(state)}; stop it first (`vireo shutdown {name}` or `vireo destroy {name}`), then undefine"
+            ? new($"VM \"{name}\" is {Describe(state)}; only a stopped VM is undefined",
+                Hint: $"Stop it first (vireo shutdown {name}, or vireo destroy {name}), then undefine it")
             : null,
         VmAction.Backup => state is VmState.Starting or VmState.ShuttingDown
-            ? $"VM \"{name}\" is {Describe(state)}; back it up when it is running, paused or stopped"
+            ? new($"VM \"{name}\" is {Describe(state)}; it is backed up when it is running, paused or stopped", Hint: "Try again when it has started or stopped")
             : null,
         VmAction.Restore => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
-            ? $"VM \"{name}\" is {Describe(state)}; its disks are only replaced while it is stopped: `vireo shutdown {name}` first, then restore"
+            ? new($"VM \"{name}\" is {Describe(state)}; its disks are only replaced while it is stopped",
+                Hint: $"Shut it down first (vireo shutdown {name}), then restore")
             : null,
         VmAction.Rename => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
-            ? $"VM \"{name}\" is {Describe(state)}; a VM is renamed only while it is stopped"
+            ? new($"VM \"{name}\" is {Describe(state)}; a VM is renamed only while it is stopped",
+                Hint: $"Shut it down first (vireo shutdown {name}), then rename it")
             : null,
         VmAction.Clone => hasProcess || state is not (VmState.Stopped or VmState.Crashed)
-            ? $"VM \"{name}\" is {Describe(state)}; a clone copies its disks, which must not change meanwhile: shut it down first"
+            ? new($"VM \"{name}\" is {Describe(state)}; a clone copies its disks, which must not change meanwhile",
+                Hint: $"Shut it down first (vireo shutdown {name}), then clone it")
             : null,
-        VmAction.Console => hasProcess && state is not VmState.Starting ? null : NotRunning(name, state),
+        VmAction.Console => hasProcess && state is not VmState.Starting ? null : NotRunning(name, state, hasProcess),
         VmAction.Snapshot => state switch
         {
             VmState.Stopped or VmState.Running or VmState.Paused => null,
             VmState.Crashed when !hasProcess => null,
-            VmState.Crashed => $"VM \"{name}\" crashed and its QEMU process is preserved for inspection; `vireo destroy {name}` first",
-            _ => $"VM \"{name}\" is {Describe(state)}; snapshots are taken, reverted and deleted when it is running, paused or stopped",
+            VmState.Crashed => Preserved(name),
+            _ => new($"VM \"{name}\" is {Describe(state)}; snapshots are taken, reverted and deleted when it is running, paused or stopped",
+                Hint: "Try again when it has started or stopped"),
         },
         _ => throw new ArgumentOutOfRangeException(nameof(action)),
     };
@@ -125,6 +138,22 @@ public static class VmStateMachine
         _ => VmState.Crashed,
     };
 
-    private static string NotRunning(string name, VmState state) =>
-        $"VM \"{name}\" is not running (it is {Describe(state)}); `vireo start {name}` starts it";
+    /// <summary>An action that needs a running guest, on a VM that has none.</summary>
+    private static VmRefusal NotRunning(string name, VmState state, bool hasProcess) => state switch
+    {
+        VmState.Starting => new($"VM \"{name}\" is still starting", Hint: "Try again in a moment"),
+        VmState.ShuttingDown => new($"VM \"{name}\" is shutting down",
+            Hint: $"Wait until it has stopped (or force it off: vireo destroy {name}), then start it: vireo start {name}"),
+        VmState.Crashed when hasProcess => new($"VM \"{name}\" is not running (it crashed; its QEMU process is kept for inspection)",
+            Hint: $"End that process (vireo destroy {name}), then start it: vireo start {name}"),
+        _ => new($"VM \"{name}\" is not running (it is {Describe(state)})", Hint: $"Start it: vireo start {name}"),
+    };
+
+    /// <summary>A stop of a VM that has no process: there is nothing to do.</summary>
+    private static VmRefusal AlreadyOff(string name, VmState state) =>
+        new($"VM \"{name}\" is not running (it is {Describe(state)})", Hint: null);
+
+    private static VmRefusal Preserved(string name) =>
+        new($"VM \"{name}\" crashed and its QEMU process is kept for inspection",
+            Hint: $"End that process first: vireo destroy {name}");
 }

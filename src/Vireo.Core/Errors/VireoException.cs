@@ -21,18 +21,31 @@ public abstract class VireoException(string code, string message, Exception? inn
     public string? Hint { get; init; }
 }
 
-/// <summary>No VM (or other object) has that name.</summary>
-public sealed class NotFoundException(string kind, string name)
-    : VireoException(ErrorCodes.NotFound, $"{kind} \"{name}\" does not exist; {HintFor(kind)}")
+/// <summary>
+/// The object a request is about (the VM, network, snapshot... its path names) does not exist. An object that is only
+/// named inside a request (a spec's network, a clone's pool) is an <see cref="InvalidInputException"/> on its field.
+/// </summary>
+public sealed class NotFoundException : VireoException
 {
-    public string Kind { get; } = kind;
-    public string Name { get; } = name;
-
-    private static string HintFor(string kind) => kind switch
+    /// <param name="kind">What was looked for, as users name it ("VM", "network", "port forward").</param>
+    /// <param name="name">Its name as given.</param>
+    /// <param name="hint">What to do; null for the usual "list them" advice of <paramref name="kind"/>.</param>
+    public NotFoundException(string kind, string name, string? hint = null)
+        : base(ErrorCodes.NotFound, $"{kind} \"{name}\" does not exist")
     {
-        "network" => "`vireo net list` shows the networks",
-        "snapshot" => "`vireo snapshot list VM` shows a VM's snapshots",
-        _ => "`vireo list --all` shows the defined VMs",
+        Kind = kind;
+        Name = name;
+        Hint = hint ?? DefaultHint(kind);
+    }
+
+    public string Kind { get; }
+    public string Name { get; }
+
+    private static string? DefaultHint(string kind) => kind switch
+    {
+        "VM" => "List the defined VMs: vireo list --all",
+        "network" => "List the networks: vireo net list",
+        _ => null,
     };
 }
 
@@ -42,21 +55,36 @@ public sealed class HostOperationException(string message, Exception? inner = nu
 /// <summary>The object already exists.</summary>
 public sealed class AlreadyExistsException(string message) : VireoException(ErrorCodes.AlreadyExists, message);
 
-/// <summary>The request or spec is invalid; lists every problem.</summary>
+/// <summary>
+/// The request or spec is invalid; lists every problem. Its message names what was invalid (a VM spec, a volume, a
+/// network...): build it with <see cref="For"/>, or give a whole sentence.
+/// </summary>
 public sealed class InvalidInputException : VireoException
 {
     private readonly IReadOnlyList<FieldError> _errors;
 
+    /// <param name="message">A plain sentence (no command syntax: put that in <see cref="VireoException.Hint"/>).</param>
+    /// <param name="errors">The problems, one per field, when there are fields to name.</param>
     public InvalidInputException(string message, IReadOnlyList<FieldError>? errors = null)
         : base(ErrorCodes.Invalid, message) => _errors = errors ?? [];
 
-    public InvalidInputException(IReadOnlyList<FieldError> errors)
-        : base(ErrorCodes.Invalid, Summarise(errors)) => _errors = errors;
-
     public override IReadOnlyList<FieldError> FieldErrors => _errors;
 
-    private static string Summarise(IReadOnlyList<FieldError> errors) =>
-        errors.Count == 1 ? $"invalid VM spec: {errors[0]}" : $"invalid VM spec: {errors.Count} problems";
+    /// <summary>
+    /// <c>invalid SUBJECT: FIELD: "VALUE" PROBLEM</c> for one problem, <c>invalid SUBJECT: N problems</c> for several
+    /// (the CLI then prints one line per field). <paramref name="subject"/> is what the request described: "VM spec",
+    /// "volume", "network", "port forward", "snapshot", "clone", "backup"...
+    /// </summary>
+    public static InvalidInputException For(string subject, IReadOnlyList<FieldError> errors, string? hint = null) =>
+        new(Summary(subject, errors), errors) { Hint = hint };
+
+    /// <summary>The message <see cref="For"/> gives.</summary>
+    public static string Summary(string subject, IReadOnlyList<FieldError> errors) => errors.Count switch
+    {
+        0 => throw new ArgumentException("no problem to report", nameof(errors)),
+        1 => $"invalid {subject}: {errors[0]}",
+        _ => $"invalid {subject}: {errors.Count} problems",
+    };
 }
 
 /// <summary>The action is not allowed in the VM's current state.</summary>

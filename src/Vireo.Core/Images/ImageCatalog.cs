@@ -39,11 +39,12 @@ public sealed class ImageCatalog(string imageDir)
     public GuestImage Resolve(string name)
     {
         if (!KnownImages.Contains(name))
-            throw new InvalidInputException("unknown image",
+            throw InvalidInputException.For("VM spec",
                 [new FieldError { Field = "image", Value = name, Message = $"is not a known image; known images: {string.Join(", ", KnownImages)}" }]);
-        return TryLoad(name) ?? throw new UnavailableException(
-            $"image \"{name}\" is not built in {Path.Combine(ImageDir, name)}; build it with `guest/build-tiny.sh --out {Path.Combine(ImageDir, name)}` " +
-            "(the README's setup command does this)");
+        return TryLoad(name) ?? throw new UnavailableException($"image \"{name}\" is not built in {Path.Combine(ImageDir, name)}")
+        {
+            Hint = $"Build it: guest/build-tiny.sh --out {Path.Combine(ImageDir, name)} (the README's setup command does this)",
+        };
     }
 
     private GuestImage? TryLoad(string name)

@@ -37,7 +37,12 @@ public static class NetworkRules
                 break;
             case NetworkMode.Bridge:
                 if (spec.Bridge is null)
-                    Error("bridge", null, "missing; --mode bridge needs an existing host bridge, e.g. --bridge br0 (vireo net bridge-uplink creates one)");
+                    errors.Add(new FieldError
+                    {
+                        Field = "bridge",
+                        Message = "is required: a bridge network attaches VMs to an existing host bridge, e.g. br0",
+                        Hint = "Name it (vireo net create NAME --mode bridge --bridge br0); vireo net bridge-uplink creates one",
+                    });
                 else if (LinuxInterfaceNames.Validate(spec.Bridge) is { } bridgeError)
                     Error("bridge", spec.Bridge, bridgeError);
                 if (spec.Subnet is not null)

@@ -29,23 +29,35 @@ public sealed partial class NetworkService
         {
             var errors = NetworkRules.Validate(request);
             if (errors.Count > 0)
-                throw new InvalidInputException(errors);
+                throw InvalidInputException.For("port forward", errors);
             var spec = Parse(FindRecord(request.Network));
             if (spec.Mode is not (NetworkMode.Nat or NetworkMode.User))
-                throw new InvalidInputException([new FieldError { Field = "network", Value = spec.Name, Message = $"is a {ModeName(spec.Mode)} network; port forwards need a nat or user network ({(spec.Mode == NetworkMode.Bridge ? "VMs on a bridge are reachable on the LAN directly" : "an isolated network has no way in or out")})" }]);
+                throw InvalidInputException.For("port forward", [new FieldError { Field = "network", Value = spec.Name, Message = $"is a {ModeName(spec.Mode)} network; port forwards need a nat or user network ({(spec.Mode == NetworkMode.Bridge ? "VMs on a bridge are reachable on the LAN directly" : "an isolated network has no way in or out")})" }]);
             var vm = _vms().FirstOrDefault(v => v.Spec.Name == request.Vm)
-                ?? throw new InvalidInputException([new FieldError { Field = "vm", Value = request.Vm, Message = "is not a defined VM; `vireo list --all` shows them" }]);
+                ?? throw InvalidInputException.For("port forward", [NotAVm(request.Vm)]);
             var nic = vm.Spec.Nics.FirstOrDefault(n => n.Type == "network" && n.Network == spec.Name)
-                ?? throw new InvalidInputException([new FieldError { Field = "vm", Value = request.Vm, Message = $"has no NIC on network \"{spec.Name}\"; add one (--network network={spec.Name})" }]);
+                ?? throw InvalidInputException.For("port forward", [new FieldError
+                {
+                    Field = "vm",
+                    Value = request.Vm,
+                    Message = $"has no NIC on network \"{spec.Name}\"",
+                    Hint = $"Give it one: vireo attach-interface {request.Vm} --network network={spec.Name}",
+                }]);
             var hostAddress = request.HostAddress ?? "";
             var duplicate = _store.ListPortForwards().FirstOrDefault(f => f.Protocol == request.Protocol && f.HostPort == request.HostPort
                 && (f.HostAddress == hostAddress || f.HostAddress.Length == 0 || hostAddress.Length == 0));
             if (duplicate is not null)
                 throw new AlreadyExistsException(
-                    $"host port {request.HostPort}/{request.Protocol} is already forwarded to {duplicate.Vm}:{duplicate.GuestPort} on network \"{duplicate.Network}\"; pick another --host-port or remove that forward (vireo net forward remove {duplicate.Network} --host-port {duplicate.HostPort})");
+                    $"host port {request.HostPort}/{request.Protocol} is already forwarded to {duplicate.Vm}:{duplicate.GuestPort} on network \"{duplicate.Network}\"")
+                {
+                    Hint = $"Pick another host port, or remove that forward: vireo net forward remove {duplicate.Network} --host-port {duplicate.HostPort}",
+                };
             if (ListeningPorts.IsListening(request.Protocol, request.HostPort))
                 throw new InvalidStateException(
-                    $"host port {request.HostPort}/{request.Protocol} is in use by a program on this host; the forward would take its traffic. Pick another --host-port (ss -lntup shows who listens)");
+                    $"host port {request.HostPort}/{request.Protocol} is in use by a program on this host; the forward would take its traffic")
+                {
+                    Hint = "Pick another host port (ss -lntup shows who listens)",
+                };
 
             // The forward and the reservation it makes (none when the VM has one already) are stored together, in
             // one transaction, so that removing the forward can tell the reservation is its own to remove.
@@ -88,7 +100,7 @@ public sealed partial class NetworkService
             var spec = Parse(FindRecord(network));
             var existing = _store.ListPortForwards().FirstOrDefault(f => f.Network == network && f.Protocol == protocol && f.HostPort == hostPort
                 && (hostAddress is null || f.HostAddress == hostAddress))
-                ?? throw new NotFoundException("port forward", $"{network} {hostPort}/{protocol}");
+                ?? throw new NotFoundException("port forward", $"{network} {hostPort}/{protocol}", hint: $"List the forwards: vireo net forward list {network}");
             // The reservation goes too when this forward made it and no other forward of the VM still needs it.
             var removal = _store.RemovePortForward(existing.Protocol, existing.HostAddress, existing.HostPort);
             if (removal.ReleasedReservation is not null && FindRecord(network).Active)
@@ -122,19 +134,19 @@ public sealed partial class NetworkService
         {
             var spec = Parse(FindRecord(network));
             if (spec.Mode is not (NetworkMode.Nat or NetworkMode.Isolated))
-                throw new InvalidInputException([new FieldError { Field = "network", Value = network, Message = $"is a {ModeName(spec.Mode)} network; Vireo hands out addresses only on nat and isolated networks" }]);
+                throw InvalidInputException.For("reservation", [new FieldError { Field = "network", Value = network, Message = $"is a {ModeName(spec.Mode)} network; Vireo hands out addresses only on nat and isolated networks" }]);
             var vm = _vms().FirstOrDefault(v => v.Spec.Name == vmName)
-                ?? throw new InvalidInputException([new FieldError { Field = "vm", Value = vmName, Message = "is not a defined VM; `vireo list --all` shows them" }]);
+                ?? throw InvalidInputException.For("reservation", [NotAVm(vmName)]);
             var nic = vm.Spec.Nics.FirstOrDefault(n => n.Type == "network" && n.Network == network)
-                ?? throw new InvalidInputException([new FieldError { Field = "vm", Value = vmName, Message = $"has no NIC on network \"{network}\"" }]);
+                ?? throw InvalidInputException.For("reservation", [new FieldError { Field = "vm", Value = vmName, Message = $"has no NIC on network \"{network}\"" }]);
             var subnet = Ipv4Subnet.ParseRoute(spec.Subnet!)!.Value;
             if (!Ipv4Subnet.TryParseAddress(address, out var value))
-                throw new InvalidInputException([new FieldError { Field = "address", Value = address, Message = "is not an IPv4 address" }]);
+                throw InvalidInputException.For("reservation", [new FieldError { Field = "address", Value = address, Message = "is not an IPv4 address" }]);
             if (!subnet.Contains(value) || value < subnet.DhcpFirst || value > subnet.DhcpLast)
-                throw new InvalidInputException([new FieldError { Field = "address", Value = address, Message = $"is not a host address of {subnet} (usable: {Ipv4Subnet.Format(subnet.DhcpFirst)}-{Ipv4Subnet.Format(subnet.DhcpLast)}; {Ipv4Subnet.Format(subnet.Gateway)} is the host)" }]);
+                throw InvalidInputException.For("reservation", [new FieldError { Field = "address", Value = address, Message = $"is not a host address of {subnet} (usable: {Ipv4Subnet.Format(subnet.DhcpFirst)}-{Ipv4Subnet.Format(subnet.DhcpLast)}; {Ipv4Subnet.Format(subnet.Gateway)} is the host)" }]);
             var holder = _store.ListReservations().FirstOrDefault(r => r.Network == network && r.Address == address && r.Vm != vmName);
             if (holder is not null)
-                throw new AlreadyExistsException($"{address} is already reserved for VM \"{holder.Vm}\" on network \"{network}\"; pick another address");
+                throw new AlreadyExistsException($"{address} is already reserved for VM \"{holder.Vm}\" on network \"{network}\"") { Hint = "Pick another address" };
             var previous = _store.ListReservations().FirstOrDefault(r => r.Network == network && r.Vm == vmName);
             // Also when a forward made the reservation: set by the user, it is the user's from now on.
             _store.UpsertReservation(new ReservationRecord(network, vmName, address, ReservationOrigin.User));
@@ -169,9 +181,12 @@ public sealed partial class NetworkService
         {
             var spec = Parse(FindRecord(network));
             if (_store.ListPortForwards().Any(f => f.Network == network && f.Vm == vmName && spec.Mode == NetworkMode.Nat))
-                throw new InvalidStateException($"VM \"{vmName}\" has port forwards on \"{network}\" that need its fixed address; remove them first");
+                throw new InvalidStateException($"VM \"{vmName}\" has port forwards on \"{network}\" that need its fixed address")
+                {
+                    Hint = $"Remove them first (vireo net forward list {network} shows them)",
+                };
             if (!_store.DeleteReservation(network, vmName))
-                throw new NotFoundException("reservation", $"{network}/{vmName}");
+                throw new NotFoundException("reservation", $"{network}/{vmName}", hint: $"Show the network's reservations: vireo net info {network}");
             if (FindRecord(network).Active)
                 await RefreshHostsAsync(spec);
         }
@@ -220,6 +235,9 @@ public sealed partial class NetworkService
         NetworkMode.Bridge => "bridge",
         _ => "user",
     };
+
+    private static FieldError NotAVm(string name) =>
+        new() { Field = "vm", Value = name, Message = "is not a defined VM", Hint = "List the defined VMs: vireo list --all" };
 }
 
 /// <summary>Listening sockets of this network namespace, from /proc/net.</summary>

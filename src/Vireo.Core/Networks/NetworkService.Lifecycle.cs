@@ -13,9 +13,12 @@ public sealed partial class NetworkService
     {
         var errors = NetworkRules.Validate(requested);
         if (errors.Count > 0)
-            throw new InvalidInputException(errors);
+            throw InvalidInputException.For("network", errors);
         if (Find(requested.Name) is not null)
-            throw new AlreadyExistsException($"network \"{requested.Name}\" already exists; pick another name or `vireo net delete {requested.Name}` first");
+            throw new AlreadyExistsException($"network \"{requested.Name}\" already exists")
+            {
+                Hint = $"Pick another name, or delete that network first: vireo net delete {requested.Name}",
+            };
 
         var spec = await CompleteAsync(requested, ct);
         _store.InsertNetwork(new NetworkRecord
@@ -72,7 +75,7 @@ public sealed partial class NetworkService
                 if (spec.Subnet is null)
                 {
                     subnet = Ipv4Subnet.FirstFree(taken.Select(t => t.Subnet).Concat(hostRoutes.Select(h => h.Subnet!.Value)))
-                        ?? throw new InvalidInputException([new FieldError { Field = "subnet", Message = "none of 192.168.122.0/24 to 192.168.254.0/24 is free; give one with --subnet" }]);
+                        ?? throw InvalidInputException.For("network", [new FieldError { Field = "subnet", Message = "is required here: none of 192.168.122.0/24 to 192.168.254.0/24 is free", Hint = "Give a free range: vireo net create NAME --subnet CIDR" }]);
                 }
                 else
                 {
@@ -84,22 +87,34 @@ public sealed partial class NetworkService
                 }
                 var bridge = spec.Bridge ?? NetworkRules.DefaultBridge(spec.Name);
                 if (others.Any(o => o.Bridge == bridge))
-                    Error("bridge", bridge, $"is already used by network \"{others.First(o => o.Bridge == bridge).Name}\"; give another with --bridge");
+                    Error("bridge", bridge, $"is already used by network \"{others.First(o => o.Bridge == bridge).Name}\"; give another bridge name");
                 else if (await _links.GetLinkAsync(bridge, ct) is { } existing)
-                    Error("bridge", bridge, $"already exists on this host ({existing.Kind ?? "interface"}) and is not Vireo's; a nat/isolated network needs a bridge of its own: give another name with --bridge, or use --mode bridge to attach VMs to it");
+                    Error("bridge", bridge, $"already exists on this host ({existing.Kind ?? "interface"}) and is not Vireo's; a nat/isolated network needs a bridge of its own: give another bridge name, or make a bridge network (mode bridge) to attach VMs to it");
                 if (errors.Count > 0)
-                    throw new InvalidInputException(errors);
+                    throw InvalidInputException.For("network", errors);
                 return spec with { Subnet = subnet.ToString(), Bridge = bridge, Domain = spec.Domain ?? spec.Name };
             }
             case NetworkMode.Bridge:
             {
                 var link = await _links.GetLinkAsync(spec.Bridge!, ct);
                 if (link is null)
-                    Error("bridge", spec.Bridge, "does not exist on this host; create it first (vireo net bridge-uplink BRIDGE --from NIC moves a NIC into a new bridge)");
+                    errors.Add(new FieldError
+                    {
+                        Field = "bridge",
+                        Value = spec.Bridge,
+                        Message = "does not exist on this host; create it first",
+                        Hint = $"Move a NIC into a new bridge: vireo net bridge-uplink {spec.Bridge} --from NIC",
+                    });
                 else if (link.Kind != "bridge")
-                    Error("bridge", spec.Bridge, $"is a {link.Kind ?? "plain"} interface, not a bridge; VMs need a bridge. Convert it: vireo net bridge-uplink br0 --from {spec.Bridge}");
+                    errors.Add(new FieldError
+                    {
+                        Field = "bridge",
+                        Value = spec.Bridge,
+                        Message = $"is a {link.Kind ?? "plain"} interface, not a bridge; VMs need a bridge",
+                        Hint = $"Convert it: vireo net bridge-uplink br0 --from {spec.Bridge}",
+                    });
                 if (errors.Count > 0)
-                    throw new InvalidInputException(errors);
+                    throw InvalidInputException.For("network", errors);
                 return spec;
             }
             default:
@@ -144,7 +159,10 @@ public sealed partial class NetworkService
                 if (link?.Kind != "bridge")
                 {
                     _store.UpdateNetworkState(spec.Name, false, $"host bridge {spec.Bridge} is missing");
-                    throw new InvalidStateException($"network \"{spec.Name}\": host bridge {spec.Bridge} does not exist (any more); create it (vireo net bridge-uplink) and start the network again");
+                    throw new InvalidStateException($"network \"{spec.Name}\": host bridge {spec.Bridge} does not exist (any more)")
+                    {
+                        Hint = $"Create it (vireo net bridge-uplink {spec.Bridge} --from NIC), then start the network again: vireo net start {spec.Name}",
+                    };
                 }
                 _store.UpdateNetworkState(spec.Name, true, null);
                 await ReattachTapsAsync(spec, ct);

@@ -15,7 +15,7 @@ public sealed partial class NetworkService
     public async Task<BridgeUplinkResult> BridgeUplinkAsync(BridgeUplinkRequest request, CancellationToken ct)
     {
         if (request.TimeoutSeconds is < 1 or > 600)
-            throw new InvalidInputException([new FieldError { Field = "timeout", Value = request.TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), Message = "must be 1-600 seconds" }]);
+            throw InvalidInputException.For("bridge uplink", [new FieldError { Field = "timeout", Value = request.TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), Message = "must be 1-600 seconds" }]);
         await _lock.WaitAsync(ct);
         try
         {
@@ -31,7 +31,7 @@ public sealed partial class NetworkService
             }
             catch (UplinkRefusedException e)
             {
-                throw new InvalidInputException(e.Message, [new FieldError { Field = e.Field, Value = e.Value, Message = e.Message }]);
+                throw InvalidInputException.For("bridge uplink", [new FieldError { Field = e.Field, Value = e.Value.Length == 0 ? null : e.Value, Message = e.Message, Hint = e.Hint }]);
             }
             if (request.DryRun)
                 return new BridgeUplinkResult { Plan = plan.Describe(), Applied = false };
@@ -47,7 +47,7 @@ public sealed partial class NetworkService
             }
             catch (UplinkRollbackFailedException e)
             {
-                throw new HostOperationException($"{e.Message}; differences from before: {string.Join("; ", e.Differences)}", e);
+                throw new HostOperationException(e.Message, e) { Hint = e.Hint };
             }
             _store.SetMeta(UplinkKey(request.Bridge), request.From);
             return new BridgeUplinkResult

@@ -130,8 +130,10 @@ public sealed partial class NetworkService
             var spec = Parse(FindRecord(name));
             var running = VmsOn(name).Where(v => v.Running).Select(v => v.Spec.Name).ToList();
             if (running.Count > 0)
-                throw new InvalidStateException(
-                    $"network \"{name}\" carries running VMs ({string.Join(", ", running)}); stop them first (vireo shutdown VM), or they lose their network");
+                throw new InvalidStateException($"network \"{name}\" carries running VMs ({string.Join(", ", running)}); they would lose their network")
+                {
+                    Hint = $"Stop them first: vireo shutdown {running[0]}",
+                };
             await StopCoreAsync(spec, ct);
             return Info(FindRecord(name));
         }
@@ -197,10 +199,22 @@ public sealed partial class NetworkService
     internal NetworkAttachment Resolve(string network, string field)
     {
         var record = _store.ListNetworks().FirstOrDefault(r => r.Name == network)
-            ?? throw new InvalidInputException([new FieldError { Field = field, Value = network, Message = "is not a network; `vireo net list` shows them, `vireo net create` makes one" }]);
+            ?? throw InvalidInputException.For("NIC", [new FieldError
+            {
+                Field = field,
+                Value = network,
+                Message = "is not a network",
+                Hint = $"List the networks (vireo net list), or create it: vireo net create {network}",
+            }]);
         var spec = Parse(record);
         if (!record.Active && spec.Mode != NetworkMode.User)
-            throw new InvalidInputException([new FieldError { Field = field, Value = network, Message = $"is not active{(record.Reason is null ? "" : $" ({record.Reason})")}; start it with vireo net start {network}" }]);
+            throw InvalidInputException.For("NIC", [new FieldError
+            {
+                Field = field,
+                Value = network,
+                Message = $"is not active{(record.Reason is null ? "" : $" ({record.Reason})")}",
+                Hint = $"Start it: vireo net start {network}",
+            }]);
         var forwards = spec.Mode == NetworkMode.User
             ? _store.ListPortForwards().Where(f => f.Network == network).Select(ToContract).ToList()
             : [];
@@ -263,7 +277,7 @@ public sealed partial class NetworkService
     private NetworkRecord FindRecord(string name)
     {
         if (Vireo.Core.Specs.VmNameRules.Validate(name) is { } problem)
-            throw new InvalidInputException($"invalid network name: {problem}", [new FieldError { Field = "name", Value = name, Message = problem }]);
+            throw new InvalidInputException($"invalid network name: \"{name}\" {problem}", [new FieldError { Field = "name", Value = name, Message = problem }]);
         return Find(name) ?? throw new NotFoundException("network", name);
     }
 

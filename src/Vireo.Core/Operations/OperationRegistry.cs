@@ -208,5 +208,9 @@ public sealed class OperationRegistry : IAsyncDisposable
 }
 
 /// <summary>No operation has that id (it never existed or ended more than ten minutes ago).</summary>
-public sealed class OperationNotFoundException(string id)
-    : VireoException(ErrorCodes.NotFound, $"operation \"{id}\" does not exist (finished operations are kept for ten minutes); `vireo operation list` (GET /v1/operations) lists them");
+public sealed class OperationNotFoundException : VireoException
+{
+    public OperationNotFoundException(string id)
+        : base(ErrorCodes.NotFound, $"operation \"{id}\" does not exist (finished operations are kept for ten minutes)") =>
+        Hint = "List the operations: vireo operation list (GET /v1/operations)";
+}

@@ -35,7 +35,7 @@ public static partial class VmSpecValidator
             if (disk.Path is null)
             {
                 if (!isCdrom && disk.Volume is null)
-                    errors.Add($"{at}.volume", null, "missing; give a volume (POOL/NAME, see vireo vol list) or the absolute path of a disk image");
+                    errors.Add($"{at}.volume", null, "missing; give a volume (POOL/NAME) or the absolute path of a disk image", hint: "List the volumes: vireo vol list");
             }
             else
             {
@@ -120,7 +120,7 @@ public static partial class VmSpecValidator
             if (nic.Type == "network")
             {
                 if (nic.Network is null)
-                    errors.Add($"{at}.network", null, "missing; type: network needs a network name, e.g. default (see vireo net list)");
+                    errors.Add($"{at}.network", null, "missing; type: network needs a network name, e.g. default", hint: "List the networks: vireo net list");
                 else if (VmNameRules.Validate(nic.Network) is { } networkError)
                     errors.Add($"{at}.network", nic.Network, networkError);
             }

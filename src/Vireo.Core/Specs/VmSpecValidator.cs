@@ -186,7 +186,7 @@ public static partial class VmSpecValidator
     {
         public List<FieldError> List { get; } = [];
 
-        public void Add(string field, string? value, string message) =>
-            List.Add(new FieldError { Field = field, Value = value is null ? null : DisplayText.Escape(value), Message = message });
+        public void Add(string field, string? value, string message, string? hint = null) =>
+            List.Add(new FieldError { Field = field, Value = value is null ? null : DisplayText.Escape(value), Message = message, Hint = hint });
     }
 }

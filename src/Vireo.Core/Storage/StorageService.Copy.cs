@@ -72,7 +72,7 @@ public sealed partial class StorageService
             format = Collect(errors, () => ParseFormat(request.Format, "format", null));
         var rate = ParseRate(request.RateLimit, errors);
         if (errors.Count > 0)
-            throw new InvalidInputException(errors.Count == 1 ? $"invalid {what}: {errors[0]}" : $"invalid {what}: {errors.Count} problems", errors);
+            throw InvalidInputException.For($"volume {what}", errors);
 
         string sourcePath;
         DiskFormat sourceFormat;
@@ -131,7 +131,7 @@ public sealed partial class StorageService
         else if (SourceFileProblem(from) is { } fileProblem)
             errors.Add(new FieldError { Field = "from", Value = from, Message = fileProblem });
         if (errors.Count > 0)
-            throw new InvalidInputException(errors.Count == 1 ? $"invalid import: {errors[0]}" : $"invalid import: {errors.Count} problems", errors);
+            throw InvalidInputException.For("volume import", errors);
         if (sourceFormat == DiskFormat.Qcow2)
             await CheckImportChainAsync(from!, ct);
         var pool = await ReserveAsync(poolName, name, ct);
@@ -162,21 +162,27 @@ public sealed partial class StorageService
             }
             catch (QemuImgException e)
             {
-                throw new InvalidInputException([new FieldError { Field = "from", Value = from, Message = $"cannot be read as {FormatName(format)}{(depth > 0 ? $" (backing file {path})" : "")}: {e.StandardError.Trim()}" }]);
+                throw InvalidInputException.For("volume import", [new FieldError { Field = "from", Value = from, Message = $"cannot be read as {FormatName(format)}{(depth > 0 ? $" (backing file {path})" : "")}: {e.StandardError.Trim()}" }]);
             }
             if (info.BackingFilename is null) return;
             if (info.BackingFormat is not ("raw" or "qcow2"))
-                throw new InvalidInputException([new FieldError { Field = "from", Value = from, Message = info.BackingFormat is null
-                    ? $"has the backing file {info.BackingFilename}{(depth > 0 ? $" (through {path})" : "")} with no recorded format; Vireo never lets QEMU guess a format. Record it first: qemu-img rebase -u -b {info.BackingFilename} -F raw|qcow2 IMAGE"
-                    : $"has a backing file of format {info.BackingFormat}; only raw and qcow2 are supported" }]);
+                throw InvalidInputException.For("volume import", [info.BackingFormat is null
+                    ? new FieldError
+                    {
+                        Field = "from",
+                        Value = from,
+                        Message = $"has the backing file {info.BackingFilename}{(depth > 0 ? $" (through {path})" : "")} with no recorded format; Vireo never lets QEMU guess a format",
+                        Hint = $"Record its format first: qemu-img rebase -u -b {info.BackingFilename} -F raw|qcow2 {path}",
+                    }
+                    : new FieldError { Field = "from", Value = from, Message = $"has a backing file of format {info.BackingFormat}; only raw and qcow2 are supported" }]);
             var next = info.FullBackingFilename ?? info.BackingFilename;
             // A protocol ("nbd://...") or "json:{...}" name is not an absolute path: refused like a missing file.
             if (!Path.IsPathFullyQualified(next) || !File.Exists(next))
-                throw new InvalidInputException([new FieldError { Field = "from", Value = from, Message = $"has the backing file \"{info.BackingFilename}\", which is not an existing local file" }]);
+                throw InvalidInputException.For("volume import", [new FieldError { Field = "from", Value = from, Message = $"has the backing file \"{info.BackingFilename}\", which is not an existing local file" }]);
             path = next;
             format = info.BackingFormat == "qcow2" ? DiskFormat.Qcow2 : DiskFormat.Raw;
         }
-        throw new InvalidInputException([new FieldError { Field = "from", Value = from, Message = $"has a backing chain deeper than {MaxImportChain}" }]);
+        throw InvalidInputException.For("volume import", [new FieldError { Field = "from", Value = from, Message = $"has a backing chain deeper than {MaxImportChain}" }]);
     }
 
     private static long? ParseRate(string? text, List<FieldError> errors)

@@ -44,8 +44,10 @@ public sealed partial class StorageService
             var pool = FindPool(name);
             var volumes = _store.ListVolumes().Where(v => v.Pool == name).Select(v => v.Name).ToList();
             if (volumes.Count > 0)
-                throw new InvalidStateException(
-                    $"pool \"{name}\" holds {volumes.Count} volume{(volumes.Count == 1 ? "" : "s")} ({Names(volumes)}); delete them first (vireo vol delete {name}/NAME)");
+                throw new InvalidStateException($"pool \"{name}\" holds {volumes.Count} volume{(volumes.Count == 1 ? "" : "s")} ({Names(volumes)})")
+                {
+                    Hint = $"Delete {(volumes.Count == 1 ? "it" : "them")} first: vireo vol delete {name}/{volumes[0]}",
+                };
             if (_pending.Any(p => p.Pool == name))
                 throw new InvalidStateException($"pool \"{name}\" has a volume being created; wait for the operation to end or cancel it");
             _store.DeletePool(name);
@@ -88,9 +90,12 @@ public sealed partial class StorageService
                 errors.Add(new FieldError { Field = "path", Value = spec.Path, Message = pathProblem });
         }
         if (errors.Count > 0)
-            throw new InvalidInputException(errors.Count == 1 ? $"invalid pool: {errors[0]}" : $"invalid pool: {errors.Count} problems", errors);
+            throw InvalidInputException.For("pool", errors);
         if (_store.ListPools().Any(p => p.Name == spec.Name))
-            throw new AlreadyExistsException($"pool \"{spec.Name}\" already exists; `vireo pool info {spec.Name}` shows it");
+            throw new AlreadyExistsException($"pool \"{spec.Name}\" already exists")
+            {
+                Hint = $"Choose another name; to see that pool: vireo pool info {spec.Name}",
+            };
 
         var created = false;
         if (!Directory.Exists(canonical!))
@@ -102,8 +107,7 @@ public sealed partial class StorageService
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new InvalidInputException($"cannot create the pool directory {canonical}: {e.Message}",
-                    [new FieldError { Field = "path", Value = spec.Path, Message = $"cannot be created: {e.Message}" }]);
+                throw InvalidInputException.For("pool", [new FieldError { Field = "path", Value = spec.Path, Message = $"cannot be created: {e.Message}" }]);
             }
         }
         var record = new PoolRecord(spec.Name, canonical!, created, DateTimeOffset.UtcNow);

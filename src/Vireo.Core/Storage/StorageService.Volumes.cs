@@ -71,7 +71,7 @@ public sealed partial class StorageService
                 errors.Add(new FieldError { Field = "backing", Value = request.Backing, Message = backingProblem });
         }
         if (errors.Count > 0)
-            throw new InvalidInputException(errors.Count == 1 ? $"invalid volume: {errors[0]}" : $"invalid volume: {errors.Count} problems", errors);
+            throw InvalidInputException.For("volume", errors);
         if (request.Backing is not null)
             backing = FindVolume(request.Backing, "backing");
 
@@ -121,8 +121,10 @@ public sealed partial class StorageService
                     $"volume \"{reference}\" is used by VM{(users.Count == 1 ? "" : "s")} {Names(users)}; remove the disk from {(users.Count == 1 ? "its" : "their")} spec or undefine {(users.Count == 1 ? "it" : "them")} first");
             var dependants = DependantsOf(volume, _store.ListVolumes()).Select(Ref).ToList();
             if (dependants.Count > 0)
-                throw new InvalidStateException(
-                    $"volume \"{reference}\" is the backing file of {Names(dependants)}; delete {(dependants.Count == 1 ? "it" : "them")} first, or make stand-alone copies with vireo vol convert");
+                throw new InvalidStateException($"volume \"{reference}\" is the backing file of {Names(dependants)}")
+                {
+                    Hint = $"Delete {(dependants.Count == 1 ? "it" : "them")} first, or make stand-alone copies: vireo vol convert {dependants[0]} NEW --format qcow2",
+                };
             if (_reading.ContainsKey((volume.Pool, volume.Name)))
                 throw new InvalidStateException($"volume \"{reference}\" is being copied by a running operation; wait for it to end or cancel it");
             // The row first: a file left behind by a failed unlink is only an unmanaged file, never a dangling volume.
@@ -175,7 +177,13 @@ public sealed partial class StorageService
                 if (target < current)
                 {
                     if (!request.AllowShrink)
-                        throw new InvalidInputException([new FieldError { Field = "size", Value = text, Message = $"is smaller than the current {SizeParser.Format(current)}; the data past the new end would be lost; pass allow_shrink (--allow-shrink) if that is what you want" }]);
+                        throw InvalidInputException.For("volume", [new FieldError
+                        {
+                            Field = "size",
+                            Value = text,
+                            Message = $"is smaller than the current {SizeParser.Format(current)}; the data past the new end would be lost",
+                            Hint = $"To shrink it anyway, allow it: vireo vol resize {reference} {text} --allow-shrink (API: allow_shrink)",
+                        }]);
                     var dependants = DependantsOf(volume, all).Select(Ref).ToList();
                     if (dependants.Count > 0)
                         throw new InvalidStateException($"volume \"{reference}\" is the backing file of {Names(dependants)}; shrinking it would cut data they read through it");
@@ -185,7 +193,7 @@ public sealed partial class StorageService
             }
             catch (OverflowException)
             {
-                throw new InvalidInputException([new FieldError { Field = "size", Value = text, Message = "is too large" }]);
+                throw InvalidInputException.For("volume", [new FieldError { Field = "size", Value = text, Message = "is too large" }]);
             }
             catch (QemuImgException e)
             {
@@ -206,7 +214,7 @@ public sealed partial class StorageService
         var text = request.Size ?? "";
         var grow = text.StartsWith('+');
         if (!SizeParser.TryParse(grow ? text[1..] : text, out var bytes, out var problem))
-            throw new InvalidInputException([new FieldError { Field = "size", Value = text, Message = problem + "; write SIZE to set the size or +SIZE to grow it" }]);
+            throw InvalidInputException.For("volume", [new FieldError { Field = "size", Value = text, Message = problem + "; write SIZE to set the size or +SIZE to grow it" }]);
         return (bytes, grow, text);
     }
 
@@ -285,11 +293,11 @@ public sealed partial class StorageService
     private static Preallocation ParsePreallocation(string? text, DiskFormat? format) => text switch
     {
         null or "" or "off" => Preallocation.Off,
-        "metadata" when format == DiskFormat.Raw => throw new InvalidInputException([new FieldError { Field = "preallocation", Value = text, Message = "exists only for qcow2 (raw has no metadata); use off, falloc or full" }]),
+        "metadata" when format == DiskFormat.Raw => throw InvalidInputException.For("volume", [new FieldError { Field = "preallocation", Value = text, Message = "exists only for qcow2 (raw has no metadata); use off, falloc or full" }]),
         "metadata" => Preallocation.Metadata,
         "falloc" => Preallocation.Falloc,
         "full" => Preallocation.Full,
-        _ => throw new InvalidInputException([new FieldError { Field = "preallocation", Value = text, Message = "is not a preallocation mode; use off, metadata (qcow2), falloc or full" }]),
+        _ => throw InvalidInputException.For("volume", [new FieldError { Field = "preallocation", Value = text, Message = "is not a preallocation mode; use off, metadata (qcow2), falloc or full" }]),
     };
 
     /// <summary>Runs a parser that throws field errors and collects them, so that every problem is reported at once.</summary>
@@ -320,12 +328,18 @@ public sealed partial class StorageService
             if (!Directory.Exists(pool.Path))
                 throw new InvalidStateException($"pool \"{poolName}\" is not usable: its directory {pool.Path} does not exist");
             if (_store.ListVolumes().Any(v => v.Pool == poolName && v.Name == name))
-                throw new AlreadyExistsException($"volume \"{reference}\" already exists; `vireo vol info {reference}` shows it");
+                throw new AlreadyExistsException($"volume \"{reference}\" already exists")
+                {
+                    Hint = $"Choose another name; to see that volume: vireo vol info {reference}",
+                };
             if (_pending.Contains((poolName, name)))
                 throw new AlreadyExistsException($"volume \"{reference}\" is being created by a running operation");
             var path = Path.Combine(pool.Path, name);
             if (File.Exists(path) || Directory.Exists(path))
-                throw new AlreadyExistsException($"{path} already exists and is not a Vireo volume; Vireo never overwrites a file it did not create: choose another name, or move the file away (vireo vol import copies it in)");
+                throw new AlreadyExistsException($"{path} already exists and is not a Vireo volume; Vireo never overwrites a file it did not create")
+                {
+                    Hint = $"Choose another name, or move the file away; to copy it into the pool: vireo vol import {poolName}/NEWNAME --from {path} --source-format FORMAT",
+                };
             _pending.Add((poolName, name));
             return pool;
         }

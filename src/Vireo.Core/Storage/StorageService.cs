@@ -49,7 +49,7 @@ public sealed partial class StorageService
             }
             catch (QemuImgException e)
             {
-                throw new UnavailableException(e.Message + "; apt-get install qemu-utils", e);
+                throw new UnavailableException(e.Message, e) { Hint = "Install it: apt-get install qemu-utils" };
             }
         });
     }
@@ -103,13 +103,14 @@ public sealed partial class StorageService
     /// </summary>
     public ResolvedVolume Resolve(string reference, string field)
     {
-        FieldError Problem(string message) => new() { Field = field, Value = reference, Message = message };
+        FieldError Problem(string message, string? hint = null) => new() { Field = field, Value = reference, Message = message, Hint = hint };
         if (!StorageNames.TrySplit(reference, out var poolName, out var name, out var problem))
-            throw new InvalidInputException([Problem(problem)]);
+            throw InvalidInputException.For("volume", [Problem(problem)]);
         var pool = _store.ListPools().FirstOrDefault(p => p.Name == poolName)
-            ?? throw new InvalidInputException([Problem($"names the pool \"{poolName}\", which does not exist; `vireo pool list` shows the pools")]);
+            ?? throw InvalidInputException.For("volume", [Problem($"names the pool \"{poolName}\", which does not exist", hint: "List the pools: vireo pool list")]);
         var volume = _store.ListVolumes().FirstOrDefault(v => v.Pool == poolName && v.Name == name)
-            ?? throw new InvalidInputException([Problem($"is not a volume; `vireo vol list {poolName}` shows the volumes, `vireo vol create {reference} --size SIZE` makes one")]);
+            ?? throw InvalidInputException.For("volume", [Problem("is not a volume",
+                hint: $"List the volumes of pool {poolName} (vireo vol list {poolName}), or make it: vireo vol create {reference} --size SIZE")]);
         return ToResolved(pool, volume);
     }
 
@@ -119,7 +120,7 @@ public sealed partial class StorageService
     private PoolRecord FindPool(string name)
     {
         if (VmNameRules.Validate(name) is { } problem)
-            throw new InvalidInputException($"invalid pool name: \"{name}\" {problem}", [new FieldError { Field = "pool", Value = name, Message = problem }]);
+            throw InvalidInputException.For("pool", [new FieldError { Field = "pool", Value = name, Message = problem }]);
         return _store.ListPools().FirstOrDefault(p => p.Name == name) ?? throw StorageNotFoundException.Pool(name);
     }
 
@@ -135,7 +136,7 @@ public sealed partial class StorageService
     private static (string Pool, string Name) Split(string reference, string field)
     {
         if (!StorageNames.TrySplit(reference, out var pool, out var name, out var problem))
-            throw new InvalidInputException($"invalid volume \"{reference}\": {problem}", [new FieldError { Field = field, Value = reference, Message = problem }]);
+            throw InvalidInputException.For("volume", [new FieldError { Field = field, Value = reference, Message = problem }]);
         return (pool, name);
     }
 
@@ -182,13 +183,13 @@ public sealed partial class StorageService
             case null or "" when fallback is { } f:
                 return f;
             case null or "":
-                throw new InvalidInputException([new FieldError { Field = field, Message = "is required; give raw or qcow2 (Vireo never guesses an image format)" }]);
+                throw InvalidInputException.For("volume", [new FieldError { Field = field, Message = "is required; give raw or qcow2 (Vireo never guesses an image format)" }]);
             case "raw":
                 return DiskFormat.Raw;
             case "qcow2":
                 return DiskFormat.Qcow2;
             default:
-                throw new InvalidInputException([new FieldError { Field = field, Value = text, Message = "is not a supported format; use raw or qcow2" }]);
+                throw InvalidInputException.For("volume", [new FieldError { Field = field, Value = text, Message = "is not a supported format; use raw or qcow2" }]);
         }
     }
 

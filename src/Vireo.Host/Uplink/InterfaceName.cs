@@ -13,15 +13,16 @@ internal static partial class InterfaceName
     public static void Require(string field, string? name)
     {
         if (string.IsNullOrEmpty(name))
-            throw new UplinkRefusedException(field, name ?? "", $"--{field}: an interface name is required.");
+            throw new UplinkRefusedException(field, name ?? "", "is required: give an interface name");
         if (name.Length > 15)
             throw new UplinkRefusedException(field, name,
-                $"--{field} {name}: interface names are at most 15 characters (the kernel's IFNAMSIZ); choose a shorter name.");
+                "is longer than the 15 characters of an interface name (the kernel's IFNAMSIZ); choose a shorter name");
         if (!Valid().IsMatch(name))
             throw new UplinkRefusedException(field, name,
-                $"--{field} {name}: not a valid interface name; use letters, digits, '_', '.' and '-' (e.g. br0, vmbr0).");
+                "is not a valid interface name; use letters, digits, '_', '.' and '-' (e.g. br0, vmbr0)");
         if (name == "lo")
             throw new UplinkRefusedException(field, name,
-                $"--{field} lo: the loopback interface cannot be part of a bridge; name the NIC that connects the host to the LAN (see `ip -br link`).");
+                "is the loopback interface, which cannot be part of a bridge; name the NIC that connects the host to the LAN",
+                hint: "List the interfaces: ip -br link");
     }
 }

@@ -98,9 +98,11 @@ public sealed class UplinkConverter(ICommandRunner runner, PersistentConfigWrite
         if (differences.Count > 0)
             throw new UplinkRollbackFailedException(
                 $"Converting {nic} into {br} failed: {why}. The rollback ran (ip -force -batch: {(rollback.Succeeded ? "ok" : rollback.FailureSummary)}) " +
-                $"but {nic} is NOT as before:\n  - {string.Join("\n  - ", differences)}\n" +
-                $"Restore it by hand with these commands (each as `ip ...`):\n  ip {string.Join("\n  ip ", plan.Rollback.Select(l => string.Join(' ', l)))}",
-                differences, inner);
+                $"but {nic} is NOT as before:\n  - {string.Join("\n  - ", differences)}",
+                differences, inner)
+            {
+                Hint = $"Restore it by hand with these commands:\n  ip {string.Join("\n  ip ", plan.Rollback.Select(l => string.Join(' ', l)))}",
+            };
         throw new UplinkRolledBackException(
             $"Converting {nic} into {br} failed: {why}. Everything was rolled back: {br} is gone and {nic} has the same MAC, MTU, " +
             "state, addresses and routes as before.", cancelled, inner);

@@ -1,11 +1,16 @@
 namespace Vireo.Host.Uplink;
 
 /// <summary>
-/// The conversion was refused before anything changed. <see cref="Field"/> names the option at fault
-/// (<c>bridge</c>, <c>from</c> or <c>check</c>), <see cref="Value"/> its value, and the message says how to fix it.
+/// The conversion was refused before anything changed. <see cref="Field"/> names the request field at fault
+/// (<c>bridge</c>, <c>from</c>, <c>check</c> or <c>timeout</c>), <see cref="Value"/> its value; the message says what
+/// is wrong with that value (it reads after it: "ens99" is not an interface on this host), <see cref="Hint"/> what to
+/// do when there is a command for it.
 /// </summary>
-public sealed class UplinkRefusedException(string field, string value, string message) : Exception(message)
+public sealed class UplinkRefusedException(string field, string value, string message, string? hint = null) : Exception(message)
 {
+    /// <summary>What to do, apart from the message (may name a command); null when the message says it.</summary>
+    public string? Hint { get; } = hint;
+
     /// <summary><c>bridge</c>, <c>from</c> or <c>check</c>.</summary>
     public string Field { get; } = field;
 
@@ -33,4 +38,7 @@ public sealed class UplinkRollbackFailedException(string message, IReadOnlyList<
 {
     /// <summary>Each way the NIC differs from its state before the conversion.</summary>
     public IReadOnlyList<string> Differences { get; } = differences;
+
+    /// <summary>The commands that restore the NIC by hand.</summary>
+    public string? Hint { get; init; }
 }

@@ -26,27 +26,27 @@ public sealed class UplinkPlanner(ICommandRunner runner, PersistentConfigWriter?
         InterfaceName.Require("bridge", br);
         InterfaceName.Require("from", nic);
         if (br == nic)
-            throw new UplinkRefusedException("bridge", br, $"--bridge {br} is the NIC itself; give the new bridge another name (e.g. br0).");
+            throw new UplinkRefusedException("bridge", br, "is the NIC itself; give the new bridge another name (e.g. br0)");
         if (request.Timeout <= TimeSpan.Zero)
-            throw new UplinkRefusedException("check", request.Timeout.ToString(), "--timeout must be more than 0 seconds.");
+            throw new UplinkRefusedException("timeout", request.Timeout.ToString(), "must be more than 0 seconds");
 
         var before = await _ip.SnapshotAsync(nic, ct).ConfigureAwait(false)
             ?? throw new UplinkRefusedException("from", nic,
-                $"--from {nic}: no such interface on this host; `ip -br link` lists them.");
+                "is not an interface on this host", hint: "List the interfaces: ip -br link");
         await RefuseUnsuitableNicAsync(before, ct).ConfigureAwait(false);
         if (await _ip.LinkAsync(br, ct).ConfigureAwait(false) is not null)
             throw new UplinkRefusedException("bridge", br,
-                $"--bridge {br}: an interface with this name already exists; choose a new name, or attach guests to the existing bridge instead of converting {nic}.");
+                $"is the name of an existing interface; choose a new name, or attach guests to the existing bridge instead of converting {nic}");
 
         var moved = before.Addresses.Where(Moves).ToList();
         var multipath = before.Routes.FirstOrDefault(r => r.Multipath);
         if (multipath is not null)
             throw new UplinkRefusedException("from", nic,
-                $"--from {nic}: route {multipath.Describe()} has several next hops (or a nexthop object); Vireo cannot move it safely. Remove it, convert, and add it again on the bridge.");
+                $"has the route {multipath.Describe()} with several next hops (or a nexthop object), which Vireo cannot move safely; remove it, convert, and add it again on the bridge");
         var odd = before.Routes.FirstOrDefault(r => r.Unsupported is not null && !r.IsKernel);
         if (odd is not null)
             throw new UplinkRefusedException("from", nic,
-                $"--from {nic}: route {odd.Describe()} has an attribute Vireo cannot move ({odd.Unsupported}). Remove it, convert, and add it again on the bridge.");
+                $"has the route {odd.Describe()} with an attribute Vireo cannot move ({odd.Unsupported}); remove it, convert, and add it again on the bridge");
         var routes = before.Routes.Where(r => !r.IsKernel && !r.Expires && r.Protocol != "ra").ToList();
 
         var (check, source) = ChooseCheck(request, before, routes);
@@ -67,23 +67,24 @@ public sealed class UplinkPlanner(ICommandRunner runner, PersistentConfigWriter?
     {
         var name = nic.Name;
         if (nic.LinkType == "loopback")
-            throw new UplinkRefusedException("from", name, $"--from {name}: a loopback interface cannot be part of a bridge; name the NIC that connects the host to the LAN.");
+            throw new UplinkRefusedException("from", name, "is a loopback interface, which cannot be part of a bridge; name the NIC that connects the host to the LAN");
         if (nic.Kind == "bridge")
-            throw new UplinkRefusedException("from", name, $"--from {name}: is already a bridge; attach guests to it directly (network type bridge, bridge {name}) instead of converting it.");
+            throw new UplinkRefusedException("from", name, $"is already a bridge; attach guests to it directly (network type bridge, bridge {name}) instead of converting it",
+                hint: $"Make it a network: vireo net create NAME --mode bridge --bridge {name}");
         if (nic.Master is not null)
             throw new UplinkRefusedException("from", name,
-                $"--from {name}: is already a port of {nic.Master} (a bridge or bond); convert {nic.Master} instead, or attach guests to it if it is a bridge.");
+                $"is already a port of {nic.Master} (a bridge or bond); convert {nic.Master} instead, or attach guests to it if it is a bridge");
         if (nic.LinkType != "ether")
             throw new UplinkRefusedException("from", name,
-                $"--from {name}: link type is {nic.LinkType}, not Ethernet; only Ethernet NICs (and bonds/VLANs of them) can be bridge ports.");
+                $"has the link type {nic.LinkType}, not Ethernet; only Ethernet NICs (and bonds/VLANs of them) can be bridge ports");
         if (await WirelessAsync(name, ct).ConfigureAwait(false))
             throw new UplinkRefusedException("from", name,
-                $"--from {name}: is a wireless NIC. A wireless NIC in station (client) mode cannot be bridged: the access point accepts " +
+                "is a wireless NIC; a wireless NIC in station (client) mode cannot be bridged: the access point accepts " +
                 "only frames from the MAC address that associated with it and drops the guests' frames. Use a NAT network for guests " +
-                "on this host (network type nat), or bridge a wired NIC.");
+                "on this host (network type nat), or bridge a wired NIC");
         if (!nic.Up)
             throw new UplinkRefusedException("from", name,
-                $"--from {name}: is down, so no check could pass through it; bring it up (`ip link set dev {name} up`) and configure it first.");
+                "is down, so no check could pass through it; bring it up and configure it first", hint: $"Bring it up: ip link set dev {name} up");
     }
 
     // /sys/class/net/NIC/wireless exists for cfg80211 and wireless-extension drivers, phy80211 for every cfg80211
@@ -105,20 +106,21 @@ public sealed class UplinkPlanner(ICommandRunner runner, PersistentConfigWriter?
         if (request.CheckAddress is { } given)
         {
             if (!IPAddress.TryParse(given, out var ip) || given.Contains('/'))
-                throw new UplinkRefusedException("check", given, $"--check {given}: not an IP address; give the address of a host on the LAN that answers ping (e.g. the router).");
+                throw new UplinkRefusedException("check", given, "is not an IP address; give the address of a host on the LAN that answers ping (e.g. the router)");
             if (IPAddress.IsLoopback(ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any) || ip.IsIPv6Multicast ||
                 (ip.AddressFamily == AddressFamily.InterNetwork && ip.GetAddressBytes()[0] >= 224))
-                throw new UplinkRefusedException("check", given, $"--check {given}: a loopback, unspecified, multicast or broadcast address proves nothing about the LAN; give a host on the LAN that answers ping.");
+                throw new UplinkRefusedException("check", given, "is a loopback, unspecified, multicast or broadcast address, which proves nothing about the LAN; give a host on the LAN that answers ping");
             if (nic.Addresses.Any(a => IPAddress.TryParse(a.Local, out var own) && own.Equals(ip)))
-                throw new UplinkRefusedException("check", given, $"--check {given}: is {nic.Name}'s own address, which always answers; give another host on the LAN (e.g. the router).");
+                throw new UplinkRefusedException("check", given, $"is {nic.Name}'s own address, which always answers; give another host on the LAN (e.g. the router)");
             return (ip.ToString(), "given with --check");
         }
         var gw = routes.Where(r => r.Destination == "default" && r.Table == "main" && r.Gateway is not null)
             .OrderBy(r => r.Family == "inet" ? 0 : 1).ThenBy(r => r.Metric ?? 0).FirstOrDefault();
         if (gw is null)
             throw new UplinkRefusedException("check", "",
-                $"--check: {nic.Name} has no default route with a gateway, so there is nothing to check the bridge against; " +
-                "give --check ADDRESS with a host on the LAN that answers ping.");
+                $"is required: {nic.Name} has no default route with a gateway, so there is nothing to check the bridge against; " +
+                "give the address of a host on the LAN that answers ping",
+                hint: $"Name one: vireo net bridge-uplink {request.Bridge} --from {nic.Name} --check ADDRESS");
         return (gw.Gateway!, $"gateway of {nic.Name}'s default route");
     }
 

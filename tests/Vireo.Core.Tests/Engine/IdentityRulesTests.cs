@@ -13,7 +13,7 @@ public sealed class IdentityRulesTests
         Assert.Null(VmStateMachine.Refusal("web", VmState.Stopped, false, action));
         Assert.Null(VmStateMachine.Refusal("web", VmState.Crashed, false, action));
         foreach (var state in new[] { VmState.Running, VmState.Paused, VmState.Starting, VmState.ShuttingDown })
-            Assert.Contains("is " + VmStateMachine.Describe(state), VmStateMachine.Refusal("web", state, true, action));
+            Assert.Contains("is " + VmStateMachine.Describe(state), VmStateMachine.Refusal("web", state, true, action)!.Message);
         Assert.NotNull(VmStateMachine.Refusal("web", VmState.Crashed, true, action));
     }
 }

@@ -12,10 +12,11 @@ public sealed class SnapshotRulesTests
     public async Task A_writable_raw_disk_is_refused_naming_the_disk()
     {
         await using var vm = await SnapshotTestVm.CreateAsync(format: "raw");
-        var e = await Assert.ThrowsAsync<InvalidInputException>(() => vm.CreateAsync("s1"));
+        // The VM's disks, not the request, are what is wrong: a conflict (exit 4), the fix in the hint.
+        var e = await Assert.ThrowsAsync<InvalidStateException>(() => vm.CreateAsync("s1"));
         Assert.Contains(vm.Disks[0], e.Message);
         Assert.Contains("qcow2", e.Message);
-        Assert.Contains("vireo vol convert", e.Message);
+        Assert.Contains("vireo vol convert", e.Hint);
         Assert.Empty(vm.List());
     }
 
@@ -24,7 +25,8 @@ public sealed class SnapshotRulesTests
     {
         await using var vm = await SnapshotTestVm.CreateAsync();
         var e = await Assert.ThrowsAsync<InvalidStateException>(() => vm.CreateAsync("s1", SnapshotKind.Memory));
-        Assert.Contains("--disk-only", e.Message);
+        Assert.Contains("no RAM to save", e.Message);
+        Assert.Contains("--disk-only", e.Hint);
         Assert.Empty(new Qcow2Reader(vm.Disks[0], vm.BasePath).SnapshotNames);
         Assert.Empty(vm.List());
     }

@@ -24,7 +24,7 @@ public class VmSpecValidatorDeviceTests
 
     [Fact]
     public void A_disk_needs_a_volume_or_a_path() =>
-        AssertInvalid(WithDisks(new DiskSpec { Format = "raw" }), "disks[0].volume", "missing; give a volume (POOL/NAME, see vireo vol list) or the absolute path of a disk image");
+        AssertInvalid(WithDisks(new DiskSpec { Format = "raw" }), "disks[0].volume", "missing; give a volume (POOL/NAME) or the absolute path of a disk image");
 
     [Theory]
     [InlineData("/var/lib/x.qcow2", "is a path; volumes live only in pools")]

@@ -115,7 +115,9 @@ public sealed class VolumeTests
         await using var f = await StorageFixture.StartAsync();
         await f.CreateAsync("default", "v.raw", "32M", "raw");
         var e = await Assert.ThrowsAsync<InvalidInputException>(() => f.Service.ResizeAsync("default/v.raw", new VolumeResizeRequest { Size = "16M" }, f.Ct));
-        Assert.Contains("allow_shrink", e.FieldErrors[0].Message);
+        Assert.Contains("would be lost", e.FieldErrors[0].Message);
+        Assert.Contains("--allow-shrink", e.FieldErrors[0].Hint);
+        Assert.StartsWith("invalid volume: size: \"16M\" is smaller", e.Message);
         Assert.Equal(32 * MiB, (await f.Service.GetVolumeAsync("default/v.raw", f.Ct)).VirtualSizeBytes);
         var shrunk = await f.Service.ResizeAsync("default/v.raw", new VolumeResizeRequest { Size = "16M", AllowShrink = true }, f.Ct);
         Assert.Equal(16 * MiB, shrunk.VirtualSizeBytes);
