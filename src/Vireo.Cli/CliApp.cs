@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Vireo.Cli.Options;
 using Vireo.Cli.Commands;
 using Vireo.Cli.Help;
 using Vireo.Cli.Output;
@@ -13,34 +14,30 @@ internal sealed class CliApp
     public CliApp(CliEnvironment env)
     {
         Env = env;
-        SocketOption = new Option<string>("--socket")
-        {
-            Description = $"vireod's Unix socket [env: {VireoClient.SocketEnvironmentVariable}; default: {VireoClient.DefaultSocketPath}]",
-            HelpName = "PATH",
-            Recursive = true,
-        };
+        SocketOption = Opt.Path("--socket",
+            $"vireod's Unix socket [env: {VireoClient.SocketEnvironmentVariable}; default: {VireoClient.DefaultSocketPath}]");
+        SocketOption.Recursive = true;
     }
 
     public CliEnvironment Env { get; }
     public CommandDocs Docs { get; } = new();
-    public Option<string> SocketOption { get; }
+    public Option<string?> SocketOption { get; }
 
     /// <summary>Runs <paramref name="args"/> and returns the exit status (see <see cref="ExitCodes"/>).</summary>
     public static async Task<int> RunAsync(string[] args, CliEnvironment env, CancellationToken ct = default)
     {
         var app = new CliApp(env);
         // Bare `vireo` shows the help, like git and kubectl.
-        var only = args.Length > 0 && TopLevelNames.Contains(args[0]) ? args[0] : null;
-        var parse = app.BuildRoot(only, withHelp: args.Length == 0 || args.Any(MayAskForHelp)).Parse(args.Length == 0 ? ["--help"] : args);
-        if (parse.Action is ParseErrorAction parseError)
-        {
-            // The errors alone, not the whole man page; the hint says where the help is.
-            parseError.ShowHelp = false;
-        }
+        // `vireo --version` alone needs no command at all ("" names none).
+        var only = args is ["--version"] ? "" : args.Length > 0 && TopLevelNames.Contains(args[0]) ? args[0] : null;
+        var parse = app.BuildRoot(only, withHelp: args.Length == 0 || args.Any(MayAskForHelp))
+            .Parse(args.Length == 0 ? ["--help"] : args, ParserSettings);
+        // Mistakes are reported in Vireo's words (Output/ParseErrors.cs), before any action, --help included.
+        if (ParseErrors.Find(parse) is { Count: > 0 } problems)
+            return ParseErrors.Write(env.Error, parse, problems);
         var config = new InvocationConfiguration
         {
-            // Typo suggestions are written to Output: keep stdout clean of anything but results.
-            Output = parse.Action is ParseErrorAction ? env.Error : env.Out,
+            Output = env.Out,
             Error = env.Error,
             // SignalCancellation does this, before the command starts rather than after its first await.
             ProcessTerminationTimeout = null,
@@ -50,19 +47,21 @@ internal sealed class CliApp
         int rc = await parse.InvokeAsync(config, linked?.Token ?? ct).ConfigureAwait(false);
         if (signals?.ExitCode is int signalled and > 0)
             return signalled;
-        if (parse.Action is not ParseErrorAction)
-            return rc;
-        env.Error.WriteLine($"Run '{HelpPath(parse)} --help' for usage.");
-        // System.CommandLine exits 1 on a parse error; vireo reserves 1 for failed operations.
-        return ExitCodes.Usage;
+        return rc;
     }
+
+    /// <summary>
+    /// No response files: <c>@NAME</c> is an ordinary word (a path or a name), never a file of more arguments that
+    /// System.CommandLine would read and splice in.
+    /// </summary>
+    private static readonly ParserConfiguration ParserSettings = new() { ResponseFileTokenReplacer = null };
 
     /// <summary>The whole command tree (help, docs and tests walk it).</summary>
     public RootCommand BuildRoot() => (RootCommand)BuildRoot(null, withHelp: true);
 
     /// <summary>
-    /// The root with only the top-level command <paramref name="only"/> (with its subcommands), or with all of them
-    /// when it is null. A run that names its command builds just that one: building all of them (about 100 commands
+    /// The root with only the top-level command <paramref name="only"/> (with its subcommands), with none when it is
+    /// "", or with all of them when it is null. A run that names its command builds just that one: building all of them (about 100 commands
     /// and their options) was a tenth of the CLI's start. Without <paramref name="withHelp"/> the root is a plain
     /// command, without System.CommandLine's --help and --version options: creating those loads its localized
     /// resources through reflection, a sixth of `vireo --version`'s CPU, for runs that cannot use them.
@@ -112,7 +111,7 @@ internal sealed class CliApp
     internal static readonly HashSet<string> TopLevelNames =
     [
         "list", "info", "create", "define", "dumpspec", "undefine", "rename", "start", "shutdown", "destroy", "reboot", "reset",
-        "suspend", "resume", "console", "logs", "ip", "attach-interface", "detach-interface", "domif-setlink", "net",
+        "suspend", "resume", "console", "logs", "ip", "vncdisplay", "attach-interface", "detach-interface", "domif-setlink", "net",
         "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
         "domstats", "top",
     ];
@@ -131,6 +130,7 @@ internal sealed class CliApp
         yield return One("console", () => ConsoleCommand.Create(this));
         yield return One("logs", () => LogsCommand.Create(this));
         yield return One("ip", () => IpCommand.Create(this));
+        yield return One("vncdisplay", () => VncDisplayCommand.Create(this));
         yield return One("attach-interface", () => InterfaceCommands.Attach(this));
         yield return One("detach-interface", () => InterfaceCommands.Detach(this));
         yield return One("domif-setlink", () => InterfaceCommands.SetLink(this));
@@ -152,14 +152,6 @@ internal sealed class CliApp
     }
 
     private static CommandGroup One(string name, Func<Command> create) => new([name], () => [create()]);
-
-    private static string HelpPath(ParseResult parse)
-    {
-        var names = new List<string>();
-        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
-            names.Insert(0, result.Command is RootCommand ? "vireo" : result.Command.Name);
-        return string.Join(' ', names);
-    }
 
     /// <summary>--socket, else $VIREO_SOCKET, else the default path.</summary>
     public string SocketPath(ParseResult parse)

@@ -59,6 +59,18 @@ internal static class Canned
         Images = [new ImageInfo { Name = "tiny", Available = true, Location = "/var/lib/vireo/images/tiny" }],
     };
 
+    /// <summary>base → (s1 → s1a, s2*): two levels, a current one.</summary>
+    public static List<SnapshotInfo> SnapshotTree(string vm)
+    {
+        var at = new DateTimeOffset(2026, 11, 24, 11, 0, 0, TimeSpan.Zero);
+        SnapshotInfo Snap(string name, string? parent, string[] children, bool current = false) => new()
+        {
+            Name = name, Vm = vm, Kind = SnapshotKind.Disk, VmState = VmState.Stopped, CreatedAt = at, Parent = parent,
+            Children = children, Current = current,
+        };
+        return [Snap("base", null, ["s1", "s2"]), Snap("s1", "base", ["s1a"]), Snap("s1a", "s1", []), Snap("s2", "base", [], current: true)];
+    }
+
     public static HostCheckReport HostCheck(CheckStatus worst) => new()
     {
         Accel = "tcg",

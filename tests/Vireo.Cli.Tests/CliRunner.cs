@@ -7,14 +7,18 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr);
 /// <summary>Runs vireo's real entry point in-process with its own standard streams and environment.</summary>
 internal static class CliRunner
 {
+    /// <param name="width">stdout's width (CliEnvironment.Width); the pipe default when null.</param>
+    /// <param name="terminal">Whether stdout counts as a terminal (colours, box drawing).</param>
     public static async Task<CliResult> RunAsync(string? socket, string[] args, string stdin = "", string? cwd = null,
-        TimeSpan? timeout = null)
+        TimeSpan? timeout = null, int? width = null, bool terminal = false)
     {
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
         var env = new CliEnvironment(new MemoryStream(Encoding.UTF8.GetBytes(stdin)), stdout, stderr)
         {
             CurrentDirectory = cwd ?? "/tmp",
+            Width = width ?? CliEnvironment.PipeWidth,
+            StdoutIsTerminal = terminal,
             // Only what the test says: never the developer's own VIREO_SOCKET.
             GetVariable = name => name == "VIREO_SOCKET" ? socket : null,
         };

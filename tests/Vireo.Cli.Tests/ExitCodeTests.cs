@@ -97,7 +97,7 @@ public sealed class ExitCodeTests : FakeDaemonTest
         Assert.Equal(2, (await Vireo("lst")).ExitCode);
         var missing = await Vireo("start");
         Assert.Equal(2, missing.ExitCode);
-        Assert.Contains("Run 'vireo start --help' for usage.", missing.Stderr);
+        Assert.Equal("error: vireo start needs NAME (the VM's name)\nhint: vireo start --help shows the usage\n", missing.Stderr);
         Assert.Empty(Sent());
     }
 

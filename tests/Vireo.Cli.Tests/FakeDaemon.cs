@@ -106,8 +106,18 @@ public sealed class FakeDaemon : IAsyncDisposable
             Find(name) is { } vm ? Results.Json(vm, VireoJsonContext.Default.VmInfo) : NotFound(name));
         app.MapGet("/v1/vms/{name}/spec", (string name) =>
             Find(name) is { } vm ? Results.Text($"name: {vm.Name}\nvcpus: {vm.Spec.Vcpus}\nmemory: {vm.Spec.Memory}\n", "text/yaml") : NotFound(name));
+        // vireod's own answer: the message repeats the verb.
         app.MapDelete("/v1/vms/{name}", (string name) => Find(name) is { } vm
-            ? Results.Json(new ActionResult { Name = vm.Name, State = VmState.Stopped }, VireoJsonContext.Default.ActionResult)
+            ? Results.Json(new ActionResult { Name = vm.Name, State = VmState.Stopped, Message = "undefined" }, VireoJsonContext.Default.ActionResult)
+            : NotFound(name));
+        // Like vireod, addresses come from leases and reservations whatever the VM's state: a stopped VM has a stale one.
+        app.MapGet("/v1/vms/{name}/addresses", (string name) => Find(name) is { } vm
+            ? Results.Json(vm.Spec.Nics.Select(n => new VmAddress { Mac = n.Mac ?? "52:54:00:00:00:01", Network = "default", Address = "192.168.122.50/24", Source = "lease" }).ToList(),
+                VireoJsonContext.Default.ListVmAddress)
+            : NotFound(name));
+        app.MapGet("/v1/network-doctor", () => Results.Json(new NetworkDoctorReport { Checks = HostCheck.Checks }, VireoJsonContext.Default.NetworkDoctorReport));
+        app.MapGet("/v1/vms/{name}/snapshots", (string name) => Find(name) is { } vm
+            ? Results.Json(Canned.SnapshotTree(vm.Name), VireoJsonContext.Default.ListSnapshotInfo)
             : NotFound(name));
         app.MapPost("/v1/vms/{name}/{action}", (string name, string action) => Find(name) is { } vm
             ? Results.Json(new ActionResult

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Vireo.Cli.Create;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Client;
 using Vireo.Contracts;
@@ -14,9 +15,9 @@ internal static class BackupCommands
     public static Command Backup(CliApp app)
     {
         var name = VmArgument.Create();
-        var to = new Option<string>("--to") { Description = "Backup directory; the backup goes to DIR/NAME/ID/ (created if missing)", HelpName = "DIR", Required = true };
-        var incremental = new Option<bool>("--incremental", "-i") { Description = "Copy only what changed since the VM's latest backup in DIR" };
-        var bandwidth = new Option<long?>("--bandwidth") { Description = "Limit a running VM's backup to this many MiB/s (spares the host's disks)", HelpName = "MIB/S" };
+        var to = Opt.Path("--to", "Backup directory; the backup goes to DIR/NAME/ID/ (created if missing)", "DIR", required: true);
+        var incremental = Opt.Flag("--incremental", "Copy only what changed since the VM's latest backup in DIR", "-i");
+        var bandwidth = Opt.SizeMiB("--bandwidth", "Limit a running VM's backup to this much per second: MiB (50) or with a unit (50M, 1G); spares the host's disks", "MIB/S");
         var noWait = NoWaitOption();
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("backup", "Back up a VM's disks, full or incremental, while it runs",
@@ -85,8 +86,8 @@ internal static class BackupCommands
 
     public static Command List(CliApp app)
     {
-        var dir = new Argument<string>("DIR") { Description = "A backup directory (what `vireo backup --to` was given)" };
-        var vm = new Option<string?>("--vm") { Description = "Only this VM's backups", HelpName = "NAME" };
+        var dir = Arg.Path("DIR", "A backup directory (what `vireo backup --to` was given)");
+        var vm = Opt.Name("--vm", "Only this VM's backups");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("backups", "List the backups in a backup directory",
             """
@@ -110,14 +111,13 @@ internal static class BackupCommands
                 OutputFormat.WriteJson(app.Env, backups.ToList(), VireoJsonContext.Default.ListBackupInfo);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "VM", "ID", "TYPE", "PARENT", "CREATED", "DISKS", "COPIED", "SIZE", "TIME" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("VM").Column("ID").Column("TYPE").Column("PARENT").Column("CREATED")
+                .Column("DISKS", right: true).Column("COPIED", right: true).Column("SIZE", right: true).Column("TIME", right: true);
             foreach (var b in backups)
-                table.AddRow(Markup.Escape(b.Vm), b.Id, Type(b.Type) + (b.Live ? "" : " (offline)"), b.Parent ?? "-", Display.Time(b.CreatedAt),
+                table.Row(b.Vm, b.Id, Type(b.Type) + (b.Live ? "" : " (offline)"), b.Parent ?? "-", Display.Time(b.CreatedAt),
                     b.Disks.Count.ToString(CultureInfo.InvariantCulture), Bytes(b.Disks.Sum(d => d.BytesCopied)), Bytes(b.AllocatedBytes),
                     b.DurationSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s");
-            app.Env.CreateOutConsole().Write(table);
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -125,14 +125,13 @@ internal static class BackupCommands
 
     public static Command Restore(CliApp app)
     {
-        var backup = new Argument<string>("BACKUP") { Description = "The backup's directory, DIR/VM/ID (see vireo backups DIR)" };
-        var vm = new Option<string?>("--vm") { Description = "Replace this stopped VM's disks with the backup's state", HelpName = "NAME" };
-        var force = new Option<bool>("--force") { Description = "With --vm: restore even into another VM, or into disks whose paths changed since the backup" };
-        var to = new Option<string?>("--to") { Description = "Instead: write one disk's state to this new image file", HelpName = "FILE" };
-        var disk = new Option<int?>("--disk") { Description = "With --to: which disk (its index in the spec, as in diskN.qcow2); needed when the backup has several", HelpName = "N" };
-        var format = new Option<string?>("--format") { Description = "With --to: qcow2 (default) or raw", HelpName = "qcow2|raw" };
+        var backup = Arg.Path("BACKUP", "The backup's directory, DIR/VM/ID (see vireo backups DIR)");
+        var vm = Opt.Name("--vm", "Replace this stopped VM's disks with the backup's state");
+        var force = Opt.Flag("--force", "With --vm: restore even into another VM, or into disks whose paths changed since the backup");
+        var to = Opt.Path("--to", "Instead: write one disk's state to this new image file", "FILE");
+        var disk = Opt.Integer("--disk", "With --to: which disk (its index in the spec, as in diskN.qcow2); needed when the backup has several", 0, 255);
+        var format = Opt.Choice("--format", "With --to: qcow2 (default) or raw", "qcow2", "raw");
         var noWait = NoWaitOption();
-        format.AcceptOnlyFromAmong("qcow2", "raw");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("restore", "Restore a backup into a stopped VM or into a new image file",
             """
@@ -187,7 +186,7 @@ internal static class BackupCommands
     }
 
     private static Option<bool> NoWaitOption() =>
-        new("--no-wait") { Description = "Print the started operation and return once it has begun (vireo operation wait ID follows it)" };
+        Opt.Flag("--no-wait", "Print the started operation and return once it has begun (vireo operation wait ID follows it)");
 
     private static string Type(BackupType type) => type == BackupType.Full ? "full" : "incremental";
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -10,12 +11,12 @@ internal static class BridgeUplinkCommand
 {
     public static Command Create(CliApp app)
     {
-        var bridge = new Argument<string>("BRIDGE") { Description = "The bridge to create, e.g. br0" };
-        var from = new Option<string>("--from") { Description = "The NIC that moves into the bridge, e.g. ens33", Required = true };
-        var check = new Option<string?>("--check") { Description = "Address that must answer through the bridge afterwards (default: the default gateway)" };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the check before rolling back", DefaultValueFactory = _ => 20 };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and what the real run would check; change nothing, send no packet" };
-        var persist = new Option<bool>("--persist") { Description = "Also write the change to the host's network configuration (ifupdown, NetworkManager or systemd-networkd)" };
+        var bridge = Arg.Name("BRIDGE", "The bridge to create, e.g. br0");
+        var from = Opt.Name("--from", "The NIC that moves into the bridge, e.g. ens33", "NIC", required: true);
+        var check = Opt.Name("--check", "Address that must answer through the bridge afterwards (default: the default gateway)", "ADDRESS");
+        var timeout = Opt.Seconds("--timeout", "Seconds to wait for the check before rolling back, 1 to 600 [default: 20]", 1, 600, 20);
+        var dryRun = Opt.Flag("--dry-run", "Print the plan and what the real run would check; change nothing, send no packet");
+        var persist = Opt.Flag("--persist", "Also write the change to the host's network configuration (ifupdown, NetworkManager or systemd-networkd)");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("bridge-uplink", "Move a NIC into a new bridge, live, with automatic rollback",
             """

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Contracts;
 
 namespace Vireo.Cli.Commands;
@@ -24,8 +25,8 @@ internal static class CdromCommands
     private static Command Insert(CliApp app)
     {
         var name = VmArgument.Create();
-        var medium = new Argument<string>("MEDIUM") { Description = "An ISO image: a path, or a volume POOL/NAME" };
-        var drive = new Option<int>("--drive") { Description = "Which CD-ROM drive, from 0 in spec order", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var medium = Arg.Path("MEDIUM", "An ISO image: a path, or a volume POOL/NAME");
+        var drive = Drive();
         var command = app.Docs.Create("insert", "Put an ISO into a CD-ROM drive",
             "Replaces whatever the drive held.", "vireo cdrom insert inst /srv/iso/debian-12.iso --drive 0");
         command.Add(name);
@@ -44,7 +45,7 @@ internal static class CdromCommands
     private static Command Eject(CliApp app)
     {
         var name = VmArgument.Create();
-        var drive = new Option<int>("--drive") { Description = "Which CD-ROM drive, from 0 in spec order", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var drive = Drive();
         var command = app.Docs.Create("eject", "Empty a CD-ROM drive", "The drive stays, empty.", "vireo cdrom eject inst");
         command.Add(name);
         command.Add(drive);
@@ -56,4 +57,6 @@ internal static class CdromCommands
         }));
         return command;
     }
+
+    private static Option<int> Drive() => Opt.Integer("--drive", "Which CD-ROM drive, from 0 in spec order [default: 0]", 0, 255, defaultValue: 0);
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Client;
 using Vireo.Contracts;
@@ -10,10 +11,10 @@ internal static class CloneCommand
 {
     public static Command Create(CliApp app)
     {
-        var source = new Argument<string>("SRC") { Description = "The VM to clone (must be stopped)" };
-        var target = new Argument<string>("DST") { Description = "Name of the new VM" };
-        var linked = new Option<bool>("--linked") { Description = "Thin qcow2 overlays on read-only bases instead of full copies (SRC's volumes become bases under both VMs; SRC keeps working)" };
-        var pool = new Option<string>("--pool") { Description = "Pool for the new volumes (default: each source volume's pool; default for disks given by path)", HelpName = "POOL" };
+        var source = Arg.Name("SRC", "The VM to clone (must be stopped)");
+        var target = Arg.Name("DST", "Name of the new VM");
+        var linked = Opt.Flag("--linked", "Thin qcow2 overlays on read-only bases instead of full copies (SRC's volumes become bases under both VMs; SRC keeps working)");
+        var pool = Opt.Name("--pool", "Pool for the new volumes (default: each source volume's pool; default for disks given by path)", "POOL");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("clone", "Copy a stopped VM under a new name, fully or as a linked clone",
             """

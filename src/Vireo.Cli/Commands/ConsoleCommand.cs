@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Cli.Terminal;
+using Vireo.Client;
 using Vireo.Contracts;
 
 namespace Vireo.Cli.Commands;
@@ -10,13 +12,9 @@ internal static class ConsoleCommand
     public static Command Create(CliApp app)
     {
         var name = VmArgument.Create();
-        var force = new Option<bool>("--force") { Description = "Take the console over from another attached client (it is disconnected)" };
-        var idle = new Option<double>("--idle")
-        {
-            Description = "When stdin is not a terminal: after stdin ends, exit once the guest has been quiet this long",
-            HelpName = "SECONDS",
-            DefaultValueFactory = _ => 2.0,
-        };
+        var force = Opt.Flag("--force", "Take the console over from another attached client (it is disconnected)");
+        var idle = Opt.FractionalSeconds("--idle",
+            "When stdin is not a terminal: after stdin ends, exit once the guest has been quiet this long (0 to 86400)", 0, 86400, 2.0);
         var command = app.Docs.Create("console", "Attach to a VM's serial console",
             """
             On a terminal: like `virsh console`. The terminal goes into raw mode, so every key (Ctrl-C included)
@@ -35,41 +33,43 @@ internal static class ConsoleCommand
         command.Add(name);
         command.Add(force);
         command.Add(idle);
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(idle) is < 0 or > 86400)
-                result.AddError("--idle must be between 0 and 86400 seconds");
-        });
         command.SetAction((parse, ct) =>
         {
             string vm = parse.GetValue(name)!;
-            return app.WithClientAsync(parse, ct, async client =>
-            {
-                using var socket = await client.OpenConsoleAsync(vm, parse.GetValue(force), ct).ConfigureAwait(false);
-                var env = app.Env;
-                RelayEnd end;
-                if (env.StdinIsTerminal)
-                {
-                    env.Out.Write($"Connected to {vm} (escape character is ^])\n");
-                    env.Out.Flush();
-                    using (RawTerminalMode.Enter())
-                        end = await ConsoleRelay.RunInteractiveAsync(socket, env.Stdin, env.Stdout, ct).ConfigureAwait(false);
-                    env.Out.WriteLine();
-                }
-                else
-                {
-                    end = await ConsoleRelay.RunPipedAsync(socket, env.Stdin, env.Stdout,
-                        TimeSpan.FromSeconds(parse.GetValue(idle)), ct).ConfigureAwait(false);
-                }
-                if (end == RelayEnd.RemoteClosed)
-                {
-                    string why = string.IsNullOrWhiteSpace(socket.CloseStatusDescription) ? "" : $": {socket.CloseStatusDescription}";
-                    env.Error.WriteLine($"Console of {vm} closed by vireod{why}");
-                }
-                await ConsoleRelay.CloseAsync(socket, end == RelayEnd.Detached ? "detached" : "done").ConfigureAwait(false);
-                return ExitCodes.Ok;
-            }); // vireod's hint says what to do (vireo console VM --force, vireo start VM)
+            // vireod's hint says what to do (vireo console VM --force, vireo start VM).
+            return app.WithClientAsync(parse, ct,
+                client => AttachAsync(app, client, vm, parse.GetValue(force), TimeSpan.FromSeconds(parse.GetValue(idle)), ct));
         });
         return command;
+    }
+
+    /// <summary>
+    /// Attaches to <paramref name="vm"/>'s console until Ctrl+] (terminal) or until stdin has ended and the guest
+    /// has been quiet for <paramref name="idle"/> (pipe); also what <c>vireo start --console</c> runs.
+    /// </summary>
+    internal static async Task<int> AttachAsync(CliApp app, VireoClient client, string vm, bool force, TimeSpan idle, CancellationToken ct)
+    {
+        using var socket = await client.OpenConsoleAsync(vm, force, ct).ConfigureAwait(false);
+        var env = app.Env;
+        RelayEnd end;
+        if (env.StdinIsTerminal)
+        {
+            env.Out.Write($"Connected to {vm} (escape character is ^])\n");
+            env.Out.Flush();
+            using (RawTerminalMode.Enter())
+                end = await ConsoleRelay.RunInteractiveAsync(socket, env.Stdin, env.Stdout, ct).ConfigureAwait(false);
+            env.Out.WriteLine();
+        }
+        else
+        {
+            end = await ConsoleRelay.RunPipedAsync(socket, env.Stdin, env.Stdout, idle, ct).ConfigureAwait(false);
+        }
+        if (end == RelayEnd.RemoteClosed)
+        {
+            string why = string.IsNullOrWhiteSpace(socket.CloseStatusDescription) ? "" : $": {socket.CloseStatusDescription}";
+            env.Error.WriteLine($"Console of {vm} closed by vireod{why}");
+        }
+        await ConsoleRelay.CloseAsync(socket, end == RelayEnd.Detached ? "detached" : "done").ConfigureAwait(false);
+        return ExitCodes.Ok;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vireo.Cli.Create;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Client;
 using Vireo.Contracts;
@@ -11,19 +12,19 @@ internal static class CreateCommand
 {
     public static Command Create(CliApp app)
     {
-        var name = new Option<string>("--name") { Description = "VM name: letters, digits, '.', '_', '-' (up to 63)", Required = true, HelpName = "NAME" };
-        var memory = new Option<long?>("--memory") { Description = "Guest memory in MiB [default: 512; 128 with --image tiny]", HelpName = "MiB" };
-        var vcpus = new Option<int?>("--vcpus") { Description = "Virtual CPUs [default: 1]", HelpName = "N" };
-        var description = new Option<string>("--description") { Description = "Free text shown by `vireo info`", HelpName = "TEXT" };
-        var boot = new Option<string>("--boot") { Description = "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; or a firmware boot order: hd,cdrom,network", HelpName = "SPEC" };
-        var image = new Option<string>("--image") { Description = "Built-in guest image (tiny): vireod fills in kernel, initrd and command line", HelpName = "NAME" };
-        var disks = new Option<string[]>("--disk") { Description = "A disk or CD-ROM: vol=POOL/NAME, size=SIZE[,pool=P] (a new volume), or path=P,format=raw|qcow2; [,bus=virtio|sata|scsi][,device=cdrom][,readonly=on][,cache=C][,aio=A][,discard=D]; repeatable", HelpName = "SPEC" };
-        var networks = new Option<string[]>("--network") { Description = "network=NAME, bridge=BR, user or none [,model=virtio|e1000e|rtl8139][,mac=MAC][,link=up|down]; repeatable [default: network=default]", HelpName = "SPEC" };
-        var graphics = new Option<string>("--graphics") { Description = "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", HelpName = "vnc|none" };
-        var autostart = new Option<bool>("--autostart") { Description = "Start the VM whenever vireod starts" };
-        var onCrash = new Option<string>("--on-crash") { Description = "When the guest crashes: destroy (keep it stopped), restart, preserve (keep QEMU paused for inspection) [default: destroy]", HelpName = "ACTION" };
-        onCrash.AcceptOnlyFromAmong("destroy", "restart", "preserve");
-        var start = new Option<bool>("--start") { Description = "Start the VM once it is defined" };
+        var name = Opt.Name("--name", "VM name: letters, digits, '.', '_', '-' (up to 63)", required: true);
+        var memory = Opt.SizeMiB("--memory", "Guest memory: MiB (2048) or with a unit (512M, 2G) [default: 512M; 128M with --image tiny]");
+        var vcpus = Opt.Integer("--vcpus", "Virtual CPUs, 1 to 1024 [default: 1]", 1, 1024, "N", "vCPUs");
+        var description = Opt.Text("--description", "Free text shown by `vireo info`", "TEXT", allowEmpty: true);
+        var boot = Opt.Text("--boot", "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; or a firmware boot order: hd,cdrom,network", "SPEC");
+        var image = Opt.Name("--image", "Built-in guest image (tiny): vireod fills in kernel, initrd and command line");
+        var disks = Opt.TextList("--disk", "A disk or CD-ROM: vol=POOL/NAME, size=SIZE[,pool=P] (a new volume; a bare number is GiB), or path=P,format=raw|qcow2; [,bus=virtio|sata|scsi][,device=cdrom][,readonly=on][,cache=C][,aio=A][,discard=D]; repeatable", "SPEC");
+        var networks = Opt.TextList("--network", "network=NAME, bridge=BR, user or none [,model=virtio|e1000e|rtl8139][,mac=MAC][,link=up|down]; repeatable [default: network=default]", "SPEC");
+        var graphics = Opt.Text("--graphics", "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", "vnc|none");
+        var autostart = Opt.Flag("--autostart", "Start the VM whenever vireod starts");
+        var onCrash = Opt.Choice("--on-crash", "When the guest crashes: destroy (keep it stopped), restart, preserve (keep QEMU paused for inspection) [default: destroy]",
+            "destroy", "restart", "preserve");
+        var start = Opt.Flag("--start", "Start the VM once it is defined");
 
         var command = app.Docs.Create("create", "Define (and optionally start) a VM from virt-install style flags",
             """

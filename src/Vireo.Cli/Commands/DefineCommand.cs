@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -9,7 +10,7 @@ internal static class DefineCommand
 {
     public static Command Create(CliApp app)
     {
-        var file = new Argument<string>("FILE") { Description = "Spec file (.yaml/.yml or .json), or - for stdin (YAML or JSON)" };
+        var file = Arg.Path("FILE", "Spec file (.yaml/.yml or .json), or - for stdin (YAML or JSON)");
         var command = app.Docs.Create("define", "Define a VM from a spec file",
             """
             Sends the file's text to vireod, which validates it and stores it; nothing is started. The content type
@@ -117,7 +118,7 @@ internal static class DefineCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliUsageException($"cannot read spec file {path}: {ex.Message}");
+            throw new CliUsageException($"cannot read spec file {path}: {FileErrors.Why(ex, full)}");
         }
     }
 }

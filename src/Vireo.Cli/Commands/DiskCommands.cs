@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Vireo.Cli.Create;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -32,11 +33,11 @@ internal static class DiskCommands
     private static Command Attach(CliApp app)
     {
         var name = VmArgument.Create();
-        var source = new Argument<string>("SOURCE") { Description = "A volume POOL/NAME, or the path of an image file" };
+        var source = Arg.Path("SOURCE", "A volume POOL/NAME, or the path of an image file");
         var format = Choice("--format", "Image format of a path (required for a path: Vireo never probes formats)", "raw", "qcow2");
         var bus = Choice("--bus", "virtio (default; hot-pluggable), scsi (hot-pluggable when the VM has a SCSI disk already), sata (stopped VMs only)", "virtio", "scsi", "sata");
-        var readOnly = new Option<bool>("--readonly") { Description = "Attach read-only" };
-        var serial = new Option<string>("--serial") { Description = "Serial number the guest sees (up to 20 characters)", HelpName = "TEXT" };
+        var readOnly = Opt.Flag("--readonly", "Attach read-only");
+        var serial = Opt.Name("--serial", "Serial number the guest sees (up to 20 characters)", "TEXT");
         var cache = Choice("--cache", "Host cache mode (default: none where the file system supports O_DIRECT, else writeback)", "none", "writeback", "writethrough", "directsync", "unsafe");
         var aio = Choice("--aio", "I/O submission (default: io_uring where available, else native with O_DIRECT, else threads)", "io_uring", "native", "threads");
         var discard = Choice("--discard", "Guest TRIM: unmap (default) frees blocks in the image; ignore", "unmap", "ignore");
@@ -74,7 +75,7 @@ internal static class DiskCommands
     private static Command Detach(CliApp app)
     {
         var name = VmArgument.Create();
-        var source = new Argument<string>("SOURCE") { Description = "The disk's volume POOL/NAME or image path (vireo disk list shows them)" };
+        var source = Arg.Path("SOURCE", "The disk's volume POOL/NAME or image path (vireo disk list shows them)");
         var command = app.Docs.Create("detach", "Remove a disk from a VM, live when it runs; the image is kept",
             "Like `virsh detach-disk --live --config`. On a running VM the guest must release the device (PCIe or SCSI\nhot-unplug); after 20 s without that, the command fails and the disk stays.",
             "vireo disk detach web1 default/web1-data.qcow2");
@@ -107,17 +108,15 @@ internal static class DiskCommands
                 OutputFormat.WriteJson(app.Env, vm.Spec.Disks.ToList(), VireoJsonContext.Default.ListDiskSpec);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "DEVICE", "BUS", "SOURCE", "FORMAT", "MODE" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("DEVICE").Column("BUS").Column("SOURCE", wraps: true).Column("FORMAT").Column("MODE");
             foreach (var d in vm.Spec.Disks)
             {
                 var bus = d.Bus ?? (d.Device == "cdrom" ? "sata" : "virtio");
                 var mode = d.Readonly || d.Device == "cdrom" ? "ro" : "rw";
                 if (d.Cache is not null) mode += $",cache={d.Cache}";
-                table.AddRow(d.Device, bus, Markup.Escape(d.Volume ?? d.Path ?? "(empty)"), d.Format ?? "-", mode);
+                table.Row(d.Device, bus, d.Volume ?? d.Path ?? "(empty)", d.Format ?? "-", mode);
             }
-            app.Env.CreateOutConsole().Write(table);
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -133,12 +132,7 @@ internal static class DiskCommands
         throw new CliUsageException($"\"{text}\" is neither a volume (POOL/NAME) nor a path (absolute, or starting with ./)");
     }
 
-    private static Option<string> Choice(string flag, string description, params string[] values)
-    {
-        var option = new Option<string>(flag) { Description = description, HelpName = string.Join('|', values) };
-        option.AcceptOnlyFromAmong(values);
-        return option;
-    }
+    private static Option<string?> Choice(string flag, string description, params string[] values) => Opt.Choice(flag, description, values);
 
     private static void Add(Command command, Symbol symbol)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -13,14 +14,8 @@ internal static class HostCommand
         var host = app.Docs.Create("host", "Inspect the host vireod runs on",
             "Commands about the host rather than a VM.", "vireo host check");
         var output = OutputFormat.CreateOption();
-        var local = new Option<bool>("--local")
-        {
-            Description = "Check this machine directly instead of asking vireod (also what happens when vireod is not running).",
-        };
-        var stateDir = new Option<string?>("--state-dir")
-        {
-            Description = "State directory to check for a local check (default: $VIREO_STATE_DIR or /var/lib/vireo).",
-        };
+        var local = Opt.Flag("--local", "Check this machine directly instead of asking vireod (also what happens when vireod is not running).");
+        var stateDir = Opt.Path("--state-dir", "State directory to check for a local check (default: $VIREO_STATE_DIR or /var/lib/vireo).", "DIR");
         var check = app.Docs.Create("check", "Check that the host can run VMs",
             """
             Like `virt-host-validate`: vireod checks what Vireo needs (QEMU, /dev/kvm, the state directory, tools)
@@ -45,7 +40,7 @@ internal static class HostCommand
             else
             {
                 var console = app.Env.CreateOutConsole();
-                console.Write(Render(report));
+                WriteChecks(app.Env, console, report.Checks);
                 console.WriteLine();
                 console.WriteLine($"{report.Passed} passed, {Plural(report.Warnings, "warning")}, {report.Failures} failed; " +
                                   $"accelerator: {Display.Accel(report.Accel, null)}");
@@ -75,9 +70,24 @@ internal static class HostCommand
         return await Vireo.Host.HostChecker.ForThisHost(Path.GetFullPath(dir)).RunAsync(ct).ConfigureAwait(false);
     }
 
-    private static Table Render(HostCheckReport report) => RenderChecks(report.Checks);
+    /// <summary>
+    /// One row per check: in a rounded table on a terminal at least 60 columns wide; otherwise (a pipe, a narrow
+    /// terminal) as plain text without box drawing.
+    /// </summary>
+    internal static void WriteChecks(CliEnvironment env, IAnsiConsole console, IReadOnlyList<HostCheckItem> checks)
+    {
+        if (env.StdoutIsTerminal && console.Profile.Width >= 60)
+        {
+            console.Write(RenderChecks(checks));
+            return;
+        }
+        var table = new PlainTable().Column("STATUS").Column("CHECK").Column("DETAIL", wraps: true).Column("FIX", wraps: true);
+        foreach (var item in checks)
+            table.Row(StatusCell(item.Status), item.Title, item.Detail, item.Fix ?? "");
+        table.Write(console);
+    }
 
-    internal static Table RenderChecks(IReadOnlyList<HostCheckItem> checks)
+    private static Table RenderChecks(IReadOnlyList<HostCheckItem> checks)
     {
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("STATUS");
@@ -94,10 +104,12 @@ internal static class HostCommand
 
     private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n} {word}s";
 
-    private static string Status(CheckStatus status) => status switch
+    private static string Status(CheckStatus status) => StatusCell(status) is var cell ? $"[{cell.Style}]{cell.Text}[/]" : "";
+
+    private static Cell StatusCell(CheckStatus status) => status switch
     {
-        CheckStatus.Pass => "[green]PASS[/]",
-        CheckStatus.Warn => "[yellow]WARN[/]",
-        _ => "[red bold]FAIL[/]",
+        CheckStatus.Pass => new("PASS", "green"),
+        CheckStatus.Warn => new("WARN", "yellow"),
+        _ => new("FAIL", "red bold"),
     };
 }

@@ -29,21 +29,21 @@ internal static class InfoCommand
             if (parse.GetValue(output) == OutputFormat.Json)
                 OutputFormat.WriteJson(app.Env, vm, VireoJsonContext.Default.VmInfo);
             else
-                app.Env.CreateOutConsole().Write(Render(vm));
+                Render(vm).Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static Grid Render(VmInfo vm)
+    private static DetailList Render(VmInfo vm)
     {
         var spec = vm.Spec;
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-        void Row(string key, string? value) => grid.AddRow(key + ":", Markup.Escape(value ?? "-"));
+        var grid = new DetailList();
+        void Row(string key, string? value) => grid.Row(key, value ?? "-");
 
         Row("Name", vm.Name);
         Row("UUID", vm.Uuid);
-        grid.AddRow("State:", ListCommand.StateMarkup(vm.State) + (vm.Reason is null ? "" : Markup.Escape($" ({vm.Reason})")));
+        grid.Row("State", ListCommand.StateCell(vm.State) with { Text = Display.State(vm.State) + (vm.Reason is null ? "" : $" ({vm.Reason})") });
         if (spec.Description is not null)
             Row("Description", spec.Description);
         if (spec.Image is not null)

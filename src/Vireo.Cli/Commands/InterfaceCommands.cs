@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Vireo.Cli.Create;
+using Vireo.Cli.Options;
 using Vireo.Contracts;
 
 namespace Vireo.Cli.Commands;
@@ -10,7 +11,7 @@ internal static class InterfaceCommands
     public static Command Attach(CliApp app)
     {
         var name = VmArgument.Create();
-        var network = new Option<string>("--network") { Description = "network=NAME, bridge=BR or user [,model=M][,mac=MAC][,link=up|down], as for vireo create", Required = true, HelpName = "SPEC" };
+        var network = Opt.Text("--network", "network=NAME, bridge=BR or user [,model=M][,mac=MAC][,link=up|down], as for vireo create", "SPEC", required: true);
         var command = app.Docs.Create("attach-interface", "Add a NIC to a VM, live when it runs",
             """
             Like `virsh attach-interface --live --config`: on a running VM the NIC is hot-plugged at once (QMP
@@ -37,7 +38,7 @@ internal static class InterfaceCommands
     public static Command Detach(CliApp app)
     {
         var name = VmArgument.Create();
-        var mac = new Option<string>("--mac") { Description = "The NIC's MAC address (vireo info NAME shows it)", Required = true };
+        var mac = Opt.Name("--mac", "The NIC's MAC address (vireo info NAME shows it)", "MAC", required: true);
         var command = app.Docs.Create("detach-interface", "Remove a NIC from a VM, live when it runs",
             "Like `virsh detach-interface --live --config`: on a running VM the NIC is unplugged (QMP device_del; the guest\nreleases the device, QEMU reports DEVICE_DELETED, then the tap is closed) and removed from the spec; fails after\n20 s when the guest does not cooperate. On a stopped VM only the spec changes.",
             "vireo detach-interface web1 --mac 52:54:00:12:34:56");
@@ -55,9 +56,8 @@ internal static class InterfaceCommands
     public static Command SetLink(CliApp app)
     {
         var name = VmArgument.Create();
-        var mac = new Argument<string>("MAC") { Description = "The NIC's MAC address (vireo info NAME shows it)" };
-        var state = new Argument<string>("STATE") { Description = "up or down" };
-        state.AcceptOnlyFromAmong("up", "down");
+        var mac = Arg.Name("MAC", "The NIC's MAC address (vireo info NAME shows it)");
+        var state = Arg.Choice("STATE", "up or down", "up", "down");
         var command = app.Docs.Create("domif-setlink", "Plug or unplug a NIC's virtual cable",
             "Like `virsh domif-setlink`: the guest sees carrier go down or up at once (QMP set_link); the state is kept in\nthe spec, so the next start begins the same way. Works on stopped VMs too (spec only).",
             "vireo domif-setlink web1 52:54:00:12:34:56 down");

@@ -17,27 +17,37 @@ internal static class IpCommand
             Like `virsh domifaddr` with every source at once: SOURCE is lease (Vireo's DHCP server on a nat or
             isolated network), arp (the host's neighbour table; the only source for VMs bridged to the LAN, and only
             once the host has exchanged packets with them), reservation (a fixed address not yet seen in use) or
-            user-mode (QEMU's built-in network, always 10.0.2.15). Exit status 1 when no address is known.
-            With -o json: the API's VmAddress array.
+            user-mode (QEMU's built-in network, always 10.0.2.15).
+            A VM that is not running has no addresses: that is an error with exit status 4. Exit status 1 when the
+            VM runs but no address of it is known yet (a booting guest asks for one over DHCP).
+            With -o json: the API's VmAddress array (an empty one, with exit status 1, when none is known).
             """,
             "vireo ip web1", "vireo ip web1 -o json | jq -r '.[0].address'");
         command.Add(name);
         command.Add(output);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
-            var addresses = await client.GetAddressesAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
+            // vireod answers from leases, the neighbour table and reservations, which outlive the guest: a stopped
+            // VM's old lease is not an address it has.
+            var vm = await client.GetVmAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
+            if (vm.Runtime is null)
+                throw StateErrors.NotRunning(vm, "it has IP addresses only while it runs");
+            var addresses = await client.GetAddressesAsync(vm.Name, ct).ConfigureAwait(false);
             if (parse.GetValue(output) == OutputFormat.Json)
             {
                 OutputFormat.WriteJson(app.Env, addresses.ToList(), VireoJsonContext.Default.ListVmAddress);
             }
+            else if (addresses.Count == 0)
+            {
+                app.Env.Error.WriteLine($"error: no address of VM \"{vm.Name}\" is known yet");
+                app.Env.Error.WriteLine($"hint: A booting guest asks for one over DHCP; try again shortly, or look at vireo logs {vm.Name}");
+            }
             else
             {
-                var table = new Table().Border(TableBorder.None).HideRowSeparators();
-                foreach (var column in new[] { "MAC", "NETWORK", "ADDRESS", "SOURCE" })
-                    table.AddColumn(column);
+                var table = new PlainTable().Column("MAC").Column("NETWORK").Column("ADDRESS").Column("SOURCE");
                 foreach (var a in addresses)
-                    table.AddRow(a.Mac, Markup.Escape(a.Network ?? "-"), a.Address, a.Source);
-                app.Env.CreateOutConsole().Write(table);
+                    table.Row(a.Mac, a.Network ?? "-", a.Address, a.Source);
+                table.Write(app.Env.CreateOutConsole());
             }
             return addresses.Count == 0 ? ExitCodes.Failed : ExitCodes.Ok;
         }));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Client;
 using Vireo.Contracts;
@@ -10,12 +11,7 @@ internal static class LifecycleCommands
 {
     public static IEnumerable<Command> Create(CliApp app)
     {
-        yield return Simple(app, "start", "Start a defined VM", "started",
-            """
-            Launches QEMU for the VM and waits until the guest is running. Without KVM (see `vireo host check`) the
-            VM runs under TCG software emulation, much slower.
-            """,
-            (c, n, ct) => c.StartAsync(n, ct), "vireo start web1", "vireo start web1 && vireo console web1");
+        yield return Start(app);
         yield return Shutdown(app);
         yield return Simple(app, "destroy", "Stop a VM at once (pull the plug)", "destroyed",
             """
@@ -52,18 +48,43 @@ internal static class LifecycleCommands
         return command;
     }
 
+    private static Command Start(CliApp app)
+    {
+        var name = VmArgument.Create();
+        var console = Opt.Flag("--console", "Attach to the serial console once the VM runs, as vireo console does");
+        var command = app.Docs.Create("start", "Start a defined VM",
+            """
+            Launches QEMU for the VM and waits until the guest is running. Without KVM (see `vireo host check`) the
+            VM runs under TCG software emulation, much slower.
+            With --console, like `virsh start --console`, it then attaches to the serial console exactly as
+            `vireo console NAME` does: on a terminal until Ctrl+], with stdin piped until stdin has ended and the
+            guest has been quiet for 2 seconds. What the guest printed before the console attached is in
+            `vireo logs NAME`. A VM that does not start is not attached to; a console held by another client is
+            refused with exit status 4, the VM running.
+            """,
+            "vireo start web1",
+            "vireo start web1 --console",
+            "vireo start web1 && vireo console web1");
+        command.Add(name);
+        command.Add(console);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            string vm = parse.GetValue(name)!;
+            var result = await client.StartAsync(vm, ct).ConfigureAwait(false);
+            app.Env.Out.WriteLine(Describe(result, "started"));
+            if (!parse.GetValue(console))
+                return ExitCodes.Ok;
+            return await ConsoleCommand.AttachAsync(app, client, vm, force: false, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
     private static Command Shutdown(CliApp app)
     {
         var name = VmArgument.Create();
-        var timeout = new Option<int?>("--timeout")
-        {
-            Description = "Seconds to wait for the guest to power off before forcing it off (vireod's default: 120)",
-            HelpName = "SECONDS",
-        };
-        var noForce = new Option<bool>("--no-force")
-        {
-            Description = "Do not force the VM off after the timeout: leave it running and fail (exit 1)",
-        };
+        var timeout = Opt.Seconds("--timeout",
+            "Seconds to wait for the guest to power off before forcing it off, 0 to 86400 (vireod's default: 120)", 0, 86400);
+        var noForce = Opt.Flag("--no-force", "Do not force the VM off after the timeout: leave it running and fail (exit 1)");
         var command = app.Docs.Create("shutdown", "Shut a VM down gracefully (ACPI power button)",
             """
             Presses the virtual power button and waits for the guest to power off. A guest that has not powered
@@ -76,11 +97,6 @@ internal static class LifecycleCommands
         command.Add(name);
         command.Add(timeout);
         command.Add(noForce);
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(timeout) is < 0)
-                result.AddError("--timeout must be 0 or more seconds");
-        });
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             int? seconds = parse.GetValue(timeout);

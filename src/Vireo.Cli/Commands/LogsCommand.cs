@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 
 namespace Vireo.Cli.Commands;
 
@@ -8,8 +9,8 @@ internal static class LogsCommand
     public static Command Create(CliApp app)
     {
         var name = VmArgument.Create();
-        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until Ctrl-C" };
-        var tail = new Option<int?>("--tail", "-n") { Description = "Only the last N lines", HelpName = "N" };
+        var follow = Opt.Flag("--follow", "Keep printing new output until Ctrl-C", "-f");
+        var tail = Opt.Integer("--tail", "Only the last N lines", 0, int.MaxValue, "N", "lines", aliases: "-n");
         var command = app.Docs.Create("logs", "Print a VM's serial console log",
             """
             Prints what the guest wrote to its serial console (ttyS0), which vireod records for every VM whether
@@ -22,11 +23,6 @@ internal static class LogsCommand
         command.Add(name);
         command.Add(follow);
         command.Add(tail);
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(tail) is < 0)
-                result.AddError("--tail must be 0 or more lines");
-        });
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             await using var log = await client.GetLogsAsync(parse.GetValue(name)!, parse.GetValue(follow), parse.GetValue(tail), ct)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -48,7 +49,7 @@ internal static class NetCommand
         return net;
     }
 
-    internal static Argument<string> NetworkArgument() => new("NETWORK") { Description = "The network's name" };
+    internal static Argument<string> NetworkArgument() => Arg.Name("NETWORK", "The network's name");
 
     private static Command List(CliApp app)
     {
@@ -65,13 +66,12 @@ internal static class NetCommand
                 OutputFormat.WriteJson(app.Env, networks.ToList(), VireoJsonContext.Default.ListNetworkInfo);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "NAME", "MODE", "SUBNET", "BRIDGE", "STATE", "AUTOSTART", "VMS" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("NAME").Column("MODE").Column("SUBNET").Column("BRIDGE").Column("STATE")
+                .Column("AUTOSTART").Column("VMS", right: true);
             foreach (var n in networks)
-                table.AddRow(Markup.Escape(n.Name), Mode(n.Mode), Markup.Escape(n.Subnet ?? "-"), Markup.Escape(n.Bridge ?? "-"),
-                    n.Active ? "[green]active[/]" : "inactive", Display.YesNo(n.Autostart), n.Vms.Count.ToString(CultureInfo.InvariantCulture));
-            app.Env.CreateOutConsole().Write(table);
+                table.Row(n.Name, Mode(n.Mode), n.Subnet ?? "-", n.Bridge ?? "-",
+                    n.Active ? new Cell("active", "green") : "inactive", Display.YesNo(n.Autostart), n.Vms.Count.ToString(CultureInfo.InvariantCulture));
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -92,16 +92,16 @@ internal static class NetCommand
             if (parse.GetValue(output) == OutputFormat.Json)
                 OutputFormat.WriteJson(app.Env, n, VireoJsonContext.Default.NetworkInfo);
             else
-                app.Env.CreateOutConsole().Write(Render(n));
+                Render(n).Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static Grid Render(NetworkInfo n)
+    private static DetailList Render(NetworkInfo n)
     {
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-        void Row(string key, string? value) => grid.AddRow(key + ":", Markup.Escape(value ?? "-"));
+        var grid = new DetailList();
+        void Row(string key, string? value) => grid.Row(key, value ?? "-");
         Row("Name", n.Name);
         Row("Mode", Mode(n.Mode));
         Row("State", (n.Active ? "active" : "inactive") + (n.Reason is null ? "" : $" ({n.Reason})"));
@@ -125,13 +125,12 @@ internal static class NetCommand
     private static Command CreateNet(CliApp app)
     {
         var name = NetworkArgument();
-        var mode = new Option<string>("--mode") { Description = "nat (default), isolated, bridge or user", DefaultValueFactory = _ => "nat" };
-        mode.AcceptOnlyFromAmong("nat", "isolated", "bridge", "user");
-        var subnet = new Option<string?>("--subnet") { Description = "IPv4 subnet for nat/isolated, e.g. 192.168.100.0/24 (default: the first free /24 from 192.168.122.0)" };
-        var bridge = new Option<string?>("--bridge") { Description = "bridge mode: the existing host bridge (e.g. br0); nat/isolated: name of the bridge to create (default vireo-NAME)" };
-        var domain = new Option<string?>("--domain") { Description = "DNS domain VMs are named under (default: the network name)" };
-        var noAutostart = new Option<bool>("--no-autostart") { Description = "Do not start the network when vireod starts" };
-        var noStart = new Option<bool>("--no-start") { Description = "Define only; start it later with vireo net start" };
+        var mode = Opt.ChoiceWithDefault("--mode", "nat (default), isolated, bridge or user", "nat", ["nat", "isolated", "bridge", "user"]);
+        var subnet = Opt.Name("--subnet", "IPv4 subnet for nat/isolated, e.g. 192.168.100.0/24 (default: the first free /24 from 192.168.122.0)", "CIDR");
+        var bridge = Opt.Name("--bridge", "bridge mode: the existing host bridge (e.g. br0); nat/isolated: name of the bridge to create (default vireo-NAME)", "BRIDGE");
+        var domain = Opt.Name("--domain", "DNS domain VMs are named under (default: the network name)", "DOMAIN");
+        var noAutostart = Opt.Flag("--no-autostart", "Do not start the network when vireod starts");
+        var noStart = Opt.Flag("--no-start", "Define only; start it later with vireo net start");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("create", "Create (and start) a network",
             """

@@ -32,7 +32,7 @@ internal static class NetDoctorCommand
             else
             {
                 var console = app.Env.CreateOutConsole();
-                console.Write(HostCommand.RenderChecks(report.Checks));
+                HostCommand.WriteChecks(app.Env, console, report.Checks);
                 console.WriteLine();
                 console.WriteLine($"{report.Checks.Count - report.Warnings - report.Failures} passed, {report.Warnings} warnings, {report.Failures} failed");
             }

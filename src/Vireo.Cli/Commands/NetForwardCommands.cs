@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -30,15 +31,15 @@ internal static class NetForwardCommands
         return forward;
     }
 
-    private static Option<string> Proto() => new("--proto") { Description = "tcp (default) or udp", DefaultValueFactory = _ => "tcp" };
+    private static Option<string> Proto() => Opt.ChoiceWithDefault("--proto", "tcp (default) or udp", "tcp", ["tcp", "udp"]);
 
     private static Command Add(CliApp app)
     {
         var network = NetCommand.NetworkArgument();
-        var hostPort = new Option<int>("--host-port") { Description = "Port on the host (1-65535)", Required = true };
-        var to = new Option<string>("--to") { Description = "VM:PORT to forward to, e.g. web1:80", Required = true };
+        var hostPort = Opt.Port("--host-port", "Port on the host (1-65535)", required: true);
+        var to = Opt.Name("--to", "VM:PORT to forward to, e.g. web1:80", "VM:PORT", required: true);
         var proto = Proto();
-        var hostAddress = new Option<string?>("--host-address") { Description = "Only this host address, e.g. 127.0.0.1 for the host alone (default: every address of the host)" };
+        var hostAddress = Opt.Name("--host-address", "Only this host address, e.g. 127.0.0.1 for the host alone (default: every address of the host)", "ADDRESS");
         var command = app.Docs.Create("add", "Forward a host port to a VM's port",
             "Refused when the host port is already forwarded or a program on the host listens on it, when the VM has\nno NIC on the network, or when the network is not nat/user.",
             "vireo net forward add default --host-port 8080 --to web1:80",
@@ -51,16 +52,16 @@ internal static class NetForwardCommands
         {
             var target = parse.GetValue(to)!;
             var colon = target.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(target[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var guestPort))
-                throw new CliUsageException($"--to \"{target}\" is not VM:PORT; write it like web1:80");
+            if (colon <= 0 || ValueParsers.Integer(target[(colon + 1)..], 1, 65535, null, out long guestPort) is not null)
+                throw new CliUsageException($"--to {ValueText.Quote(target)} is not VM:PORT with a port from 1 to 65535; write it like web1:80");
             var created = await client.AddForwardAsync(new PortForward
             {
                 Network = parse.GetValue(network)!,
                 Protocol = parse.GetValue(proto)!,
                 HostAddress = parse.GetValue(hostAddress),
-                HostPort = parse.GetValue(hostPort),
+                HostPort = parse.GetValue(hostPort)!.Value,
                 Vm = target[..colon],
-                GuestPort = guestPort,
+                GuestPort = (int)guestPort,
             }, ct).ConfigureAwait(false);
             app.Env.Out.WriteLine($"Forwarding {created.HostAddress ?? "*"}:{created.HostPort}/{created.Protocol} to {created.Vm}:{created.GuestPort}" +
                                   (created.GuestAddress is null ? "" : $" ({created.GuestAddress})"));
@@ -71,7 +72,7 @@ internal static class NetForwardCommands
 
     private static Command List(CliApp app)
     {
-        var network = new Argument<string?>("NETWORK") { Description = "Only this network's forwards", Arity = ArgumentArity.ZeroOrOne };
+        var network = Arg.OptionalName("NETWORK", "Only this network's forwards");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("list", "List port forwards",
             "Every forward (or one network's) with the VM address it currently points at. With -o json: PortForward array.",
@@ -86,13 +87,12 @@ internal static class NetForwardCommands
                 OutputFormat.WriteJson(app.Env, forwards.ToList(), VireoJsonContext.Default.ListPortForward);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "NETWORK", "PROTO", "HOST", "VM", "GUEST PORT", "GUEST ADDRESS" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("NETWORK").Column("PROTO").Column("HOST").Column("VM").Column("GUEST PORT", right: true)
+                .Column("GUEST ADDRESS");
             foreach (var f in forwards)
-                table.AddRow(Markup.Escape(f.Network), f.Protocol, Markup.Escape($"{f.HostAddress ?? "*"}:{f.HostPort}"), Markup.Escape(f.Vm),
-                    f.GuestPort.ToString(CultureInfo.InvariantCulture), Markup.Escape(f.GuestAddress ?? "-"));
-            app.Env.CreateOutConsole().Write(table);
+                table.Row(f.Network, f.Protocol, $"{f.HostAddress ?? "*"}:{f.HostPort}", f.Vm,
+                    f.GuestPort.ToString(CultureInfo.InvariantCulture), f.GuestAddress ?? "-");
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -101,9 +101,9 @@ internal static class NetForwardCommands
     private static Command Remove(CliApp app)
     {
         var network = NetCommand.NetworkArgument();
-        var hostPort = new Option<int>("--host-port") { Description = "The forwarded host port", Required = true };
+        var hostPort = Opt.Port("--host-port", "The forwarded host port", required: true);
         var proto = Proto();
-        var hostAddress = new Option<string?>("--host-address") { Description = "The host address, when the forward has one" };
+        var hostAddress = Opt.Name("--host-address", "The host address, when the forward has one", "ADDRESS");
         var command = app.Docs.Create("remove", "Remove a port forward",
             "Removes the DNAT rules at once. The DHCP reservation that adding the forward made for the VM goes too, once\nno other forward of the VM on the network needs it; a reservation made with `vireo net reserve` stays.",
             "vireo net forward remove default --host-port 8080");
@@ -112,7 +112,7 @@ internal static class NetForwardCommands
             command.Add(option);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
-            var removed = await client.RemoveForwardAsync(parse.GetValue(network)!, parse.GetValue(proto)!, parse.GetValue(hostPort), parse.GetValue(hostAddress), ct).ConfigureAwait(false);
+            var removed = await client.RemoveForwardAsync(parse.GetValue(network)!, parse.GetValue(proto)!, parse.GetValue(hostPort)!.Value, parse.GetValue(hostAddress), ct).ConfigureAwait(false);
             var f = removed.Forward;
             app.Env.Out.WriteLine($"Forward of {f.HostAddress ?? "*"}:{f.HostPort}/{f.Protocol} to {f.Vm}:{f.GuestPort} removed");
             if (removed.ReleasedReservation is { } r)
@@ -126,7 +126,7 @@ internal static class NetForwardCommands
     {
         var network = NetCommand.NetworkArgument();
         var vm = VmArgument.Create();
-        var address = new Argument<string>("ADDRESS") { Description = "The fixed IPv4 address, inside the network's subnet" };
+        var address = Arg.Name("ADDRESS", "The fixed IPv4 address, inside the network's subnet");
         var command = app.Docs.Create("reserve", "Give a VM a fixed address on a nat or isolated network",
             "Like a libvirt <host mac=... ip=.../> entry: Vireo's DHCP server always gives this address to the VM's NIC on\nthe network. A running VM takes it up at its next DHCP renewal or restart.",
             "vireo net reserve default web1 192.168.122.10");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Client;
 using Vireo.Contracts;
@@ -33,7 +34,7 @@ internal static class OperationCommand
         return operation;
     }
 
-    private static Argument<string> IdArgument() => new("ID") { Description = "The operation's id (vireo operation list shows them)" };
+    private static Argument<string> IdArgument() => Arg.Name("ID", "The operation's id (vireo operation list shows them)");
 
     private static Command List(CliApp app)
     {
@@ -50,12 +51,11 @@ internal static class OperationCommand
                 OutputFormat.WriteJson(app.Env, operations.ToList(), VireoJsonContext.Default.ListOperationInfo);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "ID", "KIND", "TARGET", "STATUS", "PROGRESS", "STARTED" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("ID").Column("KIND").Column("TARGET", wraps: true).Column("STATUS")
+                .Column("PROGRESS", right: true).Column("STARTED");
             foreach (var o in operations)
-                table.AddRow(o.Id, Markup.Escape(o.Kind), Markup.Escape(o.Target), Status(o), Percent(o.Progress), Display.Time(o.StartedAt));
-            app.Env.CreateOutConsole().Write(table);
+                table.Row(o.Id, o.Kind, o.Target, StatusCell(o), Percent(o.Progress), Display.Time(o.StartedAt));
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -78,20 +78,21 @@ internal static class OperationCommand
                 OutputFormat.WriteJson(app.Env, o, VireoJsonContext.Default.OperationInfo);
                 return ExitCodes.Ok;
             }
-            var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-            void Row(string key, string value) => grid.AddRow(key + ":", value);
+            var grid = new DetailList();
+            void Row(string key, Cell value) => grid.Row(key, value);
             Row("Id", o.Id);
-            Row("Kind", Markup.Escape(o.Kind));
-            Row("Target", Markup.Escape(o.Target));
-            Row("Status", Status(o) + (o.CancelRequested && o.Status == OperationStatus.Running ? " (cancel requested)" : ""));
+            Row("Kind", o.Kind);
+            Row("Target", o.Target);
+            Row("Status", StatusCell(o) is var status && o.CancelRequested && o.Status == OperationStatus.Running
+                ? status with { Text = status.Text + " (cancel requested)" } : status);
             Row("Progress", Percent(o.Progress));
             Row("Started", Display.Time(o.StartedAt));
             Row("Ended", o.EndedAt is { } ended ? Display.Time(ended) : "-");
             if (o.Error is { } error)
-                Row("Error", Markup.Escape(error.Detail ?? error.Title ?? error.Code));
+                Row("Error", error.Detail ?? error.Title ?? error.Code);
             if (VireoClient.VolumeResult(o) is { } volume)
-                Row("Made", Markup.Escape($"volume {volume.Volume} ({volume.Format}, {StorageText.Bytes(volume.VirtualSizeBytes)})"));
-            app.Env.CreateOutConsole().Write(grid);
+                Row("Made", $"volume {volume.Volume} ({volume.Format}, {StorageText.Bytes(volume.VirtualSizeBytes)})");
+            grid.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -197,12 +198,12 @@ internal static class OperationCommand
         }
     }
 
-    private static string Status(OperationInfo o) => o.Status switch
+    private static Cell StatusCell(OperationInfo o) => o.Status switch
     {
-        OperationStatus.Running => "[yellow]running[/]",
-        OperationStatus.Succeeded => "[green]succeeded[/]",
-        OperationStatus.Failed => "[red]failed[/]",
-        _ => "cancelled",
+        OperationStatus.Running => new("running", "yellow"),
+        OperationStatus.Succeeded => new("succeeded", "green"),
+        OperationStatus.Failed => new("failed", "red"),
+        _ => new("cancelled"),
     };
 
     private static string Percent(double fraction) => (fraction * 100).ToString("0", CultureInfo.InvariantCulture) + "%";

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -28,7 +29,7 @@ internal static class PoolCommand
         return pool;
     }
 
-    private static Argument<string> PoolArgument() => new("POOL") { Description = "The pool's name" };
+    private static Argument<string> PoolArgument() => Arg.Name("POOL", "The pool's name");
 
     private static Command List(CliApp app)
     {
@@ -45,13 +46,12 @@ internal static class PoolCommand
                 OutputFormat.WriteJson(app.Env, pools.ToList(), VireoJsonContext.Default.ListPoolInfo);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "NAME", "STATE", "PATH", "CAPACITY", "AVAILABLE", "VOLUMES" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("NAME").Column("STATE").Column("PATH", wraps: true).Column("CAPACITY", right: true)
+                .Column("AVAILABLE", right: true).Column("VOLUMES", right: true);
             foreach (var p in pools)
-                table.AddRow(Markup.Escape(p.Name), p.Available ? "[green]active[/]" : "[red]unavailable[/]", Markup.Escape(p.Path),
+                table.Row(p.Name, p.Available ? new Cell("active", "green") : new Cell("unavailable", "red"), p.Path,
                     StorageText.Bytes(p.CapacityBytes), StorageText.Bytes(p.AvailableBytes), p.Volumes.ToString(CultureInfo.InvariantCulture));
-            app.Env.CreateOutConsole().Write(table);
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -74,8 +74,8 @@ internal static class PoolCommand
                 OutputFormat.WriteJson(app.Env, p, VireoJsonContext.Default.PoolInfo);
                 return ExitCodes.Ok;
             }
-            var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-            void Row(string key, string? value) => grid.AddRow(key + ":", Markup.Escape(value ?? "-"));
+            var grid = new DetailList();
+            void Row(string key, string? value) => grid.Row(key, value ?? "-");
             Row("Name", p.Name);
             Row("Type", p.Type);
             Row("Path", p.Path);
@@ -86,7 +86,7 @@ internal static class PoolCommand
             Row("Volumes", p.Volumes.ToString(CultureInfo.InvariantCulture));
             Row("Unmanaged", p.Unmanaged.Count == 0 ? "-" : string.Join(", ", p.Unmanaged));
             Row("Created", Display.Time(p.CreatedAt));
-            app.Env.CreateOutConsole().Write(grid);
+            grid.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -95,7 +95,7 @@ internal static class PoolCommand
     private static Command CreatePool(CliApp app)
     {
         var name = PoolArgument();
-        var path = new Option<string>("--path") { Description = "Absolute path of the pool's directory (created when missing)", Required = true, HelpName = "DIR" };
+        var path = Opt.Path("--path", "Absolute path of the pool's directory (created when missing)", "DIR", required: true);
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("create", "Create a directory pool",
             """

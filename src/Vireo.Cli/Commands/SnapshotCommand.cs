@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Spectre.Console;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -38,15 +39,15 @@ internal static class SnapshotCommand
         return snapshot;
     }
 
-    private static Argument<string> SnapArgument() => new("SNAPSHOT") { Description = "The snapshot's name (unique per VM)" };
+    private static Argument<string> SnapArgument() => Arg.Name("SNAPSHOT", "The snapshot's name (unique per VM)");
 
     private static Command CreateSnapshot(CliApp app)
     {
         var vm = VmArgument.Create();
         var snap = SnapArgument();
-        var memory = new Option<bool>("--memory") { Description = "Include RAM and device state (default for a running or paused VM; refused when stopped)" };
-        var diskOnly = new Option<bool>("--disk-only") { Description = "Disks only (default for a stopped VM)" };
-        var description = new Option<string?>("--description") { Description = "Free text shown by `vireo snapshot info`", HelpName = "TEXT" };
+        var memory = Opt.Flag("--memory", "Include RAM and device state (default for a running or paused VM; refused when stopped)");
+        var diskOnly = Opt.Flag("--disk-only", "Disks only (default for a stopped VM)");
+        var description = Opt.Text("--description", "Free text shown by `vireo snapshot info`", "TEXT", allowEmpty: true);
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("create", "Take a snapshot",
             """
@@ -85,7 +86,7 @@ internal static class SnapshotCommand
     private static Command List(CliApp app)
     {
         var vm = VmArgument.Create();
-        var tree = new Option<bool>("--tree") { Description = "Draw the snapshot tree (parent → children)" };
+        var tree = Opt.Flag("--tree", "Draw the snapshot tree (parent → children)");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("list", "List a VM's snapshots",
             """
@@ -111,34 +112,38 @@ internal static class SnapshotCommand
             }
             if (parse.GetValue(tree))
             {
-                app.Env.Out.Write(RenderTree(snapshots));
+                app.Env.Out.Write(RenderTree(snapshots, ascii: !app.Env.StdoutIsTerminal));
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "", "NAME", "KIND", "VM STATE", "CREATED", "PARENT", "DESCRIPTION" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("").Column("NAME").Column("KIND").Column("VM STATE").Column("CREATED").Column("PARENT")
+                .Column("DESCRIPTION", wraps: true);
             foreach (var s in snapshots)
-                table.AddRow(s.Current ? "*" : "", Markup.Escape(s.Name), Kind(s.Kind), Display.State(s.VmState), Display.Time(s.CreatedAt),
-                    Markup.Escape(s.Parent ?? "-"), Markup.Escape(s.Description ?? ""));
-            app.Env.CreateOutConsole().Write(table);
+                table.Row(s.Current ? "*" : "", s.Name, Kind(s.Kind), Display.State(s.VmState), Display.Time(s.CreatedAt),
+                    s.Parent ?? "-", s.Description ?? "");
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    /// <summary>The tree in plain text (roots first, children under their parent, oldest first); * marks current.</summary>
-    internal static string RenderTree(IReadOnlyList<SnapshotInfo> snapshots)
+    /// <summary>
+    /// The tree in plain text (roots first, children under their parent, oldest first); * marks current. Drawn
+    /// with box-drawing characters on a terminal, with ASCII (|-- `--) in a pipe, as `tree --charset=ascii`.
+    /// </summary>
+    internal static string RenderTree(IReadOnlyList<SnapshotInfo> snapshots, bool ascii = false)
     {
+        var (branch, lastBranch, pipe) = ascii ? ("|-- ", "`-- ", "|   ") : ("├─ ", "└─ ", "│  ");
+        string blank = new(' ', pipe.Length);
         var byName = snapshots.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var text = new StringBuilder();
         void Walk(SnapshotInfo s, string indent, bool last, bool root)
         {
-            var line = root ? "" : indent + (last ? "└─ " : "├─ ");
+            var line = root ? "" : indent + (last ? lastBranch : branch);
             text.Append(line).Append(s.Name).Append(s.Current ? " *" : "")
                 .Append($"  ({Kind(s.Kind)}, {Display.State(s.VmState)}, {Display.Time(s.CreatedAt)})")
                 .Append(s.Description is null ? "" : $"  {s.Description}").Append('\n');
             var children = s.Children.Where(byName.ContainsKey).Select(c => byName[c]).ToList();
-            var childIndent = root ? "" : indent + (last ? "   " : "│  ");
+            var childIndent = root ? "" : indent + (last ? blank : pipe);
             for (var i = 0; i < children.Count; i++)
                 Walk(children[i], childIndent, i == children.Count - 1, false);
         }
@@ -165,8 +170,8 @@ internal static class SnapshotCommand
                 OutputFormat.WriteJson(app.Env, s, VireoJsonContext.Default.SnapshotInfo);
                 return ExitCodes.Ok;
             }
-            var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-            void Row(string key, string? value) => grid.AddRow(key + ":", Markup.Escape(value ?? "-"));
+            var grid = new DetailList();
+            void Row(string key, string? value) => grid.Row(key, value ?? "-");
             Row("Name", s.Name);
             Row("VM", s.Vm);
             Row("Kind", Kind(s.Kind));
@@ -182,7 +187,7 @@ internal static class SnapshotCommand
                 Row("Disk", d.Path + (d.HoldsVmState ? " (holds the RAM image)" : ""));
             foreach (var path in s.ReadOnlyDisks ?? [])
                 Row("Read-only disk", path + " (attached; not in the snapshot, as it cannot change)");
-            app.Env.CreateOutConsole().Write(grid);
+            grid.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -192,9 +197,9 @@ internal static class SnapshotCommand
     {
         var vm = VmArgument.Create();
         var snap = SnapArgument();
-        var force = new Option<bool>("--force") { Description = "Power off a running VM to revert a disk-only snapshot (its unsaved state is lost)" };
-        var running = new Option<bool>("--running") { Description = "End running (a disk-only snapshot: boot the VM after the revert)" };
-        var paused = new Option<bool>("--paused") { Description = "End paused (memory snapshots only)" };
+        var force = Opt.Flag("--force", "Power off a running VM to revert a disk-only snapshot (its unsaved state is lost)");
+        var running = Opt.Flag("--running", "End running (a disk-only snapshot: boot the VM after the revert)");
+        var paused = Opt.Flag("--paused", "End paused (memory snapshots only)");
         var command = app.Docs.Create("revert", "Revert a VM to a snapshot",
             """
             Like `virsh snapshot-revert`. The VM's current state is discarded (take a snapshot first to keep it);

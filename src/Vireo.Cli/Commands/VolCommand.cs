@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -39,11 +40,11 @@ internal static class VolCommand
     }
 
     internal static Argument<string> VolumeArgument(string name = "VOLUME", string description = "The volume, POOL/NAME") =>
-        new(name) { Description = description };
+        Arg.Name(name, description);
 
     private static Command List(CliApp app)
     {
-        var pool = new Argument<string?>("POOL") { Description = "Only this pool's volumes", Arity = ArgumentArity.ZeroOrOne };
+        var pool = Arg.OptionalName("POOL", "Only this pool's volumes");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("list", "List volumes",
             "Like `virsh vol-list --details`, for one pool or all: each volume with its format, virtual size, space\nallocated on the host, backing volume and the VMs using it; a read-only base (made by a linked clone) shows\nthe VMs layered on it. With -o json: the API's VolumeInfo array (base, layered_users).",
@@ -59,13 +60,12 @@ internal static class VolCommand
                 OutputFormat.WriteJson(app.Env, volumes.ToList(), VireoJsonContext.Default.ListVolumeInfo);
                 return ExitCodes.Ok;
             }
-            var table = new Table().Border(TableBorder.None).HideRowSeparators();
-            foreach (var column in new[] { "VOLUME", "FORMAT", "VIRTUAL", "ALLOCATED", "BACKING", "USED BY" })
-                table.AddColumn(column);
+            var table = new PlainTable().Column("VOLUME").Column("FORMAT").Column("VIRTUAL", right: true).Column("ALLOCATED", right: true)
+                .Column("BACKING", wraps: true).Column("USED BY", wraps: true);
             foreach (var v in volumes)
-                table.AddRow(Markup.Escape(v.Volume), v.Format, StorageText.Bytes(v.VirtualSizeBytes), StorageText.Bytes(v.ActualSizeBytes),
-                    Markup.Escape(v.Backing ?? "-"), Markup.Escape(UsedByText(v)));
-            app.Env.CreateOutConsole().Write(table);
+                table.Row(v.Volume, v.Format, StorageText.Bytes(v.VirtualSizeBytes), StorageText.Bytes(v.ActualSizeBytes),
+                    v.Backing ?? "-", UsedByText(v));
+            table.Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
@@ -96,16 +96,16 @@ internal static class VolCommand
             if (parse.GetValue(output) == OutputFormat.Json)
                 OutputFormat.WriteJson(app.Env, v, VireoJsonContext.Default.VolumeInfo);
             else
-                app.Env.CreateOutConsole().Write(Render(v));
+                Render(v).Write(app.Env.CreateOutConsole());
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    internal static Grid Render(VolumeInfo v)
+    internal static DetailList Render(VolumeInfo v)
     {
-        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
-        void Row(string key, string? value) => grid.AddRow(key + ":", Markup.Escape(value ?? "-"));
+        var grid = new DetailList();
+        void Row(string key, string? value) => grid.Row(key, value ?? "-");
         Row("Volume", v.Volume);
         Row("Path", v.Path);
         Row("Format", v.Format);
@@ -134,10 +134,10 @@ internal static class VolCommand
     private static Command CreateVol(CliApp app)
     {
         var volume = VolumeArgument();
-        var size = new Option<string?>("--size") { Description = "Virtual size with a binary unit: 20G, 512MiB (optional with --backing: the backing volume's size)", HelpName = "SIZE" };
-        var format = new Option<string>("--format") { Description = "qcow2 (default) or raw", DefaultValueFactory = _ => "qcow2", HelpName = "qcow2|raw" };
-        var prealloc = new Option<string>("--prealloc") { Description = "off (default, sparse), metadata (qcow2), falloc or full", DefaultValueFactory = _ => "off", HelpName = "MODE" };
-        var backing = new Option<string?>("--backing") { Description = "Make a qcow2 overlay on this volume (POOL/NAME): a linked copy", HelpName = "VOLUME" };
+        var size = Opt.Bytes("--size", "Virtual size with a binary unit: 20G, 512M, 1.5GiB (optional with --backing: the backing volume's size)");
+        var format = Opt.ChoiceWithDefault("--format", "qcow2 (default) or raw", "qcow2", ["qcow2", "raw"]);
+        var prealloc = Opt.ChoiceWithDefault("--prealloc", "off (default, sparse), metadata (qcow2), falloc or full", "off", ["off", "metadata", "falloc", "full"]);
+        var backing = Opt.Name("--backing", "Make a qcow2 overlay on this volume (POOL/NAME): a linked copy", "VOLUME");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("create", "Create a volume",
             """
@@ -162,7 +162,7 @@ internal static class VolCommand
             var v = await client.CreateVolumeAsync(reference[..slash], new VolumeCreateRequest
             {
                 Name = reference[(slash + 1)..],
-                Size = parse.GetValue(size),
+                Size = parse.GetValue(size) is { } bytes ? SizeParser.Format(bytes) : null,
                 Format = parse.GetValue(format),
                 Preallocation = parse.GetValue(prealloc),
                 Backing = backingRef,
@@ -179,8 +179,8 @@ internal static class VolCommand
     private static Command Resize(CliApp app)
     {
         var volume = VolumeArgument();
-        var size = new Argument<string>("SIZE") { Description = "New virtual size (40G) or growth (+10G)" };
-        var shrink = new Option<bool>("--allow-shrink") { Description = "Allow a smaller size: the data past the new end is lost" };
+        var size = Arg.SizeOrGrowth("SIZE", "New virtual size (40G) or growth (+10G), with a binary unit");
+        var shrink = Opt.Flag("--allow-shrink", "Allow a smaller size: the data past the new end is lost");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("resize", "Change a volume's virtual size",
             """

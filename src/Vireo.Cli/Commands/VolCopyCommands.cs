@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Client;
 using Vireo.Contracts;
@@ -20,10 +21,10 @@ internal static class VolCopyCommands
     public static Command Import(CliApp app)
     {
         var volume = VolCommand.VolumeArgument(description: "The new volume, POOL/NAME");
-        var from = new Option<string>("--from") { Description = "Absolute path of the image file to copy in (left as it is)", Required = true, HelpName = "PATH" };
-        var sourceFormat = new Option<string>("--source-format") { Description = "The file's format, raw or qcow2: required, Vireo never guesses it", Required = true, HelpName = "raw|qcow2" };
-        sourceFormat.AcceptOnlyFromAmong("raw", "qcow2");
-        var format = new Option<string?>("--format") { Description = "Format of the new volume (default: the source format)", HelpName = "raw|qcow2" };
+        var from = Opt.Path("--from", "Path of the image file to copy in (left as it is)", required: true);
+        var sourceFormat = Opt.Choice("--source-format", "The file's format, raw or qcow2: required, Vireo never guesses it", "raw", "qcow2");
+        sourceFormat.Required = true;
+        var format = Opt.Choice("--format", "Format of the new volume (default: the source format)", "raw", "qcow2");
         var command = Long(app, "import", "Copy an image file into a pool as a new volume",
             """
             Copies (or converts, with --format) an existing image into the pool with qemu-img convert -f SOURCE_FORMAT.
@@ -45,7 +46,7 @@ internal static class VolCopyCommands
                 From = Path.GetFullPath(path, app.Env.CurrentDirectory),
                 SourceFormat = parse.GetValue(sourceFormat)!,
                 Format = parse.GetValue(format),
-                RateLimit = parse.GetValue(RateOption(command)),
+                RateLimit = Rate(command, parse),
             }, ct);
         });
         return command;
@@ -55,7 +56,8 @@ internal static class VolCopyCommands
     {
         var source = VolCommand.VolumeArgument("SOURCE", "The volume to convert, POOL/NAME (left as it is)");
         var destination = VolCommand.VolumeArgument("DESTINATION", "The new volume, POOL/NAME (any pool)");
-        var format = new Option<string>("--format") { Description = "Format of the new volume", Required = true, HelpName = "raw|qcow2" };
+        var format = Opt.Choice("--format", "Format of the new volume", "raw", "qcow2");
+        format.Required = true;
         var command = Long(app, "convert", "Copy a volume into a new volume of another format",
             """
             Like `qemu-img convert -f FMT -O FMT` between two volumes. The copy is sparse (zeroed ranges are not
@@ -72,7 +74,7 @@ internal static class VolCopyCommands
             {
                 Destination = StorageText.Volume(parse.GetValue(destination), "destination"),
                 Format = parse.GetValue(format),
-                RateLimit = parse.GetValue(RateOption(command)),
+                RateLimit = Rate(command, parse),
             }, ct));
         return command;
     }
@@ -94,7 +96,7 @@ internal static class VolCopyCommands
             client.CloneVolumeAsync(StorageText.Volume(parse.GetValue(source), "source"), new VolumeCopyRequest
             {
                 Destination = StorageText.Volume(parse.GetValue(destination), "destination"),
-                RateLimit = parse.GetValue(RateOption(command)),
+                RateLimit = Rate(command, parse),
             }, ct));
         return command;
     }
@@ -102,13 +104,15 @@ internal static class VolCopyCommands
     private static Command Long(CliApp app, string name, string summary, string details, string[] examples)
     {
         var command = app.Docs.Create(name, summary, details, examples);
-        command.Add(new Option<string?>("--rate-limit") { Description = "Read at most this many bytes per second, e.g. 50M", HelpName = "SIZE" });
-        command.Add(new Option<bool>("--no-wait") { Description = "Print the started operation and return at once" });
+        command.Add(Opt.Bytes("--rate-limit", "Read at most this much per second, with a binary unit: 50M, 1G"));
+        command.Add(Opt.Flag("--no-wait", "Print the started operation and return at once"));
         command.Add(OutputFormat.CreateOption());
         return command;
     }
 
-    private static Option<string?> RateOption(Command command) => (Option<string?>)command.Options.First(o => o.Name == "--rate-limit");
+    /// <summary>--rate-limit as the API takes it: an exact size per second (<c>50MiB</c>), or null.</summary>
+    private static string? Rate(Command command, ParseResult parse) =>
+        parse.GetValue((Option<long?>)command.Options.First(o => o.Name == "--rate-limit")) is { } bytes ? SizeParser.Format(bytes) : null;
 
     private static void SetAction(CliApp app, Command command, string verb, Func<ParseResult, string> target,
         Func<VireoClient, ParseResult, CancellationToken, Task<OperationInfo>> start)

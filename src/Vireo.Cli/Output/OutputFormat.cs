@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Vireo.Cli.Options;
 
 namespace Vireo.Cli.Output;
 
@@ -11,17 +12,9 @@ internal static class OutputFormat
     public const string Table = "table";
     public const string Json = "json";
 
-    public static Option<string> CreateOption()
-    {
-        var option = new Option<string>("--output", "-o")
-        {
-            Description = "table (for people) or json (the API's JSON document, nothing else on stdout)",
-            HelpName = "table|json",
-            DefaultValueFactory = _ => Table,
-        };
-        option.AcceptOnlyFromAmong(Table, Json);
-        return option;
-    }
+    public static Option<string> CreateOption() =>
+        Opt.ChoiceWithDefault("--output", "table (for people) or json (the API's JSON document, nothing else on stdout)",
+            Table, [Table, Json], "-o");
 
     /// <summary>
     /// Writes <paramref name="value"/> with its source-generated metadata; only the escaping is relaxed, so that

@@ -1,0 +1,24 @@
+namespace Vireo.Cli.Output;
+
+/// <summary>Why a file could not be read, in Vireo's words rather than the runtime's (which name no fix).</summary>
+internal static class FileErrors
+{
+    /// <summary>"no such file", "it is a directory", "permission denied", ... for a failure to read <paramref name="path"/>.</summary>
+    public static string Why(Exception ex, string path) => ex switch
+    {
+        _ when Directory.Exists(path) => "it is a directory, not a file",
+        FileNotFoundException => "no such file",
+        DirectoryNotFoundException => $"no such directory: {MissingAncestor(path)}",
+        PathTooLongException => "the path is too long",
+        UnauthorizedAccessException => "permission denied",
+        _ => ex.Message,
+    };
+
+    private static string MissingAncestor(string path)
+    {
+        string? missing = Path.GetDirectoryName(path);
+        for (string? dir = missing; dir is not null && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir))
+            missing = dir;
+        return missing ?? path;
+    }
+}
