@@ -23,6 +23,7 @@ public sealed class FakeDaemon : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _dir;
     private readonly ConcurrentDictionary<string, (int Status, ApiError Error)> _failures = new();
+    private readonly ConcurrentDictionary<string, (int Status, string Json)> _answers = new();
     private int _consoleClients;
 
     private FakeDaemon(WebApplication app, string dir, string socketPath)
@@ -48,6 +49,9 @@ public sealed class FakeDaemon : IAsyncDisposable
     private sealed record Failure(int Status, ApiError Error);
 
     private volatile Failure? _failAll;
+
+    /// <summary>The next requests to "METHOD /path" answer with this raw JSON text (e.g. a document of the wrong shape).</summary>
+    public void Answer(string methodAndPath, int status, string json) => _answers[methodAndPath] = (status, json);
 
     public static async Task<FakeDaemon> StartAsync()
     {
@@ -83,6 +87,13 @@ public sealed class FakeDaemon : IAsyncDisposable
             if (_failures.TryGetValue($"{context.Request.Method} {context.Request.Path}", out var failure))
             {
                 await WriteError(context, failure.Status, failure.Error);
+                return;
+            }
+            if (_answers.TryGetValue($"{context.Request.Method} {context.Request.Path}", out var answer))
+            {
+                context.Response.StatusCode = answer.Status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(answer.Json);
                 return;
             }
             await next(context);

@@ -64,7 +64,7 @@ internal static class VersionCommand
             env.Out.WriteLine($"QEMU:       {host.QemuVersion ?? "not found"}" + (host.Emulator is null ? "" : $" ({host.Emulator})"));
             env.Out.WriteLine($"Accel:      {Display.Accel(host.Accel, host.AccelWarning)}");
             env.Out.WriteLine($"State dir:  {host.StateDir}");
-            env.Out.WriteLine($"Host:       {host.HostCpus} CPUs, {Display.Memory(host.HostMemory)}; {host.Vms} VMs defined, {host.ActiveVms} active");
+            env.Out.WriteLine($"Host:       {host.HostCpus} CPUs, {SizeParser.Describe(host.HostMemory)}; {host.Vms} VMs defined, {host.ActiveVms} active");
             foreach (var image in host.Images)
                 env.Out.WriteLine($"Image:      {image.Name} ({(image.Available ? "available" : "not built")})" +
                                   (image.Location is null ? "" : $" {image.Location}"));
