@@ -53,6 +53,8 @@ public sealed class OptionParsingTests
     [Theory]
     [InlineData("size=1G,path=/a.img,format=raw", "give one of path=, vol= or size=")]
     [InlineData("vol=default/a.qcow2,pool=default", "pool= only goes with size=")]
+    [InlineData("size=1GB", "size=\"1GB\" uses \"GB\", which is ambiguous")]
+    [InlineData("size=99999999999999999999", "size=\"99999999999999999999\" is too large")]
     public void Disk_sources_do_not_mix(string value, string problem) =>
         Assert.Contains(problem, Assert.Throws<CliUsageException>(() => DiskOption.Parse(value, Cwd)).Message);
 

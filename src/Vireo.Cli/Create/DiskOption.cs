@@ -66,8 +66,10 @@ internal static class DiskOption
                     volume = item.Value;
                     break;
                 case "size":
-                    // virt-install's size= is a number of GiB; units (512M, 20G) work too.
+                    // virt-install's size= is a number of GiB; units (512M, 20G) work too, with the grammar of specs.
                     size = item.Value.Length > 0 && item.Value.All(char.IsAsciiDigit) ? item.Value + "G" : item.Value;
+                    if (!SizeParser.TryParse(size, out _, out string sizeProblem))
+                        throw KeyValueList.Error(Flag, text, $"size=\"{item.Value}\" {sizeProblem}", Accepted);
                     break;
                 case "pool":
                     pool = item.Value;
