@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -9,11 +10,7 @@ internal static class DomstatsCommand
 {
     public static Command Create(CliApp app)
     {
-        var name = new Argument<string?>("NAME")
-        {
-            Description = "The VM's name [default: every VM]",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
+        var name = Arg.OptionalName("NAME", "The VM's name [default: every VM]");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("domstats", "Show a VM's CPU, memory, disk and network counters (all VMs without a name)",
             """

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Cli.Terminal;
 using Vireo.Client;
@@ -15,30 +16,13 @@ internal static class TopCommand
 
     public static Command Create(CliApp app)
     {
-        var delay = new Option<double>("--delay", "-d")
-        {
-            Description = "Seconds between updates (fractions allowed, e.g. 0.5)",
-            HelpName = "SECONDS",
-            DefaultValueFactory = _ => 3,
-            CustomParser = ParseDelay,
-        };
-        var iterations = new Option<int?>("--iterations", "-n")
-        {
-            Description = "Stop after N updates [default: run until q or Ctrl-C]",
-            HelpName = "N",
-            CustomParser = ParseIterations,
-        };
-        var sort = new Option<string>("--sort", "-s")
-        {
-            Description = "Order of the VMs: by %CPU, memory (RSS), disk or network rate (highest first), or name",
-            HelpName = string.Join('|', TopView.SortNames),
-            DefaultValueFactory = _ => "cpu",
-        };
-        sort.AcceptOnlyFromAmong(TopView.SortNames);
-        var batch = new Option<bool>("--batch", "-b")
-        {
-            Description = "Print plain tables one after the other even on a terminal (what a pipe gets anyway)",
-        };
+        var delay = Opt.FractionalSeconds("--delay", "Seconds between updates, 0.1 to 3600 (fractions allowed, e.g. 0.5) [default: 3]",
+            0.1, MaxDelaySeconds, 3, "-d");
+        var iterations = Opt.Integer("--iterations", "Stop after N updates [default: run until q or Ctrl-C]", 1, int.MaxValue, "N", "updates",
+            aliases: "-n");
+        var sort = Opt.ChoiceWithDefault("--sort", "Order of the VMs: by %CPU, memory (RSS), disk or network rate (highest first), or name",
+            "cpu", TopView.SortNames, "-s");
+        var batch = Opt.Flag("--batch", "Print plain tables one after the other even on a terminal (what a pipe gets anyway)", "-b");
         var command = app.Docs.Create("top", "Show live CPU, memory, disk and network use per VM, like virt-top",
             """
             Every --delay seconds vireo asks vireod for every VM's counters (GET /v1/stats) and shows, for each VM
@@ -159,27 +143,4 @@ internal static class TopCommand
         int.TryParse(env.GetVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var columns) && columns > 0
             ? columns
             : env.Width;
-
-    private static double ParseDelay(ArgumentResult result)
-    {
-        var text = result.Tokens.Count == 0 ? "" : result.Tokens[^1].Value;
-        if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
-            || seconds < 0.1 || seconds > MaxDelaySeconds)
-        {
-            result.AddError($"--delay \"{text}\": expected seconds between 0.1 and {MaxDelaySeconds:0}, e.g. --delay 2 or --delay 0.5");
-            return 3;
-        }
-        return seconds;
-    }
-
-    private static int? ParseIterations(ArgumentResult result)
-    {
-        var text = result.Tokens.Count == 0 ? "" : result.Tokens[^1].Value;
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
-        {
-            result.AddError($"--iterations \"{text}\": expected a whole number of updates, 1 or more, e.g. -n 5");
-            return null;
-        }
-        return n;
-    }
 }

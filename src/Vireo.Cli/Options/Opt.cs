@@ -97,11 +97,12 @@ internal static class Opt
         Integer(name, description, min, max, defaultValue, "SECONDS", "seconds");
 
     /// <summary>Seconds that may have a fraction (0.5), with a default.</summary>
-    public static TypedOption<double> FractionalSeconds(string name, string description, double min, double max, double defaultValue)
+    public static TypedOption<double> FractionalSeconds(string name, string description, double min, double max, double defaultValue,
+        params string[] aliases)
     {
         var syntax = new ValueSyntax(ValueKind.Number, ValueParsers.DecimalForm(min, max, "seconds"),
             text => ValueParsers.Decimal(text, min, max, "seconds", out _));
-        return new TypedOption<double>(name, [], syntax)
+        return new TypedOption<double>(name, aliases, syntax)
         {
             Description = description,
             HelpName = "SECONDS",
