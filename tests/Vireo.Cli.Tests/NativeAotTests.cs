@@ -3,7 +3,15 @@ using Xunit.Abstractions;
 
 namespace Vireo.Cli.Tests;
 
+/// <summary>
+/// Runs alone, after the other test classes: its fixture's publish keeps both CPUs busy for minutes, which would make
+/// timing-sensitive tests around it flaky.
+/// </summary>
+[CollectionDefinition(nameof(NativeAotCollection), DisableParallelization = true)]
+public sealed class NativeAotCollection;
+
 /// <summary>The Native AOT executable users run: runtime messages are sentences, and the whole bad-value table.</summary>
+[Collection(nameof(NativeAotCollection))]
 public sealed partial class NativeAotTests(NativeAotBinary aot, ITestOutputHelper output) : FakeDaemonTest, IClassFixture<NativeAotBinary>
 {
     private Task<CliResult> Run(string cwd, params string[] args) => BinaryRunner.RunAsync(aot.Path, [], args, Daemon.SocketPath, cwd);
