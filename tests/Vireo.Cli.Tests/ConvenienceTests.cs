@@ -63,7 +63,7 @@ public sealed class ConvenienceTests : FakeDaemonTest
     {
         var result = await Vireo("undefine", "db1");
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("VM 'db1' undefined.\n", result.Stdout);
+        Assert.Equal("VM db1 undefined\n", result.Stdout);
     }
 
     [Fact]

@@ -48,6 +48,7 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["console"] = ["console", "web1"],
         ["logs"] = ["logs", "web1"],
         ["ip"] = ["ip", "web1"],
+        ["vncdisplay"] = ["vncdisplay", "web1"],
         ["attach-interface"] = ["attach-interface", "web1", "--network", "network=default"],
         ["detach-interface"] = ["detach-interface", "web1", "--mac", "52:54:00:12:34:56"],
         ["domif-setlink"] = ["domif-setlink", "web1", "52:54:00:12:34:56", "down"],

@@ -59,7 +59,7 @@ internal static class DefineCommand
     public static Command CreateUndefine(CliApp app)
     {
         var name = VmArgument.Create();
-        var removeAll = new Option<bool>("--remove-all-storage") { Description = "Also delete the VM's own volumes (never shared ones: read-only bases, volumes other VMs use or that others are layered on, images outside the pools)" };
+        var removeAll = Opt.Flag("--remove-all-storage", "Also delete the VM's own volumes (never shared ones: read-only bases, volumes other VMs use or that others are layered on, images outside the pools)");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("undefine", "Remove a stopped VM's definition",
             """

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Contracts;
 
@@ -10,7 +11,7 @@ internal static class RenameCommand
     public static Command Create(CliApp app)
     {
         var name = VmArgument.Create();
-        var newName = new Argument<string>("NEW") { Description = "The VM's new name (letters, digits, \".\", \"_\" or \"-\")" };
+        var newName = Arg.Name("NEW", "The VM's new name (letters, digits, \".\", \"_\" or \"-\")");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("rename", "Rename a stopped VM",
             """
