@@ -144,7 +144,10 @@ internal static class VolCommand
             Like `virsh vol-create-as` (qemu-img create with -f, and -F for a backing file). Preallocation: off is
             sparse; metadata writes qcow2's tables; falloc reserves the space; full writes every byte. With --backing
             the new volume is a qcow2 overlay that reads unchanged data from the backing volume, which then cannot be
-            deleted while the overlay exists. A failure (e.g. the pool's disk fills up) leaves no file.
+            deleted while the overlay exists, nor written by a VM. A VM's writable disk therefore cannot be the
+            backing volume (exit 4; the VM could no longer start): `vireo clone VM NEW --linked` turns it into a
+            read-only base under both VMs, on which further overlays can then be made. A failure (e.g. the pool's
+            disk fills up) leaves no file.
             """,
             "vireo vol create default/data.qcow2 --size 20G",
             "vireo vol create default/db.raw --size 8G --format raw --prealloc falloc",

@@ -1,3 +1,7 @@
+using Vireo.Contracts;
+using Vireo.Core.Specs;
+using Vireo.Persistence;
+
 namespace Vireo.Core.Storage;
 
 public sealed partial class StorageService
@@ -52,5 +56,30 @@ public sealed partial class StorageService
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The writable volumes of <paramref name="spec"/> (<c>POOL/NAME</c>) that other volumes sit on directly although
+    /// they are no base: linked clones made by an older Vireo. The VM cannot write them until each becomes a
+    /// read-only base under a fresh overlay (<see cref="PlanHealAsync"/>).
+    /// </summary>
+    public IReadOnlyList<string> LegacyLinkedVolumes(VmSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var all = _store.ListVolumes();
+        return spec.Disks.Where(d => d.Volume is not null && !VmSpecDefaults.IsReadonly(d)).Select(d => d.Volume!).Distinct()
+            .Where(r => StorageNames.TrySplit(r, out var pool, out var name, out _)
+                && all.FirstOrDefault(v => v.Pool == pool && v.Name == name) is { Base: false } volume
+                && DependantsOf(volume, all).Count > 0)
+            .ToList();
+    }
+
+    /// <summary>The VMs that write the volume: a disk on it that is neither read-only nor a CD-ROM.</summary>
+    private List<string> WritersOf(PoolRecord pool, VolumeRecord volume)
+    {
+        var reference = Ref(volume);
+        var path = Path.Combine(pool.Path, volume.Name);
+        return _vms().Where(vm => vm.Spec.Disks.Any(d => !VmSpecDefaults.IsReadonly(d) && (d.Volume == reference || (d.Path is { Length: > 0 } p && SamePath(p, path)))))
+            .Select(vm => vm.Spec.Name).Order(StringComparer.Ordinal).ToList();
     }
 }

@@ -19,12 +19,13 @@ public sealed record LinkRequest(string Source, string Target);
 /// </summary>
 public sealed class LinkPlan
 {
-    internal LinkPlan(string journalId, List<LinkSplit> splits, List<LinkTarget> targets, List<VolumeRecord> reused)
+    internal LinkPlan(string journalId, List<LinkSplit> splits, List<LinkTarget> targets, List<VolumeRecord> reused, List<LinkRebase>? rebases = null)
     {
         JournalId = journalId;
         Splits = splits;
         Targets = targets;
         Reused = reused;
+        Rebases = rebases ?? [];
     }
 
     internal string JournalId { get; }
@@ -32,6 +33,8 @@ public sealed class LinkPlan
     internal List<LinkTarget> Targets { get; }
     /// <summary>Backing volumes that become (or already were) the base of a new overlay as they are.</summary>
     internal List<VolumeRecord> Reused { get; }
+    /// <summary>Volumes layered directly on a split volume (by an older Vireo): they are pointed to its new base.</summary>
+    internal List<LinkRebase> Rebases { get; }
     internal bool Committed { get; set; }
 
     /// <summary>The file of the clone's new volume <paramref name="target"/> (<c>POOL/NAME</c>).</summary>
@@ -68,6 +71,9 @@ internal sealed record LinkSplit(PoolRecord Pool, VolumeRecord Source, string Ba
     public string BasePath => System.IO.Path.Combine(Pool.Path, BaseName);
 }
 
+/// <summary>A volume layered on a split volume, pointed from <see cref="OldBacking"/> to the base <see cref="NewBacking"/> (the same data).</summary>
+internal sealed record LinkRebase(VolumeRecord Volume, string Path, string OldBacking, string NewBacking, string BaseName, string BackingFormat);
+
 /// <summary>The clone's new overlay.</summary>
 internal sealed record LinkTarget(PoolRecord Pool, string Name, string Temp, (string Pool, string Name) Backing, string BackingPath,
     string BackingFormat, long Size, string Source, bool Reused)
@@ -90,31 +96,49 @@ public sealed partial class StorageService
     /// the base, where the VM could no longer revert to them) or has volumes layered on it. Changes nothing.
     /// </summary>
     public async Task CheckLinkAsync(string vm, IReadOnlyList<LinkRequest> disks, CancellationToken ct) =>
-        await DecideLinkAsync(vm, disks, ct);
+        await DecideLinkAsync(vm, disks.Select(d => d.Source).ToList(), heal: false, ct);
 
-    private async Task<List<LinkDecision>> DecideLinkAsync(string vm, IReadOnlyList<LinkRequest> disks, CancellationToken ct)
+    /// <summary>
+    /// Decides, from each volume's file, how it is shared. With <paramref name="heal"/> (a volume that linked clones
+    /// of an older Vireo sit on directly), the volume always becomes a base and its dependants are allowed.
+    /// </summary>
+    private async Task<List<LinkDecision>> DecideLinkAsync(string vm, IReadOnlyList<string> sources, bool heal, CancellationToken ct)
     {
         var decisions = new List<LinkDecision>();
         var all = _store.ListVolumes();
-        foreach (var disk in disks)
+        foreach (var source in sources)
         {
-            var (pool, volume) = FindVolume(disk.Source, "source");
+            var (pool, volume) = FindVolume(source, "source");
             var path = Path.Combine(pool.Path, volume.Name);
             var format = ToDiskFormat(volume.Format);
+            var dependants = DependantsOf(volume, all).Select(Ref).ToList();
             Vireo.Qemu.ImageInfo info;
             try
             {
                 // One qemu-img info gives the size and the snapshots (a raw image has none).
                 (info, var snapshots) = await Img.InfoAndSnapshotsAsync(path, format, ct);
-                if (volume.BackingPool is not null && format == DiskFormat.Qcow2 && !await Img.HasOwnDataAsync(path, ct))
+                if (!heal && volume.BackingPool is not null && format == DiskFormat.Qcow2 && !await Img.HasOwnDataAsync(path, ct))
                 {
                     decisions.Add(new LinkDecision(pool, volume, true, info.VirtualSize));
                     continue;
                 }
+                var held = $"{snapshots.Count} internal snapshot{(snapshots.Count == 1 ? "" : "s")} ({string.Join(", ", snapshots.Select(s => s.Name))})";
+                if (snapshots.Count > 0 && heal)
+                {
+                    var pools = _store.ListPools();
+                    var clone = DependantsOf(volume, all).SelectMany(d => UsersOf(pools.First(p => p.Name == d.Pool), d)).Select(v => v.Spec.Name).FirstOrDefault() ?? "CLONE";
+                    throw new InvalidStateException(
+                        $"Volume \"{source}\" of VM \"{vm}\" has linked clones made by an older Vireo layered directly on it ({Names(dependants)}), " +
+                        $"so it must become a read-only base under a fresh overlay before the VM writes it again; it holds {held}, " +
+                        "which would be frozen in the base: the VM could no longer revert to them.")
+                    {
+                        Hint = $"Delete them (vireo snapshot delete {vm} {snapshots[0].Name}), then start or clone {vm} again; " +
+                            $"or give each clone its own copy (vireo clone {clone} {clone}-copy, then vireo undefine {clone} --remove-all-storage).",
+                    };
+                }
                 if (snapshots.Count > 0)
                     throw new InvalidStateException(
-                        $"Volume \"{disk.Source}\" of VM \"{vm}\" holds {snapshots.Count} internal snapshot{(snapshots.Count == 1 ? "" : "s")} " +
-                        $"({string.Join(", ", snapshots.Select(s => s.Name))}). A linked clone turns the volume into a read-only base under both VMs, " +
+                        $"Volume \"{source}\" of VM \"{vm}\" holds {held}. A linked clone turns the volume into a read-only base under both VMs, " +
                         "where these snapshots would be frozen: the VM could no longer revert to them.")
                     {
                         Hint = $"Delete them first (vireo snapshot delete {vm} {snapshots[0].Name}), or make a full clone (leave out --linked).",
@@ -122,12 +146,11 @@ public sealed partial class StorageService
             }
             catch (QemuImgException e)
             {
-                throw Translate(e, $"cannot read volume {disk.Source}");
+                throw Translate(e, $"cannot read volume {source}");
             }
-            var dependants = DependantsOf(volume, all).Select(Ref).ToList();
-            if (dependants.Count > 0)
+            if (!heal && dependants.Count > 0)
                 throw new InvalidStateException(
-                    $"Volume \"{disk.Source}\" of VM \"{vm}\" already has volumes layered on it ({Names(dependants)}), so it cannot become a base under a fresh overlay.")
+                    $"Volume \"{source}\" of VM \"{vm}\" already has volumes layered on it ({Names(dependants)}), so it cannot become a base under a fresh overlay.")
                 {
                     Hint = "Delete those volumes, or make a full clone (leave out --linked).",
                 };
@@ -144,7 +167,7 @@ public sealed partial class StorageService
     public async Task<LinkPlan> PlanLinkAsync(string vm, IReadOnlyList<LinkRequest> disks, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(disks);
-        var decisions = await DecideLinkAsync(vm, disks, ct);
+        var decisions = await DecideLinkAsync(vm, disks.Select(d => d.Source).ToList(), heal: false, ct);
         var claimed = new List<(string Pool, string Name)>();
         await _lock.WaitAsync(ct);
         try
@@ -217,19 +240,87 @@ public sealed partial class StorageService
         {
             _lock.Release();
         }
+    }
 
-        bool IsFree(PoolRecord pool, string name, IReadOnlyList<VolumeRecord> all) =>
-            !all.Any(v => v.Pool == pool.Name && v.Name == name) && !_pending.Contains((pool.Name, name))
-            && !File.Exists(Path.Combine(pool.Path, name)) && !Directory.Exists(Path.Combine(pool.Path, name));
-
-        string BaseNameFor(PoolRecord pool, string name, IReadOnlyList<VolumeRecord> all)
+    /// <summary>
+    /// Plans turning the writable volume <paramref name="source"/> of the stopped VM <paramref name="vm"/>, on which
+    /// linked clones of an older Vireo sit directly, into a read-only base under a fresh overlay: the same split as a
+    /// linked clone's, and the volumes layered on it are pointed to the base (which is the same file, so they read
+    /// the same data). Refused while the volume holds internal snapshots or a VM reading it runs. Journalled like a
+    /// linked clone: <see cref="MakeLinkFilesAsync"/>, then <see cref="CommitLink"/> (no new VM) or <see cref="RollbackLinkAsync"/>.
+    /// </summary>
+    public async Task<LinkPlan> PlanHealAsync(string vm, string source, CancellationToken ct)
+    {
+        CheckNoRunningReaders(vm, source);
+        var decision = (await DecideLinkAsync(vm, [source], heal: true, ct))[0];
+        var claimed = new List<(string Pool, string Name)>();
+        await _lock.WaitAsync(ct);
+        try
         {
-            for (var n = 1; ; n++)
-            {
-                var candidate = BaseName(name, n);
-                if (IsFree(pool, candidate, all))
-                    return candidate;
-            }
+            var all = _store.ListVolumes();
+            var pools = _store.ListPools();
+            var key = (decision.Volume.Pool, decision.Volume.Name);
+            var dependants = DependantsOf(decision.Volume, all);
+            if (all.FirstOrDefault(v => v.Pool == key.Pool && v.Name == key.Name) != decision.Volume || dependants.Count == 0)
+                throw new InvalidStateException($"Volume \"{source}\" changed while it was being turned into a base.") { Hint = "Try again." };
+            CheckNoRunningReaders(vm, source);
+            if (dependants.Prepend(decision.Volume).FirstOrDefault(v => _reading.ContainsKey((v.Pool, v.Name))) is { } busy)
+                throw new InvalidStateException($"Volume \"{Ref(busy)}\" is being copied by a running operation.") { Hint = "Wait for it to end or cancel it." };
+            var baseName = BaseNameFor(decision.Pool, decision.Volume.Name, all);
+            _pending.Add((decision.Pool.Name, baseName));
+            claimed.Add((decision.Pool.Name, baseName));
+            var split = new LinkSplit(decision.Pool, decision.Volume, baseName, TempPath(decision.Pool, decision.Volume.Name), decision.Size);
+            var rebases = dependants.Select(d => new LinkRebase(d, Path.Combine(pools.First(p => p.Name == d.Pool).Path, d.Name),
+                split.SourcePath, split.BasePath, baseName, decision.Volume.Format)).ToList();
+            var plan = new LinkPlan(Guid.NewGuid().ToString("N"), [split], [], [], rebases);
+            _store.InsertStorageJournal(new StorageJournalRecord(plan.JournalId, LinkJournalKind, JournalBody(plan), DateTimeOffset.UtcNow));
+            _reading[key] = _reading.GetValueOrDefault(key) + 1;
+            return plan;
+        }
+        catch
+        {
+            foreach (var name in claimed)
+                _pending.Remove(name);
+            throw;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Refuses while a running VM reads <paramref name="source"/>: its disk is the volume or is layered on it.</summary>
+    private void CheckNoRunningReaders(string vm, string source)
+    {
+        var (pool, volume) = FindVolume(source, "source");
+        var all = _store.ListVolumes();
+        var pools = _store.ListPools();
+        var readers = all.Where(v => v == volume || ChainOf(v, all).Any(c => c.Pool == volume.Pool && c.Name == volume.Name))
+            .SelectMany(v => UsersOf(pools.First(p => p.Name == v.Pool), v))
+            .Where(u => u.Running).Select(u => u.Spec.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (readers.Count == 0)
+            return;
+        var dependants = DependantsOf(volume, all).Select(Ref).ToList();
+        throw new InvalidStateException(
+            $"Volume \"{source}\" of VM \"{vm}\" has linked clones made by an older Vireo layered directly on it ({Names(dependants)}), " +
+            $"so it must become a read-only base under a fresh overlay before the VM writes it again; that needs every VM reading it stopped, " +
+            $"and {(readers.Count == 1 ? "VM" : "VMs")} {Names(readers)} {(readers.Count == 1 ? "is" : "are")} running.")
+        {
+            Hint = $"Shut {(readers.Count == 1 ? "it" : "them")} down (vireo shutdown {readers[0]}), then start or clone {vm} again.",
+        };
+    }
+
+    private bool IsFree(PoolRecord pool, string name, IReadOnlyList<VolumeRecord> all) =>
+        !all.Any(v => v.Pool == pool.Name && v.Name == name) && !_pending.Contains((pool.Name, name))
+        && !File.Exists(Path.Combine(pool.Path, name)) && !Directory.Exists(Path.Combine(pool.Path, name));
+
+    private string BaseNameFor(PoolRecord pool, string name, IReadOnlyList<VolumeRecord> all)
+    {
+        for (var n = 1; ; n++)
+        {
+            var candidate = BaseName(name, n);
+            if (IsFree(pool, candidate, all))
+                return candidate;
         }
     }
 
@@ -264,6 +355,13 @@ public sealed partial class StorageService
             {
                 FileLinks.CreateHardLink(split.SourcePath, split.BasePath);
                 LinkStep?.Invoke("linked " + split.BaseName);
+            }
+            // Each volume layered on a split volume reads the base from now on: the same file, so the same data.
+            foreach (var rebase in plan.Rebases)
+            {
+                await Img.RebaseUnsafeAsync(rebase.Path, new BackingFile(rebase.NewBacking, ToDiskFormat(rebase.BackingFormat)), ct);
+                FileLinks.SyncFile(rebase.Path);
+                LinkStep?.Invoke("rebased " + rebase.Volume.Name);
             }
             foreach (var split in plan.Splits)
             {
@@ -310,10 +408,11 @@ public sealed partial class StorageService
 
     /// <summary>
     /// Records a linked clone whose files are in place, in one transaction with <paramref name="vms"/> (the source
-    /// VM's definition when a disk format changed) and the clone <paramref name="clone"/>: the new bases (read-only),
-    /// the source volumes now overlays on them, the clone's overlays; the journal entry goes in the same transaction.
+    /// VM's definition when a disk format changed) and the clone <paramref name="clone"/> (none for
+    /// <see cref="PlanHealAsync"/>): the new bases (read-only), the source volumes now overlays on them, the clone's
+    /// overlays, the volumes pointed to a base; the journal entry goes in the same transaction.
     /// </summary>
-    public void CommitLink(LinkPlan plan, IReadOnlyList<VmSpecUpdate> vms, VmRecord clone)
+    public void CommitLink(LinkPlan plan, IReadOnlyList<VmSpecUpdate> vms, VmRecord? clone)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var now = DateTimeOffset.UtcNow;
@@ -329,6 +428,8 @@ public sealed partial class StorageService
             updates.Add(under with { Base = true });
         foreach (var target in plan.Targets)
             inserts.Add(new VolumeRecord(target.Pool.Name, target.Name, "qcow2", target.Backing.Pool, target.Backing.Name, "off", now));
+        foreach (var rebase in plan.Rebases)
+            updates.Add(rebase.Volume with { BackingName = rebase.BaseName });
         _lock.Wait();
         try
         {
@@ -359,7 +460,7 @@ public sealed partial class StorageService
             if (plan.Committed)
                 return;
             if (_store.ListStorageJournal().FirstOrDefault(j => j.Id == plan.JournalId) is { } entry)
-                UndoJournal(entry);
+                await UndoJournalAsync(entry);
             ReleaseLinkLocked(plan);
         }
         finally
@@ -402,6 +503,12 @@ public sealed partial class StorageService
             ["name"] = t.Name,
             ["temp"] = Path.GetFileName(t.Temp),
         }).ToArray()),
+        ["rebases"] = new JsonArray(plan.Rebases.Select(r => (JsonNode)new JsonObject
+        {
+            ["path"] = r.Path,
+            ["backing"] = r.OldBacking,
+            ["format"] = r.BackingFormat,
+        }).ToArray()),
     }.ToJsonString();
 
     /// <summary>
@@ -409,8 +516,10 @@ public sealed partial class StorageService
     /// after a crash in the middle. A base name and its source name that are one file are a link not yet used: the
     /// base name goes. Two different files mean the overlay was renamed over the source name: the base file is
     /// renamed back over it (atomically: the name never lacks the data). The clone's overlays have no row and go.
+    /// Volumes pointed to a base are pointed back to the source name first (it holds the same data either way), so
+    /// none is ever left without its backing file.
     /// </summary>
-    private void UndoJournal(StorageJournalRecord entry)
+    private async Task UndoJournalAsync(StorageJournalRecord entry)
     {
         var body = JsonNode.Parse(entry.BodyJson)?.AsObject() ?? throw new InvalidOperationException("empty journal entry");
         var dirs = new HashSet<string>(StringComparer.Ordinal);
@@ -424,6 +533,25 @@ public sealed partial class StorageService
             TryDelete(Path.Combine(dir, (string)target["temp"]!));
             if (!volumes.Any(v => v.Pool == pool && v.Name == name))
                 TryDelete(Path.Combine(dir, name));
+        }
+        foreach (var rebase in (body["rebases"]?.AsArray() ?? []).OfType<JsonObject>())
+        {
+            var path = (string)rebase["path"]!;
+            var backing = new BackingFile((string)rebase["backing"]!, ToDiskFormat((string)rebase["format"]!));
+            if (!File.Exists(path))
+                continue;
+            try
+            {
+                // -U: a header already pointing back needs no write, even if a QEMU holds the image.
+                if ((await Img.InfoAsync(path, DiskFormat.Qcow2, forceShare: true, CancellationToken.None)).BackingFilename != backing.Path)
+                    await Img.RebaseUnsafeAsync(path, backing, CancellationToken.None);
+            }
+            catch (QemuImgException e)
+            {
+                // The base's name stays until the volume is pointed back: the entry is kept and tried again.
+                throw new IOException($"cannot point {path} back to {backing.Path}: {e.Message}", e);
+            }
+            FileLinks.SyncFile(path);
         }
         foreach (var split in (body["splits"]?.AsArray() ?? []).OfType<JsonObject>().Reverse())
         {
@@ -446,14 +574,14 @@ public sealed partial class StorageService
     }
 
     /// <summary>At start: undoes the storage changes a killed vireod left unrecorded (before any VM can start).</summary>
-    private void ReplayJournal()
+    private async Task ReplayJournalAsync()
     {
         foreach (var entry in _store.ListStorageJournal())
         {
             try
             {
                 _log.LogWarning("storage: undoing an interrupted {Kind} begun at {At} ({Id})", entry.Kind, entry.CreatedAt, entry.Id);
-                UndoJournal(entry);
+                await UndoJournalAsync(entry);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.Text.Json.JsonException)
             {

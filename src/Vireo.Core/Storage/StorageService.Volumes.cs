@@ -73,7 +73,19 @@ public sealed partial class StorageService
         if (errors.Count > 0)
             throw InvalidInputException.For("volume", errors);
         if (request.Backing is not null)
+        {
             backing = FindVolume(request.Backing, "backing");
+            // Like a linked clone, never under a VM's writable disk: the VM would change what the overlay reads, so it
+            // could no longer start. Turning the disk into a base is the clone's explicit step, not a side effect.
+            if (WritersOf(backing.Value.Pool, backing.Value.Volume) is { Count: > 0 } writers)
+                throw new InvalidStateException(
+                    $"Volume \"{request.Backing}\" is a writable disk of {(writers.Count == 1 ? "VM" : "VMs")} {Names(writers)}. A volume layered on it " +
+                    $"would read blocks that the VM goes on changing, so the VM could no longer start.")
+                {
+                    Hint = $"Make a linked clone instead (vireo clone {writers[0]} NEW --linked): the volume becomes a read-only base under both VMs, " +
+                        "and vol create --backing can then use that base. Or layer it on a copy (vireo vol clone).",
+                };
+        }
 
         var pool = await ReserveAsync(poolName, request.Name, ct);
         var temp = TempPath(pool, request.Name);

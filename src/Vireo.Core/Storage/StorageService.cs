@@ -87,7 +87,7 @@ public sealed partial class StorageService
                 _store.SetMeta(DefaultPoolKey, DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             }
             // First the changes a killed vireod left half-made (their temporary files included), then other leftovers.
-            ReplayJournal();
+            await ReplayJournalAsync();
             foreach (var pool in _store.ListPools())
                 RemoveLeftovers(pool);
         }

@@ -154,6 +154,19 @@ public sealed partial class QemuImg
         }
     }
 
+    /// <summary>
+    /// Points the qcow2 image at <paramref name="path"/> to another backing file without reading or copying any data
+    /// (<c>qemu-img rebase -u</c>): only for a new backing file that holds the same data as the old one (the same
+    /// file under another name). The image must not be open in a running QEMU.
+    /// </summary>
+    public async Task RebaseUnsafeAsync(string path, BackingFile backing, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(backing);
+        RequireAbsolute(path);
+        RequireAbsolute(backing.Path);
+        await RunAsync("rebase", ["rebase", "-q", "-u", "-f", Name(DiskFormat.Qcow2), "-b", backing.Path, "-F", Name(backing.Format), path], ct).ConfigureAwait(false);
+    }
+
     /// <summary>Sets the virtual size. Shrinking destroys data at the end and needs <paramref name="allowShrink"/>.</summary>
     public async Task ResizeAsync(string path, DiskFormat format, long newSizeBytes, bool allowShrink, CancellationToken ct)
     {

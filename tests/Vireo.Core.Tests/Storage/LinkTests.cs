@@ -216,6 +216,140 @@ public sealed class LinkTests
         Assert.Empty(f.Store.ListStorageJournal());
     }
 
+    /// <summary>
+    /// What an older Vireo made of <c>vireo clone web web2 --linked</c>: web2's overlay directly on web's volume, no
+    /// base. Built by hand (rows and files), as an upgraded host has it.
+    /// </summary>
+    private static async Task<(string Source, string Copy, string Clone)> OldLayoutAsync(StorageFixture f, string format = "qcow2", bool cloneRuns = false)
+    {
+        var name = "web-root." + format;
+        var (path, copy) = await VolumeWithDataAsync(f, name, format);
+        var clone = Path.Combine(f.DefaultDir, "web2-root.qcow2");
+        await SnapshotTestVm.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", path, "-F", format, clone);
+        f.Store.InsertVolume(new VolumeRecord("default", "web2-root.qcow2", "qcow2", "default", name, "off", DateTimeOffset.UtcNow));
+        f.DefineVm("web", false, new DiskSpec { Volume = "default/" + name });
+        f.DefineVm("web2", cloneRuns, new DiskSpec { Volume = "default/web2-root.qcow2" });
+        return (path, copy, clone);
+    }
+
+    private static async Task<string?> BackingFileAsync(string image)
+    {
+        var (code, output) = await SnapshotTestVm.ExecAsync("qemu-img", "info", "-U", "--output=json", "-f", "qcow2", image);
+        Assert.Equal(0, code);
+        return System.Text.Json.JsonDocument.Parse(output).RootElement.TryGetProperty("backing-filename", out var b) ? b.GetString() : null;
+    }
+
+    [Theory]
+    [InlineData("qcow2")]
+    [InlineData("raw")]
+    public async Task An_older_vireos_clone_on_a_writable_volume_heals_into_a_base_under_both_and_the_source_writes_again(string format)
+    {
+        await using var f = await StorageFixture.StartAsync();
+        var name = "web-root." + format;
+        var (path, copy, clone) = await OldLayoutAsync(f, format);
+        var web = new VmSpec { Name = "web", Disks = [new DiskSpec { Volume = "default/" + name }, new DiskSpec { Volume = "default/web2-root.qcow2", Readonly = true }] };
+        Assert.Equal(["default/" + name], f.Service.LegacyLinkedVolumes(web));
+        Assert.NotNull(f.Service.WriteProblem(path));
+
+        var plan = await f.Service.PlanHealAsync("web", "default/" + name, f.Ct);
+        Assert.Equal(format == "raw" ? new[] { "default/" + name } : [], plan.FormatChanges);
+        await f.Service.MakeLinkFilesAsync(plan, f.Ct);
+        f.Service.CommitLink(plan, [], null);
+
+        var baseName = "web-root.base." + format;
+        Assert.Equal(new CloneBase { Base = "default/" + baseName, Source = "default/" + name }, Assert.Single(plan.Bases));
+        var volumes = f.Store.ListVolumes().ToDictionary(v => v.Name);
+        Assert.Equal((format, true), (volumes[baseName].Format, volumes[baseName].Base));
+        Assert.Equal(("qcow2", baseName, false), (volumes[name].Format, volumes[name].BackingName, volumes[name].Base));
+        Assert.Equal(baseName, volumes["web2-root.qcow2"].BackingName);
+        // The clone's header names the base (the old data), no longer the source's name, which web writes again.
+        Assert.Equal(Path.Combine(f.DefaultDir, baseName), await BackingFileAsync(clone));
+        Assert.Equal(Path.Combine(f.DefaultDir, baseName), await BackingFileAsync(path));
+        Assert.Equal(await File.ReadAllBytesAsync(copy, f.Ct), await File.ReadAllBytesAsync(Path.Combine(f.DefaultDir, baseName), f.Ct));
+        await SameDataAsync(path, "qcow2", copy, format);
+        await SameDataAsync(clone, "qcow2", copy, format);
+        Assert.Null(f.Service.WriteProblem(path));
+        Assert.Empty(f.Service.LegacyLinkedVolumes(web));
+        Assert.Empty(f.Store.ListStorageJournal());
+        Assert.Equal(["web", "web2"], (await f.Service.GetVolumeAsync("default/" + baseName, f.Ct)).LayeredUsers);
+
+        await SnapshotTestVm.RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 0x77 0 64k", path);
+        await SameDataAsync(clone, "qcow2", copy, format);
+    }
+
+    [Fact]
+    public async Task An_older_layout_is_not_healed_while_the_volume_holds_snapshots_or_its_clone_runs_and_nothing_changes()
+    {
+        await using var f = await StorageFixture.StartAsync();
+        var (path, _, clone) = await OldLayoutAsync(f, cloneRuns: true);
+        var rows = f.Store.ListVolumes();
+        var listing = StorageFixture.Listing(f.DefaultDir);
+
+        var running = await Assert.ThrowsAsync<InvalidStateException>(() => f.Service.PlanHealAsync("web", "default/web-root.qcow2", f.Ct));
+        Assert.Contains("linked clones made by an older Vireo layered directly on it (default/web2-root.qcow2)", running.Message);
+        Assert.Contains("VM web2 is running", running.Message);
+        Assert.Equal("Shut it down (vireo shutdown web2), then start or clone web again.", running.Hint);
+
+        await using var g = await StorageFixture.StartAsync();
+        var (gPath, _, _) = await OldLayoutAsync(g);
+        await SnapshotTestVm.RunAsync("qemu-img", "snapshot", "-c", "before", gPath);
+        var gListing = StorageFixture.Listing(g.DefaultDir);
+        var snapshots = await Assert.ThrowsAsync<InvalidStateException>(() => g.Service.PlanHealAsync("web", "default/web-root.qcow2", g.Ct));
+        Assert.Contains("holds 1 internal snapshot (before)", snapshots.Message);
+        Assert.Contains("vireo snapshot delete web before", snapshots.Hint);
+        Assert.Contains("vireo clone web2 web2-copy, then vireo undefine web2 --remove-all-storage", snapshots.Hint);
+
+        Assert.Equal(rows, f.Store.ListVolumes());
+        Assert.Equal(listing, StorageFixture.Listing(f.DefaultDir));
+        Assert.Equal(gListing, StorageFixture.Listing(g.DefaultDir));
+        Assert.Empty(f.Store.ListStorageJournal());
+        Assert.Empty(g.Store.ListStorageJournal());
+        Assert.Equal(path, await BackingFileAsync(clone));
+    }
+
+    public static TheoryData<string> HealSteps => new()
+    {
+        "journal",
+        "linked web-root.base.qcow2",
+        "rebased web2-root.qcow2",
+        "overlay made for web-root.qcow2",
+        "swapped web-root.qcow2",
+        "commit",
+    };
+
+    [Theory]
+    [MemberData(nameof(HealSteps))]
+    public async Task A_vireod_killed_at_any_step_of_a_heal_finds_the_old_layout_with_its_data_when_it_starts_again(string step)
+    {
+        await using var f = await StorageFixture.StartAsync();
+        var (path, copy, clone) = await OldLayoutAsync(f);
+        var rows = f.Store.ListVolumes();
+        var cloneHash = SnapshotTestVm.Hash(clone);
+        var plan = await f.Service.PlanHealAsync("web", "default/web-root.qcow2", f.Ct);
+        if (step != "journal")
+        {
+            f.Service.LinkStep = s =>
+            {
+                if (s == step)
+                    throw new SimulatedKill();
+            };
+            if (step == "commit")
+                await f.Service.MakeLinkFilesAsync(plan, f.Ct);
+            else
+                await Assert.ThrowsAsync<SimulatedKill>(() => f.Service.MakeLinkFilesAsync(plan, f.Ct));
+        }
+
+        var restarted = new StorageService(f.Store, f.Paths, NullLogger.Instance, f.Operations);
+        await restarted.InitializeAsync(f.Ct);
+
+        Assert.Empty(f.Store.ListStorageJournal());
+        Assert.Equal(rows, f.Store.ListVolumes());
+        Assert.Equal(["web-root.qcow2", "web2-root.qcow2"], StorageFixture.Listing(f.DefaultDir));
+        Assert.Equal(SnapshotTestVm.Hash(copy), SnapshotTestVm.Hash(path));
+        Assert.Equal(path, await BackingFileAsync(clone));
+        Assert.Equal(cloneHash, SnapshotTestVm.Hash(clone));
+    }
+
     [Theory]
     [InlineData("web-root.qcow2", 1, "web-root.base.qcow2")]
     [InlineData("web-root.qcow2", 3, "web-root.base3.qcow2")]

@@ -89,6 +89,30 @@ public sealed class VolumeTests
     }
 
     [Fact]
+    public async Task No_overlay_goes_on_a_VMs_writable_disk_but_one_may_go_on_a_read_only_one()
+    {
+        await using var f = await StorageFixture.StartAsync();
+        var root = await f.CreateAsync("default", "web-root.qcow2");
+        await f.CreateAsync("default", "iso.raw", "8M", "raw");
+        // A stopped VM too: it could never start again. Given by path, the disk is the same file.
+        f.DefineVm("web", running: false, new DiskSpec { Path = root.Path, Format = "qcow2" }, new DiskSpec { Volume = "default/iso.raw", Readonly = true });
+        f.DefineVm("web2", running: false, new DiskSpec { Volume = "default/iso.raw", Device = "cdrom" });
+        var listing = StorageFixture.Listing(f.DefaultDir);
+        var rows = f.Store.ListVolumes();
+
+        var e = await Assert.ThrowsAsync<InvalidStateException>(() => f.CreateAsync("default", "x.qcow2", size: null, backing: "default/web-root.qcow2"));
+        Assert.Contains("\"default/web-root.qcow2\" is a writable disk of VM web", e.Message);
+        Assert.Contains("could no longer start", e.Message);
+        Assert.DoesNotContain("vireo ", e.Message);
+        Assert.Contains("vireo clone web NEW --linked", e.Hint);
+        Assert.Equal(listing, StorageFixture.Listing(f.DefaultDir));
+        Assert.Equal(rows, f.Store.ListVolumes());
+
+        // Read-only disks and CD-ROMs are never written: an overlay on them is fine.
+        await f.CreateAsync("default", "scratch.qcow2", size: null, backing: "default/iso.raw");
+    }
+
+    [Fact]
     public async Task A_volume_used_by_a_VM_cannot_be_deleted_nor_resized_while_the_VM_runs()
     {
         await using var f = await StorageFixture.StartAsync();
