@@ -23,6 +23,11 @@ public sealed record CloneResult
     /// was made by this clone from the source's volume (which is now an empty overlay on it).
     /// </summary>
     public IReadOnlyList<CloneBase> Bases { get; init; } = [];
+    /// <summary>
+    /// Settings of the source that the clone does not keep because they must differ between VMs, as sentences
+    /// (today: a fixed VNC port, <c>graphics.port</c>, which the clone leaves to the first free display). Empty when none.
+    /// </summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }
 
 /// <summary>One disk of a clone.</summary>

@@ -19,8 +19,10 @@ internal static class CloneCommand
         var command = app.Docs.Create("clone", "Copy a stopped VM under a new name, fully or as a linked clone",
             """
             Like virt-clone, plus linked clones as Proxmox makes them from templates, without a template step. DST
-            gets its own identity: a new UUID, new MAC addresses, and for an image VM a hostname that follows its
-            name (vireo.hostname= on the kernel command line; a hostname set by hand to something else is kept).
+            gets its own identity: a new UUID, new MAC addresses, for an image VM a hostname that follows its name
+            (vireo.hostname= on the kernel command line; a hostname set by hand to something else is kept), and no
+            fixed VNC port (graphics.port: DST takes the first free display; the output says so). Disk serial
+            numbers are kept (each guest sees only its own disks, and its fstab may name them).
             Every writable disk becomes a new volume named after DST (web1-root.qcow2 -> web2-root.qcow2): a full
             copy (sparse, same format; disks given by path are copied into a pool), or with --linked a qcow2 overlay
             made in milliseconds, using space only for what DST changes. Read-only disks and CD-ROMs are shared.
@@ -33,6 +35,8 @@ internal static class CloneCommand
             on it; clones of clones work the same way. A linked clone is refused while a volume to become a base holds
             internal snapshots (they would be frozen in the base, out of SRC's reach): delete them or make a full
             clone. The move is crash-safe: a vireod killed half-way puts SRC's volumes back when it starts again.
+            Linked clones made by older Vireo versions sat directly on SRC's volume; vireod turns such a volume into
+            a base when it starts, or else before SRC's next start or linked clone (the output names the new base).
             A full clone shows progress; Ctrl+C cancels it and removes the volumes made so far. With -o json: the
             API's CloneResult (the new VM, each disk, the bases).
             Exit status 2 for bad input (DST exists, a path disk with --linked), 4 when SRC runs or a volume holds
@@ -70,6 +74,8 @@ internal static class CloneCommand
                 app.Env.Out.WriteLine(b.Reused
                     ? $"Base {b.Base} reused as it is: {b.Source} of {parse.GetValue(source)} has no changes of its own."
                     : $"{b.Source} is now an empty overlay on the new read-only base {b.Base}, which holds its data: {parse.GetValue(source)} keeps working on it, {request.Name} has its own overlay.");
+            foreach (var note in result?.Notes ?? [])
+                app.Env.Out.WriteLine(note);
             return ExitCodes.Ok;
         }));
         return command;

@@ -23,10 +23,14 @@ public sealed partial class VmEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         var plan = PlanClone(source, request);
+        IReadOnlyList<CloneBase> healed = [];
         if (request.Linked)
+        {
+            healed = await HealLegacyLinksAsync(Find(source), ct);
             await Storage.CheckLinkAsync(source, LinkRequests(plan), ct);
+        }
         return Operations.Start("vm-clone", source, async (progress, token) =>
-            JsonSerializer.SerializeToNode(await RunCloneAsync(source, request, progress, token), VireoJsonContext.Default.CloneResult));
+            JsonSerializer.SerializeToNode(WithHealed(await RunCloneAsync(source, request, progress, token), healed), VireoJsonContext.Default.CloneResult));
     }
 
     /// <summary>
@@ -35,11 +39,92 @@ public sealed partial class VmEngine
     /// (the source keeps its volume names, as overlays on the same bases, and keeps working). Read-only disks and
     /// CD-ROMs are shared. A failure removes every volume it made and puts the source's volumes back as they were.
     /// </summary>
-    public Task<CloneResult> CloneAsync(string source, CloneRequest request, IProgress<double>? progress, CancellationToken ct)
+    public async Task<CloneResult> CloneAsync(string source, CloneRequest request, IProgress<double>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         PlanClone(source, request);
-        return RunCloneAsync(source, request, progress, ct);
+        var healed = request.Linked ? await HealLegacyLinksAsync(Find(source), ct) : [];
+        return WithHealed(await RunCloneAsync(source, request, progress, ct), healed);
+    }
+
+    /// <summary>A base made just before the clone (from an older Vireo's layout) was made for it, not reused.</summary>
+    private static CloneResult WithHealed(CloneResult result, IReadOnlyList<CloneBase> healed) => healed.Count == 0 ? result : result with
+    {
+        Bases = result.Bases.Select(b => healed.Any(h => h.Base == b.Base) ? b with { Reused = false } : b).ToList(),
+    };
+
+    /// <summary>
+    /// Turns each writable volume of the stopped <paramref name="vm"/> on which linked clones of an older Vireo sit
+    /// directly (the VM could not write it) into a read-only base under a fresh overlay, the way a linked clone
+    /// does, crash-safe (journal, hard link, overlay renamed over the name) and one volume per transaction; the
+    /// volumes on it are pointed to the base. Nothing to do for most VMs. Throws, with nothing changed, while the
+    /// volume holds internal snapshots or a VM reading it runs.
+    /// </summary>
+    internal async Task<IReadOnlyList<CloneBase>> HealLegacyLinksAsync(VirtualMachine vm, CancellationToken ct)
+    {
+        if (Storage is null || Storage.LegacyLinkedVolumes(vm.Spec).Count == 0)
+            return [];
+        await _defineLock.WaitAsync(ct);
+        try
+        {
+            return await vm.ExclusiveAsync(VmAction.Clone, async () =>
+            {
+                var made = new List<CloneBase>();
+                foreach (var volume in Storage.LegacyLinkedVolumes(vm.Spec))
+                {
+                    var plan = await Storage.PlanHealAsync(vm.Name, volume, ct);
+                    try
+                    {
+                        var spec = vm.Spec;
+                        VmSpec? changed = plan.FormatChanges.Count == 0 ? null : spec with
+                        {
+                            Disks = spec.Disks.Select(d => d.Volume is { } v && plan.FormatChanges.Contains(v) ? d with { Format = "qcow2" } : d).ToList(),
+                        };
+                        await Storage.MakeLinkFilesAsync(plan, ct);
+                        Storage.CommitLink(plan, changed is null ? [] : [new VmSpecUpdate(spec.Uuid!, JsonSerializer.Serialize(changed, VireoJsonContext.Default.VmSpec))], null);
+                        if (changed is not null)
+                            vm.TakeStoredSpec(changed);
+                    }
+                    catch
+                    {
+                        await Storage.RollbackLinkAsync(plan);
+                        throw;
+                    }
+                    made.AddRange(plan.Bases);
+                    Log.LogWarning("VM {Name}: volume {Volume} had linked clones of an older Vireo layered directly on it; it is now an empty overlay on the read-only base {Base}, which holds its data and which they read",
+                        vm.Name, volume, plan.Bases[0].Base);
+                }
+                return (IReadOnlyList<CloneBase>)made;
+            }, ct);
+        }
+        finally
+        {
+            _defineLock.Release();
+        }
+    }
+
+    /// <summary>What <see cref="HealLegacyLinksAsync"/> did, for the operator.</summary>
+    internal static string? HealedText(IReadOnlyList<CloneBase> healed) => healed.Count == 0 ? null : string.Join("; ", healed.Select(b =>
+        $"{b.Source} (linked clones of an older Vireo sat on it) is now an empty overlay on the new read-only base {b.Base}, which holds its data"));
+
+    /// <summary>At vireod start: heals every stopped VM (see <see cref="HealLegacyLinksAsync"/>); a refusal is logged with its fix.</summary>
+    private async Task HealLegacyLinksAtStartAsync(CancellationToken ct)
+    {
+        foreach (var vm in _vms.Values.Where(v => !v.HasProcess).OrderBy(v => v.Name, StringComparer.Ordinal).ToList())
+        {
+            try
+            {
+                await HealLegacyLinksAsync(vm, ct);
+            }
+            catch (VireoException e)
+            {
+                Log.LogWarning("VM {Name}: {Error} ({Hint})", vm.Name, e.Message, e.Hint);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.LogError(e, "VM {Name}: cannot turn the volumes under its older linked clones into bases", vm.Name);
+            }
+        }
     }
 
     private Task<CloneResult> RunCloneAsync(string source, CloneRequest request, IProgress<double>? progress, CancellationToken ct) =>
@@ -121,8 +206,13 @@ public sealed partial class VmEngine
         return plan;
     }
 
-    /// <summary>The clone's definition: the source's, under a new name, with no UUID and MACs yet (Complete makes new ones) and the hostname following the name.</summary>
-    private static VmSpec CloneSpec(VmSpec source, string name, List<DiskSpec> disks) => source with
+    /// <summary>
+    /// The clone's definition: the source's, under a new name, with no UUID and MACs yet (Complete makes new ones),
+    /// the hostname following the name, and no fixed VNC port (two VMs cannot listen on one; null picks the first
+    /// free display, as virt-clone switches to autoport). Disk serial numbers stay: a guest sees only its own disks,
+    /// and its fstab may name them (/dev/disk/by-id/virtio-SERIAL).
+    /// </summary>
+    internal static VmSpec CloneSpec(VmSpec source, string name, List<DiskSpec> disks) => source with
     {
         Name = name,
         Uuid = null,
@@ -130,7 +220,13 @@ public sealed partial class VmEngine
         Nics = source.Nics.Select(n => n with { Mac = null }).ToList(),
         Autostart = false,
         Boot = source.Boot with { Cmdline = KernelCmdline.FollowName(source.Boot.Cmdline, source.Name, name) },
+        Graphics = source.Graphics with { Port = null },
     };
+
+    /// <summary>The source's settings that the clone does not keep although its spec has them (for the operator).</summary>
+    internal static IReadOnlyList<string> CloneNotes(VmSpec source) => source.Graphics.Port is { } port
+        ? [$"graphics.port {port} was not kept: two VMs cannot listen on one VNC port, so the clone takes the first free display (give it another fixed port in its spec if it needs one)."]
+        : [];
 
     /// <summary>
     /// A linked clone, all under the define lock and the source VM's operation lock (it stays stopped throughout):
@@ -199,6 +295,7 @@ public sealed partial class VmEngine
                             ? new ClonedDisk { Index = d.Index, How = "overlay", Source = d.Source.Volume, Volume = d.Target, Backing = link.BackingOf(d.Target!) }
                             : Shared(d)).ToList(),
                         Bases = link.Bases,
+                        Notes = CloneNotes(spec),
                     };
                     return (result, cloned, changedSource);
                 }
@@ -264,6 +361,7 @@ public sealed partial class VmEngine
                 Linked = false,
                 Disks = plan.Select(d => d.Target is null ? Shared(d)
                     : new ClonedDisk { Index = d.Index, How = "copied", Source = d.Source.Volume ?? d.Source.Path, Volume = d.Target }).ToList(),
+                Notes = CloneNotes(vm.Spec),
             };
         }
         catch

@@ -84,6 +84,8 @@ public sealed partial class VmEngine : IAsyncDisposable
         // After the VMs are loaded (running ones get their taps back into re-created bridges), before autostart.
         await networks.InitializeAsync(options.CreateDefaultNetwork, ct);
         await engine.Storage.InitializeAsync(ct);
+        // After the journal is replayed, before autostart: an older Vireo's linked clones sat on their source's volume.
+        await engine.HealLegacyLinksAtStartAsync(ct);
         engine._housekeeping = new Timer(_ => engine.Housekeeping(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         return engine;
     }
@@ -148,7 +150,14 @@ public sealed partial class VmEngine : IAsyncDisposable
 
     public string SerialLogPath(string name) => Find(name).Paths.SerialLog;
 
-    public Task<ActionResult> StartAsync(string name, CancellationToken ct) => Find(name).StartAsync(ct);
+    public async Task<ActionResult> StartAsync(string name, CancellationToken ct)
+    {
+        var vm = Find(name);
+        // A volume an older Vireo's linked clones sit on becomes a base first (vireod does it at start when it can).
+        var healed = vm.HasProcess ? [] : await HealLegacyLinksAsync(vm, ct);
+        var result = await vm.StartAsync(ct);
+        return HealedText(healed) is { } text ? result with { Message = result.Message is null ? text : $"{result.Message}; {text}" } : result;
+    }
     public Task<ActionResult> ShutdownAsync(string name, ShutdownRequest request, CancellationToken ct) => Find(name).ShutdownAsync(request, ct);
     public Task<ActionResult> DestroyAsync(string name, CancellationToken ct) => Find(name).DestroyAsync(ct);
     public Task<ActionResult> RebootAsync(string name, CancellationToken ct) => Find(name).RebootAsync(ct);
