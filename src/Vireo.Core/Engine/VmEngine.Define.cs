@@ -209,7 +209,7 @@ public sealed partial class VmEngine
                 {
                     Kernel = image.Kernel,
                     Initrd = image.Initrd,
-                    Cmdline = spec.Boot.Cmdline ?? $"{image.Cmdline} vireo.hostname={spec.Name}",
+                    Cmdline = spec.Boot.Cmdline ?? $"{image.Cmdline} {KernelCmdline.HostnameFor(spec.Name)}",
                 },
             };
         }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Core.Errors;
+using Vireo.Core.Specs;
 using Vireo.Host.Network;
 using Vireo.Persistence;
 
@@ -251,7 +252,8 @@ public sealed partial class NetworkService
             {
                 // The reservation belongs to the VM's first NIC on the network; further NICs get names only.
                 var address = first && reservations.TryGetValue(vm.Spec.Name, out var reserved) ? reserved : "";
-                hosts.Add((nic.Mac!, address, vm.Spec.Name));
+                // The guest's hostname (web_1 -> web-1), the one its kernel command line gives it.
+                hosts.Add((nic.Mac!, address, VmNameRules.GuestHostname(vm.Spec.Name)));
                 first = false;
             }
         }

@@ -9,15 +9,20 @@ public static class KernelCmdline
     public const string HostnameKey = "vireo.hostname";
 
     /// <summary>
-    /// The command line with <c>vireo.hostname=OLD</c> (the hostname that followed the VM's name) turned into
-    /// <c>vireo.hostname=NEW</c>; every other parameter, and a hostname the user set to something else than the
-    /// VM's name, stay as they are. Null stays null.
+    /// The command line with <c>vireo.hostname=OLD</c> (the hostname that followed the VM's name: the name itself, or
+    /// its hostname form, see <see cref="VmNameRules.GuestHostname"/>) turned into <c>vireo.hostname=NEW</c> in
+    /// hostname form; every other parameter, and a hostname the user set to something else than the VM's name,
+    /// stay as they are. Null stays null.
     /// </summary>
     public static string? FollowName(string? cmdline, string oldName, string newName)
     {
         if (cmdline is null)
             return null;
-        var pattern = $@"(?<=^|\s){Regex.Escape(HostnameKey)}=(?:{Regex.Escape(oldName)}|""{Regex.Escape(oldName)}"")(?=\s|$)";
-        return Regex.Replace(cmdline, pattern, $"{HostnameKey}={newName}", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var old = string.Join('|', new[] { oldName, VmNameRules.GuestHostname(oldName) }.Distinct().Select(Regex.Escape));
+        var pattern = $@"(?<=^|\s){Regex.Escape(HostnameKey)}=(?:(?:{old})|""(?:{old})"")(?=\s|$)";
+        return Regex.Replace(cmdline, pattern, $"{HostnameKey}={VmNameRules.GuestHostname(newName)}", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>The parameter that names a new image VM's guest: <c>vireo.hostname=</c> and the name's hostname form.</summary>
+    public static string HostnameFor(string vmName) => $"{HostnameKey}={VmNameRules.GuestHostname(vmName)}";
 }

@@ -43,6 +43,19 @@ public static partial class VmNameRules
         return $"is {name.Length} characters long; the maximum is {MaxLength}";
     }
 
+    /// <summary>
+    /// The guest hostname a VM name stands for, valid as a host name (RFC 1123: labels of letters, digits and
+    /// inner "-"): "_" becomes "-", and "-" at either end of a label and empty labels go, so <c>web_1</c> is
+    /// <c>web-1</c> and <c>db_</c> is <c>db</c>. Vireo writes it on the kernel command line (vireo.hostname=) and
+    /// in the network's DHCP host entries; the tiny image's init applies the same rule to what it is given.
+    /// </summary>
+    public static string GuestHostname(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var labels = name.Replace('_', '-').Split('.').Select(l => l.Trim('-')).Where(l => l.Length > 0).ToList();
+        return labels.Count == 0 ? "vm" : string.Join('.', labels);
+    }
+
     private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 
     // \z, not $: in .NET "$" also matches before a final "\n", which would let "web1\n" through.

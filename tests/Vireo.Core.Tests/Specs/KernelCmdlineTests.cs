@@ -26,4 +26,18 @@ public sealed class KernelCmdlineTests
         Assert.Equal("vireo.hostname=new", KernelCmdline.FollowName("vireo.hostname=a.b", "a.b", "new"));
         Assert.Null(KernelCmdline.FollowName(null, "a", "b"));
     }
+
+    [Theory]
+    // The name with "_" as it was written before hostnames had to be valid, and its hostname form: both follow.
+    [InlineData("vireo.hostname=web_1", "web_1", "db_2", "vireo.hostname=db-2")]
+    [InlineData("quiet vireo.hostname=web-1", "web_1", "db", "quiet vireo.hostname=db")]
+    [InlineData("vireo.hostname=web", "web", "new_vm", "vireo.hostname=new-vm")]
+    // Set by hand to something else: kept.
+    [InlineData("vireo.hostname=web_2", "web_1", "db", "vireo.hostname=web_2")]
+    public void The_hostname_follows_in_its_valid_form(string cmdline, string oldName, string newName, string expected) =>
+        Assert.Equal(expected, KernelCmdline.FollowName(cmdline, oldName, newName));
+
+    [Fact]
+    public void A_new_image_VM_is_named_in_hostname_form() =>
+        Assert.Equal("vireo.hostname=web-1", KernelCmdline.HostnameFor("web_1"));
 }

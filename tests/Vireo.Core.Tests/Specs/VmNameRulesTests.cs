@@ -59,4 +59,46 @@ public class VmNameRulesTests
             Assert.DoesNotContain(error, ch => char.IsControl(ch));
         }
     }
+
+    [Theory]
+    [InlineData("web1", "web1")]
+    [InlineData("web_1", "web-1")]
+    [InlineData("db_", "db")]
+    [InlineData("a__b", "a--b")]
+    [InlineData("db.prod-eu_1", "db.prod-eu-1")]
+    [InlineData("a._b", "a.b")]
+    [InlineData("a..b", "a.b")]
+    [InlineData("a_.b_", "a.b")]
+    [InlineData("web.", "web")]
+    public void A_VM_name_gives_a_valid_hostname(string name, string hostname)
+    {
+        Assert.Equal(hostname, VmNameRules.GuestHostname(name));
+        // RFC 1123 labels: letters, digits and inner hyphens.
+        Assert.Matches(@"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$", VmNameRules.GuestHostname(name));
+    }
+
+    [Fact]
+    public void The_guest_applies_the_same_hostname_rule_as_the_host()
+    {
+        // guest/tiny/rootfs/init turns vireo.hostname= into a hostname with this pipeline; both sides must agree.
+        var init = File.ReadAllText(Path.Combine(RepoRoot(), "guest", "tiny", "rootfs", "init"));
+        var line = init.Split('\n').Single(l => l.StartsWith("name=$(printf", StringComparison.Ordinal));
+        var pipeline = line["name=$(".Length..^1].Replace("\"$name\"", "\"$1\"", StringComparison.Ordinal);
+        foreach (var name in new[] { "web1", "web_1", "db_", "a__b", "db.prod-eu_1", "a._b", "a..b", "a_.b_", "web.", "x_-_y" })
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("sh", ["-c", pipeline, "sh", name]) { RedirectStandardOutput = true };
+            using var sh = System.Diagnostics.Process.Start(psi)!;
+            var output = sh.StandardOutput.ReadToEnd();
+            sh.WaitForExit();
+            Assert.Equal(VmNameRules.GuestHostname(name), output);
+        }
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(dir, "guest", "tiny")))
+            dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("no guest/tiny above the test binaries");
+        return dir;
+    }
 }
