@@ -14,7 +14,9 @@ public sealed class CloneTests(ITestOutputHelper output)
         await using var h = await VireoHarness.StartAsync(output);
         TinyImage.EnsureBuilt();
         await h.VireoOk("vol", "create", "default/gold-root.qcow2", "--size", "64M");
-        await h.VireoOk("create", "--name", "gold", "--image", "tiny", "--memory", "128", "--network", "none", "--disk", "vol=default/gold-root.qcow2");
+        // A fixed VNC port: the clone must not keep it, or the two could not run at once.
+        await h.VireoOk("create", "--name", "gold", "--image", "tiny", "--memory", "128", "--network", "none", "--disk", "vol=default/gold-root.qcow2",
+            "--graphics", "vnc,port=5990");
         await h.VireoOk("start", "gold");
         await h.WaitForSerialAsync("gold", "VIREO-GUEST-READY");
         Assert.Contains("DONE-2", await Console(h, "gold", "printf 'BASE-1\\n' >/dev/vda; sync; echo DONE-$((1+1))"));
@@ -28,6 +30,8 @@ public sealed class CloneTests(ITestOutputHelper output)
         Assert.Equal(("overlay", "default/web-root.qcow2", "default/gold-root.base.qcow2"),
             (disk.GetProperty("how").GetString(), disk.GetProperty("volume").GetString(), disk.GetProperty("backing").GetString()));
         var web = cloned.GetProperty("vm");
+        Assert.Contains("graphics.port 5990 was not kept", Assert.Single(cloned.GetProperty("notes").EnumerateArray()).GetString());
+        Assert.False(web.GetProperty("spec").GetProperty("graphics").TryGetProperty("port", out var port) && port.ValueKind == JsonValueKind.Number);
         var gold = JsonDocument.Parse((await h.VireoOk("info", "gold", "-o", "json")).Stdout).RootElement;
         Assert.NotEqual(gold.GetProperty("spec").GetProperty("uuid").GetString(), web.GetProperty("spec").GetProperty("uuid").GetString());
         // The source keeps its volume name: now an overlay on the base that holds its data.
@@ -75,6 +79,7 @@ public sealed class CloneTests(ITestOutputHelper output)
         await h.VireoOk("snapshot", "delete", "gold", "s1");
         var second = await h.VireoOk("clone", "gold", "web3", "--linked");
         Assert.Contains("default/gold-root.qcow2 is now an empty overlay on the new read-only base default/gold-root.base2.qcow2", second.Stdout);
+        Assert.Contains("graphics.port 5990 was not kept: two VMs cannot listen on one VNC port", second.Stdout);
         var stacked = JsonDocument.Parse((await h.VireoOk("vol", "info", "default/web3-root.qcow2", "-o", "json")).Stdout).RootElement;
         Assert.Equal(["default/gold-root.base2.qcow2", "default/gold-root.base.qcow2"],
             stacked.GetProperty("backing_chain").EnumerateArray().Select(b => b.GetProperty("volume").GetString()));
@@ -142,6 +147,89 @@ public sealed class CloneTests(ITestOutputHelper output)
         await h.VireoOk("clone", "src", "copy");
         var copy = JsonDocument.Parse((await h.VireoOk("disk", "list", "copy", "-o", "json")).Stdout).RootElement;
         Assert.Equal("default/copy-disk0.raw", copy[0].GetProperty("volume").GetString());
+    }
+
+    [Fact]
+    public async Task An_older_vireos_linked_clones_are_healed_at_start_or_when_their_source_is_started_or_cloned()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        TinyImage.EnsureBuilt();
+        var pool = Path.Combine(h.StateDir, "pools", "default");
+        // Three sources and their clones: gold/web (healed when vireod starts), old/old2 and tpl/tpl2 (their source's
+        // volume holds a snapshot, so they wait until it is deleted and the source is started or cloned).
+        var pairs = new[] { ("gold", "web"), ("old", "old2"), ("tpl", "tpl2") };
+        foreach (var vm in pairs.SelectMany(p => new[] { p.Item1, p.Item2 }))
+        {
+            await h.VireoOk("vol", "create", $"default/{vm}-root.qcow2", "--size", "16M");
+            await h.VireoOk("create", "--name", vm, "--image", "tiny", "--memory", "128", "--network", "none", "--disk", $"vol=default/{vm}-root.qcow2");
+        }
+        await ProcessRunner.RunOkAsync("qemu-io", "-f", "qcow2", "-c", "write -P 0x42 0 4k", Path.Combine(pool, "gold-root.qcow2"));
+        await h.VireoOk("snapshot", "create", "old", "s1");
+        await h.VireoOk("snapshot", "create", "tpl", "s1");
+
+        // No overlay goes on a VM's writable disk: the VM could no longer start.
+        var overlay = await h.Vireo("vol", "create", "default/extra.qcow2", "--backing", "default/gold-root.qcow2");
+        Assert.Equal(4, overlay.ExitCode);
+        Assert.Contains("is a writable disk of VM gold", overlay.Stderr);
+        Assert.Contains("hint: Make a linked clone instead (vireo clone gold NEW --linked)", overlay.Stderr);
+        Assert.False(File.Exists(Path.Combine(pool, "extra.qcow2")));
+
+        // What an older Vireo made of `vireo clone SRC CLONE --linked`: the clone's overlay directly on SRC's volume.
+        await h.StopDaemonAsync();
+        using (var store = Vireo.Persistence.VireoStore.Open(Path.Combine(h.StateDir, "vireo.db")))
+        {
+            foreach (var (source, clone) in pairs)
+            {
+                var clonePath = Path.Combine(pool, $"{clone}-root.qcow2");
+                File.Delete(clonePath);
+                await ProcessRunner.RunOkAsync("qemu-img", "create", "-q", "-f", "qcow2", "-b", Path.Combine(pool, $"{source}-root.qcow2"), "-F", "qcow2", clonePath);
+                var row = store.ListVolumes().Single(v => v.Name == $"{clone}-root.qcow2");
+                var id = Guid.NewGuid().ToString("N");
+                store.InsertStorageJournal(new Vireo.Persistence.StorageJournalRecord(id, "by-hand", "{}", DateTimeOffset.UtcNow));
+                store.CommitStorageChange(new Vireo.Persistence.StorageCommit
+                {
+                    JournalId = id,
+                    UpdateVolumes = [row with { BackingPool = "default", BackingName = $"{source}-root.qcow2" }],
+                });
+            }
+        }
+        await h.StartDaemonAsync();
+
+        // gold became a base at start; both VMs run, read the old data, and neither sees the other's writes.
+        Assert.Contains("volume default/gold-root.qcow2 had linked clones of an older Vireo layered directly on it", h.DaemonLog);
+        var baseInfo = JsonDocument.Parse((await h.VireoOk("vol", "info", "default/gold-root.base.qcow2", "-o", "json")).Stdout).RootElement;
+        Assert.True(baseInfo.GetProperty("base").GetBoolean());
+        Assert.Equal(["gold", "web"], baseInfo.GetProperty("layered_users").EnumerateArray().Select(e => e.GetString()));
+        await h.VireoOk("vol", "create", "default/extra.qcow2", "--backing", "default/gold-root.base.qcow2");
+        await h.VireoOk("start", "gold");
+        await h.VireoOk("start", "web");
+        await h.WaitForSerialAsync("gold", "VIREO-GUEST-READY");
+        await h.WaitForSerialAsync("web", "VIREO-GUEST-READY");
+        Assert.Contains("R=GOLD", await Console(h, "gold", "printf GOLD >/dev/vda; sync; echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -c 4 /dev/vda)"));
+        Assert.Contains("R=BBBB", await Console(h, "web", "echo 3 >/proc/sys/vm/drop_caches; echo R=$(head -c 4 /dev/vda)"));
+        await h.VireoOk("destroy", "gold");
+        await h.VireoOk("destroy", "web");
+
+        // old's volume holds a snapshot, which a base would freeze: its start is refused with the fix, nothing changes.
+        Assert.Contains("VM old: Volume \"default/old-root.qcow2\" of VM \"old\" has linked clones made by an older Vireo", h.DaemonLog);
+        var files = Directory.GetFiles(pool).Order().ToArray();
+        var refused = await h.Vireo("start", "old");
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("holds 1 internal snapshot (s1)", refused.Stderr);
+        Assert.Contains("hint: Delete them (vireo snapshot delete old s1), then start or clone old again", refused.Stderr);
+        Assert.Equal(files, Directory.GetFiles(pool).Order().ToArray());
+        await h.VireoOk("snapshot", "delete", "old", "s1");
+        var started = await h.VireoOk("start", "old");
+        Assert.Contains("default/old-root.qcow2 (linked clones of an older Vireo sat on it) is now an empty overlay on the new read-only base default/old-root.base.qcow2", started.Stdout);
+        await h.VireoOk("destroy", "old");
+
+        // Likewise before a linked clone of tpl: the base made for it is new, not reused.
+        Assert.Equal(4, (await h.Vireo("clone", "tpl", "tpl3", "--linked")).ExitCode);
+        await h.VireoOk("snapshot", "delete", "tpl", "s1");
+        var cloned = await h.VireoOk("clone", "tpl", "tpl3", "--linked");
+        Assert.Contains("default/tpl-root.qcow2 is now an empty overlay on the new read-only base default/tpl-root.base.qcow2", cloned.Stdout);
+        var tplBase = JsonDocument.Parse((await h.VireoOk("vol", "info", "default/tpl-root.base.qcow2", "-o", "json")).Stdout).RootElement;
+        Assert.Equal(["tpl", "tpl2", "tpl3"], tplBase.GetProperty("layered_users").EnumerateArray().Select(e => e.GetString()));
     }
 
     /// <summary>Runs a shell command line on the guest's serial console, once its virtio disk is there.</summary>

@@ -39,38 +39,50 @@ public sealed class IdentityTests(ITestOutputHelper output)
         }
         Assert.Equal(before, await State());
 
-        var renamed = await h.VireoOk("rename", "old", "new");
-        Assert.Contains("VM old renamed to new", renamed.Stdout);
+        // "_" is allowed in a VM name, not in a hostname: the guest and DHCP get "new-vm".
+        var renamed = await h.VireoOk("rename", "old", "new_vm");
+        Assert.Contains("VM old renamed to new_vm", renamed.Stdout);
         Assert.Equal(3, (await h.Vireo("info", "old")).ExitCode);
-        var info = await h.VireoOk("info", "new", "-o", "json");
+        var info = await h.VireoOk("info", "new_vm", "-o", "json");
         Assert.Equal(uuid, Uuid(info));
-        var spec = (await h.VireoOk("dumpspec", "new")).Stdout;
-        Assert.Contains("vireo.hostname=new", spec);
+        var spec = (await h.VireoOk("dumpspec", "new_vm")).Stdout;
+        Assert.Contains("vireo.hostname=new-vm", spec);
         Assert.Contains("volume: default/old-root.qcow2", spec);
         var forward = JsonDocument.Parse((await h.VireoOk("net", "forward", "list", "-o", "json")).Stdout).RootElement[0];
-        Assert.Equal(("new", 18080, "192.168.122.50"), (forward.GetProperty("vm").GetString(), forward.GetProperty("host_port").GetInt32(), forward.GetProperty("guest_address").GetString()));
+        Assert.Equal(("new_vm", 18080, "192.168.122.50"), (forward.GetProperty("vm").GetString(), forward.GetProperty("host_port").GetInt32(), forward.GetProperty("guest_address").GetString()));
         var reservation = JsonDocument.Parse((await h.VireoOk("net", "info", "default", "-o", "json")).Stdout).RootElement.GetProperty("reservations")[0];
-        Assert.Equal(("new", "192.168.122.50"), (reservation.GetProperty("vm").GetString(), reservation.GetProperty("address").GetString()));
+        Assert.Equal(("new_vm", "192.168.122.50"), (reservation.GetProperty("vm").GetString(), reservation.GetProperty("address").GetString()));
         var hosts = await File.ReadAllTextAsync(Path.Combine(h.StateDir, "networks", "default", "hosts"));
-        Assert.Contains(",192.168.122.50,new", hosts);
+        Assert.EndsWith(",192.168.122.50,new-vm\n", hosts);
         Assert.DoesNotContain(",old", hosts);
-        Assert.Contains("s1", (await h.VireoOk("snapshot", "list", "new")).Stdout);
+        Assert.Contains("s1", (await h.VireoOk("snapshot", "list", "new_vm")).Stdout);
+
+        // A VM an older Vireo defined wrote its name as it is on the kernel command line: the guest fixes it the same way.
+        var boot = JsonDocument.Parse((await h.VireoOk("info", "new_vm", "-o", "json")).Stdout).RootElement.GetProperty("spec").GetProperty("boot");
+        var cmdline = boot.GetProperty("cmdline").GetString()!.Replace("vireo.hostname=new-vm", "vireo.hostname=_legacy_vm_", StringComparison.Ordinal);
+        await h.VireoOk("create", "--name", "legacy_vm", "--memory", "128", "--network", "none", "--graphics", "none",
+            "--boot", $"kernel={boot.GetProperty("kernel").GetString()},initrd={boot.GetProperty("initrd").GetString()},kernel_args=\"{cmdline}\"");
+        Assert.Contains("vireo.hostname=_legacy_vm_", (await h.VireoOk("dumpspec", "legacy_vm")).Stdout);
 
         // The guest takes its new name from the kernel command line, and DHCP gives it its reserved address.
-        await h.VireoOk("start", "new");
-        await h.WaitForSerialAsync("new", "VIREO-GUEST-READY");
-        var guest = await h.VireoWithInput("echo H=$(hostname)\n", "console", "new");
-        Assert.Contains("H=new", guest.Stdout);
-        await h.WaitForSerialAsync("new", "192.168.122.50");
+        await h.VireoOk("start", "new_vm");
+        await h.VireoOk("start", "legacy_vm");
+        await h.WaitForSerialAsync("new_vm", "VIREO-GUEST-READY");
+        await h.WaitForSerialAsync("legacy_vm", "VIREO-GUEST-READY");
+        var guest = await h.VireoWithInput("echo H=$(hostname)\n", "console", "new_vm");
+        Assert.Matches(@"H=new-vm\s", guest.Stdout);
+        await h.WaitForSerialAsync("new_vm", "192.168.122.50");
+        Assert.Matches(@"H=legacy-vm\s", (await h.VireoWithInput("echo H=$(hostname)\n", "console", "legacy_vm")).Stdout);
+        await h.VireoOk("destroy", "legacy_vm");
 
-        var running = await h.Vireo("rename", "new", "newer");
+        var running = await h.Vireo("rename", "new_vm", "newer");
         Assert.Equal(4, running.ExitCode);
         Assert.Contains("renamed only while it is stopped", running.Stderr);
-        Assert.Equal(0, (await h.Vireo("info", "new")).ExitCode);
+        Assert.Equal(0, (await h.Vireo("info", "new_vm")).ExitCode);
 
         // A revert still finds the snapshot inside the same volume.
-        await h.VireoOk("destroy", "new");
-        await h.VireoOk("snapshot", "revert", "new", "s1");
+        await h.VireoOk("destroy", "new_vm");
+        await h.VireoOk("snapshot", "revert", "new_vm", "s1");
     }
 
     [Fact]
