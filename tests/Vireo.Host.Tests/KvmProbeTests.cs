@@ -1,3 +1,4 @@
+using Vireo.Host.Linux;
 using Vireo.Host.Os;
 using Vireo.Host.Tests.Support;
 
@@ -93,8 +94,11 @@ public class KvmProbeTests
     public void ProbeThisHost_AgreesWithWhetherDevKvmExists()
     {
         var status = KvmProbe.ProbeThisHost();
-        // Root opens any /dev/kvm that exists with a bound driver; without the node it must be TCG.
-        Assert.Equal(File.Exists("/dev/kvm") && Environment.IsPrivilegedProcess, status.Usable);
+        // Root opens any /dev/kvm that exists with a bound driver; without the node it must be TCG. A /dev/kvm from
+        // kvm_pvm (no kvm_intel/kvm_amd) opens too but boots no stock kernel, so it is reported PvmOnly and not Usable.
+        var pvm = KvmProbe.IsPvm(KernelModules.Read(HostEnvironment.ForThisHost()));
+        Assert.Equal(File.Exists("/dev/kvm") && Environment.IsPrivilegedProcess && !pvm, status.Usable);
+        Assert.Equal(File.Exists("/dev/kvm") && Environment.IsPrivilegedProcess && pvm, status.PvmOnly);
         Assert.Equal("/dev/kvm", status.DevicePath);
         if (!status.Usable) Assert.Contains("TCG", status.TcgWarning);
     }
