@@ -21,8 +21,21 @@ public sealed record VmSpec
     /// <summary>Number of virtual CPUs, 1 up to the host's logical CPU count. Example: <c>2</c>.</summary>
     public int Vcpus { get; init; } = 1;
 
+    /// <summary>
+    /// Most vCPUs a running VM can be given by hot-plug (<c>vireo set VM --vcpus N</c> while it runs); QEMU starts
+    /// with this many possible CPUs and <see cref="Vcpus"/> of them present. Null: the same as <see cref="Vcpus"/>.
+    /// </summary>
+    public int? MaxVcpus { get; init; }
+
     /// <summary>Guest memory in MiB (the YAML form also accepts sizes such as <c>512MiB</c> or <c>2G</c>). Minimum 16.</summary>
     public long Memory { get; init; } = 512;
+
+    /// <summary>
+    /// Most memory (MiB) a running VM can be given through the balloon (<c>vireo set VM --memory SIZE</c> while it
+    /// runs): QEMU starts with this much RAM and the balloon holds the guest to <see cref="Memory"/>. Null: the
+    /// same as <see cref="Memory"/> (a running VM can then only be given less).
+    /// </summary>
+    public long? MaxMemory { get; init; }
 
     /// <summary>QEMU machine type. Example: <c>q35</c> (default) or <c>pc</c>.</summary>
     public string Machine { get; init; } = "q35";

@@ -5,7 +5,7 @@ internal static class SpecFields
 {
     public static readonly string[] Root =
     [
-        "name", "uuid", "description", "image", "vcpus", "memory", "machine", "cpu", "accel",
+        "name", "uuid", "description", "image", "vcpus", "max_vcpus", "memory", "max_memory", "machine", "cpu", "accel",
         "boot", "disks", "nics", "serial", "graphics", "autostart", "on_crash",
     ];
 

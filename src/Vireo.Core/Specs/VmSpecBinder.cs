@@ -35,6 +35,8 @@ internal static class VmSpecBinder
                 case "description": spec = spec with { Description = cx.String(node, path) }; break;
                 case "image": spec = spec with { Image = cx.String(node, path) }; break;
                 case "vcpus": spec = spec with { Vcpus = cx.Int(node, path, "2") ?? spec.Vcpus }; break;
+                case "max_vcpus": spec = spec with { MaxVcpus = cx.Int(node, path, "4") }; break;
+                case "max_memory": spec = spec with { MaxMemory = cx.MemoryMiB(node, path) }; break;
                 case "memory": spec = spec with { Memory = cx.MemoryMiB(node, path) ?? spec.Memory }; break;
                 case "machine": spec = spec with { Machine = cx.String(node, path) ?? spec.Machine }; break;
                 case "cpu": spec = spec with { Cpu = cx.String(node, path) ?? spec.Cpu }; break;

@@ -82,6 +82,24 @@ public static partial class VmSpecValidator
         else if (spec.Memory > limits.HostMemoryMiB)
             errors.Add("memory", memory,
                 $"is more than this host's {SizeParser.Describe(limits.HostMemoryMiB)} of memory; give at most {limits.HostMemoryMiB}MiB");
+
+        if (spec.MaxVcpus is { } maxVcpus)
+        {
+            var text = maxVcpus.ToString(CultureInfo.InvariantCulture);
+            if (maxVcpus < spec.Vcpus)
+                errors.Add("max_vcpus", text, $"is below vcpus ({vcpus}); give at least {vcpus}, or leave max_vcpus out");
+            else if (maxVcpus > limits.HostCpus)
+                errors.Add("max_vcpus", text, $"exceeds the {limits.HostCpus} logical CPUs of this host; give at most {limits.HostCpus}");
+        }
+        if (spec.MaxMemory is { } maxMemory)
+        {
+            var text = maxMemory > 0 ? SizeParser.FormatMiB(maxMemory) : maxMemory.ToString(CultureInfo.InvariantCulture);
+            if (maxMemory < spec.Memory)
+                errors.Add("max_memory", text, $"is below memory ({memory}); give at least {memory}, or leave max_memory out");
+            else if (maxMemory > limits.HostMemoryMiB)
+                errors.Add("max_memory", text,
+                    $"is more than this host's {SizeParser.Describe(limits.HostMemoryMiB)} of memory; give at most {limits.HostMemoryMiB}MiB");
+        }
     }
 
     private static void ValidateMachine(VmSpec spec, HostLimits limits, Errors errors)

@@ -23,7 +23,9 @@ public static class VmSpecWriter
         if (spec.Description is not null) Field(y, 0, "description", S(spec.Description));
         if (spec.Image is not null) Field(y, 0, "image", S(spec.Image));
         Field(y, 0, "vcpus", I(spec.Vcpus));
+        if (spec.MaxVcpus is { } maxVcpus) Field(y, 0, "max_vcpus", I(maxVcpus));
         Field(y, 0, "memory", spec.Memory > 0 ? SizeParser.FormatMiB(spec.Memory) : I(spec.Memory));
+        if (spec.MaxMemory is { } maxMemory) Field(y, 0, "max_memory", maxMemory > 0 ? SizeParser.FormatMiB(maxMemory) : I(maxMemory));
         if (spec.Machine != defaults.Machine) Field(y, 0, "machine", S(spec.Machine));
         if (spec.Cpu != defaults.Cpu) Field(y, 0, "cpu", S(spec.Cpu));
         if (spec.Accel != defaults.Accel) Field(y, 0, "accel", S(spec.Accel));
