@@ -40,7 +40,7 @@ internal static class ExitCodes
     {
         ErrorCodes.Invalid => Usage,
         ErrorCodes.NotFound => NotFound,
-        ErrorCodes.AlreadyExists or ErrorCodes.InvalidState or ErrorCodes.Busy => Conflict,
+        ErrorCodes.AlreadyExists or ErrorCodes.InvalidState or ErrorCodes.Busy or ErrorCodes.Stale => Conflict,
         ErrorCodes.Unavailable => Unreachable,
         _ => Failed,
     };
@@ -53,7 +53,8 @@ internal static class ExitCodes
                host check found a FAIL)
           2    invalid usage or input (bad flags, an invalid spec, a request naming something that does not exist)
           3    the object the command acts on does not exist (VM, network, pool, volume, snapshot, operation, backup)
-          4    conflict or wrong state (already exists, in use, not allowed in the object's state, busy)
+          4    conflict or wrong state (already exists, in use, not allowed in the object's state, busy,
+               changed by someone else since it was read)
           5    cannot reach vireod (not running, wrong socket, permission denied) or a host prerequisite is missing
           130  interrupted (Ctrl-C)
           141  the reader of its output went away (as a tool killed by SIGPIPE)

@@ -62,4 +62,9 @@ public static class ErrorCodes
     public const string HostError = "host_error";
     /// <summary>503: a host prerequisite is missing (e.g. the image is not built, QEMU is not installed).</summary>
     public const string Unavailable = "unavailable";
+    /// <summary>
+    /// The request carried a revision (<c>If-Match</c>) and the definition has changed since (HTTP 412): someone
+    /// else edited the VM. Read it again and redo the change.
+    /// </summary>
+    public const string Stale = "stale";
 }

@@ -13,6 +13,8 @@ namespace Vireo.Contracts;
     UseStringEnumConverter = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(VmSpec))]
+[JsonSerializable(typeof(VmSettings))]
+[JsonSerializable(typeof(EditResult))]
 [JsonSerializable(typeof(VmInfo))]
 [JsonSerializable(typeof(VmSummary))]
 [JsonSerializable(typeof(List<VmSummary>))]

@@ -30,8 +30,20 @@ public sealed record VmInfo
     public required VmState State { get; init; }
     /// <summary>Why the VM is in this state (e.g. <c>guest powered off</c>, <c>QEMU killed by signal 9</c>).</summary>
     public string? Reason { get; init; }
-    /// <summary>The stored definition.</summary>
+    /// <summary>
+    /// The definition the VM runs with (for a stopped VM: the one it will start with). Changes a running VM
+    /// could not take live are in <see cref="PendingSpec"/>.
+    /// </summary>
     public required VmSpec Spec { get; init; }
+    /// <summary>
+    /// Revision of the definition: it grows with every change (edit, set, rename, hot-plug). Give it back in
+    /// <c>If-Match</c> to change the definition only if nobody changed it since; also sent as the ETag.
+    /// </summary>
+    public long Revision { get; init; }
+    /// <summary>The definition the VM gets at its next start, when it differs from <see cref="Spec"/>; else null.</summary>
+    public VmSpec? PendingSpec { get; init; }
+    /// <summary>What differs between <see cref="Spec"/> and <see cref="PendingSpec"/>, field by field.</summary>
+    public IReadOnlyList<SpecChange>? PendingChanges { get; init; }
     /// <summary>Runtime details while a QEMU process exists.</summary>
     public VmRuntimeInfo? Runtime { get; init; }
     /// <summary>When the VM was defined (UTC).</summary>

@@ -26,10 +26,8 @@ internal static class ApiRoutes
             var info = await engine.DefineAsync(text, ct);
             return Results.Json(info, VireoJsonContext.Default.VmInfo, statusCode: StatusCodes.Status201Created);
         });
-        v1.MapGet("/vms/{name}", (string name) => engine.Get(name));
         v1.MapGet("/vms/{name}/stats", (string name, CancellationToken ct) => engine.StatsAsync(name, ct));
         v1.MapGet("/stats", (CancellationToken ct) => engine.StatsAsync(ct));
-        v1.MapGet("/vms/{name}/spec", (string name) => Results.Text(engine.GetSpecYaml(name), "text/yaml; charset=utf-8"));
         v1.MapPost("/vms/{name}/{action}", async (string name, string action, HttpRequest request, CancellationToken ct) => action switch
         {
             "start" => await engine.StartAsync(name, ct),
@@ -48,6 +46,7 @@ internal static class ApiRoutes
         v1.MapNetworkApi(engine);
         v1.MapDiskApi(engine);
         v1.MapIdentityApi(engine);
+        v1.MapEditApi(engine);
         v1.MapStorageApi(engine);
         v1.MapOperationsApi(engine);
         v1.MapSnapshotApi(engine);

@@ -122,6 +122,15 @@ internal static class Migrations
             created_at  TEXT NOT NULL
         );
         """,
+        // 9: editing a defined VM. revision grows with every change of the definition (API If-Match / ETag);
+        //    pending_spec_json is the definition a running VM gets at its next start when a change could not be
+        //    applied live (NULL: none); memory_layout_json records what a memory snapshot's RAM and vCPUs were
+        //    (NULL for older snapshots: the VM's own then, as before).
+        """
+        ALTER TABLE vms ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE vms ADD COLUMN pending_spec_json TEXT;
+        ALTER TABLE snapshots ADD COLUMN memory_layout_json TEXT;
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -127,7 +127,7 @@ public sealed partial class VireoStore
                 throw new InvalidOperationException($"volume {volume.Pool}/{volume.Name} does not exist");
         }
         foreach (var vm in commit.UpdateVms)
-            Run(connection, tx, "UPDATE vms SET spec_json = $spec, updated_at = $now WHERE uuid = $uuid", ("$spec", vm.SpecJson), ("$now", Now()), ("$uuid", vm.Uuid));
+            Run(connection, tx, "UPDATE vms SET spec_json = $spec, revision = revision + 1, updated_at = $now WHERE uuid = $uuid", ("$spec", vm.SpecJson), ("$now", Now()), ("$uuid", vm.Uuid));
         if (commit.InsertVm is { } newVm)
             InsertVm(connection, tx, newVm);
         Run(connection, tx, "DELETE FROM storage_journal WHERE id = $id", ("$id", commit.JournalId));

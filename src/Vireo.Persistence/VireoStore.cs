@@ -107,7 +107,7 @@ public sealed partial class VireoStore : IDisposable
     /// and its DHCP reservations (snapshots are keyed by UUID). Throws <see cref="DuplicateVmException"/> when
     /// <paramref name="newName"/> is taken; false when no VM has that UUID. Nothing is written on failure.
     /// </summary>
-    public bool RenameVm(string uuid, string newName, string specJson)
+    public bool RenameVm(string uuid, string newName, string specJson, string? pendingSpecJson = null)
     {
         using var connection = Open();
         using var tx = connection.BeginTransaction();
@@ -118,19 +118,44 @@ public sealed partial class VireoStore : IDisposable
         // Rows naming a VM that does not exist are leftovers (of an undefine interrupted before its cleanup).
         Run(connection, tx, "DELETE FROM port_forwards WHERE vm = $new", ("$new", newName));
         Run(connection, tx, "DELETE FROM dhcp_reservations WHERE vm = $new", ("$new", newName));
-        Run(connection, tx, "UPDATE vms SET name = $new, spec_json = $spec, updated_at = $now WHERE uuid = $uuid",
-            ("$new", newName), ("$spec", specJson), ("$now", Now()), ("$uuid", uuid));
+        Run(connection, tx, "UPDATE vms SET name = $new, spec_json = $spec, pending_spec_json = $pending, revision = revision + 1, updated_at = $now WHERE uuid = $uuid",
+            ("$new", newName), ("$spec", specJson), ("$pending", pendingSpecJson), ("$now", Now()), ("$uuid", uuid));
         Run(connection, tx, "UPDATE port_forwards SET vm = $new WHERE vm = $old", ("$new", newName), ("$old", oldName));
         Run(connection, tx, "UPDATE dhcp_reservations SET vm = $new WHERE vm = $old", ("$new", newName), ("$old", oldName));
         tx.Commit();
         return true;
     }
 
-    /// <summary>Replaces the stored definition of an existing VM (matched by UUID).</summary>
+    /// <summary>Replaces the stored definition of an existing VM (matched by UUID), keeping its pending one; the revision grows.</summary>
     public void UpdateSpec(string uuid, string specJson)
     {
-        Execute("UPDATE vms SET spec_json = $spec, updated_at = $now WHERE uuid = $uuid",
+        Execute("UPDATE vms SET spec_json = $spec, revision = revision + 1, updated_at = $now WHERE uuid = $uuid",
             ("$spec", specJson), ("$uuid", uuid), ("$now", Now()));
+    }
+
+    /// <summary>
+    /// Replaces a VM's definition and its pending one (null: none) in one write, only if its revision is still
+    /// <paramref name="expectedRevision"/>; returns the new revision, or null when the revision had moved on (nothing
+    /// written). <paramref name="bump"/> false keeps the revision (a pending definition taking effect at a start).
+    /// </summary>
+    public long? SaveDefinition(string uuid, long expectedRevision, string specJson, string? pendingSpecJson, bool bump = true)
+    {
+        var next = bump ? expectedRevision + 1 : expectedRevision;
+        var rows = Execute("""
+            UPDATE vms SET spec_json = $spec, pending_spec_json = $pending, revision = $next, updated_at = $now
+            WHERE uuid = $uuid AND revision = $expected
+            """,
+            ("$spec", specJson), ("$pending", pendingSpecJson), ("$next", next), ("$expected", expectedRevision),
+            ("$uuid", uuid), ("$now", Now()));
+        return rows == 1 ? next : null;
+    }
+
+    /// <summary>The stored revision of a VM's definition, or null when no VM has that UUID.</summary>
+    public long? Revision(string uuid)
+    {
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        return Scalar(connection, tx, "SELECT revision FROM vms WHERE uuid = $uuid", ("$uuid", uuid)) is long revision ? revision : null;
     }
 
     /// <summary>Records a VM's state and, when it has a QEMU process, that process's identity.</summary>
@@ -173,7 +198,7 @@ public sealed partial class VireoStore : IDisposable
     }
 
     private const string Columns =
-        "uuid, name, spec_json, state, reason, defined_at, updated_at, pid, pid_start_ticks, accel, started_at, vnc_port";
+        "uuid, name, spec_json, state, reason, defined_at, updated_at, pid, pid_start_ticks, accel, started_at, vnc_port, revision, pending_spec_json";
 
     private static List<VmRecord> ReadAll(SqliteCommand command)
     {
@@ -199,6 +224,8 @@ public sealed partial class VireoStore : IDisposable
                 DefinedAt = Parse(reader.GetString(5)),
                 UpdatedAt = Parse(reader.GetString(6)),
                 Runtime = runtime,
+                Revision = reader.GetInt64(12),
+                PendingSpecJson = reader.IsDBNull(13) ? null : reader.GetString(13),
             });
         }
         return result;

@@ -14,6 +14,10 @@ public sealed record VmRecord
     public DateTimeOffset DefinedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public VmRuntimeRecord? Runtime { get; init; }
+    /// <summary>Grows with every change of the definition; starts at 1.</summary>
+    public long Revision { get; init; } = 1;
+    /// <summary>The definition a running VM gets at its next start (changes it could not take live); null: none.</summary>
+    public string? PendingSpecJson { get; init; }
 }
 
 /// <summary>Identity of a VM's QEMU process, kept so a restarted daemon can find and verify it.</summary>

@@ -26,6 +26,7 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         (ErrorCodes.HostError, 500, 1),
         (StorageErrorCodes.NoSpace, 507, 1),
         (ErrorCodes.Unavailable, 503, 5),
+        (ErrorCodes.Stale, 412, 4),
     ];
 
     /// <summary>A well-formed command line for each command: it parses and reaches vireod.</summary>
@@ -36,6 +37,8 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["create"] = ["create", "--name", "new1", "--image", "tiny"],
         ["define"] = ["define", SpecFile],
         ["dumpspec"] = ["dumpspec", "web1"],
+        ["edit"] = ["edit", "web1"],
+        ["set"] = ["set", "web1", "--memory", "1G"],
         ["undefine"] = ["undefine", "db1"],
         ["rename"] = ["rename", "db1", "db2"],
         ["start"] = ["start", "db1"],

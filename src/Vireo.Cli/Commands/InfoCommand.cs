@@ -16,7 +16,10 @@ internal static class InfoCommand
         var command = app.Docs.Create("info", "Show one VM's state, definition and runtime details",
             """
             Like `virsh dominfo` plus the devices: state and why, vCPUs, memory, boot, disks, NICs, graphics,
-            the QEMU process (PID, accelerator, VNC port) while it runs, and where the serial log is.
+            the QEMU process (PID, accelerator, VNC port) while it runs, and where the serial log is. The values
+            are those the VM runs with; changes made while it runs that QEMU could not take live (see vireo edit,
+            vireo set) are listed under "Pending" until the VM next starts. "Defined" shows the definition's
+            revision, which grows with every change.
             With -o json the output is the API's VmInfo document.
             """,
             "vireo info web1",
@@ -48,8 +51,10 @@ internal static class InfoCommand
             Row("Description", spec.Description);
         if (spec.Image is not null)
             Row("Image", spec.Image);
-        Row("vCPUs", spec.Vcpus.ToString(CultureInfo.InvariantCulture));
-        Row("Memory", Display.Memory(spec.Memory));
+        Row("vCPUs", spec.Vcpus.ToString(CultureInfo.InvariantCulture)
+            + (spec.MaxVcpus is { } maxVcpus && maxVcpus != spec.Vcpus ? $" (up to {maxVcpus.ToString(CultureInfo.InvariantCulture)} live)" : ""));
+        Row("Memory", Display.Memory(spec.Memory)
+            + (spec.MaxMemory is { } maxMemory && maxMemory != spec.Memory ? $" (up to {Display.Memory(maxMemory)} live)" : ""));
         Row("Machine", spec.Machine);
         Row("CPU", spec.Cpu);
         Row("Accel", vm.Runtime is { } rt ? Display.Accel(rt.Accel, rt.AccelWarning) : spec.Accel);
@@ -75,9 +80,16 @@ internal static class InfoCommand
             if (run.Emulator is not null)
                 Row("Emulator", run.Emulator);
         }
-        Row("Defined", Display.Time(vm.DefinedAt));
+        Row("Defined", Display.Time(vm.DefinedAt) + $" (revision {vm.Revision.ToString(CultureInfo.InvariantCulture)})");
+        // Proxmox's "pending" view: what the running VM gets at its next start.
+        if (vm.PendingChanges is { Count: > 0 } pending)
+            for (int i = 0; i < pending.Count; i++)
+                Row(i == 0 ? "Pending" : "", Change(pending[i]) + (i == 0 ? " (at the next start)" : ""));
         return grid;
     }
+
+    /// <summary>One changed field: <c>memory: 512MiB -> 1GiB</c> (<c>-</c> for not set).</summary>
+    internal static string Change(SpecChange change) => $"{change.Field}: {change.From ?? "-"} -> {change.To ?? "-"}";
 
     private static string Boot(BootSpec boot)
     {

@@ -12,10 +12,16 @@ internal sealed partial class VirtualMachine
     public Task<T> ExclusiveAsync<T>(VmAction action, Func<Task<T>> operation, CancellationToken ct) =>
         Serialised(action, operation, ct);
 
-    /// <summary>Takes a definition already written to the store (by a transaction that also changed other rows).</summary>
+    /// <summary>
+    /// Takes a definition already written to the store (by a transaction that also changed other rows and grew
+    /// the revision by one). Only for a VM without a QEMU process, which has no pending definition.
+    /// </summary>
     public void TakeStoredSpec(VmSpec spec)
     {
         lock (_gate)
+        {
             _spec = spec;
+            _revision++;
+        }
     }
 }

@@ -148,11 +148,51 @@ internal sealed partial class VirtualMachine
         throw new InvalidStateException($"all {HotplugPorts} hot-plug slots of this VM are in use ({last?.Message}); add the NIC while it is stopped");
     }
 
+    /// <summary>
+    /// Saves a device change of the running (or stopped) definition; a pending definition gets the same disks and
+    /// NICs added, removed or changed, so that a hot-plug is not lost at the next start.
+    /// </summary>
     private void SaveSpec(VmSpec spec)
     {
-        _ctx.Store.UpdateSpec(spec.Uuid!, JsonSerializer.Serialize(spec, VireoJsonContext.Default.VmSpec));
+        VmSpec before;
+        VmSpec? pending;
+        long revision;
         lock (_gate)
-            _spec = spec;
+        {
+            before = _spec;
+            pending = _pending;
+            revision = _revision;
+        }
+        if (pending is not null)
+            pending = pending with
+            {
+                Disks = CarryDeviceChange(before.Disks, spec.Disks, pending.Disks),
+                Nics = CarryDeviceChange(before.Nics, spec.Nics, pending.Nics),
+            };
+        SaveDefinition(revision, spec, pending);
+    }
+
+    /// <summary>
+    /// Carries a change of a device list (<paramref name="before"/> to <paramref name="after"/>) into a pending
+    /// list: wholesale when the pending list was the same as before, else item by item.
+    /// </summary>
+    internal static IReadOnlyList<T> CarryDeviceChange<T>(IReadOnlyList<T> before, IReadOnlyList<T> after, IReadOnlyList<T> pending)
+    {
+        if (pending.SequenceEqual(before))
+            return after;
+        var result = pending.ToList();
+        if (before.Count == after.Count)
+        {
+            // An item changed in place (CD-ROM media, link state).
+            for (var i = 0; i < before.Count; i++)
+                if (!Equals(before[i], after[i]) && result.IndexOf(before[i]) is var j and >= 0)
+                    result[j] = after[i];
+            return result;
+        }
+        foreach (var removed in before.Except(after))
+            result.Remove(removed);
+        result.AddRange(after.Except(before));
+        return result;
     }
 
     private static async Task TryAsync(Func<Task> action)

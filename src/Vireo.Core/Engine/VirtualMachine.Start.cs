@@ -25,6 +25,8 @@ internal sealed partial class VirtualMachine
     /// </param>
     private async Task StartCoreAsync(CancellationToken ct, Func<QemuSession, CancellationToken, Task<(VmState State, string? Reason)>>? beforeResume = null)
     {
+        // Changes that waited for this start take effect now (a VM without a process keeps none).
+        PromotePendingIfNoProcess();
         VmSpec spec;
         VmState before;
         lock (_gate)

@@ -83,6 +83,9 @@ internal sealed partial class VirtualMachine
                 State = _state,
                 Reason = _reason,
                 Spec = _spec,
+                Revision = _revision,
+                PendingSpec = _pending,
+                PendingChanges = PendingChangesLocked(),
                 DefinedAt = DefinedAt,
                 SerialLog = _spec.Serial ? Paths.SerialLog : null,
                 Runtime = _session is null || _runtime is null ? null : new VmRuntimeInfo
@@ -131,6 +134,7 @@ internal sealed partial class VirtualMachine
     /// <summary>Changes state, persists it in one transaction, and wakes anyone waiting for a change.</summary>
     private void SetState(VmState state, string? reason)
     {
+        PromotePendingIfNoProcess();
         VmRuntimeRecord? runtime;
         lock (_gate)
         {

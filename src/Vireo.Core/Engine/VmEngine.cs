@@ -98,6 +98,8 @@ public sealed partial class VmEngine : IAsyncDisposable
             var spec = JsonSerializer.Deserialize(record.SpecJson, VireoJsonContext.Default.VmSpec)
                 ?? throw new UnavailableException($"the stored definition of VM \"{record.Name}\" is unreadable");
             var vm = new VirtualMachine(_ctx, spec, VmStateMachine.Parse(record.State), record.Reason, record.DefinedAt);
+            vm.TakeStoredDefinition(record.Revision, record.PendingSpecJson is { } pending
+                ? JsonSerializer.Deserialize(pending, VireoJsonContext.Default.VmSpec) : null);
             _vms[vm.Name] = vm;
         }
         // Re-attach concurrently: each VM waits at most a few seconds for its monitor.

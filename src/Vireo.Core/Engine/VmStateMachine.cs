@@ -26,6 +26,8 @@ public enum VmAction
     Rename,
     /// <summary>Cloning the VM (its disks are read, or turned into bases): only while stopped.</summary>
     Clone,
+    /// <summary>Changing the definition (edit, set): live where QEMU can, else pending until the next start.</summary>
+    Edit,
 }
 
 /// <summary>
@@ -61,6 +63,9 @@ public static class VmStateMachine
             _ => AlreadyOff(name, state),
         },
         VmAction.Destroy => hasProcess ? null : AlreadyOff(name, state),
+        VmAction.Edit => state is VmState.Starting or VmState.ShuttingDown
+            ? new($"VM \"{name}\" is {Describe(state)}; its definition changes only while it is running, paused or stopped", Hint: "Try again when it has started or stopped")
+            : null,
         VmAction.ChangeDevices => state is VmState.Starting or VmState.ShuttingDown
             ? new($"VM \"{name}\" is {Describe(state)}; its devices change only while it is running or stopped", Hint: "Try again when it has started or stopped")
             : null,

@@ -91,6 +91,9 @@ public sealed class InvalidInputException : VireoException
 public sealed class InvalidStateException(string message) : VireoException(ErrorCodes.InvalidState, message);
 
 /// <summary>Another client holds the resource.</summary>
+/// <summary>The definition changed since the revision the caller read (a second editor was faster).</summary>
+public sealed class StaleRevisionException(string message) : VireoException(ErrorCodes.Stale, message);
+
 public sealed class BusyException(string message) : VireoException(ErrorCodes.Busy, message);
 
 /// <summary>QEMU refused or failed an operation.</summary>

@@ -141,6 +141,11 @@ internal sealed class VireoHarness : IAsyncDisposable
         ProcessRunner.RunAsync("dotnet", [Repo.CliDll, .. args], stdin,
             new Dictionary<string, string> { ["VIREO_SOCKET"] = Socket, ["NO_COLOR"] = "1" });
 
+    /// <summary>Runs the CLI with extra environment variables (EDITOR for vireo edit).</summary>
+    public Task<CommandResult> VireoWithEnv(IReadOnlyDictionary<string, string> env, params string[] args) =>
+        ProcessRunner.RunAsync("dotnet", [Repo.CliDll, .. args], null,
+            new Dictionary<string, string>(env) { ["VIREO_SOCKET"] = Socket, ["NO_COLOR"] = "1" });
+
     /// <summary>Runs the CLI and fails the test unless it exits 0.</summary>
     public async Task<CommandResult> VireoOk(params string[] args)
     {
