@@ -93,6 +93,13 @@ public sealed class LiveResizeCommandTests
     }
 
     [Fact]
+    public void Query_balloon_follows_the_target_once_the_guest_driver_has_inflated()
+    {
+        // Recorded from the tiny guest (-m 512, target 256 MiB) a fraction of a second after it was ready.
+        Assert.Equal(256L << 20, QmpCommands.QueryBalloon().ParseResult(QmpFixtures.ReturnOf("query-balloon-256")).Actual);
+    }
+
+    [Fact]
     public async Task Balloon_without_a_balloon_device_is_DeviceNotActive()
     {
         var (client, peer) = await ScriptedQmpPeer.ConnectAsync();
