@@ -99,7 +99,8 @@ public sealed record VirtioBalloonPci(string Id = "balloon0") : IQemuDevice
 
     // free-page-reporting (and free-page-hint) stay off, as QEMU defaults: with them the guest keeps reporting
     // freed pages and QEMU discards them, which costs guest and host CPU all the time (much more under TCG) and
-    // makes QEMU's RSS follow the guest's page cache; shrinking a VM is what the balloon target is for.
+    // makes QEMU's RSS follow the guest's page cache; shrinking a VM is what the balloon target is for. (The cost of
+    // a host that takes freed pages back is measured in docs/benchmarks.md, 2026-11-25: first writes fault.)
 
     /// <inheritdoc/>
     public string Driver => "virtio-balloon-pci";
