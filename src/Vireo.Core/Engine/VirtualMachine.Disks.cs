@@ -197,6 +197,9 @@ internal sealed partial class VirtualMachine
 
     private static string VmSpecDefaultsBus(DiskSpec disk) => Specs.VmSpecDefaults.BusOf(disk);
 
+    /// <summary>The QEMU session while the VM is running or paused, else null.</summary>
+    internal QemuSession? LiveSession => SpecAndLiveSession().Session;
+
     private (VmSpec Spec, QemuSession? Session) SpecAndLiveSession()
     {
         lock (_gate)

@@ -63,6 +63,13 @@ internal sealed partial class VirtualMachine
             foreach (var nic in plan.LinksDown)
                 await session.SetLinkAsync(nic, up: false, ct);
 
+            // QEMU got max_memory as RAM; the balloon holds the guest to memory from its first instruction (the driver
+            // reads the target when it loads, ~4 s into a tiny boot under TCG). The target lives in QEMU, so a
+            // daemon restart (ReattachAsync) finds it there. A memory snapshot's revert loads the balloon's state
+            // with the RAM instead, so it is left alone then.
+            if (beforeResume is null && spec.Memory < (spec.MaxMemory ?? spec.Memory))
+                await session.SetBalloonTargetAsync(spec.Memory, ct);
+
             var (target, reason) = beforeResume is null ? (VmState.Running, null) : await beforeResume(session, ct);
             if (target == VmState.Paused)
             {

@@ -152,6 +152,13 @@ public sealed partial class VmEngine : IAsyncDisposable
 
     public string SerialLogPath(string name) => Find(name).Paths.SerialLog;
 
+    /// <summary>
+    /// The QEMU session of a running or paused VM, null otherwise: for tests of the live memory and vCPU layer
+    /// (<see cref="QemuSession.SetBalloonTargetAsync"/>, <see cref="QemuSession.PlugVcpusAsync"/>). Calls through it
+    /// bypass the VM's one-operation-at-a-time gate.
+    /// </summary>
+    internal QemuSession? LiveSession(string name) => Find(name).LiveSession;
+
     public async Task<ActionResult> StartAsync(string name, CancellationToken ct)
     {
         var vm = Find(name);

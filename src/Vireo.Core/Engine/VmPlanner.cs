@@ -194,10 +194,15 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             devices.Add(new VideoDevice());
             vnc = spec.Graphics.Port is { } port ? VncConfig.Fixed(port) : VncConfig.Auto;
         }
+        // Every VM gets a memory balloon, as libvirt adds a memballoon by default: a running VM can then be given
+        // less memory than QEMU started with (max_memory), and more again. It comes last, so the devices before it
+        // keep the PCI addresses they had before VMs had a balloon (guest NIC names, older memory snapshots).
+        devices.Add(new VirtioBalloonPci());
 
         if (errors.Count > 0)
             throw InvalidInputException.For("VM spec", errors);
 
+        var memory = spec.MaxMemory ?? spec.Memory;
         var config = new QemuVmConfig
         {
             Name = spec.Name,
@@ -205,10 +210,15 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             MachineType = spec.Machine,
             Accel = accel,
             // TCG's translation cache defaults to 1 GiB and dominates QEMU's memory; small guests need far less.
-            TcgTranslationCacheMiB = accel == QemuAccel.Tcg ? (spec.Memory <= 512 ? 128 : 256) : null,
+            // Sized on the RAM QEMU is given: the balloon can hand all of it back to the guest while it runs.
+            TcgTranslationCacheMiB = accel == QemuAccel.Tcg ? (memory <= 512 ? 128 : 256) : null,
             CpuModel = cpu,
             Vcpus = spec.Vcpus,
-            MemoryMiB = spec.Memory,
+            // Empty CPU slots for hot-plug; null or equal to Vcpus: none.
+            MaxVcpus = spec.MaxVcpus,
+            // QEMU starts with the most memory the VM may have; the start holds the guest to spec.Memory through
+            // the balloon before it runs (VirtualMachine.StartCoreAsync).
+            MemoryMiB = memory,
             DirectKernelBoot = kernel,
             BootOrder = spec.Boot.Order.Select(o => o switch
             {

@@ -55,7 +55,7 @@ public static class QemuCommandLine
         a.Add("-machine", $"{config.MachineType},dump-guest-core=off");
         a.Add("-accel", AccelArg(config));
         a.Add("-cpu", config.CpuModel);
-        a.Add("-smp", Invariant(config.Vcpus));
+        a.Add("-smp", SmpArg(config));
         a.Add("-m", Invariant(config.MemoryMiB) + "M");
         a.Add("-rtc", "base=utc");
         // strict=on: never fall back to devices without a bootindex when the listed ones fail to boot.
@@ -104,6 +104,16 @@ public static class QemuCommandLine
         QemuAccel.Tcg => "tcg",
         _ => throw new ArgumentOutOfRangeException(nameof(c), c.Accel, "Unknown accelerator."),
     };
+
+    private static string SmpArg(QemuVmConfig c)
+    {
+        // maxcpus=M: QEMU creates N vCPUs and M-N empty slots that device_add can fill later. The slots exist from
+        // boot (the ACPI tables list M processors and the guest kernel sizes its per-CPU data for them); a VM can
+        // never get more CPUs than it booted with room for. QEMU 7.2 (q35/pc >= 6.2) makes the slots cores of one
+        // socket. Only written when there are slots: a VM without them keeps the argv it always had.
+        if (c.MaxVcpus is { } max && max > c.Vcpus) return Invariant(c.Vcpus) + ",maxcpus=" + Invariant(max);
+        return Invariant(c.Vcpus);
+    }
 
     private static string VncArg(VncConfig vnc)
     {

@@ -38,6 +38,7 @@ internal static partial class QemuConfigValidator
         if (!PlainName().IsMatch(c.MachineType)) p.Add($"Machine type '{c.MachineType}' is not a plain name.");
         if (!PlainName().IsMatch(c.CpuModel)) p.Add($"CPU model '{c.CpuModel}' is not a plain name.");
         if (c.Vcpus < 1) p.Add("Vcpus must be at least 1.");
+        if (c.MaxVcpus is { } maxVcpus && maxVcpus < c.Vcpus) p.Add($"MaxVcpus ({maxVcpus}) is less than Vcpus ({c.Vcpus}).");
         if (c.MemoryMiB < 1) p.Add("MemoryMiB must be at least 1.");
         if (c.Accel == QemuAccel.Tcg && c.CpuModel == "host") p.Add("CPU model 'host' requires KVM.");
         if (c.TcgTranslationCacheMiB is { } tb)

@@ -28,10 +28,19 @@ public sealed record QemuVmConfig
     /// <summary>CPU model: <c>host</c> (KVM only), <c>max</c> or a named model such as <c>Skylake-Client</c>.</summary>
     public string CpuModel { get; init; } = "max";
 
-    /// <summary>Number of virtual CPUs.</summary>
+    /// <summary>Number of virtual CPUs present at start.</summary>
     public int Vcpus { get; init; } = 1;
 
-    /// <summary>Guest RAM in MiB.</summary>
+    /// <summary>
+    /// Most vCPUs the VM can have: above <see cref="Vcpus"/>, the rest are empty slots that a CPU can be
+    /// hot-plugged into (QMP <c>query-hotpluggable-cpus</c>, <c>device_add</c>). Null: the same as Vcpus.
+    /// </summary>
+    public int? MaxVcpus { get; init; }
+
+    /// <summary>
+    /// Guest RAM in MiB: all the memory QEMU gives the guest. A VM that runs with less is held there by a
+    /// <see cref="Vireo.Qemu.Model.Devices.VirtioBalloonPci"/>, so this is the most it can be given back live.
+    /// </summary>
     public long MemoryMiB { get; init; } = 512;
 
     /// <summary>Direct kernel boot; null boots through the firmware using <see cref="BootOrder"/>.</summary>

@@ -56,6 +56,19 @@ public static class QmpCommands
     /// <summary><c>query-balloon</c>: the balloon's current size (DeviceNotActive without a balloon).</summary>
     public static QueryBalloonCommand QueryBalloon() => new();
 
+    /// <summary><c>balloon</c>: the memory the balloon should leave the guest.</summary>
+    /// <param name="bytes">The target in bytes (positive).</param>
+    public static BalloonCommand Balloon(long bytes) => new(bytes);
+
+    /// <summary><c>query-hotpluggable-cpus</c>: the CPU slots, filled and empty.</summary>
+    public static QueryHotpluggableCpusCommand QueryHotpluggableCpus() => new();
+
+    /// <summary><c>device_add</c> of a CPU into an empty slot from <see cref="QueryHotpluggableCpus"/>.</summary>
+    /// <param name="slot">The empty slot.</param>
+    /// <param name="id">The new CPU's device id.</param>
+    public static DeviceAddCommand CpuAdd(HotpluggableCpu slot, string id) =>
+        new((slot ?? throw new ArgumentNullException(nameof(slot))).ToDeviceArguments(id));
+
     /// <summary><c>query-machines</c>.</summary>
     public static QueryMachinesCommand QueryMachines() => new();
 

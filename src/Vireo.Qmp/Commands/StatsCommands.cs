@@ -83,3 +83,19 @@ public sealed record QueryBalloonCommand() : QmpCommand<BalloonInfo>("query-ball
     /// <inheritdoc />
     public override BalloonInfo ParseResult(JsonElement result) => DeserializeResult(result, QmpJsonContext.Default.BalloonInfo);
 }
+
+/// <summary>
+/// <c>balloon</c>: sets the memory the balloon should leave the guest. The reply comes at once; the guest's driver
+/// then inflates or deflates the balloon towards the target over the following seconds (follow it with
+/// <c>query-balloon</c>). Without a balloon device QEMU answers <see cref="QmpErrorClass.DeviceNotActive"/>. A
+/// target above the guest's RAM leaves it all of its RAM.
+/// </summary>
+/// <param name="Value">The target in bytes; QEMU refuses 0.</param>
+public sealed record BalloonCommand(long Value) : QmpEmptyCommand("balloon")
+{
+    /// <summary>The target in bytes.</summary>
+    public long Value { get; } = Value > 0 ? Value : throw new ArgumentOutOfRangeException(nameof(Value), Value, "The balloon target must be positive.");
+
+    /// <inheritdoc />
+    public override System.Text.Json.Nodes.JsonObject? BuildArguments() => SerializeArguments(this, QmpJsonContext.Default.BalloonCommand);
+}

@@ -27,6 +27,8 @@ namespace Vireo.Qmp.Json;
 [JsonSerializable(typeof(IReadOnlyList<BlockInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<BlockStats>))]
 [JsonSerializable(typeof(BalloonInfo))]
+[JsonSerializable(typeof(BalloonCommand))]
+[JsonSerializable(typeof(IReadOnlyList<HotpluggableCpu>))]
 [JsonSerializable(typeof(IReadOnlyList<JobInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<MachineInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<CommandInfo>))]

@@ -1,4 +1,5 @@
 using Vireo.Qemu.Model;
+using Vireo.Qemu.Model.Devices;
 using Vireo.Contracts;
 using Vireo.Core.Engine;
 using Vireo.Core.Errors;
@@ -46,6 +47,31 @@ public sealed class VmPlannerTests
         Assert.Contains("\"driver\":\"pvpanic\"", argv);
         Assert.Contains("\"mac\":\"52:54:00:12:34:56\"", argv);
         Assert.DoesNotContain("-vnc", plan.Argv);
+    }
+
+    [Fact]
+    public void Qemu_gets_the_most_memory_and_cpu_slots_the_vm_may_have_and_every_vm_a_balloon()
+    {
+        var plan = Planner(NoKvm).Plan(Tiny(s => s with { Memory = 256, MaxMemory = 1024, Vcpus = 1, MaxVcpus = 2 }), Paths);
+        Assert.Equal(1024, plan.Config.MemoryMiB);
+        Assert.Equal((1, 2), (plan.Config.Vcpus, plan.Config.MaxVcpus));
+        var argv = string.Join(' ', plan.Argv);
+        Assert.Contains("-m 1024M", argv);
+        Assert.Contains("-smp 1,maxcpus=2", argv);
+        // The translation cache follows the RAM QEMU has, which the balloon can give back to the guest.
+        Assert.Contains("-accel tcg,tb-size=256", argv);
+        // Last, so that the devices before it keep their PCI addresses.
+        var balloon = Assert.IsType<VirtioBalloonPci>(plan.Config.Devices[^1]);
+        Assert.Equal("balloon0", balloon.Id);
+        Assert.Contains("\"driver\":\"virtio-balloon-pci\"", argv);
+
+        // Without max_memory and max_vcpus: the spec's memory, plain -smp, and a balloon all the same.
+        var plain = Planner(NoKvm).Plan(Tiny(s => s with { Vcpus = 2 }), Paths);
+        Assert.Equal(128, plain.Config.MemoryMiB);
+        Assert.Null(plain.Config.MaxVcpus);
+        Assert.Contains("-smp 2 ", string.Join(' ', plain.Argv));
+        Assert.Contains("-accel tcg,tb-size=128", string.Join(' ', plain.Argv));
+        Assert.IsType<VirtioBalloonPci>(plain.Config.Devices[^1]);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public static class GoldenCases
             ["paths-with-commas"] = PathsWithCommas,
             ["pc-machine"] = PcMachine,
             ["guest-agent-and-root-ports"] = GuestAgentAndRootPorts,
+            ["balloon-and-cpu-slots"] = BalloonAndCpuSlots,
         };
 
     private static QemuVmConfig Base(string root, string name, string uuid) => new()
@@ -44,6 +45,20 @@ public static class GoldenCases
         DirectKernelBoot = new DirectKernelBoot($"{root}/images/tiny/vmlinux", $"{root}/images/tiny/initrd.img",
             "console=ttyS0 quiet cryptomgr.notests"),
         Devices = [new PvPanic(), new VirtioRngPci()],
+    };
+
+    // A VM that can be given more vCPUs and memory live: two CPU slots, -m at the most memory, a balloon.
+    private static QemuVmConfig BalloonAndCpuSlots(string root) => MinimalDirectKernelTcg(root) with
+    {
+        Name = "elastic",
+        Uuid = Guid.Parse("2f0c6a1e-5b7d-4e3f-9a8b-1c2d3e4f5a6b"),
+        QmpSocketPath = $"{root}/run/elastic/qmp.sock",
+        PidFilePath = $"{root}/run/elastic/qemu.pid",
+        SerialConsole = new SerialConsoleConfig($"{root}/run/elastic/console.sock", $"{root}/logs/elastic/console.log"),
+        Vcpus = 2,
+        MaxVcpus = 4,
+        MemoryMiB = 512,
+        Devices = [new PvPanic(), new VirtioRngPci(), new VirtioBalloonPci()],
     };
 
     private static QemuVmConfig KvmHostCpu(string root) => Base(root, "db1", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0") with

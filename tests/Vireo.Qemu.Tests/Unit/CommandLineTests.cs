@@ -140,6 +140,29 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Cpu_slots_for_hot_plug_go_on_smp_only_when_there_are_more_than_the_vcpus()
+    {
+        Assert.Equal("1,maxcpus=2", ValueAfter(QemuCommandLine.Build(Minimal() with { Vcpus = 1, MaxVcpus = 2 }), "-smp"));
+        Assert.Equal("2", ValueAfter(QemuCommandLine.Build(Minimal() with { Vcpus = 2, MaxVcpus = 2 }), "-smp"));
+        Assert.Equal("3", ValueAfter(QemuCommandLine.Build(Minimal() with { Vcpus = 3 }), "-smp"));
+    }
+
+    [Fact]
+    public void Memory_is_all_qemu_starts_with_and_the_balloon_holds_a_guest_below_it()
+    {
+        var balloon = new VirtioBalloonPci();
+        var argv = QemuCommandLine.Build(Minimal() with { MemoryMiB = 512, Devices = [balloon] });
+        Assert.Equal("512M", ValueAfter(argv, "-m"));
+        var json = JsonNode.Parse(ValuesOf(argv, "-device").Single())!;
+        Assert.True(JsonNode.DeepEquals(balloon.ToJson(), json));
+        Assert.Equal("virtio-balloon-pci", json["driver"]!.GetValue<string>());
+        Assert.Equal("balloon0", json["id"]!.GetValue<string>());
+        Assert.True(json["deflate-on-oom"]!.GetValue<bool>());
+        Assert.Null(json["free-page-reporting"]);
+        Assert.False(new VirtioBalloonPci { DeflateOnOom = false }.ToJson().ContainsKey("deflate-on-oom"));
+    }
+
+    [Fact]
     public void Sata_slots_follow_the_machine_controller()
     {
         Assert.Equal(new SataSlot("ide.5", null), SataSlot.For("q35", 5));

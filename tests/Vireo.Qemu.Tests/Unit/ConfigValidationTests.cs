@@ -141,6 +141,13 @@ public sealed class ConfigValidationTests
         Assert.Contains("outside 5900-65535", Problems(Minimal() with { Vnc = VncConfig.Fixed(5800) }));
 
     [Fact]
+    public void Max_vcpus_below_vcpus_is_rejected()
+    {
+        Assert.Contains("MaxVcpus (1) is less than Vcpus (2)", Problems(Minimal() with { Vcpus = 2, MaxVcpus = 1 }));
+        QemuCommandLine.Build(Minimal() with { Vcpus = 2, MaxVcpus = 2 });
+    }
+
+    [Fact]
     public void All_problems_are_reported_at_once()
     {
         var e = Assert.Throws<QemuConfigException>(() => QemuCommandLine.Build(Minimal() with { Vcpus = 0, MemoryMiB = 0, Name = "" }));
