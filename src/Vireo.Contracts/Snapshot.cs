@@ -43,6 +43,22 @@ public sealed record SnapshotRevertRequest
     public VmState? State { get; init; }
 }
 
+/// <summary>
+/// The RAM and vCPUs a memory snapshot's saved state was taken with: QEMU must be started with the same to load it.
+/// Stored with the snapshot (not shown by the API).
+/// </summary>
+public sealed record SnapshotLayout
+{
+    /// <summary>The spec's memory (the balloon's target then), MiB.</summary>
+    public long Memory { get; init; }
+    /// <summary>The spec's max_memory then (QEMU's RAM is this, or memory when null).</summary>
+    public long? MaxMemory { get; init; }
+    /// <summary>vCPUs present then (hot-plugged ones included).</summary>
+    public int Vcpus { get; init; }
+    /// <summary>The spec's max_vcpus then.</summary>
+    public int? MaxVcpus { get; init; }
+}
+
 /// <summary>One disk a snapshot covers.</summary>
 public sealed record SnapshotDisk
 {

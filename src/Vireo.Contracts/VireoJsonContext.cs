@@ -14,6 +14,7 @@ namespace Vireo.Contracts;
     WriteIndented = true)]
 [JsonSerializable(typeof(VmSpec))]
 [JsonSerializable(typeof(VmSettings))]
+[JsonSerializable(typeof(SnapshotLayout))]
 [JsonSerializable(typeof(EditResult))]
 [JsonSerializable(typeof(VmInfo))]
 [JsonSerializable(typeof(VmSummary))]

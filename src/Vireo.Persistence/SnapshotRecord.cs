@@ -16,6 +16,8 @@ public sealed record SnapshotRecord
     /// <summary>The read-only disks attached when it was taken (JSON, not interpreted here); null for older snapshots.</summary>
     public string? ReadOnlyDisksJson { get; init; }
     public bool IsCurrent { get; init; }
+    /// <summary>A memory snapshot's RAM and vCPUs (JSON, not interpreted here); null for disk-only and older snapshots.</summary>
+    public string? MemoryLayoutJson { get; init; }
 }
 
 /// <summary>A snapshot with that name already exists for the VM.</summary>

@@ -8,7 +8,7 @@ namespace Vireo.Persistence;
 /// </summary>
 public sealed partial class VireoStore
 {
-    private const string SnapshotColumns = "vm_uuid, name, parent, kind, vm_state, created_at, description, disks_json, is_current, read_only_disks_json";
+    private const string SnapshotColumns = "vm_uuid, name, parent, kind, vm_state, created_at, description, disks_json, is_current, read_only_disks_json, memory_layout_json";
 
     /// <summary>A VM's snapshots, oldest first.</summary>
     public IReadOnlyList<SnapshotRecord> ListSnapshots(string vmUuid)
@@ -33,6 +33,7 @@ public sealed partial class VireoStore
                 DisksJson = reader.GetString(7),
                 IsCurrent = reader.GetInt64(8) != 0,
                 ReadOnlyDisksJson = reader.IsDBNull(9) ? null : reader.GetString(9),
+                MemoryLayoutJson = reader.IsDBNull(10) ? null : reader.GetString(10),
             });
         }
         return result;
@@ -53,11 +54,11 @@ public sealed partial class VireoStore
         Run(connection, tx, "UPDATE snapshots SET is_current = 0 WHERE vm_uuid = $vm", ("$vm", snapshot.VmUuid));
         Run(connection, tx, $"""
             INSERT INTO snapshots ({SnapshotColumns})
-            VALUES ($vm, $n, $parent, $kind, $state, $created, $description, $disks, 1, $readOnly)
+            VALUES ($vm, $n, $parent, $kind, $state, $created, $description, $disks, 1, $readOnly, $layout)
             """,
             ("$vm", snapshot.VmUuid), ("$n", snapshot.Name), ("$parent", parent), ("$kind", snapshot.Kind),
             ("$state", snapshot.VmState), ("$created", Format(snapshot.CreatedAt)), ("$description", snapshot.Description),
-            ("$disks", snapshot.DisksJson), ("$readOnly", snapshot.ReadOnlyDisksJson));
+            ("$disks", snapshot.DisksJson), ("$readOnly", snapshot.ReadOnlyDisksJson), ("$layout", snapshot.MemoryLayoutJson));
         tx.Commit();
     }
 

@@ -24,8 +24,8 @@ public sealed class EditTests(ITestOutputHelper output)
         // A valid edit: saved, and the changes are listed.
         var edited = await h.VireoWithEnv(Editor("s/^memory: 128MiB$/memory: 192MiB\\ndescription: edited by sed/"), "edit", "ed");
         Assert.True(edited.ExitCode == 0, edited.ToString());
-        Assert.Matches(@"memory\s+128MiB\s+192MiB\s+saved", edited.Stdout);
-        Assert.Matches(@"description\s+-\s+edited by sed\s+saved", edited.Stdout);
+        Matches(@"memory\s+128MiB\s+192MiB\s+saved", edited.Stdout);
+        Matches(@"description\s+-\s+edited by sed\s+saved", edited.Stdout);
         Assert.Contains("VM ed: 2 changes saved.", edited.Stdout);
         var spec = (await h.VireoOk("dumpspec", "ed")).Stdout;
         Assert.Contains("memory: 192MiB", spec);
@@ -39,7 +39,7 @@ public sealed class EditTests(ITestOutputHelper output)
         {
             ("s/^vcpus: 1$/vcpus: 0/; s/^memory: 192MiB$/memory: 10MiB/", ["vcpus", "at least 1 vCPU", "memory", "16 MiB minimum"]),
             ("s/^name: ed$/name: other/", ["name", "an edit cannot rename a VM", "vireo rename ed other"]),
-            ("s/^vcpus: 1$/vcpus: [1/", ["vcpus"]),
+            ("s/^vcpus: 1$/vcpus: [1/", ["not valid YAML", "line 5"]),
             ("s/^memory: 192MiB$/memory: 192MiB\\nmax_memory: 64MiB/", ["max_memory", "below memory"]),
             ("s/^vcpus: 1$/vcpus: 1\\ncpus: 2/", ["cpus", "vcpus"]),
         })
@@ -69,7 +69,7 @@ public sealed class EditTests(ITestOutputHelper output)
 
         // vireo set: several settings at once; a dry run shows and changes nothing.
         var dry = await h.VireoOk("set", "ed", "--memory", "256M", "--dry-run");
-        Assert.Matches(@"memory\s+192MiB\s+256MiB\s+would be saved", dry.Stdout);
+        Matches(@"memory\s+192MiB\s+256MiB\s+would be saved", dry.Stdout);
         Assert.Contains("dry run: nothing changed", dry.Stdout);
         Assert.Equal(before, await State());
         var set = await h.VireoOk("set", "ed", "--vcpus", "2", "--autostart", "on", "--on-crash", "restart", "--description", "");
@@ -136,12 +136,12 @@ public sealed class EditTests(ITestOutputHelper output)
 
         // Memory through the balloon: the guest gives it back.
         var memory = await h.VireoOk("set", "live", "--memory", "160M");
-        Assert.Matches(@"memory\s+256MiB\s+160MiB\s+live", memory.Stdout);
+        Matches(@"memory\s+256MiB\s+160MiB\s+live", memory.Stdout);
         await WaitForBalloonAsync(h, "live", 160);
 
         // A vCPU by hot-plug: the guest brings it online.
         var vcpus = await h.VireoOk("set", "live", "--vcpus", "2");
-        Assert.Matches(@"vcpus\s+1\s+2\s+live", vcpus.Stdout);
+        Matches(@"vcpus\s+1\s+2\s+live", vcpus.Stdout);
         var online = "";
         for (var i = 0; i < 30 && !online.Contains("CPUS=0-1", StringComparison.Ordinal); i++)
         {
@@ -152,11 +152,11 @@ public sealed class EditTests(ITestOutputHelper output)
 
         // What QEMU cannot change live is pending: shown by info, applied at the next start.
         var pending = await h.VireoOk("set", "live", "--memory", "512M", "--description", "grown");
-        Assert.Matches(@"memory\s+160MiB\s+512MiB\s+next start", pending.Stdout);
-        Assert.Matches(@"description\s+-\s+grown\s+live", pending.Stdout);
+        Matches(@"memory\s+160MiB\s+512MiB\s+next start", pending.Stdout);
+        Matches(@"description\s+-\s+grown\s+live", pending.Stdout);
         var info = await h.VireoOk("info", "live");
-        Assert.Matches(@"Pending\s+memory: 160MiB -> 512MiB \(at the next start\)", info.Stdout);
-        Assert.Matches(@"max_memory: 384MiB -> 512MiB", info.Stdout);
+        Matches(@"Pending:\s+memory: 160MiB -> 512MiB \(at the next start\)", info.Stdout);
+        Matches(@"max_memory: 384MiB -> 512MiB", info.Stdout);
         Assert.Contains("grown", info.Stdout);
         var json = JsonDocument.Parse((await h.VireoOk("info", "live", "-o", "json")).Stdout).RootElement;
         Assert.Equal(160, json.GetProperty("spec").GetProperty("memory").GetInt64());
@@ -168,7 +168,7 @@ public sealed class EditTests(ITestOutputHelper output)
         // A daemon restart keeps the pending definition.
         await h.KillDaemonAsync();
         await h.StartDaemonAsync();
-        Assert.Matches(@"Pending\s+memory: 160MiB -> 512MiB", (await h.VireoOk("info", "live")).Stdout);
+        Matches(@"Pending:\s+memory: 160MiB -> 512MiB", (await h.VireoOk("info", "live")).Stdout);
 
         await h.VireoOk("destroy", "live");
         await h.VireoOk("start", "live");
@@ -196,6 +196,10 @@ public sealed class EditTests(ITestOutputHelper output)
         }
         Assert.Fail($"the balloon of {vm} did not reach {mib} MiB (last: {actual?.ToString() ?? "none"} MiB)");
     }
+
+    /// <summary>Assert.Matches that shows the whole text when it fails.</summary>
+    private static void Matches(string pattern, string text) =>
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(text, pattern), $"/{pattern}/ not found in:\n{text}");
 
     private static long Revision(CommandResult info) => JsonDocument.Parse(info.Stdout).RootElement.GetProperty("revision").GetInt64();
 

@@ -38,6 +38,10 @@ internal static class EditCommands
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             var vm = parse.GetValue(name)!;
+            // vi on a pipe waits forever for keys that never come: without a terminal, an editor must be named.
+            if (!app.Env.StdinIsTerminal && EditorVariable(app.Env) is null)
+                throw new CliUsageException(
+                    $"vireo edit runs vi, which needs a terminal, and stdin is not one. Run it on a terminal, or set EDITOR to a command that edits the file without one (EDITOR=\"sed -i s/old/new/\"); single settings change with: vireo set {vm}");
             var (original, revision) = await client.GetDefinitionAsync(vm, ct).ConfigureAwait(false);
             var dir = Directory.CreateTempSubdirectory("vireo-edit-");
             var file = Path.Combine(dir.FullName, vm + ".yaml");
@@ -205,8 +209,7 @@ internal static class EditCommands
     /// </summary>
     private static int RunEditor(CliEnvironment env, string file)
     {
-        var editor = env.GetVariable("VISUAL") is { Length: > 0 } visual ? visual
-            : env.GetVariable("EDITOR") is { Length: > 0 } e ? e : "vi";
+        var editor = EditorVariable(env) ?? "vi";
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(editor + " \"$@\"");
@@ -216,6 +219,11 @@ internal static class EditCommands
         process.WaitForExit();
         return process.ExitCode;
     }
+
+    /// <summary>$VISUAL, else $EDITOR, as git and virsh read them; null when neither is set.</summary>
+    private static string? EditorVariable(CliEnvironment env) =>
+        env.GetVariable("VISUAL") is { Length: > 0 } visual ? visual
+        : env.GetVariable("EDITOR") is { Length: > 0 } editor ? editor : null;
 
     private static bool AskAgain(CliEnvironment env)
     {

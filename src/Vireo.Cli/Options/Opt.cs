@@ -195,6 +195,8 @@ internal static class Opt
         {
             Description = description,
             HelpName = "on|off",
+            // A bool option takes its value only when it reads as true/false; on|off must always be taken.
+            Arity = ArgumentArity.ExactlyOne,
             CustomParser = ParserGlue.One<bool?>(name, (string text, out bool? value) =>
             {
                 var problem = ValueParsers.OnOff(text, out bool parsed);

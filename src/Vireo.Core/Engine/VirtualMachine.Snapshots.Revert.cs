@@ -1,5 +1,6 @@
 using Vireo.Contracts;
 using Vireo.Core.Errors;
+using System.Text.Json;
 using Vireo.Persistence;
 
 namespace Vireo.Core.Engine;
@@ -23,6 +24,30 @@ internal sealed partial class VirtualMachine
         // Checked before anything changes: a load that fails half-way leaves an undefined guest.
         await RequireOnDisksAsync(targets.Select(t => t.Path), snap, holderPath, forceShare: session is not null, ct);
         var state = VmStateMachine.Describe(target);
+
+        // The saved RAM and vCPUs load only into a QEMU of the same size. When the VM's memory or vCPUs changed
+        // since (vireo set, edit, hot-plug), the revert brings them back with the guest, as libvirt restores the
+        // definition saved with a snapshot: a running QEMU of the other size is replaced (its state is discarded
+        // by the revert anyway) and the definition takes the snapshot's memory and vCPUs.
+        var layout = record.MemoryLayoutJson is { } json ? JsonSerializer.Deserialize(json, VireoJsonContext.Default.SnapshotLayout) : null;
+        string? resized = null;
+        if (layout is not null && LayoutOf(Spec) != layout)
+        {
+            if (session is not null)
+            {
+                await ForceOffAsync(session, ExitKind.Destroyed, ct);
+                session = null;
+            }
+            long revision;
+            VmSpec current;
+            lock (_gate)
+            {
+                revision = _revision;
+                current = _spec;
+            }
+            SaveDefinition(revision, current with { Memory = layout.Memory, MaxMemory = layout.MaxMemory, Vcpus = layout.Vcpus, MaxVcpus = layout.MaxVcpus }, null);
+            resized = $"; memory and vCPUs are back to the snapshot's ({SizeParser.FormatMiB(layout.Memory)}, {layout.Vcpus} vCPU{(layout.Vcpus == 1 ? "" : "s")})";
+        }
         if (session is not null)
         {
             await LoadLiveAsync(session, targets, vmstateNode, snap, target, trackState: true, ct);
@@ -33,8 +58,12 @@ internal sealed partial class VirtualMachine
             await LoadLiveAsync(started, targets, vmstateNode, snap, target, trackState: false, c);
             return (target, $"reverted to snapshot \"{snap}\"");
         });
-        return $"reverted to snapshot \"{snap}\"; the VM is {state}";
+        return $"reverted to snapshot \"{snap}\"; the VM is {state}{resized}";
     }
+
+    /// <summary>The RAM and vCPUs QEMU runs <paramref name="spec"/> with, as a memory snapshot records them.</summary>
+    private static SnapshotLayout LayoutOf(VmSpec spec) =>
+        new() { Memory = spec.Memory, MaxMemory = spec.MaxMemory, Vcpus = spec.Vcpus, MaxVcpus = spec.MaxVcpus };
 
     /// <summary>
     /// A disk-only snapshot replaces the disks, which a running guest must not see happen: the VM has to be

@@ -98,6 +98,7 @@ internal sealed partial class VirtualMachine
                     HoldsVmState = kind == SnapshotKind.Memory && i == 0,
                 }).ToList(), VireoJsonContext.Default.ListSnapshotDisk),
                 ReadOnlyDisksJson = JsonSerializer.Serialize(SnapshotDisks.ReadOnly(Spec).ToList(), VireoJsonContext.Default.ListString),
+                MemoryLayoutJson = kind == SnapshotKind.Memory ? JsonSerializer.Serialize(LayoutOf(Spec), VireoJsonContext.Default.SnapshotLayout) : null,
             };
             try
             {

@@ -103,12 +103,15 @@ public sealed class IdentityStoreTests : IDisposable
             old.Open();
             using var version = old.CreateCommand();
             version.CommandText = "PRAGMA user_version";
-            var latest = Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(9, Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
             using var command = old.CreateCommand();
             command.CommandText = $"""
+                ALTER TABLE vms DROP COLUMN revision;
+                ALTER TABLE vms DROP COLUMN pending_spec_json;
+                ALTER TABLE snapshots DROP COLUMN memory_layout_json;
                 ALTER TABLE volumes DROP COLUMN base;
                 DROP TABLE storage_journal;
-                PRAGMA user_version = {latest - 1};
+                PRAGMA user_version = 7;
                 """;
             command.ExecuteNonQuery();
         }

@@ -78,6 +78,9 @@ public sealed class VireoStoreTests : IDisposable
             old.Open();
             using var command = old.CreateCommand();
             command.CommandText = """
+                ALTER TABLE vms DROP COLUMN revision;
+                ALTER TABLE vms DROP COLUMN pending_spec_json;
+                ALTER TABLE snapshots DROP COLUMN memory_layout_json;
                 ALTER TABLE snapshots DROP COLUMN read_only_disks_json;
                 ALTER TABLE dhcp_reservations DROP COLUMN origin;
                 ALTER TABLE volumes DROP COLUMN base;
