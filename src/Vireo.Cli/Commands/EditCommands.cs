@@ -149,7 +149,7 @@ internal static class EditCommands
                 MaxMemory = parse.GetValue(maxMemory),
                 Vcpus = parse.GetValue(vcpus),
                 MaxVcpus = parse.GetValue(maxVcpus),
-                Autostart = parse.GetValue(autostart),
+                Autostart = parse.GetValue(autostart) switch { "on" => true, "off" => false, _ => null },
                 OnCrash = parse.GetValue(onCrash) switch
                 {
                     "destroy" => OnCrash.Destroy,
@@ -159,10 +159,10 @@ internal static class EditCommands
                 },
                 Description = parse.GetValue(description),
             };
-            if (settings == new VmSettings())
-                throw new CliUsageException("nothing to change: give at least one of --memory, --max-memory, --vcpus, --max-vcpus, --autostart, --on-crash, --description.");
             return app.WithClientAsync(parse, ct, async client =>
             {
+                if (settings == new VmSettings())
+                    throw new CliUsageException("nothing to change: give at least one of --memory, --max-memory, --vcpus, --max-vcpus, --autostart, --on-crash, --description.");
                 var result = await client.SetAsync(parse.GetValue(name)!, settings, null, parse.GetValue(dryRun), ct).ConfigureAwait(false);
                 WriteResult(app, result, parse.GetValue(output));
                 return ExitCodes.Ok;

@@ -187,20 +187,21 @@ internal static class Opt
         return option;
     }
 
-    /// <summary>on|off (also yes/no, true/false, 1/0); null when absent.</summary>
-    public static TypedOption<bool?> OnOff(string name, string description)
+    /// <summary>
+    /// on|off (also yes/no, true/false, 1/0); returns "on" or "off", null when absent. Typed as text: System.CommandLine
+    /// gives a bool option the next token only when it reads as true or false, so "--autostart on" would not parse.
+    /// </summary>
+    public static TypedOption<string?> OnOff(string name, string description)
     {
         var syntax = new ValueSyntax(ValueKind.OnOff, "on or off", text => ValueParsers.OnOff(text, out _));
-        return new TypedOption<bool?>(name, [], syntax)
+        return new TypedOption<string?>(name, [], syntax)
         {
             Description = description,
             HelpName = "on|off",
-            // A bool option takes its value only when it reads as true/false; on|off must always be taken.
-            Arity = ArgumentArity.ExactlyOne,
-            CustomParser = ParserGlue.One<bool?>(name, (string text, out bool? value) =>
+            CustomParser = ParserGlue.One<string?>(name, (string text, out string? value) =>
             {
                 var problem = ValueParsers.OnOff(text, out bool parsed);
-                value = parsed;
+                value = parsed ? "on" : "off";
                 return problem;
             }),
         };
