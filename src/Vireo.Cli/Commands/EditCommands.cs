@@ -38,11 +38,11 @@ internal static class EditCommands
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             var vm = parse.GetValue(name)!;
+            var (original, revision) = await client.GetDefinitionAsync(vm, ct).ConfigureAwait(false);
             // vi on a pipe waits forever for keys that never come: without a terminal, an editor must be named.
             if (!app.Env.StdinIsTerminal && EditorVariable(app.Env) is null)
                 throw new CliUsageException(
                     $"vireo edit runs vi, which needs a terminal, and stdin is not one. Run it on a terminal, or set EDITOR to a command that edits the file without one (EDITOR=\"sed -i s/old/new/\"); single settings change with: vireo set {vm}");
-            var (original, revision) = await client.GetDefinitionAsync(vm, ct).ConfigureAwait(false);
             var dir = Directory.CreateTempSubdirectory("vireo-edit-");
             var file = Path.Combine(dir.FullName, vm + ".yaml");
             var keep = false;
