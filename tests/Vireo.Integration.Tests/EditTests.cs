@@ -181,6 +181,38 @@ public sealed class EditTests(ITestOutputHelper output)
         await h.VireoOk("destroy", "live");
     }
 
+    [Fact]
+    public async Task A_memory_snapshot_taken_before_a_resize_reverts_with_its_own_memory_and_vCPUs_and_the_guest_resumes()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        TinyImage.EnsureBuilt();
+        var disk = Path.Combine(h.StateDir, "snap.qcow2");
+        var made = await ProcessRunner.RunAsync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "64M"]);
+        Assert.True(made.ExitCode == 0, made.ToString());
+        await h.VireoOk("create", "--name", "sn", "--image", "tiny", "--memory", "192", "--network", "none", "--disk", $"path={disk},format=qcow2");
+        await h.VireoOk("set", "sn", "--max-memory", "256M", "--max-vcpus", "2");
+        await h.VireoOk("start", "sn");
+        await h.WaitForSerialAsync("sn", "VIREO-GUEST-READY");
+        Assert.Contains("R=A", (await h.VireoWithInput("echo A > /tmp/marker; echo R=$(cat /tmp/marker)\n", "console", "sn")).Stdout);
+        await h.VireoOk("snapshot", "create", "sn", "s1");
+
+        // Resized after the snapshot: one more vCPU by hot-plug, less memory through the balloon.
+        await h.VireoOk("set", "sn", "--vcpus", "2", "--memory", "160M");
+        Assert.Contains("R=B", (await h.VireoWithInput("echo B > /tmp/marker; echo R=$(cat /tmp/marker)\n", "console", "sn")).Stdout);
+
+        // The revert brings the guest back with the RAM and vCPUs it was saved with, and says so.
+        var reverted = await h.VireoOk("snapshot", "revert", "sn", "s1");
+        Assert.Contains("memory and vCPUs are back to the snapshot's (192MiB, 1 vCPU)", reverted.Stdout);
+        var spec = JsonDocument.Parse((await h.VireoOk("info", "sn", "-o", "json")).Stdout).RootElement.GetProperty("spec");
+        Assert.Equal((1, 192L), (spec.GetProperty("vcpus").GetInt32(), spec.GetProperty("memory").GetInt64()));
+        Assert.Contains("R=A", (await h.VireoWithInput("echo R=$(cat /tmp/marker)\n", "console", "sn")).Stdout);
+        Assert.Equal(1, VireoHarness.Count((await h.VireoOk("logs", "sn")).Stdout, "VIREO-GUEST-READY"));
+        // And it can be resized live again.
+        var again = await h.VireoOk("set", "sn", "--vcpus", "2");
+        Matches(@"vcpus\s+1\s+2\s+live", again.Stdout);
+        await h.VireoOk("destroy", "sn");
+    }
+
     private static async Task WaitForBalloonAsync(VireoHarness h, string vm, long mib)
     {
         long? actual = null;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Core.Errors;
 using Vireo.Core.Specs;
+using Vireo.Qmp;
 
 namespace Vireo.Core.Engine;
 
@@ -120,16 +121,36 @@ internal sealed partial class VirtualMachine
 
         if (!dryRun)
         {
+            // A live change QEMU refuses (a QEMU an older Vireo started has no balloon) waits for the next start
+            // instead, with the reason in its note: the rest of the edit still applies.
             if (live.Memory != running.Memory)
-                await session.SetBalloonTargetAsync(live.Memory, ct);
+            {
+                try
+                {
+                    await session.SetBalloonTargetAsync(live.Memory, ct);
+                }
+                catch (Exception e) when (e is VireoException or QmpCommandException)
+                {
+                    live = live with { Memory = running.Memory, MaxMemory = running.MaxMemory };
+                    notes["memory"] = $"not changed live: {e.Message}";
+                }
+            }
             if (live.Vcpus != running.Vcpus)
             {
-                var present = await session.PlugVcpusAsync(live.Vcpus, ct);
-                if (present != live.Vcpus)
+                try
                 {
-                    // Some slots plugged before a failure: the running view says what QEMU has.
-                    live = live with { Vcpus = present };
-                    notes["vcpus"] = $"only {present} could be hot-plugged";
+                    var present = await session.PlugVcpusAsync(live.Vcpus, ct);
+                    if (present != live.Vcpus)
+                    {
+                        live = live with { Vcpus = present };
+                        notes["vcpus"] = $"QEMU has {present} vCPUs";
+                    }
+                }
+                catch (Exception e) when (e is VireoException or QmpCommandException)
+                {
+                    // Slots plugged before the failure stay: the running view says what QEMU has now.
+                    live = live with { Vcpus = await session.PresentVcpusAsync(ct) };
+                    notes["vcpus"] = $"not all hot-plugged: {e.Message}";
                 }
             }
         }
