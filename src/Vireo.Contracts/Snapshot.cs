@@ -55,6 +55,11 @@ public sealed record SnapshotLayout
     public long? MaxMemory { get; init; }
     /// <summary>vCPUs present then (hot-plugged ones included).</summary>
     public int Vcpus { get; init; }
+    /// <summary>
+    /// vCPUs QEMU was started with (<c>-smp N</c>); the rest of <see cref="Vcpus"/> were hot-plugged and must be
+    /// plugged again, into the same slots, before the saved state loads. Null: all were there from the start.
+    /// </summary>
+    public int? BootVcpus { get; init; }
     /// <summary>The spec's max_vcpus then.</summary>
     public int? MaxVcpus { get; init; }
 }

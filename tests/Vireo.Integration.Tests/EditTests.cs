@@ -142,13 +142,7 @@ public sealed class EditTests(ITestOutputHelper output)
         // A vCPU by hot-plug: the guest brings it online.
         var vcpus = await h.VireoOk("set", "live", "--vcpus", "2");
         Matches(@"vcpus\s+1\s+2\s+live", vcpus.Stdout);
-        var online = "";
-        for (var i = 0; i < 30 && !online.Contains("CPUS=0-1", StringComparison.Ordinal); i++)
-        {
-            online = (await h.VireoWithInput("echo CPUS=$(cat /sys/devices/system/cpu/online)\n", "console", "live")).Stdout;
-            await Task.Delay(500);
-        }
-        Assert.Contains("CPUS=0-1", online);
+        await WaitForOnlineAsync(h, "live", "0-1");
 
         // What QEMU cannot change live is pending: shown by info, applied at the next start.
         var pending = await h.VireoOk("set", "live", "--memory", "512M", "--description", "grown");
@@ -210,7 +204,30 @@ public sealed class EditTests(ITestOutputHelper output)
         // And it can be resized live again.
         var again = await h.VireoOk("set", "sn", "--vcpus", "2");
         Matches(@"vcpus\s+1\s+2\s+live", again.Stdout);
+
+        // A snapshot of the hot-plugged VM, reverted from stopped: QEMU starts with both vCPUs present and the
+        // saved state (which holds the plugged one) loads into it.
+        await WaitForOnlineAsync(h, "sn", "0-1");
+        Assert.Contains("R=C", (await h.VireoWithInput("echo C > /tmp/marker; echo R=$(cat /tmp/marker)\n", "console", "sn")).Stdout);
+        await h.VireoOk("snapshot", "create", "sn", "s2");
         await h.VireoOk("destroy", "sn");
+        await h.VireoOk("snapshot", "revert", "sn", "s2");
+        Assert.Contains("\"state\": \"running\"", (await h.VireoOk("info", "sn", "-o", "json")).Stdout);
+        Assert.Contains("R=C", (await h.VireoWithInput("echo R=$(cat /tmp/marker)\n", "console", "sn")).Stdout);
+        await WaitForOnlineAsync(h, "sn", "0-1");
+        await h.VireoOk("destroy", "sn");
+    }
+
+    /// <summary>Waits until the guest's /sys/devices/system/cpu/online reads <paramref name="cpus"/>.</summary>
+    private static async Task WaitForOnlineAsync(VireoHarness h, string vm, string cpus)
+    {
+        var online = "";
+        for (var i = 0; i < 30 && !online.Contains($"CPUS={cpus}\r", StringComparison.Ordinal) && !online.Contains($"CPUS={cpus}\n", StringComparison.Ordinal); i++)
+        {
+            online = (await h.VireoWithInput("echo CPUS=$(cat /sys/devices/system/cpu/online)\n", "console", vm)).Stdout;
+            await Task.Delay(500);
+        }
+        Assert.Matches($@"CPUS={cpus}\s", online);
     }
 
     private static async Task WaitForBalloonAsync(VireoHarness h, string vm, long mib)

@@ -87,6 +87,13 @@ internal sealed partial class QemuSession
         return present;
     }
 
+    /// <summary>How many vCPUs QEMU was started with (<c>-smp N</c>): the present ones that were not hot-plugged.</summary>
+    public async Task<int> BootVcpusAsync(CancellationToken ct)
+    {
+        var slots = await _qmp.ExecuteAsync(QmpCommands.QueryHotpluggableCpus(), ct);
+        return slots.Where(s => s.IsPlugged && s.DeviceId is null).Sum(s => s.VcpusCount);
+    }
+
     /// <summary>How many vCPUs QEMU has now (<c>query-cpus-fast</c>, asked every time; also refreshes the stats' view).</summary>
     public async Task<int> PresentVcpusAsync(CancellationToken ct)
     {

@@ -31,7 +31,8 @@ internal sealed partial class VirtualMachine
         // by the revert anyway) and the definition takes the snapshot's memory and vCPUs.
         var layout = record.MemoryLayoutJson is { } json ? JsonSerializer.Deserialize(json, VireoJsonContext.Default.SnapshotLayout) : null;
         string? resized = null;
-        if (layout is not null && LayoutOf(Spec) != layout)
+        var current = session is null ? LayoutOf(Spec) : await RunningLayoutAsync(session, ct);
+        if (layout is not null && Normal(current) != Normal(layout))
         {
             if (session is not null)
             {
@@ -39,14 +40,17 @@ internal sealed partial class VirtualMachine
                 session = null;
             }
             long revision;
-            VmSpec current;
+            VmSpec spec;
             lock (_gate)
             {
                 revision = _revision;
-                current = _spec;
+                spec = _spec;
             }
-            SaveDefinition(revision, current with { Memory = layout.Memory, MaxMemory = layout.MaxMemory, Vcpus = layout.Vcpus, MaxVcpus = layout.MaxVcpus }, null);
-            resized = $"; memory and vCPUs are back to the snapshot's ({SizeParser.FormatMiB(layout.Memory)}, {layout.Vcpus} vCPU{(layout.Vcpus == 1 ? "" : "s")})";
+            // QEMU starts with the vCPUs the snapshot's QEMU started with; the hot-plugged ones are plugged again
+            // (into the same slots, under the same ids) before the state loads.
+            SaveDefinition(revision, spec with { Memory = layout.Memory, MaxMemory = layout.MaxMemory, Vcpus = layout.BootVcpus ?? layout.Vcpus, MaxVcpus = layout.MaxVcpus }, null);
+            if (current with { BootVcpus = null } != layout with { BootVcpus = null })
+                resized = $"; memory and vCPUs are back to the snapshot's ({SizeParser.FormatMiB(layout.Memory)}, {layout.Vcpus} vCPU{(layout.Vcpus == 1 ? "" : "s")})";
         }
         if (session is not null)
         {
@@ -55,11 +59,37 @@ internal sealed partial class VirtualMachine
         }
         await StartCoreAsync(ct, async (started, c) =>
         {
+            if (layout is { BootVcpus: { } boot } && layout.Vcpus > boot)
+                await started.PlugVcpusAsync(layout.Vcpus, c);
             await LoadLiveAsync(started, targets, vmstateNode, snap, target, trackState: false, c);
             return (target, $"reverted to snapshot \"{snap}\"");
         });
+        if (layout is { BootVcpus: { } booted } && layout.Vcpus > booted)
+        {
+            // The running view counts the re-plugged vCPUs, as after a live hot-plug.
+            long revision;
+            VmSpec spec;
+            lock (_gate)
+            {
+                revision = _revision;
+                spec = _spec;
+            }
+            SaveDefinition(revision, spec with { Vcpus = layout.Vcpus }, null);
+        }
         return $"reverted to snapshot \"{snap}\"; the VM is {state}{resized}";
     }
+
+    /// <summary>The running QEMU's RAM and vCPUs, with how many vCPUs it started with (the rest were hot-plugged).</summary>
+    private static async Task<SnapshotLayout> RunningLayoutAsync(QemuSession session, VmSpec spec, CancellationToken ct)
+    {
+        var boot = await session.BootVcpusAsync(ct);
+        return LayoutOf(spec) with { BootVcpus = boot == spec.Vcpus ? null : boot };
+    }
+
+    private Task<SnapshotLayout> RunningLayoutAsync(QemuSession session, CancellationToken ct) => RunningLayoutAsync(session, Spec, ct);
+
+    /// <summary>Layouts compare with "all at start" written out.</summary>
+    private static SnapshotLayout Normal(SnapshotLayout layout) => layout with { BootVcpus = layout.BootVcpus ?? layout.Vcpus };
 
     /// <summary>The RAM and vCPUs QEMU runs <paramref name="spec"/> with, as a memory snapshot records them.</summary>
     private static SnapshotLayout LayoutOf(VmSpec spec) =>

@@ -83,6 +83,7 @@ internal sealed partial class VirtualMachine
                 throw TranslateSnapshot(e, "snapshot");
             }
 
+            var layout = kind == SnapshotKind.Memory && session is not null ? await RunningLayoutAsync(session, ct) : null;
             var record = new SnapshotRecord
             {
                 VmUuid = Uuid,
@@ -98,7 +99,7 @@ internal sealed partial class VirtualMachine
                     HoldsVmState = kind == SnapshotKind.Memory && i == 0,
                 }).ToList(), VireoJsonContext.Default.ListSnapshotDisk),
                 ReadOnlyDisksJson = JsonSerializer.Serialize(SnapshotDisks.ReadOnly(Spec).ToList(), VireoJsonContext.Default.ListString),
-                MemoryLayoutJson = kind == SnapshotKind.Memory ? JsonSerializer.Serialize(LayoutOf(Spec), VireoJsonContext.Default.SnapshotLayout) : null,
+                MemoryLayoutJson = layout is null ? null : JsonSerializer.Serialize(layout, VireoJsonContext.Default.SnapshotLayout),
             };
             try
             {
