@@ -133,6 +133,9 @@ internal sealed partial class VirtualMachine
                 {
                     live = live with { Memory = running.Memory, MaxMemory = running.MaxMemory };
                     notes["memory"] = $"not changed live: {e.Message}";
+                    // Nothing moved, so there is no ceiling to keep.
+                    if (notes.Remove("max_memory"))
+                        desired = desired with { MaxMemory = null };
                 }
             }
             if (live.Vcpus != running.Vcpus)
