@@ -12,6 +12,7 @@ packages=(
     iptables                            # tests: another program's iptables-nft FORWARD chain (ForeignForwardTests)
     genisoimage                         # ISO images for the CD-ROM tests
     gcc zlib1g-dev                      # Native AOT linking of the vireo CLI
+    osinfo-db                           # the OS database of vireo os (and virt-install); Vireo's overlay is data/osinfo
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -28,6 +28,9 @@ else
     dotnet publish src/Vireo.Cli -c Release -nologo -v quiet -o "$libdir/vireo"
     ln -sf "$libdir/vireo/vireo" "$prefix/bin/vireo"
 fi
+# Vireo's osinfo overlay (releases newer than Debian's osinfo-db), read after /usr/share/osinfo (docs/os-catalog.md).
+rm -rf /usr/share/vireo/osinfo.new && install -d /usr/share/vireo/osinfo.new && cp -r data/osinfo/. /usr/share/vireo/osinfo.new/
+rm -rf /usr/share/vireo/osinfo && mv /usr/share/vireo/osinfo.new /usr/share/vireo/osinfo
 install -d /usr/local/share/doc/vireo && install -m 0644 README.md docs/*.md /usr/local/share/doc/vireo/ 2>/dev/null || true
 
 step "Checking the host"
