@@ -113,7 +113,7 @@ internal sealed class CliApp
         "list", "info", "create", "define", "dumpspec", "edit", "set", "undefine", "rename", "start", "shutdown", "destroy", "reboot", "reset",
         "suspend", "resume", "console", "logs", "ip", "vncdisplay", "attach-interface", "detach-interface", "domif-setlink", "net",
         "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
-        "domstats", "top",
+        "domstats", "top", "os",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -149,6 +149,7 @@ internal sealed class CliApp
         yield return One("restore", () => BackupCommands.Restore(this));
         yield return One("domstats", () => DomstatsCommand.Create(this));
         yield return One("top", () => TopCommand.Create(this));
+        yield return One("os", () => OsCommand.Create(this));
         yield return One("host", () => HostCommand.Create(this));
         yield return One("version", () => VersionCommand.Create(this));
     }

@@ -77,6 +77,9 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(OperationLine<RestoreResult>))]
 [JsonSerializable(typeof(VmStats))]
 [JsonSerializable(typeof(StatsReport))]
+[JsonSerializable(typeof(OsSummary))]
+[JsonSerializable(typeof(List<OsSummary>))]
+[JsonSerializable(typeof(OsDetails))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

@@ -51,6 +51,8 @@ internal static class ApiRoutes
         v1.MapOperationsApi(engine);
         v1.MapSnapshotApi(engine);
         v1.MapBackupApi(engine);
+        v1.MapOsApi(new Vireo.Core.Os.OsCatalog(Vireo.Core.Os.OsCatalog.DefaultSearchPath(),
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("osinfo")));
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

@@ -68,6 +68,8 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["net unreserve"] = ["net", "unreserve", "default", "web1"],
         ["net doctor"] = ["net", "doctor"],
         ["net bridge-uplink"] = ["net", "bridge-uplink", "br0", "--from", "eth0"],
+        ["os list"] = ["os", "list", "--family", "linux"],
+        ["os info"] = ["os", "info", "debian12"],
         ["pool list"] = ["pool", "list"],
         ["pool info"] = ["pool", "info", "default"],
         ["pool create"] = ["pool", "create", "fast", "--path", "/srv/fast"],

@@ -171,6 +171,10 @@ internal static class ExitStatus
             Invalid("an invalid request (neither or both of --vm and --to, a backup of another VM without --force...)"),
             Exists("the --to file already exists"), State("the VM is not stopped"), QemuImg, NoSpace],
 
+        ["os"] = [],
+        ["os list"] = [],
+        ["os info"] = [NotFound("no such OS in the osinfo database (the nearest ids are suggested)")],
+
         ["top"] = [],
         ["domstats"] = [NotFound("no such VM (with a name)"), BadVmName],
 
