@@ -122,7 +122,8 @@ public sealed class OsCatalog
         var prefixed = q.Length < 3 ? Enumerable.Empty<string>() : db.ShortIds
             .Where(s => s.StartsWith(q, StringComparison.OrdinalIgnoreCase))
             .OrderByDescending(s => db.ByShortId[s].ReleaseDate, StringComparer.Ordinal).ThenBy(s => s, StringComparer.Ordinal);
-        return near.Concat(prefixed).Distinct(StringComparer.OrdinalIgnoreCase).Take(3).ToList();
+        // One id per OS, its main one: "debian13", not also its alias "debiantrixie".
+        return prefixed.Concat(near).Select(s => db.ByShortId[s].ShortId).Distinct(StringComparer.OrdinalIgnoreCase).Take(3).ToList();
     }
 
     private NotFoundException NotFound(string query)
@@ -142,29 +143,21 @@ public sealed class OsCatalog
         for (var e = entry; e.ParentId is { } parent && db.ById.TryGetValue(parent, out var p) && chain.Count < MaxInheritDepth && !chain.Contains(p); e = p)
             chain.Add(p);
 
-        string? resourcesFrom = null;
-        long? PickValue(Func<OsResourceSet, OsResourceValues?> which, Func<OsResourceValues, long?> field)
-        {
-            foreach (var e in chain)
-            {
-                foreach (var set in ResourceSets(e))
-                {
-                    if (which(set) is { } values && field(values) is { } value)
-                    {
-                        if (!ReferenceEquals(e, entry))
-                            resourcesFrom ??= e.ShortId;
-                        return value;
-                    }
-                }
-            }
-            return null;
-        }
-        OsResourceValues Values(Func<OsResourceSet, OsResourceValues?> which) =>
-            new(PickValue(which, v => v.Cpus) is { } cpus ? (int)cpus : null, PickValue(which, v => v.RamBytes), PickValue(which, v => v.StorageBytes));
-
+        // Resources come whole from one OS: the entry when it states any for x86_64 (or all), else the nearest
+        // ancestor that does. Taking each value from wherever it is found would mix eras (Windows 11's minimum with
+        // Vista's recommended 1 GiB).
+        var source = chain.FirstOrDefault(e => ResourceSets(e).Any());
+        var sets = source is null ? [] : ResourceSets(source).ToList();
+        OsResourceValues Values(Func<OsResourceSet, OsResourceValues?> which) => new(
+            sets.Select(which).Select(v => v?.Cpus).FirstOrDefault(v => v is not null),
+            sets.Select(which).Select(v => v?.RamBytes).FirstOrDefault(v => v is not null),
+            sets.Select(which).Select(v => v?.StorageBytes).FirstOrDefault(v => v is not null));
         var minimum = Values(s => s.Minimum);
-        var recommended = Values(s => s.Recommended);
+        var stated = Values(s => s.Recommended);
+        // Never recommend less than the minimum.
+        var recommended = new OsResourceValues(Max(stated.Cpus, minimum.Cpus), Max(stated.RamBytes, minimum.RamBytes), Max(stated.StorageBytes, minimum.StorageBytes));
         var maximum = Values(s => s.Maximum);
+        var resourcesFrom = source is null || ReferenceEquals(source, entry) ? null : source.ShortId;
 
         var devices = new HashSet<string>(StringComparer.Ordinal);
         var firmware = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -191,6 +184,9 @@ public sealed class OsCatalog
             FirmwareUnsupported = firmware.Where(f => !f.Value).Select(f => f.Key).Order(StringComparer.Ordinal).ToList(),
         };
     }
+
+    private static T? Max<T>(T? value, T? floor) where T : struct, IComparable<T> =>
+        value is { } v && floor is { } f ? (v.CompareTo(f) < 0 ? f : v) : value;
 
     /// <summary>An entry's own resources for <see cref="Arch"/>: the arch's set, then "all"; none where it says inherit.</summary>
     private static IEnumerable<OsResourceSet> ResourceSets(OsEntry e) =>

@@ -75,6 +75,23 @@ public sealed class OsCatalogTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Resources_come_whole_from_one_OS_and_recommended_is_never_below_minimum()
+    {
+        var os = Catalog().Resolve("win11");
+        Assert.Null(os.ResourcesFrom);
+        Assert.Equal(4294967296, os.Minimum.RamBytes);
+        Assert.True(os.Recommended.RamBytes is null || os.Recommended.RamBytes >= os.Minimum.RamBytes, $"recommended {os.Recommended}");
+        Assert.Contains("efi", os.FirmwareSupported);
+        Assert.Contains("bios", os.FirmwareUnsupported);
+    }
+
+    [Fact]
+    public void A_bare_distro_name_suggests_its_newest_releases()
+    {
+        Assert.Equal(["debian13", "debian12", "debian11"], Catalog().Suggest("debian"));
+    }
+
+    [Fact]
     public void An_unknown_id_is_not_found_and_suggests_the_nearest()
     {
         var catalog = Catalog();
@@ -115,7 +132,8 @@ public sealed class OsCatalogTests(ITestOutputHelper output)
             var local = catalog.Resolve("debian12");
             Assert.Equal("Local Debian 12", local.Entry.Name);
             Assert.Equal(2147483648, local.Minimum.RamBytes);
-            Assert.Equal(10737418240, local.Minimum.StorageBytes); // the rest still from debian11
+            Assert.Null(local.ResourcesFrom); // its own resources, none of debian11's
+            Assert.Null(local.Minimum.StorageBytes);
         }
         finally
         {
