@@ -51,6 +51,7 @@ internal static class ApiRoutes
         v1.MapOperationsApi(engine);
         v1.MapSnapshotApi(engine);
         v1.MapBackupApi(engine);
+        v1.MapImportApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
