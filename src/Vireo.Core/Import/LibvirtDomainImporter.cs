@@ -49,7 +49,6 @@ public sealed partial class LibvirtDomainImporter
             DtdProcessing = DtdProcessing.Prohibit,
             XmlResolver = null,
             MaxCharactersInDocument = MaxChars,
-            MaxCharactersFromEntities = 0,
             IgnoreComments = true,
             IgnoreProcessingInstructions = true,
         };
