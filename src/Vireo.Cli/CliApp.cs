@@ -110,7 +110,7 @@ internal sealed class CliApp
     /// <summary>Every top-level command name (<see cref="TopLevelCommands"/>' names, without building any command).</summary>
     internal static readonly HashSet<string> TopLevelNames =
     [
-        "list", "info", "create", "define", "dumpspec", "edit", "set", "undefine", "rename", "start", "shutdown", "destroy", "reboot", "reset",
+        "list", "info", "create", "define", "import-libvirt", "dumpspec", "edit", "set", "undefine", "rename", "start", "shutdown", "destroy", "reboot", "reset",
         "suspend", "resume", "console", "logs", "ip", "vncdisplay", "attach-interface", "detach-interface", "domif-setlink", "net",
         "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
         "domstats", "top", "os",
@@ -123,6 +123,7 @@ internal sealed class CliApp
         yield return One("info", () => InfoCommand.Create(this));
         yield return One("create", () => CreateCommand.Create(this));
         yield return One("define", () => DefineCommand.Create(this));
+        yield return One("import-libvirt", () => ImportLibvirtCommand.Create(this));
         yield return One("dumpspec", () => DefineCommand.CreateDumpSpec(this));
         yield return One("edit", () => EditCommands.Edit(this));
         yield return One("set", () => EditCommands.Set(this));

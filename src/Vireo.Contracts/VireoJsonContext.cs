@@ -13,6 +13,7 @@ namespace Vireo.Contracts;
     UseStringEnumConverter = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(VmSpec))]
+[JsonSerializable(typeof(LibvirtImportResult))]
 [JsonSerializable(typeof(VmSettings))]
 [JsonSerializable(typeof(SnapshotLayout))]
 [JsonSerializable(typeof(EditResult))]

@@ -53,6 +53,7 @@ internal static class ApiRoutes
         v1.MapBackupApi(engine);
         v1.MapOsApi(new Vireo.Core.Os.OsCatalog(Vireo.Core.Os.OsCatalog.DefaultSearchPath(),
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("osinfo")));
+        v1.MapImportApi(engine);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

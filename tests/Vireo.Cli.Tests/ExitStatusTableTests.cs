@@ -36,6 +36,7 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["info"] = ["info", "web1"],
         ["create"] = ["create", "--name", "new1", "--image", "tiny"],
         ["define"] = ["define", SpecFile],
+        ["import-libvirt"] = ["import-libvirt", SpecFile],
         ["dumpspec"] = ["dumpspec", "web1"],
         ["edit"] = ["edit", "web1"],
         ["set"] = ["set", "web1", "--memory", "1G"],

@@ -48,6 +48,8 @@ internal static class ExitStatus
             NotFound("the pool for a new disk does not exist"), Unavailable("the image is not built"), Qemu, QemuTimeout, QemuImg, NoSpace],
         ["define"] = [Invalid("an invalid VM spec (every problem is listed)"), Exists("a VM with that name or UUID already exists"),
             Unavailable("the image is not built")],
+        ["import-libvirt"] = [Invalid("XML that makes no spec (not XML, a DTD, not a <domain>, no <name>, a disk without format), or an invalid spec (every problem is listed)"),
+            Exists("a VM with that name or UUID already exists")],
         ["dumpspec"] = [NoVm, BadVmName],
         ["edit"] = [NoVm, BadVmName, Invalid("the edited spec is invalid (every problem is listed; nothing changed, your text is kept)"),
             new(ExitCodes.Conflict, "the definition was changed by someone else since the editor opened (nothing changed, your text is kept)", ErrorCodes.Stale),
