@@ -56,7 +56,8 @@ internal static class ApiRoutes
         v1.MapImportApi(engine);
     }
 
-    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>A spec sent as text (YAML or JSON), at most 1 MiB.</summary>
+    internal static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentLength > MaxSpecBytes)
             throw new InvalidInputException($"the spec is larger than {MaxSpecBytes / 1024} KiB");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Mvc;
 using Vireo.Contracts;
 using Vireo.Core.Engine;
@@ -14,8 +13,6 @@ namespace Vireo.Daemon;
 /// </summary>
 internal static class EditRoutes
 {
-    private const int MaxSpecBytes = 1024 * 1024;
-
     public static void MapEditApi(this RouteGroupBuilder v1, VmEngine engine)
     {
         v1.MapGet("/vms/{name}", (HttpContext context, string name) =>
@@ -32,7 +29,7 @@ internal static class EditRoutes
         });
         v1.MapPut("/vms/{name}/spec", async (HttpContext context, string name, [FromQuery(Name = "dry_run")] string? dryRun, CancellationToken ct) =>
         {
-            var text = await ReadTextAsync(context.Request, ct);
+            var text = await ApiRoutes.ReadBodyAsync(context.Request, ct);
             var result = await engine.EditAsync(name, text, IfMatch(context.Request), IdentityRoutes.ParseFlag("dry_run", dryRun), ct);
             context.Response.Headers.ETag = ETag(result.Revision);
             return result;
@@ -60,16 +57,5 @@ internal static class EditRoutes
             return revision;
         throw new InvalidInputException($"invalid If-Match header: \"{header}\" is not a revision",
             [new FieldError { Field = "If-Match", Value = header, Message = "is not a revision", Hint = "Send the ETag of GET /v1/vms/{name}, e.g. \"7\"." }]);
-    }
-
-    private static async Task<string> ReadTextAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength > MaxSpecBytes)
-            throw new InvalidInputException($"the spec is larger than {MaxSpecBytes / 1024} KiB");
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync(ct);
-        if (text.Length > MaxSpecBytes)
-            throw new InvalidInputException($"the spec is larger than {MaxSpecBytes / 1024} KiB");
-        return text;
     }
 }

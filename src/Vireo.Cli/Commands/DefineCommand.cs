@@ -25,7 +25,7 @@ internal static class DefineCommand
         command.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
         {
             string path = parse.GetValue(file)!;
-            string text = await ReadSpecAsync(app.Env, path, ct).ConfigureAwait(false);
+            string text = await FileErrors.ReadTextAsync(app.Env, path, "spec file", ct).ConfigureAwait(false);
             string contentType = ContentTypeFor(path);
             return await app.WithClientAsync(parse, ct, async client =>
             {
@@ -103,22 +103,4 @@ internal static class DefineCommand
 
     internal static string ContentTypeFor(string path) =>
         path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/yaml";
-
-    private static async Task<string> ReadSpecAsync(CliEnvironment env, string path, CancellationToken ct)
-    {
-        if (path == "-")
-        {
-            using var reader = new StreamReader(env.Stdin, leaveOpen: true);
-            return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-        }
-        string full = Path.GetFullPath(path, env.CurrentDirectory);
-        try
-        {
-            return await File.ReadAllTextAsync(full, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CliUsageException($"cannot read spec file {path}: {FileErrors.Why(ex, full)}");
-        }
-    }
 }

@@ -39,7 +39,7 @@ internal static class ImportLibvirtCommand
         command.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
         {
             string path = parse.GetValue(file)!;
-            string xml = await ReadAsync(app.Env, path, ct).ConfigureAwait(false);
+            string xml = await FileErrors.ReadTextAsync(app.Env, path, "domain XML file", ct).ConfigureAwait(false);
             return await app.WithClientAsync(parse, ct, async client =>
             {
                 var dry = parse.GetValue(dryRun);
@@ -68,23 +68,5 @@ internal static class ImportLibvirtCommand
             }).ConfigureAwait(false);
         }));
         return command;
-    }
-
-    private static async Task<string> ReadAsync(CliEnvironment env, string path, CancellationToken ct)
-    {
-        if (path == "-")
-        {
-            using var reader = new StreamReader(env.Stdin, leaveOpen: true);
-            return await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-        }
-        string full = Path.GetFullPath(path, env.CurrentDirectory);
-        try
-        {
-            return await File.ReadAllTextAsync(full, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CliUsageException($"cannot read domain XML file {path}: {FileErrors.Why(ex, full)}");
-        }
     }
 }
