@@ -18,6 +18,12 @@ public sealed record VmSpec
     /// <summary>Image the VM was created from (<c>tiny</c>), if any; informational once defined.</summary>
     public string? Image { get; init; }
 
+    /// <summary>
+    /// Operating system, as an osinfo short ID (<c>debian12</c>, <c>win2k22</c>; see <c>vireo os list</c>). Chooses
+    /// defaults at create time (memory, disk size, firmware, disk and NIC buses); informational once defined.
+    /// </summary>
+    public string? Os { get; init; }
+
     /// <summary>Number of virtual CPUs, 1 up to the host's logical CPU count. Example: <c>2</c>.</summary>
     public int Vcpus { get; init; } = 1;
 
@@ -66,6 +72,37 @@ public sealed record VmSpec
 
     /// <summary>What to do when the guest crashes.</summary>
     public OnCrash OnCrash { get; init; } = OnCrash.Destroy;
+
+    /// <summary>
+    /// cloud-init settings (NoCloud): vireod builds a <c>cidata</c> seed ISO from them and attaches it read-only.
+    /// Null: no seed.
+    /// </summary>
+    public CloudInitSpec? CloudInit { get; init; }
+}
+
+/// <summary>cloud-init NoCloud settings; the seed is rebuilt (with a fresh instance-id) whenever they change.</summary>
+public sealed record CloudInitSpec
+{
+    /// <summary>User to create, with sudo rights. Example: <c>ops</c>.</summary>
+    public string? User { get; init; }
+
+    /// <summary>SSH public keys authorized for <see cref="User"/> (OpenSSH one-line format).</summary>
+    public IReadOnlyList<string> SshAuthorizedKeys { get; init; } = [];
+
+    /// <summary>SHA-512 crypt hash (<c>$6$...</c>) of the user's password; the plaintext is never stored.</summary>
+    public string? PasswordHash { get; init; }
+
+    /// <summary>Guest host name. Default: the VM name.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>Debian packages to install on first boot.</summary>
+    public IReadOnlyList<string> Packages { get; init; } = [];
+
+    /// <summary>Full user-data (YAML, <c>#cloud-config</c>) replacing the generated one; other settings are merged in.</summary>
+    public string? UserData { get; init; }
+
+    /// <summary>network-config (version 2 YAML), for example a static address on a bridge. Null: DHCP.</summary>
+    public string? NetworkConfig { get; init; }
 }
 
 /// <summary>Boot configuration: direct kernel boot, or firmware booting from disks in <see cref="Order"/>.</summary>
@@ -82,6 +119,18 @@ public sealed record BootSpec
 
     /// <summary>Firmware boot order when no kernel is given: <c>disk</c>, <c>cdrom</c>, <c>network</c>.</summary>
     public IReadOnlyList<string> Order { get; init; } = [];
+
+    /// <summary>
+    /// Boot order for the next boot only (virt-install's install phase: <c>[cdrom]</c> boots the installer once);
+    /// vireod clears it when the guest first reboots or powers off, and <see cref="Order"/> applies from then on.
+    /// </summary>
+    public IReadOnlyList<string> Once { get; init; } = [];
+
+    /// <summary>Firmware: <c>bios</c> (SeaBIOS, default) or <c>uefi</c> (OVMF, with a per-VM NVRAM variable store).</summary>
+    public string Firmware { get; init; } = "bios";
+
+    /// <summary>UEFI Secure Boot (OVMF's secure-boot build with Microsoft keys enrolled); needs <c>firmware: uefi</c>.</summary>
+    public bool SecureBoot { get; init; }
 }
 
 /// <summary>A disk or CD-ROM drive backed by an image file.</summary>
