@@ -13,6 +13,10 @@ packages=(
     genisoimage                         # ISO images for the CD-ROM tests
     gcc zlib1g-dev                      # Native AOT linking of the vireo CLI
     osinfo-db                           # the OS database of vireo os (and virt-install); Vireo's overlay is data/osinfo
+    debootstrap debian-archive-keyring  # building the debian-12 image (guest/build-debian.sh)
+    fdisk e2fsprogs dosfstools mtools   #   its disk without loop devices: sfdisk, mkfs.ext4 -d, mkfs.vfat + mcopy
+    grub-common grub-pc-bin grub-efi-amd64-bin  # its boot loaders: i386-pc (SeaBIOS) and x86_64-efi (OVMF)
+    ovmf xorriso openssh-client         # guest/verify-debian.sh: UEFI boots, NoCloud seed ISOs, ssh
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -39,6 +39,9 @@ vireo host check --state-dir /var/lib/vireo || { echo "install.sh: fix the FAIL 
 step "Building the tiny guest image"
 bash guest/build-tiny.sh
 
+step "Building the Debian 12 image"
+bash guest/build-debian.sh
+
 socket=/run/vireo/vireod.sock
 step "Starting vireod"
 if [ -d /run/systemd/system ]; then
