@@ -4,7 +4,9 @@
 # and checks what Vireo relies on:
 #   1. the guest agent (virtio-serial org.qemu.guest_agent.0) answers guest-sync + guest-ping
 #   2. SSH (slirp hostfwd on 127.0.0.1) as the seed's user and key prints the seed's hostname
-#   3. the root file system grew to the overlay's size; cloud-init finished without errors
+#   3. the root file system grew to the overlay's size; cloud-init finished without errors;
+#      the network: DHCP (cloud-init's fallback) on SeaBIOS boots, a network-config v2 static
+#      address (rendered through netplan) on UEFI boots
 #   4. ACPI power-off (QMP system_powerdown) ends QEMU
 # and prints the timings boot->agent, boot->ssh, powerdown->exit (boot = QEMU process start).
 #
@@ -34,7 +36,7 @@ while (($#)); do
         --runs) RUNS=$2; shift 2 ;;
         --disk) DISK_BUS=$2; shift 2 ;;
         --nic) NIC=$2; shift 2 ;;
-        -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "verify-debian: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -93,10 +95,28 @@ ssh-keygen -q -t ed25519 -N '' -C verify-debian -f "$TMP/id" >/dev/null
 SSH=(ssh -q -i "$TMP/id" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
     -o ConnectTimeout=5 -o LogLevel=ERROR)
 
-# make_seed NAME: a NoCloud seed ISO (volume label cidata) with a user, key and hostname.
+MAC=52:54:00:12:34:56
+# make_seed NAME dhcp|static: a NoCloud seed ISO (volume label cidata) with a user, key and
+# hostname; "static" adds a network-config v2 with slirp's usual address, set statically.
 make_seed() {
-    local name=$1 dir=$TMP/seed
+    local name=$1 net=$2 dir=$TMP/seed files=()
     rm -rf "$dir" && mkdir "$dir"
+    if [[ $net == static ]]; then
+        cat >"$dir/network-config" <<EOF
+version: 2
+ethernets:
+  nic0:
+    match:
+      macaddress: "$MAC"
+    addresses: [10.0.2.15/24]
+    routes:
+      - to: default
+        via: 10.0.2.2
+    nameservers:
+      addresses: [10.0.2.3]
+EOF
+        files+=("$dir/network-config")
+    fi
     cat >"$dir/meta-data" <<EOF
 instance-id: $name
 local-hostname: $name
@@ -112,7 +132,7 @@ users:
       - $(cat "$TMP/id.pub")
 EOF
     rm -f "$TMP/seed.iso"
-    "${MKISO[@]}" -quiet -output "$TMP/seed.iso" -volid cidata -joliet -rock "$dir/user-data" "$dir/meta-data" 2>/dev/null
+    "${MKISO[@]}" -quiet -output "$TMP/seed.iso" -volid cidata -joliet -rock "$dir/user-data" "$dir/meta-data" "${files[@]}" 2>/dev/null
 }
 
 # agent_ping: one guest-sync (with a unique id: replies to commands queued while the agent
@@ -140,9 +160,10 @@ qmp_send() {
 
 T_AGENT=() T_SSH=() T_OFF=()
 boot_once() { # boot_once FIRMWARE RUN
-    local fw=$1 run=$2 name port argv t0 t now_us deadline grown size status
+    local fw=$1 run=$2 name port argv t0 t deadline size status net addr
     name=verify-$fw-$run-$$
-    make_seed "$name"
+    net=dhcp; [[ $fw == uefi ]] && net=static
+    make_seed "$name" "$net"
     rm -f "$TMP/overlay.qcow2" "$TMP/serial.log" "$TMP/qga.sock" "$TMP/qmp.sock"
     qemu-img create -q -f qcow2 -F qcow2 -b "$IMAGE/disk.qcow2" "$TMP/overlay.qcow2" "$OVERLAY_SIZE"
     for _ in {1..20}; do port=$((20000 + RANDOM % 40000)); port_is_free "$port" && break; done
@@ -161,8 +182,8 @@ boot_once() { # boot_once FIRMWARE RUN
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22")
     if [[ $DISK_BUS == virtio ]]; then argv+=(-device virtio-blk-pci,drive=d0,bootindex=1)
     else argv+=(-device ide-hd,drive=d0,bus=ide.0,bootindex=1); fi
-    if [[ $NIC == virtio ]]; then argv+=(-device virtio-net-pci,netdev=n0)
-    else argv+=(-device e1000e,netdev=n0); fi
+    if [[ $NIC == virtio ]]; then argv+=(-device "virtio-net-pci,netdev=n0,mac=$MAC")
+    else argv+=(-device "e1000e,netdev=n0,mac=$MAC"); fi
     if [[ $fw == uefi ]]; then
         cp "$OVMF_VARS" "$TMP/vars.fd"
         argv+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
@@ -207,6 +228,14 @@ boot_once() { # boot_once FIRMWARE RUN
         pass "$fw #$run 3 root file system grew to $size bytes (overlay $OVERLAY_SIZE, image 3 GiB)"
     else
         fail "$fw #$run 3 root file system did not grow: size '$size'"
+    fi
+    addr=$("${SSH[@]}" -p "$port" ops@127.0.0.1 "ip -4 -o addr show scope global" 2>/dev/null) || addr=
+    if [[ $net == dhcp && $addr == *"10.0.2.15/24"*dynamic* ]]; then
+        pass "$fw #$run 3 network: 10.0.2.15/24 from DHCP (cloud-init's fallback config)"
+    elif [[ $net == static && $addr == *"10.0.2.15/24"* && $addr != *dynamic* ]]; then
+        pass "$fw #$run 3 network: 10.0.2.15/24 static, from the seed's network-config v2"
+    else
+        fail "$fw #$run 3 network: expected 10.0.2.15/24 ($net), got: ${addr:-nothing}"
     fi
     status=$("${SSH[@]}" -p "$port" ops@127.0.0.1 "timeout 240 cloud-init status --wait" 2>/dev/null | tail -n 1) || true
     if [[ $status == "status: done" ]]; then
