@@ -7,7 +7,8 @@
 #   (b) virt-install --import --cloud-init user-data=...,meta-data=... (same seed content), with the same
 #       user-mode NIC and hostfwd passed through --qemu-commandline (libvirt has no hostfwd of its own)
 #   (c) vireo create --name bench-N --image debian-12 --cloud-init user=ops,ssh-key=KEYFILE,hostname=bench-N
-#       on a user-mode network with a port forward to bench-N:22 (skipped, with a line saying so, while
+#       on a user-mode network (`vireo net create --mode user`; a bare `--network user` NIC has no forwards)
+#       with a port forward 127.0.0.1:PORT -> bench-N:22, then vireo start (skipped, with a line saying so, while
 #       `vireo image info debian-12` fails)
 # Each timing starts before the tool is called (the overlay and the seed are part of it) and ends when ssh prints
 # the hostname. TCG, 1 vCPU, 1 GiB. Medians of N runs (default 3), ratios vireo/virt-install and vireo/qemu.
@@ -141,12 +142,13 @@ run_virt_install() { # run_virt_install N
     qemu-img create -q -f qcow2 -F qcow2 -b "$disk" "$d.qcow2" 10G
     # debian11: the newest Debian in this host's osinfo-db (2022); the devices are the same (virtio). The --xml
     # edits give libvirt's QEMU what the other sides get: -cpu max and a 256 MiB TCG translation cache.
+    # The passed-through NIC needs its own PCI slot: the first free one is where libvirt puts its root ports.
     virt-install --name "vbr-$1" --virt-type qemu --memory 1024 --vcpus 1 --osinfo debian11 "${boot[@]}" \
         --import --disk "path=$d.qcow2,format=qcow2,bus=virtio" \
         --cloud-init "user-data=$d/user-data,meta-data=$d/meta-data" \
         --network none --graphics none --noautoconsole \
         --xml ./cpu/@mode=maximum --xml ./features/tcg/tb-cache=256 --xml ./features/tcg/tb-cache/@unit=MiB \
-        --qemu-commandline="-netdev user,id=bn0,hostfwd=tcp:127.0.0.1:$port-:22 -device virtio-net-pci,netdev=bn0" \
+        --qemu-commandline="-netdev user,id=bn0,hostfwd=tcp:127.0.0.1:$port-:22 -device virtio-net-pci,netdev=bn0,bus=pcie.0,addr=0x10" \
         > "$d.log" 2>&1 || { cat "$d.log" >&2; return 1; }
     result=$(wait_ssh "$t0" "$name" "$port" "$ns") || return 1
     virsh destroy "vbr-$1" >/dev/null 2>&1; virsh undefine --nvram "vbr-$1" >/dev/null 2>&1
@@ -167,14 +169,17 @@ run_vireo() { # run_vireo N
     local name=bench-$1 port t0
     port=$(free_port)
     t0=$(now)
+    # A forward needs the VM (and its NIC on the network) to exist, and QEMU applies it when the VM starts: so
+    # create (not started), forward, start. All three are in the timing.
     V create --name "$name" --image debian-12 --cloud-init "user=ops,ssh-key=$work/id.pub,hostname=$name" \
         --network network=vbr-user --boot "$([ "$firmware" = uefi ] && echo uefi || echo hd)" --memory 1024 --vcpus 1 \
-        --noautoconsole > "$work/c$1.log" 2>&1 || { cat "$work/c$1.log" >&2; return 1; }
-    V net forward add vbr-user --host-port "$port" --to "$name:22" >/dev/null
-    V start "$name" >/dev/null 2>&1 || true   # already started by create, or started now with its forward
+        > "$work/c$1.log" 2>&1 || { cat "$work/c$1.log" >&2; return 1; }
+    V net forward add vbr-user --host-port "$port" --host-address 127.0.0.1 --to "$name:22" >/dev/null || return 1
+    V start "$name" >/dev/null || return 1
     result=$(wait_ssh "$t0" "$name" "$port") || return 1
-    V destroy "$name" >/dev/null 2>&1; V undefine "$name" >/dev/null 2>&1
-    V net forward remove vbr-user --host-port "$port" >/dev/null 2>&1 || true
+    V destroy "$name" >/dev/null 2>&1
+    V net forward remove vbr-user --host-port "$port" --host-address 127.0.0.1 >/dev/null 2>&1 || true
+    V undefine "$name" >/dev/null 2>&1
 }
 
 tq=(); tv=(); tc=()
