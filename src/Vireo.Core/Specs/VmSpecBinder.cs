@@ -34,6 +34,7 @@ internal static class VmSpecBinder
                 case "uuid": spec = spec with { Uuid = cx.String(node, path) }; break;
                 case "description": spec = spec with { Description = cx.String(node, path) }; break;
                 case "image": spec = spec with { Image = cx.String(node, path) }; break;
+                case "os": spec = spec with { Os = cx.String(node, path) }; break;
                 case "vcpus": spec = spec with { Vcpus = cx.Int(node, path, "2") ?? spec.Vcpus }; break;
                 case "max_vcpus": spec = spec with { MaxVcpus = cx.Int(node, path, "4") }; break;
                 case "max_memory": spec = spec with { MaxMemory = cx.MemoryMiB(node, path) }; break;
@@ -79,9 +80,26 @@ internal static class VmSpecBinder
                     }
                     boot = boot with { Order = order };
                     break;
+                case "once": boot = boot with { Once = BindDeviceList(value, p, cx) }; break;
+                case "firmware": boot = boot with { Firmware = cx.String(value, p) ?? boot.Firmware }; break;
+                case "secure_boot": boot = boot with { SecureBoot = cx.Bool(value, p) ?? boot.SecureBoot }; break;
             }
         });
         return boot;
+    }
+
+    /// <summary>A list of boot devices (<c>boot.once</c>): disk, cdrom, network.</summary>
+    private static List<string> BindDeviceList(SpecNode value, string path, SpecBindContext cx)
+    {
+        var list = new List<string>();
+        if (cx.Sequence(value, path, "[cdrom]") is not { } seq) return list;
+        for (var i = 0; i < seq.Items.Count; i++)
+        {
+            var itemPath = SpecFields.Index(path, i);
+            if (SpecBindContext.IsNull(seq.Items[i])) cx.Add(itemPath, null, "is empty; give disk, cdrom or network");
+            else if (cx.String(seq.Items[i], itemPath) is { } entry) list.Add(entry);
+        }
+        return list;
     }
 
     private static DiskSpec BindDisk(SpecMapping map, string path, SpecBindContext cx)

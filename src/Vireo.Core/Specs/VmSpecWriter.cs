@@ -22,6 +22,7 @@ public static class VmSpecWriter
         if (spec.Uuid is not null) Field(y, 0, "uuid", S(spec.Uuid));
         if (spec.Description is not null) Field(y, 0, "description", S(spec.Description));
         if (spec.Image is not null) Field(y, 0, "image", S(spec.Image));
+        if (spec.Os is not null) Field(y, 0, "os", S(spec.Os));
         Field(y, 0, "vcpus", I(spec.Vcpus));
         if (spec.MaxVcpus is { } maxVcpus) Field(y, 0, "max_vcpus", I(maxVcpus));
         Field(y, 0, "memory", spec.Memory > 0 ? SizeParser.FormatMiB(spec.Memory) : I(spec.Memory));
@@ -41,12 +42,16 @@ public static class VmSpecWriter
 
     private static void WriteBoot(StringBuilder y, BootSpec boot)
     {
-        if (boot.Kernel is null && boot.Initrd is null && boot.Cmdline is null && boot.Order.Count == 0) return;
+        if (boot.Kernel is null && boot.Initrd is null && boot.Cmdline is null && boot.Order.Count == 0
+            && boot.Once.Count == 0 && boot.Firmware == "bios" && !boot.SecureBoot) return;
         y.Append("boot:\n");
         if (boot.Kernel is not null) Field(y, 1, "kernel", S(boot.Kernel));
         if (boot.Initrd is not null) Field(y, 1, "initrd", S(boot.Initrd));
         if (boot.Cmdline is not null) Field(y, 1, "cmdline", S(boot.Cmdline));
         if (boot.Order.Count > 0) Field(y, 1, "order", $"[{string.Join(", ", boot.Order.Select(S))}]");
+        if (boot.Once.Count > 0) Field(y, 1, "once", $"[{string.Join(", ", boot.Once.Select(S))}]");
+        if (boot.Firmware != "bios") Field(y, 1, "firmware", S(boot.Firmware));
+        if (boot.SecureBoot) Field(y, 1, "secure_boot", "true");
     }
 
     private static void WriteDisks(StringBuilder y, IReadOnlyList<DiskSpec> disks)
