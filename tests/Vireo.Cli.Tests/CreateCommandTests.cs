@@ -163,10 +163,12 @@ public sealed class CreateCommandTests : FakeDaemonTest
         try
         {
             var install = CreateSpecBuilder.Build(new CreateFlags { Name = "i", Disks = ["size=default"], Os = "debian12", Cdrom = iso }, "/");
-            Assert.Equal((["cdrom"], ["disk"]), (install.Boot.Once.ToArray(), install.Boot.Order.ToArray()));
+            Assert.Equal(["cdrom"], install.Boot.Once);
+            Assert.Equal(["disk"], install.Boot.Order);
             Assert.Equal((iso, "cdrom", "raw", true), (install.Disks[1].Path, install.Disks[1].Device, install.Disks[1].Format, install.Disks[1].Readonly));
             var live = CreateSpecBuilder.Build(new CreateFlags { Name = "l", Disks = ["none"], Cdrom = iso }, "/");
-            Assert.Equal((0, ["cdrom"]), (live.Boot.Once.Count, live.Boot.Order.ToArray()));
+            Assert.Empty(live.Boot.Once);
+            Assert.Equal(["cdrom"], live.Boot.Order);
         }
         finally
         {

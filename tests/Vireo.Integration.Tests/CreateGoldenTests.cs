@@ -1,6 +1,5 @@
 using System.Text;
 using Vireo.Integration.Tests.Support;
-using Xunit.Abstractions;
 
 namespace Vireo.Integration.Tests;
 
@@ -11,8 +10,23 @@ namespace Vireo.Integration.Tests;
 /// with an ISO, a qcow2 system disk and kernel files; <c>$IMAGES</c> for the image cache. Set
 /// <c>VIREO_UPDATE_GOLDEN=1</c> to rewrite the .yaml files from what the CLI prints (then review the diff).
 /// </summary>
-public sealed class CreateGoldenTests(ITestOutputHelper output)
+public sealed class CreateGoldenTests(CreateGoldenTests.Daemon daemon) : IClassFixture<CreateGoldenTests.Daemon>
 {
+    /// <summary>One vireod and one fixture directory for every case: nothing here is defined or booted.</summary>
+    public sealed class Daemon : IAsyncLifetime
+    {
+        public VireoHarness H { get; private set; } = null!;
+        public string Dir { get; private set; } = "";
+
+        public async Task InitializeAsync()
+        {
+            H = await VireoHarness.StartAsync();
+            Dir = await FixturesAsync(H);
+        }
+
+        public async Task DisposeAsync() => await H.DisposeAsync();
+    }
+
     private static string GoldenDir => Path.Combine(Repo.Root, "tests", "Vireo.Integration.Tests", "Create", "Golden");
 
     [Fact]
@@ -21,9 +35,7 @@ public sealed class CreateGoldenTests(ITestOutputHelper output)
         var cases = Directory.GetFiles(GoldenDir, "*.args").Order(StringComparer.Ordinal).ToList();
         Assert.True(cases.Count >= 15, $"only {cases.Count} golden cases in {GoldenDir}");
         var update = Environment.GetEnvironmentVariable("VIREO_UPDATE_GOLDEN") == "1";
-        await using var h = await VireoHarness.StartAsync(output);
-        var dir = await FixturesAsync(h);
-
+        var (h, dir) = (daemon.H, daemon.Dir);
         var failures = new StringBuilder();
         foreach (var argsFile in cases)
         {
@@ -70,8 +82,7 @@ public sealed class CreateGoldenTests(ITestOutputHelper output)
     [InlineData("more memory than the host", "memory: ", "--name", "a", "--memory", "64T", "--disk", "size=2G")]
     public async Task Bad_create_flags_name_the_flag_or_field_and_create_nothing(string what, string message, params string[] args)
     {
-        await using var h = await VireoHarness.StartAsync(output);
-        var dir = await FixturesAsync(h);
+        var (h, dir) = (daemon.H, daemon.Dir);
         var volumesBefore = (await h.VireoOk("vol", "list")).Stdout;
 
         var result = await h.Vireo(["create", .. args.Select(a => Expand(a, dir))]);

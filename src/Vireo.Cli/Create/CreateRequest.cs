@@ -41,6 +41,6 @@ internal static class CreateRequest
             if (boot["secure_boot"]?.GetValue<bool>() == false)
                 boot.Remove("secure_boot");
         }
-        return root.ToJsonString();
+        return root.ToJsonString(VireoJsonContext.Default.Options);
     }
 }
