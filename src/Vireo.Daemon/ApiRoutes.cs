@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
 using Vireo.Contracts;
 using Vireo.Core.Engine;
 using Vireo.Core.Errors;
@@ -20,9 +21,11 @@ internal static class ApiRoutes
         v1.MapGet("/host/check", (CancellationToken ct) => HostCheck.RunAsync(engine.Paths.Root, ct));
 
         v1.MapGet("/vms", () => engine.List());
-        v1.MapPost("/vms", async (HttpRequest request, CancellationToken ct) =>
+        v1.MapPost("/vms", async (HttpRequest request, [FromQuery(Name = "dry_run")] string? dryRun, [FromQuery(Name = "new_volumes")] string? newVolumes, CancellationToken ct) =>
         {
             var text = await ReadBodyAsync(request, ct);
+            if (IdentityRoutes.ParseFlag("dry_run", dryRun))
+                return DryRun(request, engine.Preview(text, (newVolumes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
             var info = await engine.DefineAsync(text, ct);
             return Results.Json(info, VireoJsonContext.Default.VmInfo, statusCode: StatusCodes.Status201Created);
         });
@@ -51,10 +54,21 @@ internal static class ApiRoutes
         v1.MapOperationsApi(engine);
         v1.MapSnapshotApi(engine);
         v1.MapBackupApi(engine);
-        v1.MapOsApi(new Vireo.Core.Os.OsCatalog(Vireo.Core.Os.OsCatalog.DefaultSearchPath(),
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("osinfo")));
+        // One catalog for GET /v1/os and for the os: of specs.
+        engine.OsCatalog = new Vireo.Core.Os.OsCatalog(Vireo.Core.Os.OsCatalog.DefaultSearchPath(),
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("osinfo"));
+        v1.MapOsApi(engine.OsCatalog);
         v1.MapImportApi(engine);
     }
+
+    /// <summary>
+    /// The spec <c>POST /v1/vms?dry_run=true</c> would define: YAML (what <c>GET /v1/vms/{name}/spec</c> gives) when
+    /// the client accepts YAML, else JSON.
+    /// </summary>
+    private static IResult DryRun(HttpRequest request, VmSpec spec) =>
+        request.Headers.Accept.ToString().Contains("yaml", StringComparison.OrdinalIgnoreCase)
+            ? Results.Text(Vireo.Core.Specs.VmSpecWriter.ToYaml(spec), "text/yaml; charset=utf-8")
+            : Results.Json(spec, VireoJsonContext.Default.VmSpec);
 
     /// <summary>A spec sent as text (YAML or JSON), at most 1 MiB.</summary>
     internal static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)

@@ -81,16 +81,16 @@ public sealed class CreateCommandTests : FakeDaemonTest
     [Fact]
     public void Network_none_gives_no_nic_and_cannot_be_mixed()
     {
-        var spec = CreateSpecBuilder.Build(new CreateFlags { Name = "a", Networks = ["none"] }, "/");
+        var spec = CreateSpecBuilder.Build(new CreateFlags { Name = "a", Image = "tiny", Networks = ["none"] }, "/");
         Assert.Empty(spec.Nics);
-        var ex = Assert.Throws<CliUsageException>(() => CreateSpecBuilder.Build(new CreateFlags { Name = "a", Networks = ["none", "user"] }, "/"));
+        var ex = Assert.Throws<CliUsageException>(() => CreateSpecBuilder.Build(new CreateFlags { Name = "a", Image = "tiny", Networks = ["none", "user"] }, "/"));
         Assert.Contains("--network none", ex.Message);
     }
 
     [Fact]
     public void Flags_not_given_keep_the_spec_defaults()
     {
-        var spec = CreateSpecBuilder.Build(new CreateFlags { Name = "a" }, "/");
+        var spec = CreateSpecBuilder.Build(new CreateFlags { Name = "a", Boot = "kernel=/k" }, "/");
         var defaults = new VmSpec { Name = "a" };
         Assert.Equal((defaults.Memory, defaults.Vcpus, defaults.Graphics.Type, defaults.OnCrash), (spec.Memory, spec.Vcpus, spec.Graphics.Type, spec.OnCrash));
     }
@@ -108,12 +108,92 @@ public sealed class CreateCommandTests : FakeDaemonTest
             ],
         });
 
-        var result = await Vireo("create", "--name", "a", "--memory", "8");
+        var result = await Vireo("create", "--name", "a", "--image", "tiny", "--memory", "8");
 
         Assert.Equal(2, result.ExitCode);
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("error: the VM spec has 2 problems", lines[0]);
         Assert.Equal("  disks[0].format: \"vmdk\" must be raw or qcow2", lines[1]);
         Assert.Equal("  memory: \"8\" must be at least 16 MiB", lines[2]);
+    }
+
+    [Theory]
+    [InlineData("--os")]
+    [InlineData("--os-variant")]
+    [InlineData("--osinfo")]
+    public async Task Os_and_its_virt_install_aliases_leave_memory_firmware_and_nic_model_to_vireod(string flag)
+    {
+        var result = await Vireo("create", "--name", "web1", flag, "name=debian12", "--disk", "vol=default/web1.qcow2", "--import");
+
+        Assert.Equal(0, result.ExitCode);
+        var post = Assert.Single(Sent(), r => r.Method == "POST");
+        using var json = JsonDocument.Parse(post.Body);
+        var root = json.RootElement;
+        Assert.Equal("debian12", root.GetProperty("os").GetString());
+        Assert.False(root.TryGetProperty("memory", out _), post.Body);
+        Assert.False(root.GetProperty("boot").TryGetProperty("firmware", out _), post.Body);
+        Assert.False(root.GetProperty("nics")[0].TryGetProperty("model", out _), post.Body);
+        Assert.False(root.GetProperty("disks")[0].TryGetProperty("bus", out _), post.Body);
+        Assert.Equal("disk", root.GetProperty("boot").GetProperty("order")[0].GetString());
+    }
+
+    [Fact]
+    public void Flags_that_are_given_are_sent_even_with_an_os()
+    {
+        var plan = CreateSpecBuilder.Plan(new CreateFlags
+        {
+            Name = "w", Os = "win2k22", Memory = 4096, Boot = "uefi", Disks = ["size=80G,bus=virtio"], Networks = ["bridge=br0,model=virtio", "user"],
+        }, "/");
+        using var json = JsonDocument.Parse(CreateRequest.Json(plan));
+        var root = json.RootElement;
+        Assert.Equal(4096, root.GetProperty("memory").GetInt64());
+        Assert.Equal("uefi", root.GetProperty("boot").GetProperty("firmware").GetString());
+        Assert.Equal("virtio", root.GetProperty("nics")[0].GetProperty("model").GetString());
+        Assert.False(root.GetProperty("nics")[1].TryGetProperty("model", out _));
+        Assert.Equal("virtio", root.GetProperty("disks")[0].GetProperty("bus").GetString());
+        var volume = Assert.Single(plan.NewVolumes);
+        Assert.Equal(("default/w-disk0.qcow2", "80G"), (volume.Reference, volume.Size));
+    }
+
+    [Fact]
+    public void Cdrom_boots_the_installer_once_then_the_disk_and_pxe_puts_the_network_first()
+    {
+        var iso = Path.Combine(Path.GetTempPath(), $"vireo-cdrom-{Guid.NewGuid():N}.iso");
+        File.WriteAllBytes(iso, new byte[2048]);
+        try
+        {
+            var install = CreateSpecBuilder.Build(new CreateFlags { Name = "i", Disks = ["size=default"], Os = "debian12", Cdrom = iso }, "/");
+            Assert.Equal(["cdrom"], install.Boot.Once);
+            Assert.Equal(["disk"], install.Boot.Order);
+            Assert.Equal((iso, "cdrom", "raw", true), (install.Disks[1].Path, install.Disks[1].Device, install.Disks[1].Format, install.Disks[1].Readonly));
+            var live = CreateSpecBuilder.Build(new CreateFlags { Name = "l", Disks = ["none"], Cdrom = iso }, "/");
+            Assert.Empty(live.Boot.Once);
+            Assert.Equal(["cdrom"], live.Boot.Order);
+        }
+        finally
+        {
+            File.Delete(iso);
+        }
+        var pxe = CreateSpecBuilder.Build(new CreateFlags { Name = "p", Disks = ["size=8G"], Pxe = true }, "/");
+        Assert.Equal(["network", "disk"], pxe.Boot.Order);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--disk", "none" }, "nothing to boot")]
+    [InlineData(new[] { "--disk", "size=0" }, "size must be above 0: give e.g. size=20G")]
+    [InlineData(new[] { "--import" }, "--import boots the first disk, and there is none")]
+    [InlineData(new[] { "--pxe", "--network", "none", "--disk", "size=1G" }, "--pxe boots from the network, but --network none")]
+    [InlineData(new[] { "--cdrom", "/nonexistent/x.iso", "--disk", "size=1G" }, "--cdrom \"/nonexistent/x.iso\": there is no file")]
+    [InlineData(new[] { "--disk", "size=default" }, "add --os ID")]
+    [InlineData(new[] { "--image", "tiny", "--osinfo", "detect=on" }, "Vireo cannot detect the OS from install media")]
+    [InlineData(new[] { "--image", "tiny", "--boot", "secure_boot=on" }, "secure_boot=on needs UEFI")]
+    [InlineData(new[] { "--disk", "none", "--disk", "size=1G" }, "--disk none means no disk at all")]
+    public async Task Missing_or_contradicting_choices_exit_2_saying_what_to_add_and_send_nothing(string[] flags, string message)
+    {
+        var result = await Vireo(["create", "--name", "a", .. flags]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.Empty(Sent());
     }
 }

@@ -151,7 +151,7 @@ public sealed class ValueParsingTests : FakeDaemonTest
     [InlineData("2048", 2048)]
     public async Task Create_memory_takes_sizes_like_specs(string memory, long mib)
     {
-        var result = await Vireo("create", "--name", "m1", "--memory", memory);
+        var result = await Vireo("create", "--name", "m1", "--image", "tiny", "--memory", memory);
 
         Assert.Equal(0, result.ExitCode);
         var spec = JsonSerializer.Deserialize(Sent()[0].Body, VireoJsonContext.Default.VmSpec)!;

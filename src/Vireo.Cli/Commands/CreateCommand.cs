@@ -16,35 +16,62 @@ internal static class CreateCommand
         var memory = Opt.SizeMiB("--memory", "Guest memory: MiB (2048) or with a unit (512M, 2G) [default: 512M; 128M with --image tiny]");
         var vcpus = Opt.Integer("--vcpus", "Virtual CPUs, 1 to 1024 [default: 1]", 1, 1024, "N", "vCPUs");
         var description = Opt.Text("--description", "Free text shown by `vireo info`", "TEXT", allowEmpty: true);
-        var boot = Opt.Text("--boot", "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; or a firmware boot order: hd,cdrom,network", "SPEC");
+        var boot = Opt.Text("--boot", "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; a firmware boot order: hd,cdrom,network; the firmware: uefi[,secure_boot=on] or bios", "SPEC");
         var image = Opt.Name("--image", "Built-in guest image (tiny): vireod fills in kernel, initrd and command line");
-        var disks = Opt.TextList("--disk", "A disk or CD-ROM: vol=POOL/NAME, size=SIZE[,pool=P] (a new volume; a bare number is GiB), or path=P,format=raw|qcow2; [,bus=virtio|sata|scsi][,device=cdrom][,readonly=on][,cache=C][,aio=A][,discard=D]; repeatable", "SPEC");
+        var disks = Opt.TextList("--disk", "A disk or CD-ROM: vol=POOL/NAME, size=SIZE|default[,pool=P] (a new volume; a bare number is GiB), none, or path=P,format=raw|qcow2; [,bus=virtio|sata|scsi][,device=cdrom][,readonly=on][,cache=C][,aio=A][,discard=D]; repeatable", "SPEC");
         var networks = Opt.TextList("--network", "network=NAME, bridge=BR, user or none [,model=virtio|e1000e|rtl8139][,mac=MAC][,link=up|down]; repeatable [default: network=default]", "SPEC");
         var graphics = Opt.Text("--graphics", "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", "vnc|none");
         var autostart = Opt.Flag("--autostart", "Start the VM whenever vireod starts");
         var onCrash = Opt.Choice("--on-crash", "When the guest crashes: destroy (keep it stopped), restart, preserve (keep QEMU paused for inspection) [default: destroy]",
             "destroy", "restart", "preserve");
         var start = Opt.Flag("--start", "Start the VM once it is defined");
+        var os = Opt.Text("--os", "The guest OS, an osinfo short id (debian12, win2k22; see vireo os list); virt-install's --os-variant and --osinfo, with name=ID, id=URL, detect=on,require=off, work too. Chooses memory, disk size (size=default), firmware, disk bus and NIC model", "ID");
+        os.Aliases.Add("--os-variant");
+        os.Aliases.Add("--osinfo");
+        var cdrom = Opt.Path("--cdrom", "Install from this ISO: a CD-ROM drive that boots once, then the disk (virt-install's install phase)", "ISO");
+        var import = Opt.Flag("--import", "Boot the first disk (an installed system), with no install phase");
+        var pxe = Opt.Flag("--pxe", "Boot from the network first (PXE), then the disk");
+        var noAutoconsole = Opt.Flag("--noautoconsole", "Accepted for virt-install's sake: vireo never attaches a console by itself (vireo console NAME does)");
+        var dryRun = Opt.Flag("--dry-run", "Print the spec vireod would define (as YAML, with the --os defaults filled in), with the volumes it would make as comments; create and define nothing");
 
         var command = app.Docs.Create("create", "Define (and optionally start) a VM from virt-install style flags",
             """
             Builds a VM spec from the flags, in virt-install's spellings, and sends it to vireod as JSON; nothing is
-            sent when a flag is malformed (exit status 2). Relative paths are made absolute against the current
-            directory. --image tiny uses Vireo's built-in tiny guest: vireod fills in its kernel, initrd and
-            command line. Without --network the VM gets one NIC on Vireo's nat network "default" (DHCP, DNS, way
-            out through the host); --network user needs no host setup at all; --network none gives it none.
+            sent when a flag is malformed or the flags contradict each other (exit status 2). Relative paths are made
+            absolute against the current directory. docs/cli.md has the whole virt-install crosswalk.
+            What boots: a disk (--disk), an installer ISO (--cdrom ISO: a CD-ROM drive the VM boots once, then its
+            disk, like virt-install's install phase), the network (--pxe: network first, then the disk), a kernel
+            (--boot kernel=K,initrd=I,kernel_args=A) or a built-in image (--image tiny: vireod fills in its kernel,
+            initrd and command line). --import boots the first disk with no install phase. --boot uefi[,secure_boot=on]
+            boots through OVMF; --boot hd,cdrom,network sets the firmware's boot order. With none of them the VM
+            would have nothing to boot, and create says what to add.
+            --os ID (also --os-variant, --osinfo) names the guest OS from the osinfo database (vireo os list): vireod
+            then picks what the flags leave out: memory (the recommended, else the minimum), firmware (UEFI when the
+            OS cannot boot from BIOS), disk bus and NIC model (virtio when the OS has the drivers, else sata and e1000e,
+            as for Windows); --disk size=default takes the recommended disk size. Without --os: 512 MiB, SeaBIOS,
+            virtio (q35).
             A disk is a volume (vol=POOL/NAME), a new volume (size=20G[,pool=P][,format=raw]: NAME-diskN.qcow2 in
-            pool default, made first and removed again if the define fails), or an image by path. Formats are
-            never guessed: a path needs format=raw or format=qcow2 (CD-ROM images default to raw). Values containing commas are quoted: kernel_args="console=ttyS0,115200".
-            vireod checks the rest (name, ranges, files) and reports every problem at once.
-            The result is the same as `vireo define` with a spec file; `vireo dumpspec NAME` shows it.
+            pool default, made once vireod has checked the spec, and removed again if the define fails), an image by
+            path, or none. Formats are never guessed: a path needs format=raw or format=qcow2 (CD-ROM images default
+            to raw). Values containing commas are quoted: kernel_args="console=ttyS0,115200".
+            Without --network the VM gets one NIC on Vireo's nat network "default" (DHCP, DNS, way out through the
+            host); --network user needs no host setup at all; --network none gives it none.
+            vireod checks the rest (name, ranges, files) and reports every problem at once. --dry-run prints the spec
+            vireod would define, as YAML (the OS defaults filled in; the volumes it would make as comments), and
+            creates and defines nothing. vireo never attaches a console by itself (--noautoconsole is accepted and
+            changes nothing): `vireo console NAME` does. The result is the same as `vireo define` with a spec file;
+            `vireo dumpspec NAME` shows it.
             """,
             "vireo create --name tiny1 --image tiny --start",
-            "vireo create --name web1 --memory 1024 --vcpus 2 --disk path=web1.qcow2,format=qcow2 --network bridge=br0",
+            "vireo create --name web1 --os debian12 --disk vol=default/debian-12.qcow2 --import --network bridge=br0",
+            "vireo create --name inst --os debian12 --disk size=default --cdrom debian-12-netinst.iso --start",
+            "vireo create --name win1 --os win2k22 --disk size=80G --cdrom win2k22.iso --dry-run",
+            "vireo create --name uefi1 --boot uefi --disk vol=default/uefi1.qcow2 --import",
             "vireo create --name db1 --image tiny --disk size=20G --disk vol=default/shared-data.raw,readonly=on",
-            "vireo create --name inst --disk path=disk.qcow2,format=qcow2 --disk path=debian.iso,device=cdrom --boot cdrom,hd",
-            "vireo create --name k1 --boot kernel=./bzImage,initrd=./initrd.gz,kernel_args=\"console=ttyS0 quiet\" --graphics none");
+            "vireo create --name k1 --disk none --boot kernel=./bzImage,initrd=./initrd.gz,kernel_args=\"console=ttyS0 quiet\" --graphics none");
         foreach (Option option in new Option[] { name, memory, vcpus, description, boot, image, disks, networks, graphics, autostart, onCrash, start })
+            command.Add(option);
+        foreach (Option option in new Option[] { os, cdrom, import, pxe, noAutoconsole, dryRun })
             command.Add(option);
 
         command.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
@@ -62,11 +89,29 @@ internal static class CreateCommand
                 Graphics = parse.GetValue(graphics),
                 Autostart = parse.GetValue(autostart),
                 OnCrash = parse.GetValue(onCrash),
+                Os = parse.GetValue(os),
+                Cdrom = parse.GetValue(cdrom),
+                Import = parse.GetValue(import),
+                Pxe = parse.GetValue(pxe),
             };
             // Parse every flag before connecting: a malformed one must not send anything.
-            var (spec, newVolumes) = CreateSpecBuilder.BuildWithVolumes(flags, app.Env.CurrentDirectory);
+            var plan = CreateSpecBuilder.Plan(flags, app.Env.CurrentDirectory);
+            var specJson = CreateRequest.Json(plan);
             return await app.WithClientAsync(parse, ct, async client =>
             {
+                var newVolumes = await CreateVolumes.SizedAsync(client, plan, ct).ConfigureAwait(false);
+                if (parse.GetValue(dryRun) || newVolumes.Count > 0)
+                {
+                    // vireod checks the whole spec (every problem at once) before any volume is made.
+                    var yaml = await client.PreviewVmYamlAsync(specJson, "application/json", plan.NewVolumes.Select(v => v.Reference).ToList(), ct).ConfigureAwait(false);
+                    if (parse.GetValue(dryRun))
+                    {
+                        foreach (var (pool, request) in newVolumes)
+                            app.Env.Out.WriteLine($"# new volume: {pool}/{request.Name} ({request.Format}, {request.Size})");
+                        app.Env.Out.Write(yaml.EndsWith('\n') ? yaml : yaml + "\n");
+                        return ExitCodes.Ok;
+                    }
+                }
                 var created = new List<string>();
                 VmInfo vm;
                 try
@@ -77,7 +122,7 @@ internal static class CreateCommand
                         created.Add(volume.Volume);
                         app.Env.Out.WriteLine($"Volume {volume.Volume} created ({request.Format}, {request.Size}).");
                     }
-                    vm = await client.DefineVmAsync(spec, ct).ConfigureAwait(false);
+                    vm = await client.DefineVmAsync(specJson, "application/json", ct).ConfigureAwait(false);
                 }
                 catch (Exception) when (created.Count > 0)
                 {

@@ -12,8 +12,11 @@ internal static class DiskOption
 {
     public const string Flag = "--disk";
     public const string Accepted =
-        "Accepted keys: path=FILE (or the path first), vol=POOL/NAME, size=SIZE (a new volume; GiB when a bare number) with pool=POOL, format=raw|qcow2, bus=virtio|sata|scsi, device=disk|cdrom, " +
-        "readonly=on|off, serial=TEXT, cache=none|writeback|writethrough|directsync|unsafe, aio=io_uring|native|threads, discard=unmap|ignore.";
+        "Accepted keys: path=FILE (or the path first), vol=POOL/NAME, size=SIZE (a new volume; GiB when a bare number; size=default: the --os recommendation) with pool=POOL, format=raw|qcow2, bus=virtio|sata|scsi, device=disk|cdrom, " +
+        "readonly=on|off, serial=TEXT, cache=none|writeback|writethrough|directsync|unsafe, aio=io_uring|native|threads, discard=unmap|ignore. Or none: no disk at all.";
+
+    /// <summary>Marks <c>size=default</c> while parsing.</summary>
+    private static readonly string DefaultSize = new("default".AsSpan());
 
     private static readonly string[] Formats = ["raw", "qcow2"];
     private static readonly string[] Buses = ["virtio", "sata", "scsi"];
@@ -23,7 +26,8 @@ internal static class DiskOption
     private static readonly string[] DiscardModes = ["unmap", "ignore"];
 
     /// <summary>A volume <c>vireo create</c> makes before it defines the VM (<c>--disk size=10G</c>, like virt-install).</summary>
-    public sealed record NewVolume(string? Pool, string Size, string Format);
+    /// <summary>Size null: <c>size=default</c>, the OS's recommended disk size (<c>--os</c>).</summary>
+    public sealed record NewVolume(string? Pool, string? Size, string Format);
 
     public static DiskSpec Parse(string text, string cwd) => ParseFull(text, cwd).Spec;
 
@@ -67,9 +71,19 @@ internal static class DiskOption
                     break;
                 case "size":
                     // virt-install's size= is a number of GiB; units (512M, 20G) work too, with the grammar of specs.
+                    if (item.Value.Equals("default", StringComparison.OrdinalIgnoreCase))
+                    {
+                        size = DefaultSize;
+                        break;
+                    }
                     size = item.Value.Length > 0 && item.Value.All(char.IsAsciiDigit) ? item.Value + "G" : item.Value;
-                    if (!SizeParser.TryParse(size, out _, out string sizeProblem))
+                    var sizeOk = SizeParser.TryParse(size, out long sizeBytes, out string sizeProblem);
+                    if (!sizeOk && sizeProblem.Contains("zero", StringComparison.Ordinal))
+                        throw KeyValueList.Error(Flag, text, "size must be above 0: give e.g. size=20G", Accepted);
+                    if (!sizeOk)
                         throw KeyValueList.Error(Flag, text, $"size=\"{item.Value}\" {sizeProblem}", Accepted);
+                    if (sizeBytes <= 0)
+                        throw KeyValueList.Error(Flag, text, "size must be above 0: give e.g. size=20G", Accepted);
                     break;
                 case "pool":
                     pool = item.Value;
@@ -97,7 +111,7 @@ internal static class DiskOption
             {
                 format ??= "qcow2";
                 var spec = new DiskSpec { Bus = bus, Readonly = readOnly, Serial = serial, Cache = cache, Aio = aio, Discard = discard };
-                return (spec, new NewVolume(pool, size, format));
+                return (spec, new NewVolume(pool, ReferenceEquals(size, DefaultSize) ? null : size, format));
             }
             if (path is null && volume is null)
                 throw KeyValueList.Error(Flag, text, "a disk needs vol=POOL/NAME or path=FILE (only a CD-ROM drive may be empty)", Accepted);

@@ -16,15 +16,16 @@ public sealed partial class VmEngine
     public async Task<VmInfo> DefineAsync(string specText, CancellationToken ct)
     {
         // Every problem at once: syntax, unknown fields, types and rules in one list.
-        var parsed = VmSpecParser.ParseAndValidate(specText, HostLimits());
-        if (parsed.Spec is null)
-            throw InvalidInputException.For("VM spec", parsed.Errors);
+        // os: fills in the OS's defaults (memory, firmware, buses) for the fields the text leaves out.
+        var (parsedSpec, parseErrors) = ParseWithOs(specText);
+        if (parsedSpec is null)
+            throw InvalidInputException.For("VM spec", parseErrors);
 
         await _defineLock.WaitAsync(ct);
         try
         {
             // Completing fills in the image's boot files, the UUID and MACs; check the result once more.
-            var spec = ResolveVolumes(Complete(parsed.Spec));
+            var spec = ResolveVolumes(Complete(parsedSpec));
             var errors = VmSpecValidator.Validate(spec, HostLimits()).Concat(CheckNics(spec)).Concat(CheckDiskOwners(spec)).ToList();
             if (errors.Count > 0)
                 throw InvalidInputException.For("VM spec", errors);

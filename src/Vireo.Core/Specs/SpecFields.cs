@@ -7,6 +7,7 @@ internal static class SpecFields
     [
         "name", "uuid", "description", "image", "vcpus", "max_vcpus", "memory", "max_memory", "machine", "cpu", "accel",
         "boot", "disks", "nics", "serial", "graphics", "autostart", "on_crash",
+        "os",
     ];
 
     public static readonly string[] Boot = ["kernel", "initrd", "cmdline", "order", "once", "firmware", "secure_boot"];

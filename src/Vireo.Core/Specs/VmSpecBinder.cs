@@ -34,6 +34,7 @@ internal static class VmSpecBinder
                 case "uuid": spec = spec with { Uuid = cx.String(node, path) }; break;
                 case "description": spec = spec with { Description = cx.String(node, path) }; break;
                 case "image": spec = spec with { Image = cx.String(node, path) }; break;
+                case "os": spec = spec with { Os = cx.String(node, path) }; break;
                 case "vcpus": spec = spec with { Vcpus = cx.Int(node, path, "2") ?? spec.Vcpus }; break;
                 case "max_vcpus": spec = spec with { MaxVcpus = cx.Int(node, path, "4") }; break;
                 case "max_memory": spec = spec with { MaxMemory = cx.MemoryMiB(node, path) }; break;

@@ -22,6 +22,7 @@ public static class VmSpecWriter
         if (spec.Uuid is not null) Field(y, 0, "uuid", S(spec.Uuid));
         if (spec.Description is not null) Field(y, 0, "description", S(spec.Description));
         if (spec.Image is not null) Field(y, 0, "image", S(spec.Image));
+        if (spec.Os is not null) Field(y, 0, "os", S(spec.Os));
         Field(y, 0, "vcpus", I(spec.Vcpus));
         if (spec.MaxVcpus is { } maxVcpus) Field(y, 0, "max_vcpus", I(maxVcpus));
         Field(y, 0, "memory", spec.Memory > 0 ? SizeParser.FormatMiB(spec.Memory) : I(spec.Memory));
