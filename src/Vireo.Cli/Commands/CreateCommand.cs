@@ -17,7 +17,7 @@ internal static class CreateCommand
         var vcpus = Opt.Integer("--vcpus", "Virtual CPUs, 1 to 1024 [default: 1]", 1, 1024, "N", "vCPUs");
         var description = Opt.Text("--description", "Free text shown by `vireo info`", "TEXT", allowEmpty: true);
         var boot = Opt.Text("--boot", "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; or a firmware boot order: hd,cdrom,network", "SPEC");
-        var image = Opt.Name("--image", "Built-in guest image (tiny): vireod fills in kernel, initrd and command line");
+        var image = Opt.Text("--image", "An image of the catalogue (vireo image list): tiny boots its kernel directly; a disk image gives the VM a first disk POOL/NAME-root.qcow2 layered on it (clone=linked, the default) or a full copy (clone=full), sized by a first --disk size=", "NAME[,clone=linked|full]");
         var disks = Opt.TextList("--disk", "A disk or CD-ROM: vol=POOL/NAME, size=SIZE[,pool=P] (a new volume; a bare number is GiB), or path=P,format=raw|qcow2; [,bus=virtio|sata|scsi][,device=cdrom][,readonly=on][,cache=C][,aio=A][,discard=D]; repeatable", "SPEC");
         var networks = Opt.TextList("--network", "network=NAME, bridge=BR, user or none [,model=virtio|e1000e|rtl8139][,mac=MAC][,link=up|down]; repeatable [default: network=default]", "SPEC");
         var graphics = Opt.Text("--graphics", "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", "vnc|none");
@@ -31,7 +31,10 @@ internal static class CreateCommand
             Builds a VM spec from the flags, in virt-install's spellings, and sends it to vireod as JSON; nothing is
             sent when a flag is malformed (exit status 2). Relative paths are made absolute against the current
             directory. --image tiny uses Vireo's built-in tiny guest: vireod fills in its kernel, initrd and
-            command line. Without --network the VM gets one NIC on Vireo's nat network "default" (DHCP, DNS, way
+            command line. --image NAME with a disk image (vireo image list) makes the VM's first disk
+            POOL/VM-root.qcow2 from it: layered on the read-only base (clone=linked) or a full copy (clone=full);
+            a first --disk size=20G[,pool=P] sizes it, and the image's OS, firmware and declared vCPUs, memory
+            (else 1 GiB) and NICs are the defaults. Without --network the VM gets one NIC on Vireo's nat network "default" (DHCP, DNS, way
             out through the host); --network user needs no host setup at all; --network none gives it none.
             A disk is a volume (vol=POOL/NAME), a new volume (size=20G[,pool=P][,format=raw]: NAME-diskN.qcow2 in
             pool default, made first and removed again if the define fails), or an image by path. Formats are
@@ -40,6 +43,8 @@ internal static class CreateCommand
             The result is the same as `vireo define` with a spec file; `vireo dumpspec NAME` shows it.
             """,
             "vireo create --name tiny1 --image tiny --start",
+            "vireo create --name web1 --image debian-12 --disk size=20G --start",
+            "vireo create --name db1 --image debian-12,clone=full",
             "vireo create --name web1 --memory 1024 --vcpus 2 --disk path=web1.qcow2,format=qcow2 --network bridge=br0",
             "vireo create --name db1 --image tiny --disk size=20G --disk vol=default/shared-data.raw,readonly=on",
             "vireo create --name inst --disk path=disk.qcow2,format=qcow2 --disk path=debian.iso,device=cdrom --boot cdrom,hd",
@@ -49,6 +54,7 @@ internal static class CreateCommand
 
         command.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
         {
+            var imageChoice = ImageOption.Parse(parse.GetValue(image));
             var flags = new CreateFlags
             {
                 Name = parse.GetValue(name)!,
@@ -56,7 +62,7 @@ internal static class CreateCommand
                 Vcpus = parse.GetValue(vcpus),
                 Description = parse.GetValue(description),
                 Boot = parse.GetValue(boot),
-                Image = parse.GetValue(image),
+                Image = imageChoice?.Name,
                 Disks = parse.GetValue(disks) ?? [],
                 Networks = parse.GetValue(networks) ?? [],
                 Graphics = parse.GetValue(graphics),
@@ -67,10 +73,18 @@ internal static class CreateCommand
             var (spec, newVolumes) = CreateSpecBuilder.BuildWithVolumes(flags, app.Env.CurrentDirectory);
             return await app.WithClientAsync(parse, ct, async client =>
             {
+                var fromImage = (IReadOnlyList<ImageOption.NewDisk>)[];
+                if (imageChoice is not null)
+                    (spec, newVolumes, fromImage) = await ImageOption.ApplyAsync(client, imageChoice, flags, spec, newVolumes, app.Env.CurrentDirectory, ct).ConfigureAwait(false);
                 var created = new List<string>();
                 VmInfo vm;
                 try
                 {
+                    foreach (var disk in fromImage)
+                    {
+                        await ImageOption.CreateAsync(app, client, disk, ct).ConfigureAwait(false);
+                        created.Add(disk.Volume);
+                    }
                     foreach (var (pool, request) in newVolumes)
                     {
                         var volume = await client.CreateVolumeAsync(pool, request, ct).ConfigureAwait(false);
