@@ -93,8 +93,8 @@ internal static class ImageOption
         spec = spec with { Memory = flags.Memory ?? hw?.Memory ?? 1024 };
         if (flags.Vcpus is null && hw?.Vcpus is { } vcpus)
             spec = spec with { Vcpus = vcpus };
-        if (spec.Os is null && image.Os is not null)
-            spec = spec with { Os = image.Os };
+        // The image's OS (image.Os) becomes the spec's os default once vireod binds that field (issue 16's --os slice);
+        // until then a spec carrying it would be refused as an unknown field.
         if (flags.Boot is null && image.Firmware is ["uefi", ..])
             spec = spec with { Boot = spec.Boot with { Firmware = "uefi" } };
         if (flags.Networks.Count == 0 && hw?.Nics is { Count: > 0 } nics)
