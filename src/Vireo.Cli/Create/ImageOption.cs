@@ -14,6 +14,8 @@ namespace Vireo.Cli.Create;
 internal static class ImageOption
 {
     public const string Flag = "--image";
+    /// <summary>Vireo's built-in kernel images (vireod's ImageCatalog.KnownImages).</summary>
+    private static readonly string[] BuiltInKernelImages = ["tiny"];
     private const string Accepted = "Accepted: NAME, NAME,clone=linked (a disk layered on the image, the default) or NAME,clone=full (a full copy).";
 
     /// <summary>What <c>--image</c> asked for.</summary>
@@ -57,6 +59,13 @@ internal static class ImageOption
     public static async Task<(VmSpec Spec, IReadOnlyList<(string Pool, VolumeCreateRequest Request)> NewVolumes, IReadOnlyList<NewDisk> Disks)> ApplyAsync(
         VireoClient client, Choice choice, CreateFlags flags, VmSpec spec, IReadOnlyList<(string Pool, VolumeCreateRequest Request)> newVolumes, string cwd, CancellationToken ct)
     {
+        // The built-in kernel image needs no lookup: vireod fills in its boot files, as before the catalogue.
+        if (BuiltInKernelImages.Contains(choice.Name))
+        {
+            if (choice.CloneGiven)
+                throw new CliUsageException($"{Flag} {choice.Name}: clone= is for disk images; {choice.Name} is a kernel image that vireod boots directly.");
+            return (spec, newVolumes, []);
+        }
         var image = await client.GetImageAsync(choice.Name, ct).ConfigureAwait(false);
         if (image.Kind != "disk")
         {
