@@ -183,6 +183,11 @@ public sealed partial class StorageService
         return (vms.ToList(), orphans);
     }
 
+    /// <summary>The image whose base volume <paramref name="volume"/> is, or null.</summary>
+    private string? ImageOwning(VolumeRecord volume) =>
+        volume.Pool != ImagesPool ? null : _store.ListImages().FirstOrDefault(i =>
+            (System.Text.Json.JsonSerializer.Deserialize(i.VolumesJson, VireoJsonContext.Default.ListString) ?? []).Contains(Ref(volume)))?.Name;
+
     private List<VolumeRecord> ImageVolumes(ImageRecord image)
     {
         var names = System.Text.Json.JsonSerializer.Deserialize(image.VolumesJson, VireoJsonContext.Default.ListString) ?? [image.Volume];

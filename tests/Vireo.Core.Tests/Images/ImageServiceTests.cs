@@ -168,6 +168,9 @@ public sealed class ImageServiceTests
         var e = await Assert.ThrowsAsync<InvalidStateException>(() => images.DeleteAsync("base", f.Ct));
         Assert.Contains("used by VM web1", e.Message, StringComparison.Ordinal);
         Assert.Equal(["web1"], images.Get("base").UsedBy);
+        // The base goes with its image only, never as a plain volume.
+        var asVolume = await Assert.ThrowsAsync<InvalidStateException>(() => f.Service.DeleteAsync("images/base.qcow2", f.Ct));
+        Assert.Contains("base volume of the image \"base\"", asVolume.Message, StringComparison.Ordinal);
         // A VM may not write the base itself.
         Assert.NotNull(f.Service.WriteProblem(Path.Combine(f.Service.ImagesPoolPath, "base.qcow2")));
 
