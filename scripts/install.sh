@@ -31,6 +31,9 @@ fi
 # Vireo's osinfo overlay (releases newer than Debian's osinfo-db), read after /usr/share/osinfo (docs/os-catalog.md).
 rm -rf /usr/share/vireo/osinfo.new && install -d /usr/share/vireo/osinfo.new && cp -r data/osinfo/. /usr/share/vireo/osinfo.new/
 rm -rf /usr/share/vireo/osinfo && mv /usr/share/vireo/osinfo.new /usr/share/vireo/osinfo
+# The guest build scripts, for `vireo image build` on a host without the source checkout (docs/images.md).
+rm -rf /usr/share/vireo/guest.new && install -d /usr/share/vireo/guest.new && cp -r guest/. /usr/share/vireo/guest.new/
+rm -rf /usr/share/vireo/guest && mv /usr/share/vireo/guest.new /usr/share/vireo/guest
 install -d /usr/local/share/doc/vireo && install -m 0644 README.md docs/*.md /usr/local/share/doc/vireo/ 2>/dev/null || true
 
 step "Checking the host"

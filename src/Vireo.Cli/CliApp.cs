@@ -113,7 +113,7 @@ internal sealed class CliApp
         "list", "info", "create", "define", "import-libvirt", "dumpspec", "edit", "set", "undefine", "rename", "start", "shutdown", "destroy", "reboot", "reset",
         "suspend", "resume", "console", "logs", "ip", "vncdisplay", "attach-interface", "detach-interface", "domif-setlink", "net",
         "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
-        "domstats", "top", "os",
+        "domstats", "top", "os", "image",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -151,6 +151,7 @@ internal sealed class CliApp
         yield return One("domstats", () => DomstatsCommand.Create(this));
         yield return One("top", () => TopCommand.Create(this));
         yield return One("os", () => OsCommand.Create(this));
+        yield return One("image", () => ImageCommand.Create(this));
         yield return One("host", () => HostCommand.Create(this));
         yield return One("version", () => VersionCommand.Create(this));
     }

@@ -86,4 +86,32 @@ public sealed record ImageInfo
     public string? Location { get; init; }
     /// <summary>One line about it.</summary>
     public string? Description { get; init; }
+    /// <summary><c>kernel</c> (a built-in kernel + initrd guest such as <c>tiny</c>) or <c>disk</c> (a base disk image in the catalogue).</summary>
+    public string Kind { get; init; } = "kernel";
+    /// <summary>Its OS (an osinfo short id such as <c>debian12</c>); null when unknown.</summary>
+    public string? Os { get; init; }
+    /// <summary>Format of its base volume (always <c>qcow2</c> for a disk image) and the format it was imported from.</summary>
+    public string? Format { get; init; }
+    /// <summary>Format of the file it was imported from (<c>vmdk</c>, <c>ova</c>...).</summary>
+    public string? SourceFormat { get; init; }
+    /// <summary>Its read-only base volume, <c>POOL/NAME</c>; for an appliance with several disks, the first (see <see cref="Volumes"/>).</summary>
+    public string? Volume { get; init; }
+    /// <summary>Every base volume of the image, the root disk first.</summary>
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+    /// <summary>The file it was imported from.</summary>
+    public string? Source { get; init; }
+    /// <summary>Size the guest sees (of the first volume), in bytes.</summary>
+    public long? VirtualSizeBytes { get; init; }
+    /// <summary>Bytes its volumes take on the host.</summary>
+    public long? ActualSizeBytes { get; init; }
+    /// <summary>When it was registered.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+    /// <summary>Firmware it boots with (<c>bios</c>, <c>uefi</c>), the preferred first; empty when unknown.</summary>
+    public IReadOnlyList<string> Firmware { get; init; } = [];
+    /// <summary>Hardware it declares (from an OVF): defaults for <c>vireo create --image</c>.</summary>
+    public ImageHardware? Hardware { get; init; }
+    /// <summary>The build recipe's key, for an image Vireo built (rebuilt and re-registered when it changes).</summary>
+    public string? Recipe { get; init; }
+    /// <summary>VMs whose disks use it (linked clones on it, or copies made from it).</summary>
+    public IReadOnlyList<string> UsedBy { get; init; } = [];
 }

@@ -81,6 +81,11 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(OsSummary))]
 [JsonSerializable(typeof(List<OsSummary>))]
 [JsonSerializable(typeof(OsDetails))]
+[JsonSerializable(typeof(ImageInfo))]
+[JsonSerializable(typeof(List<ImageInfo>))]
+[JsonSerializable(typeof(ImageImportRequest))]
+[JsonSerializable(typeof(ImageHardware))]
+[JsonSerializable(typeof(OperationLine<ImageInfo>))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

@@ -59,6 +59,7 @@ internal static class ApiRoutes
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("osinfo"));
         v1.MapOsApi(engine.OsCatalog);
         v1.MapImportApi(engine);
+        v1.MapImageApi(engine);
     }
 
     /// <summary>

@@ -66,6 +66,7 @@ internal static class DaemonHost
                 StateDir = options.StateDir,
                 ImageDir = options.ImageDir,
                 CreateDefaultNetwork = options.CreateDefaultNetwork,
+                RegisterBuiltImages = options.RegisterBuiltImages,
             }, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("engine"), CancellationToken.None);
         }
         catch (Exception e) when (e is Vireo.Core.Errors.VireoException or Vireo.Persistence.StoreUnavailableException or IOException or UnauthorizedAccessException)

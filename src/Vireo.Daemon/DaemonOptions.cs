@@ -11,6 +11,7 @@ internal sealed record DaemonOptions
     public required string ImageDir { get; init; }
     public string LogLevel { get; init; } = "Information";
     public bool CreateDefaultNetwork { get; init; } = true;
+    public bool RegisterBuiltImages { get; init; } = true;
     public bool ShowHelp { get; init; }
     public bool ShowVersion { get; init; }
 
@@ -18,6 +19,7 @@ internal sealed record DaemonOptions
         vireod - the Vireo virtualization daemon
 
         Usage: vireod [--state-dir DIR] [--socket PATH] [--image-dir DIR] [--log-level LEVEL] [--no-default-network]
+                      [--no-register-images]
 
         Owns the VMs of this host: keeps their definitions in an SQLite database in the state directory,
         starts and supervises their QEMU processes, and serves the JSON API that `vireo` uses on a Unix socket.
@@ -32,6 +34,9 @@ internal sealed record DaemonOptions
           --no-default-network
                              do not create the nat network "default" (192.168.122.0/24 or the next free /24)
                              on the first start [env VIREO_NO_DEFAULT_NETWORK=1]
+          --no-register-images
+                             do not import disk images built into the image directory (debian-12) into the
+                             images catalogue at start [env VIREO_NO_REGISTER_IMAGES=1]
           --version          print the version and exit
           -h, --help         print this help and exit
 
@@ -42,7 +47,7 @@ internal sealed record DaemonOptions
     public static DaemonOptions Parse(string[] args, Func<string, string?> env)
     {
         string? stateDir = null, socket = null, imageDir = null, logLevel = null;
-        bool help = false, version = false, noDefaultNetwork = false;
+        bool help = false, version = false, noDefaultNetwork = false, noRegisterImages = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -65,6 +70,7 @@ internal sealed record DaemonOptions
                 case "-h" or "--help": help = true; break;
                 case "--version": version = true; break;
                 case "--no-default-network": noDefaultNetwork = true; break;
+                case "--no-register-images": noRegisterImages = true; break;
                 default: throw new ArgumentException($"unknown argument \"{arg}\"; see vireod --help");
             }
         }
@@ -75,6 +81,7 @@ internal sealed record DaemonOptions
             ImageDir = Path.GetFullPath(imageDir ?? env("VIREO_IMAGE_DIR") ?? Vireo.Core.Images.ImageCatalog.DefaultImageDir),
             LogLevel = logLevel ?? env("VIREO_LOG_LEVEL") ?? "Information",
             CreateDefaultNetwork = !noDefaultNetwork && env("VIREO_NO_DEFAULT_NETWORK") is not "1",
+            RegisterBuiltImages = !noRegisterImages && env("VIREO_NO_REGISTER_IMAGES") is not "1",
             ShowHelp = help,
             ShowVersion = version,
         };

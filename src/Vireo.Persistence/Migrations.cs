@@ -131,6 +131,26 @@ internal static class Migrations
         ALTER TABLE vms ADD COLUMN pending_spec_json TEXT;
         ALTER TABLE snapshots ADD COLUMN memory_layout_json TEXT;
         """,
+        // 10: the images catalogue: base disk images kept read-only in the pool "images" (their volumes are rows of
+        //     volumes with base = 1), with what create --image needs: OS, firmware, the hardware an OVF declared.
+        """
+        CREATE TABLE images (
+            name           TEXT PRIMARY KEY,
+            os             TEXT,
+            format         TEXT NOT NULL,
+            source_format  TEXT,
+            volume         TEXT NOT NULL,
+            volumes_json   TEXT NOT NULL,
+            source         TEXT,
+            virtual_size   INTEGER,
+            actual_size    INTEGER,
+            created_at     TEXT NOT NULL,
+            description    TEXT,
+            firmware_json  TEXT,
+            hardware_json  TEXT,
+            recipe         TEXT
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -17,7 +17,7 @@ internal static class CreateCommand
         var vcpus = Opt.Integer("--vcpus", "Virtual CPUs, 1 to 1024 [default: 1]", 1, 1024, "N", "vCPUs");
         var description = Opt.Text("--description", "Free text shown by `vireo info`", "TEXT", allowEmpty: true);
         var boot = Opt.Text("--boot", "Direct kernel boot: kernel=K,initrd=I,kernel_args=A; a firmware boot order: hd,cdrom,network; the firmware: uefi[,secure_boot=on] or bios", "SPEC");
-        var image = Opt.Name("--image", "Built-in guest image (tiny): vireod fills in kernel, initrd and command line");
+        var image = Opt.Text("--image", "An image of the catalogue (vireo image list): tiny boots its kernel directly; a disk image gives the VM a first disk POOL/NAME-root.qcow2 layered on it (clone=linked, the default) or a full copy (clone=full), sized by a first --disk size=", "NAME[,clone=linked|full]");
         var disks = Opt.TextList("--disk", "A disk or CD-ROM: vol=POOL/NAME, size=SIZE|default[,pool=P] (a new volume; a bare number is GiB), none, or path=P,format=raw|qcow2; [,bus=virtio|sata|scsi][,device=cdrom][,readonly=on][,cache=C][,aio=A][,discard=D]; repeatable", "SPEC");
         var networks = Opt.TextList("--network", "network=NAME, bridge=BR, user or none [,model=virtio|e1000e|rtl8139][,mac=MAC][,link=up|down]; repeatable [default: network=default]", "SPEC");
         var graphics = Opt.Text("--graphics", "vnc[,port=N] (on 127.0.0.1) or none [default: vnc; none with --image tiny]", "vnc|none");
@@ -50,6 +50,10 @@ internal static class CreateCommand
             OS cannot boot from BIOS), disk bus and NIC model (virtio when the OS has the drivers, else sata and e1000e,
             as for Windows); --disk size=default takes the recommended disk size. Without --os: 512 MiB, SeaBIOS,
             virtio (q35).
+            --image NAME with a disk image of the catalogue (vireo image list: debian-12, imported ones) makes the
+            VM's first disk POOL/NAME-root.qcow2 from it: layered on the read-only base (clone=linked, the default)
+            or a full copy (clone=full); a first --disk size=20G[,pool=P] sizes it, and the image's OS, firmware and
+            declared vCPUs, memory (else 1 GiB) and NICs are the defaults.
             A disk is a volume (vol=POOL/NAME), a new volume (size=20G[,pool=P][,format=raw]: NAME-diskN.qcow2 in
             pool default, made once vireod has checked the spec, and removed again if the define fails), an image by
             path, or none. Formats are never guessed: a path needs format=raw or format=qcow2 (CD-ROM images default
@@ -63,6 +67,8 @@ internal static class CreateCommand
             `vireo dumpspec NAME` shows it.
             """,
             "vireo create --name tiny1 --image tiny --start",
+            "vireo create --name web1 --image debian-12 --disk size=20G --start",
+            "vireo create --name db1 --image debian-12,clone=full",
             "vireo create --name web1 --os debian12 --disk vol=default/debian-12.qcow2 --import --network bridge=br0",
             "vireo create --name inst --os debian12 --disk size=default --cdrom debian-12-netinst.iso --start",
             "vireo create --name win1 --os win2k22 --disk size=80G --cdrom win2k22.iso --dry-run",
@@ -76,6 +82,7 @@ internal static class CreateCommand
 
         command.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
         {
+            var imageChoice = ImageOption.Parse(parse.GetValue(image));
             var flags = new CreateFlags
             {
                 Name = parse.GetValue(name)!,
@@ -83,7 +90,7 @@ internal static class CreateCommand
                 Vcpus = parse.GetValue(vcpus),
                 Description = parse.GetValue(description),
                 Boot = parse.GetValue(boot),
-                Image = parse.GetValue(image),
+                Image = imageChoice?.Name,
                 Disks = parse.GetValue(disks) ?? [],
                 Networks = parse.GetValue(networks) ?? [],
                 Graphics = parse.GetValue(graphics),
@@ -100,12 +107,22 @@ internal static class CreateCommand
             return await app.WithClientAsync(parse, ct, async client =>
             {
                 var newVolumes = await CreateVolumes.SizedAsync(client, plan, ct).ConfigureAwait(false);
-                if (parse.GetValue(dryRun) || newVolumes.Count > 0)
+                var fromImage = (IReadOnlyList<ImageOption.NewDisk>)[];
+                if (imageChoice is not null)
+                {
+                    (plan, newVolumes, fromImage) = await ImageOption.ApplyAsync(client, imageChoice, flags, plan, newVolumes, app.Env.CurrentDirectory, ct).ConfigureAwait(false);
+                    specJson = CreateRequest.Json(plan);
+                }
+                if (parse.GetValue(dryRun) || newVolumes.Count > 0 || fromImage.Count > 0)
                 {
                     // vireod checks the whole spec (every problem at once) before any volume is made.
                     var yaml = await client.PreviewVmYamlAsync(specJson, "application/json", plan.NewVolumes.Select(v => v.Reference).ToList(), ct).ConfigureAwait(false);
                     if (parse.GetValue(dryRun))
                     {
+                        foreach (var disk in fromImage)
+                            app.Env.Out.WriteLine(disk.Full
+                                ? $"# new volume: {disk.Volume} (qcow2, a full copy of {disk.Base}{(disk.Size is null ? "" : $", grown to {disk.Size}")})"
+                                : $"# new volume: {disk.Volume} (qcow2, {disk.Size ?? "the image's size"}, linked to {disk.Base})");
                         foreach (var (pool, request) in newVolumes)
                             app.Env.Out.WriteLine($"# new volume: {pool}/{request.Name} ({request.Format}, {request.Size})");
                         app.Env.Out.Write(yaml.EndsWith('\n') ? yaml : yaml + "\n");
@@ -116,6 +133,11 @@ internal static class CreateCommand
                 VmInfo vm;
                 try
                 {
+                    foreach (var disk in fromImage)
+                    {
+                        await ImageOption.CreateAsync(app, client, disk, ct).ConfigureAwait(false);
+                        created.Add(disk.Volume);
+                    }
                     foreach (var (pool, request) in newVolumes)
                     {
                         var volume = await client.CreateVolumeAsync(pool, request, ct).ConfigureAwait(false);

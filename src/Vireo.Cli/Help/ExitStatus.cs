@@ -177,6 +177,15 @@ internal static class ExitStatus
         ["os list"] = [],
         ["os info"] = [NotFound("no such OS in the osinfo database (the nearest ids are suggested)")],
 
+        ["image"] = [],
+        ["image list"] = [],
+        ["image info"] = [NotFound("no such image (the known names are listed)")],
+        ["image import"] = [Invalid("bad input: a missing file, an unknown or mismatched format, a corrupt header, an unknown --os, a hostile OVF"),
+            Exists("an image with that name already exists"), QemuImg, NoSpace],
+        ["image delete"] = [NotFound("no such image"), State("VMs use the image (they are named), or it is built in")],
+        ["image build"] = [NotFound("no build script for that image"), new(ExitCodes.Failed, "the build script failed"),
+            State("VMs use the registered image of an older recipe")],
+
         ["top"] = [],
         ["domstats"] = [NotFound("no such VM (with a name)"), BadVmName],
 

@@ -11,4 +11,6 @@ public sealed record EngineOptions
     public bool Autostart { get; init; } = true;
     /// <summary>Create the <c>default</c> nat network the first time the engine opens this state directory.</summary>
     public bool CreateDefaultNetwork { get; init; } = true;
+    /// <summary>Import disk images built into <see cref="ImageDir"/> (image.json naming a disk) into the catalogue at start.</summary>
+    public bool RegisterBuiltImages { get; init; } = true;
 }

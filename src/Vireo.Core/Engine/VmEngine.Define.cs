@@ -201,7 +201,13 @@ public sealed partial class VmEngine
     /// <summary>Fills what the user may leave out: UUID, image boot files, MAC addresses.</summary>
     private VmSpec Complete(VmSpec spec)
     {
-        if (spec.Image is { } imageName && spec.Boot.Kernel is null && spec.Boot.Order.Count == 0)
+        if (spec.Image is { } named)
+            Images.CheckKnown(named);
+        if (spec.Image is { } disk && Images.IsDiskImage(disk))
+        {
+            // A disk image: the VM's disks are volumes made from it (vireo create --image); nothing to fill in.
+        }
+        else if (spec.Image is { } imageName && spec.Boot.Kernel is null && spec.Boot.Order.Count == 0)
         {
             var image = _images.Resolve(imageName);
             spec = spec with
@@ -274,7 +280,7 @@ public sealed partial class VmEngine
             HostMemory = facts.MemTotalMiB,
             Vms = _vms.Count,
             ActiveVms = _vms.Values.Count(v => v.HasProcess),
-            Images = _images.List(),
+            Images = Images.List(),
         };
     }
 }

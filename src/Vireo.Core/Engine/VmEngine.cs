@@ -45,6 +45,9 @@ public sealed partial class VmEngine : IAsyncDisposable
     /// <summary>Storage pools and volumes.</summary>
     public Storage.StorageService Storage { get; private set; } = null!;
 
+    /// <summary>The images catalogue: built-in kernel images and base disk images.</summary>
+    public ImageService Images { get; private set; } = null!;
+
     /// <summary>The state directory layout.</summary>
     public StatePaths Paths => _ctx.Paths;
 
@@ -84,6 +87,10 @@ public sealed partial class VmEngine : IAsyncDisposable
         // After the VMs are loaded (running ones get their taps back into re-created bridges), before autostart.
         await networks.InitializeAsync(options.CreateDefaultNetwork, ct);
         await engine.Storage.InitializeAsync(ct);
+        engine.Images = new ImageService(store, engine.Storage, engine._images, Os.OsCatalog.Shared, engine.Operations, logger);
+        // Register-on-sight: images built into the cache directory (vireo image build, the README's setup) join the catalogue.
+        if (options.RegisterBuiltImages)
+            engine.Images.RegisterBuilt();
         // After the journal is replayed, before autostart: an older Vireo's linked clones sat on their source's volume.
         await engine.HealLegacyLinksAtStartAsync(ct);
         engine._housekeeping = new Timer(_ => engine.Housekeeping(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));

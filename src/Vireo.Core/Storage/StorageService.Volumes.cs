@@ -127,6 +127,8 @@ public sealed partial class StorageService
         try
         {
             var (pool, volume) = FindVolume(reference);
+            if (ImageOwning(volume) is { } image)
+                throw new InvalidStateException($"volume \"{reference}\" is a base volume of the image \"{image}\"") { Hint = $"Delete the image instead: vireo image delete {image}" };
             var users = UsersOf(pool, volume).Select(v => v.Spec.Name).ToList();
             if (users.Count > 0)
                 throw new InvalidStateException(

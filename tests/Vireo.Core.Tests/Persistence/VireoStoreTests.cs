@@ -78,6 +78,7 @@ public sealed class VireoStoreTests : IDisposable
             old.Open();
             using var command = old.CreateCommand();
             command.CommandText = """
+                DROP TABLE images;
                 ALTER TABLE vms DROP COLUMN revision;
                 ALTER TABLE vms DROP COLUMN pending_spec_json;
                 ALTER TABLE snapshots DROP COLUMN memory_layout_json;

@@ -71,7 +71,7 @@ internal sealed class VireoHarness : IAsyncDisposable
             // Where systemd starts it: the unit sets no WorkingDirectory.
             WorkingDirectory = "/",
         };
-        foreach (var arg in new[] { "netns", "exec", Namespace!.Name, "dotnet", Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir })
+        foreach (var arg in new[] { "netns", "exec", Namespace!.Name, "dotnet", Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir, "--no-register-images" })
             start.ArgumentList.Add(arg);
         var daemon = Process.Start(start)!;
         daemon.OutputDataReceived += (_, e) => Log(e.Data);
