@@ -15,8 +15,8 @@ public sealed class CreateGoldenTests(CreateGoldenTests.Daemon daemon) : IClassF
     /// <summary>One vireod and one fixture directory for every case: nothing here is defined or booted.</summary>
     public sealed class Daemon : IAsyncLifetime
     {
-        public VireoHarness H { get; private set; } = null!;
-        public string Dir { get; private set; } = "";
+        internal VireoHarness H { get; private set; } = null!;
+        internal string Dir { get; private set; } = "";
 
         public async Task InitializeAsync()
         {
