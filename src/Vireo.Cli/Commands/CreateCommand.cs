@@ -25,12 +25,16 @@ internal static class CreateCommand
         var onCrash = Opt.Choice("--on-crash", "When the guest crashes: destroy (keep it stopped), restart, preserve (keep QEMU paused for inspection) [default: destroy]",
             "destroy", "restart", "preserve");
         var start = Opt.Flag("--start", "Start the VM once it is defined");
+        var cloudInit = Opt.TextList(CloudInitOption.Flag, "cloud-init seed: user=NAME,ssh-key=FILE|KEY,password=PW|password-file=FILE,hostname=H,packages=\"P1 P2\",user-data=FILE,network-config=FILE; ssh-key and packages repeatable (see docs/cloud-init.md)", "SPEC");
 
         var command = app.Docs.Create("create", "Define (and optionally start) a VM from virt-install style flags",
             """
             Builds a VM spec from the flags, in virt-install's spellings, and sends it to vireod as JSON; nothing is
             sent when a flag is malformed (exit status 2). Relative paths are made absolute against the current
-            directory. --image tiny uses Vireo's built-in tiny guest: vireod fills in its kernel, initrd and
+            directory. --cloud-init makes vireod build a cloud-init NoCloud seed (an ISO labelled cidata, attached as a
+            read-only CD-ROM): a sudo user with SSH keys, a password (hashed here with SHA-512 crypt; the plaintext
+            is never sent), the host name, packages, your own user-data and network-config (files read here).
+            --image tiny uses Vireo's built-in tiny guest: vireod fills in its kernel, initrd and
             command line. Without --network the VM gets one NIC on Vireo's nat network "default" (DHCP, DNS, way
             out through the host); --network user needs no host setup at all; --network none gives it none.
             A disk is a volume (vol=POOL/NAME), a new volume (size=20G[,pool=P][,format=raw]: NAME-diskN.qcow2 in
@@ -43,8 +47,9 @@ internal static class CreateCommand
             "vireo create --name web1 --memory 1024 --vcpus 2 --disk path=web1.qcow2,format=qcow2 --network bridge=br0",
             "vireo create --name db1 --image tiny --disk size=20G --disk vol=default/shared-data.raw,readonly=on",
             "vireo create --name inst --disk path=disk.qcow2,format=qcow2 --disk path=debian.iso,device=cdrom --boot cdrom,hd",
+            "vireo create --name web1 --memory 1G --disk path=web1.qcow2,format=qcow2 --cloud-init user=ops,ssh-key=~/.ssh/id_ed25519.pub,hostname=web1,packages=\"nginx tomcat9\" --start",
             "vireo create --name k1 --boot kernel=./bzImage,initrd=./initrd.gz,kernel_args=\"console=ttyS0 quiet\" --graphics none");
-        foreach (Option option in new Option[] { name, memory, vcpus, description, boot, image, disks, networks, graphics, autostart, onCrash, start })
+        foreach (Option option in new Option[] { name, memory, vcpus, description, boot, image, disks, networks, graphics, autostart, onCrash, start, cloudInit })
             command.Add(option);
 
         command.SetAction((parse, ct) => app.GuardAsync(ct, async () =>
@@ -62,6 +67,7 @@ internal static class CreateCommand
                 Graphics = parse.GetValue(graphics),
                 Autostart = parse.GetValue(autostart),
                 OnCrash = parse.GetValue(onCrash),
+                CloudInit = parse.GetValue(cloudInit) ?? [],
             };
             // Parse every flag before connecting: a malformed one must not send anything.
             var (spec, newVolumes) = CreateSpecBuilder.BuildWithVolumes(flags, app.Env.CurrentDirectory);

@@ -16,6 +16,7 @@ internal sealed record CreateFlags
     public string? Graphics { get; init; }
     public bool Autostart { get; init; }
     public string? OnCrash { get; init; }
+    public IReadOnlyList<string> CloudInit { get; init; } = [];
 }
 
 /// <summary>
@@ -54,6 +55,7 @@ internal static class CreateSpecBuilder
             Nics = Nics(flags.Networks),
             Autostart = flags.Autostart,
             OnCrash = ParseOnCrash(flags.OnCrash),
+            CloudInit = CloudInitOption.Parse(flags.CloudInit, cwd),
         };
         if (flags.Memory is { } memory)
             spec = spec with { Memory = memory };
