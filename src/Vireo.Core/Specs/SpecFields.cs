@@ -10,7 +10,7 @@ internal static class SpecFields
         "cloud_init",
     ];
 
-    public static readonly string[] Boot = ["kernel", "initrd", "cmdline", "order"];
+    public static readonly string[] Boot = ["kernel", "initrd", "cmdline", "order", "once", "firmware", "secure_boot"];
 
     public static readonly string[] Disk = ["volume", "path", "format", "device", "bus", "readonly", "serial", "cache", "aio", "discard"];
 
