@@ -22,6 +22,8 @@ public sealed record VmSettings
     public OnCrash? OnCrash { get; init; }
     /// <summary>Free text shown by <c>vireo info</c>; an empty string removes it.</summary>
     public string? Description { get; init; }
+    /// <summary>cloud-init settings, replacing the VM's whole <c>cloud_init</c>; the seed is rebuilt at the next start.</summary>
+    public CloudInitSpec? CloudInit { get; init; }
 }
 
 /// <summary>When a change of a VM's definition takes effect.</summary>

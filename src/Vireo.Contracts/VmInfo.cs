@@ -50,6 +50,11 @@ public sealed record VmInfo
     public DateTimeOffset DefinedAt { get; init; }
     /// <summary>Path of the serial log file.</summary>
     public string? SerialLog { get; init; }
+    /// <summary>
+    /// The cloud-init seed ISO (label <c>cidata</c>) attached as an extra read-only CD-ROM when the spec has
+    /// <c>cloud_init</c>; built at start, rebuilt when the settings change. Null without cloud_init.
+    /// </summary>
+    public string? CloudInitSeed { get; init; }
 }
 
 /// <summary>Facts about a VM's running QEMU process.</summary>

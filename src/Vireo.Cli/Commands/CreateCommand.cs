@@ -33,6 +33,7 @@ internal static class CreateCommand
         var pxe = Opt.Flag("--pxe", "Boot from the network first (PXE), then the disk");
         var noAutoconsole = Opt.Flag("--noautoconsole", "Accepted for virt-install's sake: vireo never attaches a console by itself (vireo console NAME does)");
         var dryRun = Opt.Flag("--dry-run", "Print the spec vireod would define (as YAML, with the --os defaults filled in), with the volumes it would make as comments; create and define nothing");
+        var cloudInit = Opt.TextList(CloudInitOption.Flag, "cloud-init seed: user=NAME,ssh-key=FILE|KEY,password=PW|password-file=FILE,hostname=H,packages=\"P1 P2\",user-data=FILE,network-config=FILE; ssh-key and packages repeatable (see docs/cloud-init.md)", "SPEC");
 
         var command = app.Docs.Create("create", "Define (and optionally start) a VM from virt-install style flags",
             """
@@ -54,6 +55,9 @@ internal static class CreateCommand
             VM's first disk POOL/NAME-root.qcow2 from it: layered on the read-only base (clone=linked, the default)
             or a full copy (clone=full); a first --disk size=20G[,pool=P] sizes it, and the image's OS, firmware and
             declared vCPUs, memory (else 1 GiB) and NICs are the defaults.
+            --cloud-init makes vireod build a cloud-init NoCloud seed (an ISO labelled cidata, attached as a
+            read-only CD-ROM): a sudo user with SSH keys, a password (hashed here with SHA-512 crypt; the plaintext
+            is never sent), the host name, packages, your own user-data and network-config (files read here).
             A disk is a volume (vol=POOL/NAME), a new volume (size=20G[,pool=P][,format=raw]: NAME-diskN.qcow2 in
             pool default, made once vireod has checked the spec, and removed again if the define fails), an image by
             path, or none. Formats are never guessed: a path needs format=raw or format=qcow2 (CD-ROM images default
@@ -74,8 +78,9 @@ internal static class CreateCommand
             "vireo create --name win1 --os win2k22 --disk size=80G --cdrom win2k22.iso --dry-run",
             "vireo create --name uefi1 --boot uefi --disk vol=default/uefi1.qcow2 --import",
             "vireo create --name db1 --image tiny --disk size=20G --disk vol=default/shared-data.raw,readonly=on",
+            "vireo create --name web1 --memory 1G --disk path=web1.qcow2,format=qcow2 --cloud-init user=ops,ssh-key=~/.ssh/id_ed25519.pub,hostname=web1,packages=\"nginx tomcat9\" --start",
             "vireo create --name k1 --disk none --boot kernel=./bzImage,initrd=./initrd.gz,kernel_args=\"console=ttyS0 quiet\" --graphics none");
-        foreach (Option option in new Option[] { name, memory, vcpus, description, boot, image, disks, networks, graphics, autostart, onCrash, start })
+        foreach (Option option in new Option[] { name, memory, vcpus, description, boot, image, disks, networks, graphics, autostart, onCrash, start, cloudInit })
             command.Add(option);
         foreach (Option option in new Option[] { os, cdrom, import, pxe, noAutoconsole, dryRun })
             command.Add(option);
@@ -100,6 +105,7 @@ internal static class CreateCommand
                 Cdrom = parse.GetValue(cdrom),
                 Import = parse.GetValue(import),
                 Pxe = parse.GetValue(pxe),
+                CloudInit = parse.GetValue(cloudInit) ?? [],
             };
             // Parse every flag before connecting: a malformed one must not send anything.
             var plan = CreateSpecBuilder.Plan(flags, app.Env.CurrentDirectory);

@@ -111,6 +111,7 @@ internal static class EditCommands
             "destroy", "restart", "preserve");
         var description = Opt.Text("--description", "Free text shown by vireo info; \"\" removes it", "TEXT", allowEmpty: true);
         var dryRun = Opt.Flag("--dry-run", "Check the change and show what it would do; change nothing");
+        var cloudInit = Opt.TextList(Create.CloudInitOption.Flag, "Replace the cloud-init settings (same keys as vireo create --cloud-init); the seed is rebuilt, with a new instance-id, at the next start", "SPEC");
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("set", "Change single settings of a VM (memory, vCPUs, autostart, ...)",
             """
@@ -123,6 +124,9 @@ internal static class EditCommands
               --vcpus       more vCPUs are hot-plugged live up to max_vcpus; fewer, or more than that, at the next
                             start (as is --max-vcpus).
               --autostart, --on-crash, --description   at once.
+              --cloud-init  replaces the whole cloud_init (user, keys, password, host name, packages,
+                            user-data, network-config); the seed is rebuilt with a new instance-id at the next
+                            start, so cloud-init applies it again then.
             Raising --memory or --vcpus past a max_* you do not give raises that max too (for the next start).
             What waits for the next start is shown by `vireo info` under "Pending". --dry-run shows what would
             happen and changes nothing. With -o json: the API's EditResult.
@@ -130,7 +134,8 @@ internal static class EditCommands
             "vireo set web1 --memory 2G --vcpus 2",
             "vireo set web1 --max-memory 4G --max-vcpus 4   # room to grow live after the next start",
             "vireo set db --autostart on --on-crash restart",
-            "vireo set web1 --memory 1G --dry-run");
+            "vireo set web1 --memory 1G --dry-run",
+            "vireo set web1 --cloud-init user=ops,ssh-key=id_ed25519.pub,hostname=web1,packages=nginx");
         command.Add(name);
         command.Add(memory);
         command.Add(maxMemory);
@@ -140,8 +145,9 @@ internal static class EditCommands
         command.Add(onCrash);
         command.Add(description);
         command.Add(dryRun);
+        command.Add(cloudInit);
         command.Add(output);
-        command.SetAction((parse, ct) =>
+        command.SetAction((parse, ct) => app.GuardAsync(ct, () =>
         {
             var settings = new VmSettings
             {
@@ -158,16 +164,17 @@ internal static class EditCommands
                     _ => null,
                 },
                 Description = parse.GetValue(description),
+                CloudInit = Create.CloudInitOption.Parse(parse.GetValue(cloudInit) ?? [], app.Env.CurrentDirectory),
             };
             return app.WithClientAsync(parse, ct, async client =>
             {
                 if (settings == new VmSettings())
-                    throw new CliUsageException("nothing to change: give at least one of --memory, --max-memory, --vcpus, --max-vcpus, --autostart, --on-crash, --description.");
+                    throw new CliUsageException("nothing to change: give at least one of --memory, --max-memory, --vcpus, --max-vcpus, --autostart, --on-crash, --description, --cloud-init.");
                 var result = await client.SetAsync(parse.GetValue(name)!, settings, null, parse.GetValue(dryRun), ct).ConfigureAwait(false);
                 WriteResult(app, result, parse.GetValue(output));
                 return ExitCodes.Ok;
             });
-        });
+        }));
         return command;
     }
 

@@ -61,7 +61,9 @@ internal static class InfoCommand
         Row("Boot", Boot(spec.Boot));
         for (int i = 0; i < spec.Disks.Count; i++)
             Row(i == 0 ? "Disks" : "", Disk(spec.Disks[i]));
-        if (spec.Disks.Count == 0)
+        if (vm.CloudInitSeed is not null)
+            Row(spec.Disks.Count == 0 ? "Disks" : "", $"{vm.CloudInitSeed} (cdrom, raw, sata, read-only, cloud-init seed)");
+        else if (spec.Disks.Count == 0)
             Row("Disks", "none");
         for (int i = 0; i < spec.Nics.Count; i++)
             Row(i == 0 ? "NICs" : "", Nic(spec.Nics[i]));

@@ -24,6 +24,7 @@ internal sealed record CreateFlags
     public bool Import { get; init; }
     /// <summary><c>--pxe</c>: boot from the network first.</summary>
     public bool Pxe { get; init; }
+    public IReadOnlyList<string> CloudInit { get; init; } = [];
 }
 
 /// <summary>A volume <c>vireo create</c> makes before it defines the VM; <see cref="Size"/> null: the OS's recommended size.</summary>
@@ -87,6 +88,7 @@ internal static class CreateSpecBuilder
             Nics = Nics(flags.Networks),
             Autostart = flags.Autostart,
             OnCrash = ParseOnCrash(flags.OnCrash),
+            CloudInit = CloudInitOption.Parse(flags.CloudInit, cwd),
         };
         if (flags.Memory is { } memory)
             spec = spec with { Memory = memory };

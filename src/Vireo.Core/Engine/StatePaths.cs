@@ -41,6 +41,8 @@ public sealed record VmPaths(string Dir)
     public string ConsoleSocket => Path.Combine(Dir, "console.sock");
     public string PidFile => Path.Combine(Dir, "qemu.pid");
     public string SerialLog => Path.Combine(Dir, "serial.log");
+    /// <summary>The cloud-init NoCloud seed (ISO 9660, label cidata), built at start from the spec's cloud_init.</summary>
+    public string CloudInitSeed => Path.Combine(Dir, "cidata.iso");
 
     /// <summary>Runtime files that must not outlive the QEMU process (the serial log stays).</summary>
     public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile];

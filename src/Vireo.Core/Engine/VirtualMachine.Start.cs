@@ -40,6 +40,8 @@ internal sealed partial class VirtualMachine
 
         // Phase 2: prepare the host.
         Directory.CreateDirectory(Paths.Dir);
+        if (spec.CloudInit is { } cloudInit && await CloudInit.CloudInitSeed.EnsureAsync(cloudInit, spec.Name, Paths.CloudInitSeed, SeedRunner, ct))
+            Log.LogInformation("VM {Name}: cloud-init seed built (settings changed or first start)", Name);
         RemoveRuntimeFiles();
         SerialLogMarker(spec);
         SetState(VmState.Starting, null);
@@ -90,6 +92,8 @@ internal sealed partial class VirtualMachine
             throw Translate(e, "start");
         }
     }
+
+    private static readonly Vireo.Host.Os.ProcessCommandRunner SeedRunner = new();
 
     /// <summary>Writes a line into the serial log so that each boot is easy to find in `vireo logs`.</summary>
     private void SerialLogMarker(VmSpec spec)

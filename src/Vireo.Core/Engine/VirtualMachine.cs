@@ -88,6 +88,7 @@ internal sealed partial class VirtualMachine
                 PendingChanges = PendingChangesLocked(),
                 DefinedAt = DefinedAt,
                 SerialLog = _spec.Serial ? Paths.SerialLog : null,
+                CloudInitSeed = _spec.CloudInit is null ? null : Paths.CloudInitSeed,
                 Runtime = _session is null || _runtime is null ? null : new VmRuntimeInfo
                 {
                     Pid = _session.Pid,

@@ -50,7 +50,7 @@ public sealed partial class VmEngine
             {
                 Field = "settings",
                 Message = "name nothing to change",
-                Hint = "Give at least one of vcpus, max_vcpus, memory, max_memory, autostart, on_crash, description.",
+                Hint = "Give at least one of vcpus, max_vcpus, memory, max_memory, autostart, on_crash, description, cloud_init.",
             }]);
         var current = vm.Definition;
         var desired = current with
@@ -62,6 +62,7 @@ public sealed partial class VmEngine
             Autostart = settings.Autostart ?? current.Autostart,
             OnCrash = settings.OnCrash ?? current.OnCrash,
             Description = settings.Description is null ? current.Description : settings.Description.Length == 0 ? null : settings.Description,
+            CloudInit = settings.CloudInit ?? current.CloudInit,
         };
         // A ceiling left as it was must not stop a change of what it bounds: raising vcpus or memory past a
         // max_* that the request does not touch raises the ceiling with it (for the next start).

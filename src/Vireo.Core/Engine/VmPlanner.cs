@@ -130,6 +130,21 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             }
         }
 
+        if (spec.CloudInit is not null)
+        {
+            // The cloud-init seed: an implicit read-only CD-ROM after the spec's disks, with ids of its own so that
+            // CD-ROM commands (which number the spec's drives) never touch it.
+            if (sataIndex >= SataSlot.Count(spec.Machine))
+                Error("cloud_init", null, $"needs a free SATA slot for its seed CD-ROM, and the spec's disks use all {SataSlot.Count(spec.Machine)}; move a disk to virtio or scsi");
+            else
+            {
+                var seed = new DiskSpec { Path = paths.CloudInitSeed, Format = "raw", Device = "cdrom", Readonly = true };
+                var io = DiskIo(seed, paths.CloudInitSeed, cdrom: true, "cloud_init", (field, value, message) => Error(field, value, message));
+                blockNodes.Add(new BlockNode(CloudInitNode, paths.CloudInitSeed, DiskFormat.Raw) { ReadOnly = true, Cache = io.Cache, Aio = io.Aio });
+                devices.Add(new IdeCd(CloudInitDevice, CloudInitNode, SataSlot.For(spec.Machine, sataIndex++)));
+            }
+        }
+
         var netdevs = new List<IQemuNetdev>();
         var bridgePorts = new List<BridgePort>();
         var linksDown = new List<string>();
@@ -248,6 +263,10 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         var accelName = accel == QemuAccel.Kvm ? "kvm" : "tcg";
         return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts) { LinksDown = linksDown };
     }
+
+    /// <summary>Block node and device id of the cloud-init seed CD-ROM.</summary>
+    internal const string CloudInitNode = "cidata";
+    internal const string CloudInitDevice = "cidata-cd";
 
     /// <summary>The virtio-scsi controller that SCSI disks and CD-ROMs attach to.</summary>
     internal const string ScsiController = "scsi0";

@@ -7,7 +7,7 @@ internal static class SpecFields
     [
         "name", "uuid", "description", "image", "vcpus", "max_vcpus", "memory", "max_memory", "machine", "cpu", "accel",
         "boot", "disks", "nics", "serial", "graphics", "autostart", "on_crash",
-        "os",
+        "os", "cloud_init",
     ];
 
     public static readonly string[] Boot = ["kernel", "initrd", "cmdline", "order", "once", "firmware", "secure_boot"];
@@ -17,6 +17,8 @@ internal static class SpecFields
     public static readonly string[] Nic = ["type", "network", "bridge", "mac", "model", "link"];
 
     public static readonly string[] Graphics = ["type", "port"];
+
+    public static readonly string[] CloudInit = ["user", "ssh_authorized_keys", "password_hash", "hostname", "packages", "user_data", "network_config"];
 
     public static string Join(string parent, string key) => parent.Length == 0 ? key : $"{parent}.{key}";
 

@@ -49,6 +49,7 @@ internal static class VmSpecBinder
                 case "graphics": spec = spec with { Graphics = BindGraphics(node, path, cx) }; break;
                 case "autostart": spec = spec with { Autostart = cx.Bool(node, path) ?? spec.Autostart }; break;
                 case "on_crash": spec = spec with { OnCrash = BindOnCrash(node, path, cx) ?? spec.OnCrash }; break;
+                case "cloud_init": spec = spec with { CloudInit = BindCloudInit(node, path, cx) }; break;
             }
         });
         if (!hasName) cx.Add("name", null, "missing; every VM needs a name, e.g. \"name: web1\"");
@@ -151,6 +152,42 @@ internal static class VmSpecBinder
             }
         });
         return graphics;
+    }
+
+    private static CloudInitSpec? BindCloudInit(SpecNode node, string path, SpecBindContext cx)
+    {
+        // "cloud_init: {}" asks for a seed with the defaults (host name = VM name); "cloud_init:" alone is no seed.
+        var map = cx.Mapping(node, path, "{user: ops, ssh_authorized_keys: [\"ssh-ed25519 AAAA... ops@laptop\"]}");
+        if (map is null) return null;
+        var ci = new CloudInitSpec();
+        cx.Fields(map, path, SpecFields.CloudInit, (key, value, p) =>
+        {
+            switch (key)
+            {
+                case "user": ci = ci with { User = cx.String(value, p) }; break;
+                case "ssh_authorized_keys": ci = ci with { SshAuthorizedKeys = BindStrings(value, p, cx, "[\"ssh-ed25519 AAAA... ops@laptop\"]") }; break;
+                case "password_hash": ci = ci with { PasswordHash = cx.String(value, p) }; break;
+                case "hostname": ci = ci with { Hostname = cx.String(value, p) }; break;
+                case "packages": ci = ci with { Packages = BindStrings(value, p, cx, "[nginx, tomcat9]") }; break;
+                case "user_data": ci = ci with { UserData = cx.String(value, p) }; break;
+                case "network_config": ci = ci with { NetworkConfig = cx.String(value, p) }; break;
+            }
+        });
+        return ci;
+    }
+
+    private static IReadOnlyList<string> BindStrings(SpecNode node, string path, SpecBindContext cx, string example)
+    {
+        var seq = cx.Sequence(node, path, example);
+        if (seq is null) return [];
+        var items = new List<string>();
+        for (var i = 0; i < seq.Items.Count; i++)
+        {
+            var itemPath = SpecFields.Index(path, i);
+            if (SpecBindContext.IsNull(seq.Items[i])) cx.Add(itemPath, null, "is empty; remove the lone \"-\" or fill in the entry");
+            else if (cx.String(seq.Items[i], itemPath) is { } item) items.Add(item);
+        }
+        return items;
     }
 
     private static OnCrash? BindOnCrash(SpecNode node, string path, SpecBindContext cx)

@@ -42,6 +42,7 @@ public static partial class VmSpecValidator
         ValidateDisks(spec.Disks, limits, errors);
         ValidateNics(spec.Nics, errors);
         ValidateGraphics(spec.Graphics, errors);
+        ValidateCloudInit(spec.CloudInit, errors);
         return errors.List;
     }
 

@@ -37,6 +37,7 @@ public static class VmSpecWriter
         WriteGraphics(y, spec.Graphics, defaults.Graphics);
         if (spec.Autostart) Field(y, 0, "autostart", "true");
         if (spec.OnCrash != defaults.OnCrash) Field(y, 0, "on_crash", OnCrashName(spec.OnCrash));
+        WriteCloudInit(y, spec.CloudInit);
         return y.ToString();
     }
 
@@ -97,6 +98,29 @@ public static class VmSpecWriter
         y.Append("graphics:\n");
         Field(y, 1, "type", S(graphics.Type));
         if (graphics.Port is { } port) Field(y, 1, "port", I(port));
+    }
+
+    private static void WriteCloudInit(StringBuilder y, CloudInitSpec? ci)
+    {
+        if (ci is null) return;
+        if (ci.User is null && ci.SshAuthorizedKeys.Count == 0 && ci.PasswordHash is null && ci.Hostname is null
+            && ci.Packages.Count == 0 && ci.UserData is null && ci.NetworkConfig is null)
+        {
+            Field(y, 0, "cloud_init", "{}");
+            return;
+        }
+        y.Append("cloud_init:\n");
+        if (ci.User is not null) Field(y, 1, "user", S(ci.User));
+        if (ci.SshAuthorizedKeys.Count > 0)
+        {
+            y.Append("  ssh_authorized_keys:\n");
+            foreach (var key in ci.SshAuthorizedKeys) y.Append("    - ").Append(S(key)).Append('\n');
+        }
+        if (ci.PasswordHash is not null) Field(y, 1, "password_hash", S(ci.PasswordHash));
+        if (ci.Hostname is not null) Field(y, 1, "hostname", S(ci.Hostname));
+        if (ci.Packages.Count > 0) Field(y, 1, "packages", $"[{string.Join(", ", ci.Packages.Select(S))}]");
+        if (ci.UserData is not null) Field(y, 1, "user_data", S(ci.UserData));
+        if (ci.NetworkConfig is not null) Field(y, 1, "network_config", S(ci.NetworkConfig));
     }
 
     private static void ListItem(StringBuilder y, List<(string Key, string Value)> fields)
