@@ -11,4 +11,6 @@ public sealed record EngineOptions
     public bool Autostart { get; init; } = true;
     /// <summary>Create the <c>default</c> nat network the first time the engine opens this state directory.</summary>
     public bool CreateDefaultNetwork { get; init; } = true;
+    /// <summary>QEMU firmware descriptor directories searched for OVMF (env VIREO_FIRMWARE_DIRS, else /etc/qemu/firmware, /usr/share/qemu/firmware).</summary>
+    public IReadOnlyList<string> FirmwareDescriptorDirs { get; init; } = Vireo.Host.Firmware.FirmwareLocator.DirsFromEnvironment();
 }

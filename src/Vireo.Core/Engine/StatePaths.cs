@@ -42,6 +42,15 @@ public sealed record VmPaths(string Dir)
     public string PidFile => Path.Combine(Dir, "qemu.pid");
     public string SerialLog => Path.Combine(Dir, "serial.log");
 
+    /// <summary>The VM's own UEFI variable store (NVRAM), raw, copied from OVMF's template at the first start.</summary>
+    public string UefiVars => Path.Combine(Dir, "uefi-vars.fd");
+
+    /// <summary>Copies of the variable store taken with each snapshot (snapshots live in the disks; NVRAM is a file).</summary>
+    public string SnapshotsDir => Path.Combine(Dir, "snapshots");
+
+    /// <summary>The variable store as it was when snapshot <paramref name="snap"/> was taken.</summary>
+    public string SnapshotUefiVars(string snap) => Path.Combine(SnapshotsDir, snap + ".uefi-vars.fd");
+
     /// <summary>Runtime files that must not outlive the QEMU process (the serial log stays).</summary>
     public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile];
 }

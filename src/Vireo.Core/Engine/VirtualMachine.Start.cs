@@ -40,6 +40,8 @@ internal sealed partial class VirtualMachine
 
         // Phase 2: prepare the host.
         Directory.CreateDirectory(Paths.Dir);
+        if (plan.UefiVarsTemplate is { } template)
+            UefiVars.EnsureCopied(template, Paths.UefiVars);
         RemoveRuntimeFiles();
         SerialLogMarker(spec);
         SetState(VmState.Starting, null);

@@ -79,6 +79,21 @@ internal static class VmSpecBinder
                     }
                     boot = boot with { Order = order };
                     break;
+                case "once":
+                    var onceSeq = cx.Sequence(value, p, "[cdrom]");
+                    if (onceSeq is null) break;
+                    var once = new List<string>();
+                    for (var i = 0; i < onceSeq.Items.Count; i++)
+                    {
+                        var item = onceSeq.Items[i];
+                        var itemPath = SpecFields.Index(p, i);
+                        if (SpecBindContext.IsNull(item)) cx.Add(itemPath, null, "is empty; give disk, cdrom or network");
+                        else if (cx.String(item, itemPath) is { } entry) once.Add(entry);
+                    }
+                    boot = boot with { Once = once };
+                    break;
+                case "firmware": boot = boot with { Firmware = cx.String(value, p) ?? boot.Firmware }; break;
+                case "secure_boot": boot = boot with { SecureBoot = cx.Bool(value, p) ?? boot.SecureBoot }; break;
             }
         });
         return boot;
