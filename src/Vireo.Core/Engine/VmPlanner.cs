@@ -97,6 +97,10 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
                     $"cannot be used: {_firmware.MissingDetail(spec.Boot.SecureBoot)}; install the ovmf package, or use firmware: bios",
                     hint: "Install it: apt-get install ovmf");
             }
+            // QEMU loads a PVH ELF through SeaBIOS's linuxboot option ROM; OVMF's loader takes only EFI-stub bzImages.
+            if (spec.Boot.Kernel is { } elfKernel && _fileExists(elfKernel) && IsElf(elfKernel))
+                Error("boot.kernel", elfKernel, "is an uncompressed ELF kernel (PVH entry), which only firmware: bios boots directly; " +
+                    "give a bzImage (vmlinuz) for firmware: uefi, or use firmware: bios");
         }
 
         var blockNodes = new List<BlockNode>();
@@ -276,6 +280,20 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         }
         var accelName = accel == QemuAccel.Kvm ? "kvm" : "tcg";
         return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts) { LinksDown = linksDown, UefiVarsTemplate = varsTemplate };
+    }
+
+    private static bool IsElf(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            Span<byte> magic = stackalloc byte[4];
+            return f.Read(magic) == 4 && magic.SequenceEqual("\u007fELF"u8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The virtio-scsi controller that SCSI disks and CD-ROMs attach to.</summary>
