@@ -216,7 +216,7 @@ public sealed class IsoUefiTests(ITestOutputHelper output)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // systemd's basic.target: the image's own kernel and userspace run (its login prompt comes after cloud-init,
         // measured at over 5 min under TCG on the shared 2-core machine, too slow for CI).
-        var log = await h.WaitForSerialAsync("deb", "Basic System", timeout: TimeSpan.FromMinutes(5));
+        var log = await h.WaitForSerialAsync("deb", "Basic System", timeout: TimeSpan.FromMinutes(8));
         output.WriteLine($"debian-12 on UEFI: basic.target {clock.Elapsed.TotalSeconds:F0} s after start");
         Assert.Contains("BdsDxe: starting Boot", log); // OVMF booted it (GRUB's EFI build from the image's ESP)
         Assert.Contains("Welcome to", log);
