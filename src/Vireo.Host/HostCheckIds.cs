@@ -36,10 +36,13 @@ public static class HostCheckIds
     /// <summary>State directory exists or can be created, and is writable.</summary>
     public const string StateDir = "state.dir";
 
+    /// <summary>OVMF described by a QEMU firmware descriptor (firmware: uefi).</summary>
+    public const string UefiFirmware = "firmware.uefi";
+
     /// <summary>All ids, in report order.</summary>
     public static readonly IReadOnlyList<string> InOrder =
     [
         CpuVirt, KvmModules, KvmDevice, KvmNested, QemuBinary, QemuImg, NetTun, NetVhost, NetBridge, NetNftables,
-        NetDnsmasq, Cgroup, Iommu, HostMemory, HostDisk, StateDir,
+        NetDnsmasq, Cgroup, Iommu, HostMemory, HostDisk, StateDir, UefiFirmware,
     ];
 }

@@ -29,6 +29,7 @@ public sealed class HostChecker(HostEnvironment env)
             new QemuBinaryCheck(), new QemuImgCheck(),
             new NetTunCheck(), new NetVhostCheck(), new NetBridgeCheck(), new NftablesCheck(), new DnsmasqCheck(),
             new CgroupCheck(), new IommuCheck(), new MemoryCheck(), new DiskCheck(), new StateDirCheck(),
+            new UefiFirmwareCheck(),
         ];
 
         // Independent of each other; the ones that run tools (qemu, qemu-img, nft, dnsmasq) overlap this way.

@@ -35,6 +35,8 @@ public sealed record HostEnvironment
     public string? QemuOverride { get; init; }
     /// <summary>Explicit qemu-img binary (env <c>VIREO_QEMU_IMG</c>); when set, nothing else is tried.</summary>
     public string? QemuImgOverride { get; init; }
+    /// <summary>QEMU firmware descriptor directories (env <c>VIREO_FIRMWARE_DIRS</c>), searched for OVMF.</summary>
+    public IReadOnlyList<string> FirmwareDescriptorDirs { get; init; } = Firmware.FirmwareLocator.DefaultDescriptorDirs;
     /// <summary>Where Vireo keeps VM definitions and disks, e.g. <c>/var/lib/vireo</c>.</summary>
     public required string StateDir { get; init; }
     /// <summary>Whether we run as root (nft can only list rulesets as root).</summary>
@@ -73,6 +75,7 @@ public sealed record HostEnvironment
         QemuOverride = NonEmpty(Environment.GetEnvironmentVariable("VIREO_QEMU")),
         QemuImgOverride = NonEmpty(Environment.GetEnvironmentVariable("VIREO_QEMU_IMG")),
         StateDir = Path.GetFullPath(stateDir),
+        FirmwareDescriptorDirs = Firmware.FirmwareLocator.DirsFromEnvironment(),
         IsRoot = Environment.IsPrivilegedProcess,
         Commands = new ProcessCommandRunner(),
         Devices = new LinuxDeviceNodes(),

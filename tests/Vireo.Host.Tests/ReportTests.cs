@@ -18,16 +18,17 @@ public class ReportTests
         Assert.Equal(HostCheckIds.InOrder, report.Checks.Select(c => c.Id));
         Assert.Equal(
             ["cpu.virt", "kvm.modules", "kvm.device", "kvm.nested", "qemu.binary", "qemu.img", "net.tun", "net.vhost",
-             "net.bridge", "net.nftables", "net.dnsmasq", "cgroup", "iommu", "host.memory", "host.disk", "state.dir"],
+             "net.bridge", "net.nftables", "net.dnsmasq", "cgroup", "iommu", "host.memory", "host.disk", "state.dir",
+             "firmware.uefi"],
             HostCheckIds.InOrder);
         foreach (var item in report.Checks) item.HasStatus(item.Status); // fix present exactly on non-pass
     }
 
     [Theory]
-    [InlineData("intel-kvm", "kvm", 16, 0, 0)]
-    [InlineData("amd-nested", "kvm", 16, 0, 0)]
-    [InlineData("no-kvm", "tcg", 9, 7, 0)]
-    [InlineData("no-qemu", "tcg", 9, 5, 2)]
+    [InlineData("intel-kvm", "kvm", 16, 1, 0)]
+    [InlineData("amd-nested", "kvm", 16, 1, 0)]
+    [InlineData("no-kvm", "tcg", 9, 8, 0)]
+    [InlineData("no-qemu", "tcg", 9, 6, 2)]
     public async Task Report_CountsAndAccelerator_MatchTheFixtureHost(string fixture, string accel, int pass, int warn, int fail)
     {
         using var host = FixtureHost.Load(fixture);
@@ -44,7 +45,7 @@ public class ReportTests
     {
         using var host = FixtureHost.Load("no-kvm");
         var report = await host.RunAsync();
-        Assert.Equal(["cpu.virt", "kvm.modules", "kvm.device", "kvm.nested", "net.vhost", "cgroup", "iommu"],
+        Assert.Equal(["cpu.virt", "kvm.modules", "kvm.device", "kvm.nested", "net.vhost", "cgroup", "iommu", "firmware.uefi"],
             report.Checks.Where(c => c.Status == CheckStatus.Warn).Select(c => c.Id));
     }
 
@@ -66,7 +67,7 @@ public class ReportTests
         var qemu = report.Checks.Single(c => c.Id == HostCheckIds.QemuBinary);
         qemu.HasStatus(CheckStatus.Fail);
         Assert.Contains("the check itself failed: InvalidOperationException", qemu.Detail);
-        Assert.Equal(16, report.Checks.Count);
+        Assert.Equal(17, report.Checks.Count);
         report.Checks.Single(c => c.Id == HostCheckIds.KvmDevice).HasStatus(CheckStatus.Pass);
     }
 

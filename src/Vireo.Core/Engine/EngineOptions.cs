@@ -13,4 +13,6 @@ public sealed record EngineOptions
     public bool CreateDefaultNetwork { get; init; } = true;
     /// <summary>Import disk images built into <see cref="ImageDir"/> (image.json naming a disk) into the catalogue at start.</summary>
     public bool RegisterBuiltImages { get; init; } = true;
+    /// <summary>QEMU firmware descriptor directories searched for OVMF (env VIREO_FIRMWARE_DIRS, else /etc/qemu/firmware, /usr/share/qemu/firmware).</summary>
+    public IReadOnlyList<string> FirmwareDescriptorDirs { get; init; } = Vireo.Host.Firmware.FirmwareLocator.DirsFromEnvironment();
 }

@@ -44,6 +44,15 @@ public sealed record VmPaths(string Dir)
     /// <summary>The cloud-init NoCloud seed (ISO 9660, label cidata), built at start from the spec's cloud_init.</summary>
     public string CloudInitSeed => Path.Combine(Dir, "cidata.iso");
 
+    /// <summary>The VM's own UEFI variable store (NVRAM), raw, copied from OVMF's template at the first start.</summary>
+    public string UefiVars => Path.Combine(Dir, "uefi-vars.fd");
+
+    /// <summary>Copies of the variable store taken with each snapshot (snapshots live in the disks; NVRAM is a file).</summary>
+    public string SnapshotsDir => Path.Combine(Dir, "snapshots");
+
+    /// <summary>The variable store as it was when snapshot <paramref name="snap"/> was taken.</summary>
+    public string SnapshotUefiVars(string snap) => Path.Combine(SnapshotsDir, snap + ".uefi-vars.fd");
+
     /// <summary>Runtime files that must not outlive the QEMU process (the serial log stays).</summary>
     public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile];
 }

@@ -66,6 +66,10 @@ internal sealed partial class VirtualMachine
                     Disks = disks,
                     Skipped = skipped,
                 };
+                // The UEFI variable store is VM state outside the disks: each backup carries a full copy (taken
+                // after the disks; a live guest that writes a variable meanwhile is the only skew).
+                if (spec.Boot.Firmware == "uefi" && File.Exists(Paths.UefiVars))
+                    UefiVars.CopyAtomic(Paths.UefiVars, Path.Combine(temp, BackupUefiVarsFile));
                 BackupLayout.WriteManifest(temp, info);
                 Directory.Move(temp, Path.Combine(vmDir, id));
             }

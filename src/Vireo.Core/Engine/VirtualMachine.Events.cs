@@ -54,7 +54,9 @@ internal sealed partial class VirtualMachine
             case VmEvent.DeviceDeleted d:
                 OnDeviceDeleted(d.Device);
                 break;
-            case VmEvent.Shutdown { ByGuest: true }:
+            case VmEvent.Shutdown { ByGuest: true } shutdown:
+                if (await OnGuestShutdownInBootOnceAsync(session, shutdown.Reason))
+                    break;
                 await OnGuestPoweredOffAsync(session);
                 break;
             case VmEvent.Shutdown { Reason: "host-signal" }:

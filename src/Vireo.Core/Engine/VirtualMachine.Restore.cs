@@ -7,6 +7,9 @@ namespace Vireo.Core.Engine;
 
 internal sealed partial class VirtualMachine
 {
+    /// <summary>The UEFI variable store's copy in a backup directory (next to the disks and the manifest).</summary>
+    internal const string BackupUefiVarsFile = "uefi-vars.fd";
+
     /// <summary>
     /// Replaces this stopped VM's disks with their state in <paramref name="backup"/> (each disk by its index in
     /// the spec). Refused, with nothing changed, for a backup of another VM or disks that moved since, unless
@@ -35,6 +38,12 @@ internal sealed partial class VirtualMachine
                 items.Add(new RestoreItem(disk, dest.Path, dest.Format, Replace: true));
             }
             var restored = await BackupRestorer.RestoreAsync(Img.Value, backup, items, progress, ct);
+            if (backup.Path is { } backupDir && File.Exists(Path.Combine(backupDir, BackupUefiVarsFile)))
+            {
+                Directory.CreateDirectory(Paths.Dir);
+                UefiVars.CopyAtomic(Path.Combine(backupDir, BackupUefiVarsFile), Paths.UefiVars);
+                Log.LogInformation("VM {Name}: UEFI variables restored from backup {Id}", Name, backup.Id);
+            }
             Log.LogInformation("VM {Name}: restored {Count} disk(s) from backup {Id}", Name, restored.Count, backup.Id);
             return new RestoreResult { Backup = backup.Path!, Vm = Name, Disks = restored, DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         }, ct);

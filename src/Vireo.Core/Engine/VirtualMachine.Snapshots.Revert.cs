@@ -57,6 +57,9 @@ internal sealed partial class VirtualMachine
             await LoadLiveAsync(session, targets, vmstateNode, snap, target, trackState: true, ct);
             return $"reverted to snapshot \"{snap}\"; the VM is {state}";
         }
+        // No QEMU holds the store: put the snapshot's back before the start opens it. (A running QEMU gets it from
+        // the RAM image instead: pflash contents are migrated RAM, which QEMU writes back to the file on load.)
+        RestoreSnapshotUefiVars(snap);
         await StartCoreAsync(ct, async (started, c) =>
         {
             if (layout is { BootVcpus: { } boot } && layout.Vcpus > boot)
@@ -125,6 +128,7 @@ internal sealed partial class VirtualMachine
         }
         foreach (var disk in disks)
             await Image().ApplySnapshotAsync(disk.Path, snap, ct);
+        RestoreSnapshotUefiVars(snap);
         if (State == VmState.Crashed)
             SetState(VmState.Stopped, $"reverted to snapshot \"{snap}\"");
         if (request.State == VmState.Running)

@@ -83,6 +83,7 @@ internal sealed partial class VirtualMachine
                 throw TranslateSnapshot(e, "snapshot");
             }
 
+            SaveSnapshotUefiVars(snap);
             var layout = kind == SnapshotKind.Memory && session is not null ? await RunningLayoutAsync(session, ct) : null;
             var record = new SnapshotRecord
             {
@@ -110,6 +111,7 @@ internal sealed partial class VirtualMachine
                 // The store refused (or failed): a snapshot nobody knows about would only hide space. Take it back.
                 Log.LogError("VM {Name}: recording snapshot {Snap} failed ({Error}); deleting it from the disks", Name, snap, e.Message);
                 await DeleteFromDisksAsync(targets.Select(t => t.Path).ToList(), snap, CancellationToken.None);
+                DeleteSnapshotUefiVars(snap);
                 throw;
             }
             Log.LogInformation("VM {Name}: snapshot {Snap} taken ({Kind}, {Disks} disks)", Name, snap, record.Kind, targets.Count);
@@ -195,6 +197,7 @@ internal sealed partial class VirtualMachine
                 throw TranslateSnapshot(e, "delete a snapshot of");
             }
             _ctx.Store.DeleteSnapshot(Uuid, snap);
+            DeleteSnapshotUefiVars(snap);
             Log.LogInformation("VM {Name}: snapshot {Snap} deleted", Name, snap);
             return Result($"snapshot \"{snap}\" deleted");
         }, ct);

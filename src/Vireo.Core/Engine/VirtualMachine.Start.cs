@@ -40,6 +40,8 @@ internal sealed partial class VirtualMachine
 
         // Phase 2: prepare the host.
         Directory.CreateDirectory(Paths.Dir);
+        if (plan.UefiVarsTemplate is { } template)
+            UefiVars.EnsureCopied(template, Paths.UefiVars);
         if (spec.CloudInit is { } cloudInit && await CloudInit.CloudInitSeed.EnsureAsync(cloudInit, spec.Name, Paths.CloudInitSeed, SeedRunner, ct))
             Log.LogInformation("VM {Name}: cloud-init seed built (settings changed or first start)", Name);
         RemoveRuntimeFiles();

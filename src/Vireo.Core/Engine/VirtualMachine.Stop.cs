@@ -106,12 +106,15 @@ internal sealed partial class VirtualMachine
             ExitKind.Panicked => (VmState.Crashed, "guest kernel panic"),
             ExitKind.PanicRestart => (VmState.Crashed, "guest kernel panic; restarting (on_crash: restart)"),
             ExitKind.HostSignal => (VmState.Stopped, "QEMU was terminated by a signal on the host"),
+            ExitKind.BootOnceReboot => (VmState.Stopped, "guest rebooted after its one-time boot; starting with boot.order"),
             _ => (VmState.Crashed, $"QEMU exited unexpectedly{session.ExitDetail()}"),
         };
         SetState(state, reason);
         session.DisposeInBackground();
         if (state == VmState.Crashed && Spec.OnCrash == OnCrash.Restart)
             _ctx.ScheduleCrashRestart(this);
+        if (session.Expected == ExitKind.BootOnceReboot)
+            _ = Task.Run(RestartAfterBootOnceAsync);
     }
 
     /// <summary>Start after a crash, unless the VM crashed too often recently (a crash loop).</summary>
@@ -148,4 +151,5 @@ internal enum ExitKind
     Panicked,
     PanicRestart,
     HostSignal,
+    BootOnceReboot,
 }

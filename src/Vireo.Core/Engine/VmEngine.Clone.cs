@@ -10,6 +10,20 @@ namespace Vireo.Core.Engine;
 
 public sealed partial class VmEngine
 {
+    /// <summary>
+    /// A clone of a UEFI VM starts with a copy of the source's variable store (its boot entries), as virt-clone
+    /// copies the NVRAM; a source never started has none, and the clone then gets the template at its first start.
+    /// </summary>
+    private void CopyUefiVars(VirtualMachine source, string cloneUuid)
+    {
+        var from = source.Paths.UefiVars;
+        if (source.Spec.Boot.Firmware != "uefi" || !File.Exists(from))
+            return;
+        var to = Paths.ForVm(cloneUuid);
+        Directory.CreateDirectory(to.Dir);
+        UefiVars.CopyAtomic(from, to.UefiVars);
+    }
+
     /// <summary>One disk of a clone: copied, overlaid on its source volume, or shared as it is (read-only media).</summary>
     private sealed record CloneDisk(int Index, DiskSpec Source, string? Target, CloneDiskKind Kind);
 
@@ -286,6 +300,7 @@ public sealed partial class VmEngine
                         throw new AlreadyExistsException($"a VM with {e.Field} \"{e.Value}\" already exists");
                     }
                     var cloned = new VirtualMachine(_ctx, cloneSpec, VmState.Stopped, null, now);
+                    CopyUefiVars(vm, cloned.Uuid);
                     var result = new CloneResult
                     {
                         Vm = cloned.Info(),
@@ -352,6 +367,7 @@ public sealed partial class VmEngine
                 disks[disk.Index] = disk.Source with { Volume = disk.Target, Path = null, Format = null };
             }
             var info = await DefineAsync(JsonSerializer.Serialize(CloneSpec(vm.Spec, request.Name, disks), VireoJsonContext.Default.VmSpec), ct);
+            CopyUefiVars(vm, info.Uuid);
             Log.LogInformation("VM {Source}: cloned as {Name} (full, {Count} new volumes)", source, request.Name, created.Count);
             progress?.Report(1);
             return new CloneResult

@@ -258,6 +258,7 @@ public sealed partial class VmEngine
             FileExists = File.Exists,
             KvmAvailable = _ctx.Planner.Accel.Usable,
             KvmRequestable = _ctx.Planner.Accel.Requestable,
+            UefiMissing = _ctx.Planner.UefiMissing,
         };
     }
 

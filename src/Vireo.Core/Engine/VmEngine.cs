@@ -75,7 +75,8 @@ public sealed partial class VmEngine : IAsyncDisposable
             Emulator = emulator,
             Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost(), resolveNetwork: networks.Resolve,
                 ioUring: Vireo.Host.Os.DiskIoSupport.IoUringUsable(emulator),
-                dependantsOf: path => engine?.Storage?.DependantsOfPath(path) ?? []),
+                dependantsOf: path => engine?.Storage?.DependantsOfPath(path) ?? [],
+                firmware: new Vireo.Host.Firmware.FirmwareLocator(options.FirmwareDescriptorDirs)),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
             ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
         };

@@ -10,6 +10,9 @@ namespace Vireo.Core.Engine;
 /// <summary>A VM's QEMU configuration, worked out before anything on the host changes.</summary>
 internal sealed record VmPlan(QemuVmConfig Config, IReadOnlyList<string> Argv, string Accel, string? AccelWarning, IReadOnlyList<BridgePort> BridgePorts)
 {
+    /// <summary>The OVMF variable-store template copied to the VM's own store when it has none yet; null: BIOS.</summary>
+    public string? UefiVarsTemplate { get; init; }
+
     /// <summary>NIC device ids whose link starts down (spec <c>link: false</c>); set before the guest runs.</summary>
     public IReadOnlyList<string> LinksDown { get; init; } = [];
 }
@@ -23,8 +26,14 @@ internal sealed record BridgePort(string Tap, string Bridge);
 /// </summary>
 internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = null, Func<string, bool>? bridgeExists = null,
     Func<string, string, Networks.NetworkAttachment>? resolveNetwork = null, Func<string, bool>? directIo = null, bool ioUring = false,
-    Func<string, IReadOnlyList<string>>? dependantsOf = null)
+    Func<string, IReadOnlyList<string>>? dependantsOf = null, Vireo.Host.Firmware.FirmwareLocator? firmware = null)
 {
+    private readonly Vireo.Host.Firmware.FirmwareLocator _firmware = firmware
+        ?? new Vireo.Host.Firmware.FirmwareLocator(Vireo.Host.Firmware.FirmwareLocator.DirsFromEnvironment());
+
+    /// <summary>Why OVMF cannot be used (argument: Secure Boot wanted), or null when it is installed.</summary>
+    public string? UefiMissing(bool secureBoot) => _firmware.Find(secureBoot) is null ? _firmware.MissingDetail(secureBoot) : null;
+
     private readonly Func<string, IReadOnlyList<string>> _dependantsOf = dependantsOf ?? (_ => []);
     private readonly Func<string, bool> _directIo = directIo ?? Vireo.Host.Os.DiskIoSupport.SupportsDirectIo;
     private readonly Func<string, string, Networks.NetworkAttachment> _resolveNetwork = resolveNetwork
@@ -71,6 +80,27 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             if (spec.Boot.Initrd is { } initrd && !_fileExists(initrd))
                 Error("boot.initrd", initrd, "no longer exists; fix the path in the spec");
             kernel = new DirectKernelBoot(kernelPath, spec.Boot.Initrd, spec.Boot.Cmdline);
+        }
+
+        UefiFlash? uefi = null;
+        string? varsTemplate = null;
+        if (spec.Boot.Firmware == "uefi")
+        {
+            if (_firmware.Find(spec.Boot.SecureBoot) is { } fw)
+            {
+                uefi = new UefiFlash(fw.CodePath, paths.UefiVars, fw.RequiresSmm || fw.SecureBoot);
+                varsTemplate = fw.VarsTemplatePath;
+            }
+            else
+            {
+                Error(spec.Boot.SecureBoot ? "boot.secure_boot" : "boot.firmware", spec.Boot.SecureBoot ? "true" : "uefi",
+                    $"cannot be used: {_firmware.MissingDetail(spec.Boot.SecureBoot)}; install the ovmf package, or use firmware: bios",
+                    hint: "Install it: apt-get install ovmf");
+            }
+            // QEMU loads a PVH ELF through SeaBIOS's linuxboot option ROM; OVMF's loader takes only EFI-stub bzImages.
+            if (spec.Boot.Kernel is { } elfKernel && _fileExists(elfKernel) && IsElf(elfKernel))
+                Error("boot.kernel", elfKernel, "is an uncompressed ELF kernel (PVH entry), which only firmware: bios boots directly; " +
+                    "give a bzImage (vmlinuz) for firmware: uefi, or use firmware: bios");
         }
 
         var blockNodes = new List<BlockNode>();
@@ -235,7 +265,8 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             // the balloon before it runs (VirtualMachine.StartCoreAsync).
             MemoryMiB = memory,
             DirectKernelBoot = kernel,
-            BootOrder = spec.Boot.Order.Select(o => o switch
+            // A one-time order replaces the normal one for this boot; a guest reboot then ends the process.
+            BootOrder = (spec.Boot.Once.Count > 0 ? spec.Boot.Once : spec.Boot.Order).Select(o => o switch
             {
                 "cdrom" => BootDevice.Cdrom,
                 "network" => BootDevice.Network,
@@ -249,6 +280,8 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             BlockNodes = blockNodes,
             Netdevs = netdevs,
             Devices = devices,
+            Uefi = uefi,
+            RebootIsShutdown = spec.Boot.Once.Count > 0,
         };
         IReadOnlyList<string> argv;
         try
@@ -261,7 +294,21 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             throw new InvalidInputException($"cannot build a QEMU configuration: {string.Join("; ", e.Problems)}");
         }
         var accelName = accel == QemuAccel.Kvm ? "kvm" : "tcg";
-        return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts) { LinksDown = linksDown };
+        return new VmPlan(config, argv, accelName, AccelWarningFor(accelName), bridgePorts) { LinksDown = linksDown, UefiVarsTemplate = varsTemplate };
+    }
+
+    private static bool IsElf(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            Span<byte> magic = stackalloc byte[4];
+            return f.Read(magic) == 4 && magic.SequenceEqual("\u007fELF"u8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Block node and device id of the cloud-init seed CD-ROM.</summary>

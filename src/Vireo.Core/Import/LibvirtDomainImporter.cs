@@ -298,14 +298,51 @@ public sealed partial class LibvirtDomainImporter
             if (Attr(type, "machine") is { } m)
                 machine = Machine(type.Attribute("machine")!, m);
         }
+        // Firmware: <os firmware='efi'> (libvirt's autoselection) or a pflash <loader> (the older, explicit form)
+        // means OVMF; Secure Boot from the firmware features or loader@secure. Which OVMF files is Vireo's choice
+        // (from QEMU's firmware descriptors), so the loader path is not kept.
+        var uefi = false;
+        bool? secureBoot = null;
         if (os.Attribute("firmware") is { } firmware)
-            Note(firmware, NotMapped + $"firmware {firmware.Value}: the Vireo spec has no UEFI yet, the VM boots with SeaBIOS (BIOS); a guest installed for UEFI will not boot until it has");
+        {
+            if (firmware.Value == "efi") { uefi = true; _used.Add(firmware); }
+            else if (firmware.Value == "bios") _used.Add(firmware);
+            else Note(firmware, NotMapped + $"firmware {firmware.Value}: Vireo boots with bios or uefi (OVMF); the VM gets bios");
+        }
         if (Child(os, "firmware") is { } features)
-            Note(features, NotMapped + "firmware features (secure boot, enrolled keys): the Vireo spec has no UEFI yet");
+        {
+            Use(features);
+            foreach (var feature in features.Elements("feature"))
+            {
+                var on = Attr(feature, "enabled") == "yes";
+                switch (Attr(feature, "name"))
+                {
+                    case "secure-boot": secureBoot = on; UseTree(feature); break;
+                    case "enrolled-keys" when on:
+                        Note(feature, Handled + "Secure Boot uses OVMF's variable store with the Microsoft keys enrolled where the host has it");
+                        break;
+                    case "enrolled-keys": UseTree(feature); break;
+                    default: Note(feature, NotMapped + $"firmware feature {Attr(feature, "name")}; Vireo has no setting for it"); break;
+                }
+            }
+        }
         if (Child(os, "loader") is { } loader)
-            Note(loader, NotMapped + $"firmware {loader.Value.Trim()}: the Vireo spec has no UEFI or custom firmware yet, the VM boots with SeaBIOS (BIOS)");
+        {
+            var pflash = Attr(loader, "type") is null or "pflash";
+            if (pflash && (uefi || loader.Value.Contains("OVMF", StringComparison.OrdinalIgnoreCase) || loader.Value.Contains("edk2", StringComparison.OrdinalIgnoreCase)))
+            {
+                uefi = true;
+                if (Attr(loader, "secure") == "yes") secureBoot ??= true;
+                Note(loader, Handled + $"firmware {loader.Value.Trim()}: firmware uefi uses the OVMF build QEMU's firmware descriptors name on this host");
+            }
+            else
+            {
+                Note(loader, NotMapped + $"firmware {loader.Value.Trim()}: Vireo runs SeaBIOS or OVMF only; the VM gets bios");
+            }
+        }
         if (Child(os, "nvram") is { } nvram)
-            Note(nvram, NotMapped + $"UEFI variable store {nvram.Value.Trim()}: the Vireo spec has no UEFI yet (keep the file if you will need the variables)");
+            Note(nvram, NotMapped + $"UEFI variable store {nvram.Value.Trim()}: the VM gets a fresh one from OVMF's template at its first start; " +
+                "copy this file to keep variables (boot entries): over the VM's uefi-vars.fd, while it is stopped");
 
         string? Path(string name) => Child(os, name) is { } e ? Text(e) : null;
         var order = new List<string>();
@@ -322,7 +359,11 @@ public sealed partial class LibvirtDomainImporter
                     break;
             }
         }
-        boot = new BootSpec { Kernel = Path("kernel"), Initrd = Path("initrd"), Cmdline = Path("cmdline"), Order = order.Distinct().ToList() };
+        boot = new BootSpec
+        {
+            Kernel = Path("kernel"), Initrd = Path("initrd"), Cmdline = Path("cmdline"), Order = order.Distinct().ToList(),
+            Firmware = uefi ? "uefi" : "bios", SecureBoot = uefi && secureBoot == true,
+        };
         return (machine, boot);
     }
 
@@ -377,6 +418,9 @@ public sealed partial class LibvirtDomainImporter
             {
                 case "acpi" or "apic" or "pae" when !f.HasAttributes && !f.HasElements:
                     Note(f, Handled + "every Vireo VM has it (QEMU's PC machines)");
+                    break;
+                case "smm" when Attr(f, "state") is null or "on":
+                    Note(f, Handled + "SMM is on for Secure Boot (which needs it) and QEMU's default otherwise");
                     break;
                 default:
                     Note(f, NotMapped + "Vireo has no setting for this feature; QEMU's default applies");

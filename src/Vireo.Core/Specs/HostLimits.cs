@@ -27,6 +27,12 @@ public sealed record HostLimits
     public bool? KvmRequestable { get; init; }
 
     /// <summary>
+    /// Why UEFI firmware cannot be used (argument: Secure Boot wanted), or null when it can; the function itself
+    /// null skips the check.
+    /// </summary>
+    public Func<bool, string?>? UefiMissing { get; init; }
+
+    /// <summary>
     /// Limits of the machine this process runs on: <see cref="Environment.ProcessorCount"/> and MemTotal from
     /// /proc/meminfo. KVM availability is left unknown; set it from the host check, which actually opens /dev/kvm.
     /// </summary>

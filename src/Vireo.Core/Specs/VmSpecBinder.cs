@@ -70,8 +70,8 @@ internal static class VmSpecBinder
                 case "cmdline": boot = boot with { Cmdline = cx.String(value, p) }; break;
                 case "order": boot = boot with { Order = BootDevices(value, p, cx) }; break;
                 case "once": boot = boot with { Once = BootDevices(value, p, cx) }; break;
-                case "firmware": boot = boot with { Firmware = cx.String(value, p) ?? "bios" }; break;
-                case "secure_boot": boot = boot with { SecureBoot = cx.Bool(value, p) ?? false }; break;
+                case "firmware": boot = boot with { Firmware = cx.String(value, p) ?? boot.Firmware }; break;
+                case "secure_boot": boot = boot with { SecureBoot = cx.Bool(value, p) ?? boot.SecureBoot }; break;
             }
         });
         return boot;

@@ -151,26 +151,58 @@ public static partial class VmSpecValidator
                 errors.Add("boot.cmdline", boot.Cmdline, $"contains the control character {DisplayText.EscapeChar(c)}; separate parameters with spaces");
         }
 
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < boot.Order.Count; i++)
-        {
-            var path = SpecFields.Index("boot.order", i);
-            var entry = boot.Order[i];
-            if (!BootDevices.Contains(entry))
-                errors.Add(path, entry, $"is not a boot device; {Hint(entry, BootDevices, "use disk, cdrom or network")}");
-            else if (seen.TryGetValue(entry, out var first))
-                errors.Add(path, entry, $"is already listed at boot.order[{first}]; list each device once");
-            else if (!HasBootSource(spec, entry))
-                errors.Add(path, entry, entry == "network"
-                    ? "has no NIC to boot from; add one under nics or remove it from the order"
-                    : $"has no {entry} to boot from; add one under disks (device: {entry}) or remove it from the order");
-            seen.TryAdd(entry, i);
-        }
+        ValidateBootOrder(spec, "boot.order", boot.Order, errors);
+        ValidateBootOrder(spec, "boot.once", boot.Once, errors);
+        if (boot.Once.Count > 0 && boot.Kernel is not null)
+            errors.Add("boot.once", string.Join(",", boot.Once), "needs firmware boot (direct kernel boot ignores the boot order); remove boot.kernel or boot.once");
+        ValidateFirmware(spec, errors);
+        if (boot.Firmware == "uefi" && limits.UefiMissing?.Invoke(boot.SecureBoot) is { } missing)
+            errors.Add(boot.SecureBoot ? "boot.secure_boot" : "boot.firmware", boot.SecureBoot ? "true" : "uefi",
+                $"cannot be used: {missing}; install the ovmf package, or use firmware: bios", hint: "Install it: apt-get install ovmf");
 
         // A built-in image supplies the kernel when the VM is defined.
         if (boot.Kernel is null && spec.Image is null && spec.Disks.Count == 0 && spec.Nics.Count == 0)
             errors.Add("boot", null, "has nothing to boot from; give boot.kernel, image: tiny, a disk, a cdrom or a NIC");
     }
+
+    private static void ValidateBootOrder(VmSpec spec, string field, IReadOnlyList<string> list, Errors errors)
+    {
+        var listName = field == "boot.order" ? "the order" : field;
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var path = SpecFields.Index(field, i);
+            var entry = list[i];
+            if (!BootDevices.Contains(entry))
+                errors.Add(path, entry, $"is not a boot device; {Hint(entry, BootDevices, "use disk, cdrom or network")}");
+            else if (seen.TryGetValue(entry, out var first))
+                errors.Add(path, entry, $"is already listed at {field}[{first}]; list each device once");
+            else if (!HasBootSource(spec, entry))
+                errors.Add(path, entry, entry == "network"
+                    ? $"has no NIC to boot from; add one under nics or remove it from {listName}"
+                    : $"has no {entry} to boot from; add one under disks (device: {entry}) or remove it from {listName}");
+            seen.TryAdd(entry, i);
+        }
+    }
+
+    private static readonly string[] Firmwares = ["bios", "uefi"];
+
+    private static void ValidateFirmware(VmSpec spec, Errors errors)
+    {
+        var boot = spec.Boot;
+        if (!Firmwares.Contains(boot.Firmware))
+        {
+            errors.Add("boot.firmware", boot.Firmware, $"is not a firmware; {Hint(boot.Firmware, Firmwares, "use bios or uefi")}");
+            return;
+        }
+        if (boot.SecureBoot && boot.Firmware != "uefi")
+            errors.Add("boot.secure_boot", "true", "needs firmware: uefi (SeaBIOS has no Secure Boot); set boot.firmware: uefi or remove secure_boot");
+        // OVMF's 4M builds need SMM and the q35 chipset (its pflash and SMM emulation); pc with OVMF is not supported.
+        if (boot.Firmware == "uefi" && IsPcMachine(spec.Machine))
+            errors.Add("boot.firmware", "uefi", $"needs the q35 machine; machine {spec.Machine} (i440fx) is BIOS only here; set machine: q35 or firmware: bios");
+    }
+
+    private static bool IsPcMachine(string machine) => machine == "pc" || machine.StartsWith("pc-i440fx", StringComparison.Ordinal);
 
     private static bool HasBootSource(VmSpec spec, string device) => device switch
     {

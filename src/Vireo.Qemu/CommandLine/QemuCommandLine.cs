@@ -52,7 +52,25 @@ public static class QemuCommandLine
         a.Add("-mon", $"chardev={QmpChardevId},mode=control");
 
         // dump-guest-core=off keeps guest RAM out of QEMU core dumps (size and confidentiality), as libvirt does.
-        a.Add("-machine", $"{config.MachineType},dump-guest-core=off");
+        var machine = $"{config.MachineType},dump-guest-core=off";
+        if (config.Uefi is { } uefi)
+        {
+            // The firmware is mapped from two -blockdev nodes (code, then variables) through the machine's pflash0
+            // and pflash1 properties, as libvirt does since QEMU 5.0, instead of -bios (which has no NVRAM).
+            machine += $",pflash0={UefiFlash.CodeNode},pflash1={UefiFlash.VarsNode}";
+            // Secure Boot OVMF keeps its variables writable only from System Management Mode; without smm=on it
+            // does not boot (it hangs before the first line of output).
+            if (uefi.SecureBoot) machine += ",smm=on";
+            foreach (var node in uefi.Nodes)
+            {
+                a.Add("-blockdev", Json.Serialize(node.ToProtocolJson()));
+                a.Add("-blockdev", Json.Serialize(node.ToFormatJson()));
+            }
+        }
+        a.Add("-machine", machine);
+        // Only code running in SMM may write the flash: otherwise the guest OS could rewrite the Secure Boot
+        // variables (keys, db) behind the firmware's back. The property lives on the pflash device model.
+        if (config.Uefi is { SecureBoot: true }) a.Add("-global", "driver=cfi.pflash01,property=secure,value=on");
         a.Add("-accel", AccelArg(config));
         a.Add("-cpu", config.CpuModel);
         a.Add("-smp", SmpArg(config));
@@ -62,6 +80,9 @@ public static class QemuCommandLine
         a.Add("-boot", "strict=on");
         a.Add("-action", config.PanicAction == PanicAction.Pause ? "panic=pause" : "panic=shutdown");
         if (config.NoShutdown) a.Add("-no-shutdown");
+        // A one-time boot order (install from CD-ROM) lasts one boot: the guest's reboot stops it instead, and the
+        // engine starts it again with the normal order (virt-install does the same with --noreboot in its install phase).
+        if (config.RebootIsShutdown) a.Add("-action", "reboot=shutdown");
 
         if (config.DirectKernelBoot is { } kernel)
         {

@@ -84,4 +84,37 @@ public sealed record QemuVmConfig
 
     /// <summary>Guest devices, in the order their PCI slots are assigned.</summary>
     public IReadOnlyList<IQemuDevice> Devices { get; init; } = [];
+
+    /// <summary>UEFI firmware as two pflash drives (code and this VM's variable store); null: SeaBIOS.</summary>
+    public UefiFlash? Uefi { get; init; }
+
+    /// <summary>
+    /// A guest reboot powers the VM off instead (<c>-action reboot=shutdown</c>): the engine then restarts it
+    /// itself, with a new configuration (a one-time boot order has been used up).
+    /// </summary>
+    public bool RebootIsShutdown { get; init; }
+}
+
+/// <summary>
+/// UEFI (OVMF) flash: the read-only code and the VM's own writable variable store, both raw. Kept apart from
+/// <see cref="QemuVmConfig.BlockNodes"/>: they are firmware, not disks (snapshots and backups treat the variable
+/// store as a file).
+/// </summary>
+/// <param name="CodePath">OVMF code (pflash unit 0, read-only).</param>
+/// <param name="VarsPath">This VM's variable store (pflash unit 1, writable).</param>
+/// <param name="SecureBoot">Secure Boot build: needs SMM and a pflash only SMM code may write.</param>
+public sealed record UefiFlash(string CodePath, string VarsPath, bool SecureBoot)
+{
+    /// <summary>Node name of the code's format node.</summary>
+    public const string CodeNode = "pflash0";
+
+    /// <summary>Node name of the variable store's format node.</summary>
+    public const string VarsNode = "pflash1";
+
+    /// <summary>The two block nodes: raw always, never probed; the code read-only.</summary>
+    public IReadOnlyList<BlockNode> Nodes =>
+    [
+        new BlockNode(CodeNode, CodePath, DiskFormat.Raw) { ReadOnly = true, DiscardUnmap = false },
+        new BlockNode(VarsNode, VarsPath, DiskFormat.Raw) { DiscardUnmap = false },
+    ];
 }

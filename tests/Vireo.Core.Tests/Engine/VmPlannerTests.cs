@@ -224,3 +224,102 @@ public sealed class VmPlannerTests
         Assert.Equal("net525400123456", VmPlanner.NicId("52:54:00:12:34:56"));
     }
 }
+
+/// <summary>UEFI flash and the one-time boot order in the QEMU configuration.</summary>
+public sealed class VmPlannerFirmwareTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vireo-fw-").FullName;
+    private static readonly KvmStatus NoKvm = new(false, "/dev/kvm", "/dev/kvm does not exist", "load kvm_intel");
+    private static readonly VmPaths Paths = new StatePaths("/var/lib/vireo").ForVm("6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private Vireo.Host.Firmware.FirmwareLocator Locator(bool installed)
+    {
+        var descriptors = Path.Combine(_dir, "firmware");
+        Directory.CreateDirectory(descriptors);
+        if (installed)
+        {
+            foreach (var f in new[] { "CODE.fd", "CODE.secboot.fd", "VARS.fd", "VARS.ms.fd" })
+                File.WriteAllText(Path.Combine(_dir, f), f);
+            void Describe(string name, string code, string vars, string features) => File.WriteAllText(Path.Combine(descriptors, name), $$"""
+                { "interface-types": ["uefi"], "mapping": { "device": "flash",
+                  "executable": { "filename": "{{Path.Combine(_dir, code)}}", "format": "raw" },
+                  "nvram-template": { "filename": "{{Path.Combine(_dir, vars)}}", "format": "raw" } },
+                  "targets": [ { "architecture": "x86_64", "machines": ["pc-q35-*"] } ], "features": [{{features}}] }
+                """);
+            Describe("40-secure.json", "CODE.secboot.fd", "VARS.ms.fd", "\"requires-smm\", \"secure-boot\", \"enrolled-keys\"");
+            Describe("60-plain.json", "CODE.fd", "VARS.fd", "\"acpi-s3\"");
+        }
+        return new Vireo.Host.Firmware.FirmwareLocator([descriptors]);
+    }
+
+    private static VmSpec Spec(BootSpec boot) => new()
+    {
+        Name = "web",
+        Uuid = "6c7b2a52-93f4-4a55-9b8c-3f3d1c0e8a11",
+        Memory = 128,
+        Boot = boot,
+        Disks = [new DiskSpec { Path = "/img/root.qcow2", Format = "qcow2" }, new DiskSpec { Device = "cdrom", Path = "/img/install.iso", Format = "raw" }],
+        Graphics = new GraphicsSpec { Type = "none" },
+    };
+
+    private VmPlan Plan(BootSpec boot, bool installed = true) =>
+        new VmPlanner(NoKvm, _ => true, directIo: _ => true, firmware: Locator(installed)).Plan(Spec(boot), Paths);
+
+    [Fact]
+    public void Uefi_maps_the_code_read_only_and_the_vms_own_variable_store_as_raw_pflash()
+    {
+        var plan = Plan(new BootSpec { Order = ["disk"], Firmware = "uefi" });
+        var argv = string.Join('\n', plan.Argv);
+        Assert.Contains("-machine\nq35,dump-guest-core=off,pflash0=pflash0,pflash1=pflash1\n", argv);
+        Assert.Contains($"\"filename\":\"{Path.Combine(_dir, "CODE.fd")}\"", argv);
+        Assert.Contains($"\"filename\":\"{Paths.UefiVars}\"", argv);
+        Assert.Contains("{\"driver\":\"raw\",\"node-name\":\"pflash0\",\"file\":\"pflash0-file\",\"read-only\":true", argv);
+        Assert.Contains("{\"driver\":\"raw\",\"node-name\":\"pflash1\",\"file\":\"pflash1-file\",\"read-only\":false", argv);
+        Assert.DoesNotContain("smm=on", argv);
+        Assert.Equal(Path.Combine(_dir, "VARS.fd"), plan.UefiVarsTemplate);
+        // Firmware, not disks: snapshots and backups iterate BlockNodes and must not meet pflash.
+        Assert.DoesNotContain(plan.Config.BlockNodes, n => n.NodeName.StartsWith("pflash", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Secure_boot_takes_the_enrolled_build_with_smm_and_secure_pflash()
+    {
+        var plan = Plan(new BootSpec { Order = ["disk"], Firmware = "uefi", SecureBoot = true });
+        var argv = string.Join('\n', plan.Argv);
+        Assert.Contains(",pflash0=pflash0,pflash1=pflash1,smm=on\n", argv);
+        Assert.Contains("-global\ndriver=cfi.pflash01,property=secure,value=on", argv);
+        Assert.Contains(Path.Combine(_dir, "CODE.secboot.fd"), argv);
+        Assert.Equal(Path.Combine(_dir, "VARS.ms.fd"), plan.UefiVarsTemplate);
+    }
+
+    [Fact]
+    public void Uefi_without_ovmf_is_refused_naming_the_package()
+    {
+        var e = Assert.Throws<InvalidInputException>(() => Plan(new BootSpec { Firmware = "uefi" }, installed: false));
+        var error = Assert.Single(e.FieldErrors);
+        Assert.Equal("boot.firmware", error.Field);
+        Assert.Contains("install the ovmf package", error.Message);
+    }
+
+    [Fact]
+    public void Bios_has_no_pflash()
+    {
+        var argv = string.Join('\n', Plan(new BootSpec { Order = ["disk"] }).Argv);
+        Assert.DoesNotContain("pflash", argv);
+        Assert.DoesNotContain("reboot=shutdown", argv);
+    }
+
+    [Fact]
+    public void A_one_time_order_replaces_the_order_and_turns_a_guest_reboot_into_a_shutdown()
+    {
+        var plan = Plan(new BootSpec { Order = ["disk"], Once = ["cdrom"] });
+        Assert.Equal([BootDevice.Cdrom], plan.Config.BootOrder);
+        Assert.True(plan.Config.RebootIsShutdown);
+        Assert.Contains("-action\nreboot=shutdown", string.Join('\n', plan.Argv));
+        var after = Plan(new BootSpec { Order = ["disk"] });
+        Assert.Equal([BootDevice.Disk], after.Config.BootOrder);
+        Assert.False(after.Config.RebootIsShutdown);
+    }
+}

@@ -35,6 +35,8 @@ internal sealed class FixtureHost : IDisposable
             SystemBinDirectories = [Path.Combine(Root, "usr/sbin")],
             ExtraQemuPaths = [Path.Combine(Root, "usr/libexec/qemu-kvm")],
             StateDir = Path.Combine(Root, "var/lib/vireo"),
+            // No fixture ships OVMF: the UEFI line warns unless a test writes descriptors (FirmwareTests).
+            FirmwareDescriptorDirs = [Path.Combine(Root, "usr/share/qemu/firmware")],
             IsRoot = true,
             Commands = Commands,
             Devices = Devices,

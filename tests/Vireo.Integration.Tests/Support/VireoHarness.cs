@@ -60,6 +60,9 @@ internal sealed class VireoHarness : IAsyncDisposable
 
     public VireoClient Client() => new(Socket);
 
+    /// <summary>Extra environment for vireod (applied at each <see cref="StartDaemonAsync"/>), e.g. VIREO_FIRMWARE_DIRS.</summary>
+    public Dictionary<string, string> DaemonEnvironment { get; } = new(StringComparer.Ordinal);
+
     public async Task StartDaemonAsync()
     {
         // ip netns exec execs vireod in place, so the PID we hold is vireod's own.
@@ -73,6 +76,8 @@ internal sealed class VireoHarness : IAsyncDisposable
         };
         foreach (var arg in new[] { "netns", "exec", Namespace!.Name, "dotnet", Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir, "--no-register-images" })
             start.ArgumentList.Add(arg);
+        foreach (var (key, value) in DaemonEnvironment)
+            start.Environment[key] = value;
         var daemon = Process.Start(start)!;
         daemon.OutputDataReceived += (_, e) => Log(e.Data);
         daemon.ErrorDataReceived += (_, e) => Log(e.Data);
