@@ -9,7 +9,7 @@ internal static class SpecFields
         "boot", "disks", "nics", "serial", "graphics", "autostart", "on_crash",
     ];
 
-    public static readonly string[] Boot = ["kernel", "initrd", "cmdline", "order"];
+    public static readonly string[] Boot = ["kernel", "initrd", "cmdline", "order", "once", "firmware", "secure_boot"];
 
     public static readonly string[] Disk = ["volume", "path", "format", "device", "bus", "readonly", "serial", "cache", "aio", "discard"];
 

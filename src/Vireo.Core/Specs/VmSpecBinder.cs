@@ -66,22 +66,28 @@ internal static class VmSpecBinder
                 case "kernel": boot = boot with { Kernel = cx.String(value, p) }; break;
                 case "initrd": boot = boot with { Initrd = cx.String(value, p) }; break;
                 case "cmdline": boot = boot with { Cmdline = cx.String(value, p) }; break;
-                case "order":
-                    var seq = cx.Sequence(value, p, "[disk, cdrom]");
-                    if (seq is null) break;
-                    var order = new List<string>();
-                    for (var i = 0; i < seq.Items.Count; i++)
-                    {
-                        var item = seq.Items[i];
-                        var itemPath = SpecFields.Index(p, i);
-                        if (SpecBindContext.IsNull(item)) cx.Add(itemPath, null, "is empty; give disk, cdrom or network");
-                        else if (cx.String(item, itemPath) is { } entry) order.Add(entry);
-                    }
-                    boot = boot with { Order = order };
-                    break;
+                case "order": boot = boot with { Order = BootDevices(value, p, cx) }; break;
+                case "once": boot = boot with { Once = BootDevices(value, p, cx) }; break;
+                case "firmware": boot = boot with { Firmware = cx.String(value, p) ?? "bios" }; break;
+                case "secure_boot": boot = boot with { SecureBoot = cx.Bool(value, p) ?? false }; break;
             }
         });
         return boot;
+    }
+
+    private static List<string> BootDevices(SpecNode value, string p, SpecBindContext cx)
+    {
+        var order = new List<string>();
+        var seq = cx.Sequence(value, p, "[disk, cdrom]");
+        if (seq is null) return order;
+        for (var i = 0; i < seq.Items.Count; i++)
+        {
+            var item = seq.Items[i];
+            var itemPath = SpecFields.Index(p, i);
+            if (SpecBindContext.IsNull(item)) cx.Add(itemPath, null, "is empty; give disk, cdrom or network");
+            else if (cx.String(item, itemPath) is { } entry) order.Add(entry);
+        }
+        return order;
     }
 
     private static DiskSpec BindDisk(SpecMapping map, string path, SpecBindContext cx)

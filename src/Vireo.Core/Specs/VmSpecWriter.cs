@@ -41,12 +41,16 @@ public static class VmSpecWriter
 
     private static void WriteBoot(StringBuilder y, BootSpec boot)
     {
-        if (boot.Kernel is null && boot.Initrd is null && boot.Cmdline is null && boot.Order.Count == 0) return;
+        if (boot.Kernel is null && boot.Initrd is null && boot.Cmdline is null && boot.Order.Count == 0 && boot.Once.Count == 0
+            && boot.Firmware == "bios" && !boot.SecureBoot) return;
         y.Append("boot:\n");
         if (boot.Kernel is not null) Field(y, 1, "kernel", S(boot.Kernel));
         if (boot.Initrd is not null) Field(y, 1, "initrd", S(boot.Initrd));
         if (boot.Cmdline is not null) Field(y, 1, "cmdline", S(boot.Cmdline));
         if (boot.Order.Count > 0) Field(y, 1, "order", $"[{string.Join(", ", boot.Order.Select(S))}]");
+        if (boot.Once.Count > 0) Field(y, 1, "once", $"[{string.Join(", ", boot.Once.Select(S))}]");
+        if (boot.Firmware != "bios") Field(y, 1, "firmware", S(boot.Firmware));
+        if (boot.SecureBoot) Field(y, 1, "secure_boot", "true");
     }
 
     private static void WriteDisks(StringBuilder y, IReadOnlyList<DiskSpec> disks)
