@@ -81,6 +81,11 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(OsSummary))]
 [JsonSerializable(typeof(List<OsSummary>))]
 [JsonSerializable(typeof(OsDetails))]
+[JsonSerializable(typeof(AgentPingResult))]
+[JsonSerializable(typeof(AgentInfo))]
+[JsonSerializable(typeof(ExecRequest))]
+[JsonSerializable(typeof(ExecResult))]
+[JsonSerializable(typeof(SetUserPasswordRequest))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

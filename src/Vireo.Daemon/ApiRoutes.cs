@@ -54,6 +54,7 @@ internal static class ApiRoutes
         v1.MapOsApi(new Vireo.Core.Os.OsCatalog(Vireo.Core.Os.OsCatalog.DefaultSearchPath(),
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("osinfo")));
         v1.MapImportApi(engine);
+        v1.MapAgentApi(engine);
     }
 
     /// <summary>A spec sent as text (YAML or JSON), at most 1 MiB.</summary>

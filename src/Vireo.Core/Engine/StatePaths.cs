@@ -41,7 +41,9 @@ public sealed record VmPaths(string Dir)
     public string ConsoleSocket => Path.Combine(Dir, "console.sock");
     public string PidFile => Path.Combine(Dir, "qemu.pid");
     public string SerialLog => Path.Combine(Dir, "serial.log");
+    /// <summary>The guest agent's channel (virtio-serial port org.qemu.guest_agent.0); QEMU listens, vireod connects on demand.</summary>
+    public string AgentSocket => Path.Combine(Dir, "agent.sock");
 
     /// <summary>Runtime files that must not outlive the QEMU process (the serial log stays).</summary>
-    public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile];
+    public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile, AgentSocket];
 }
