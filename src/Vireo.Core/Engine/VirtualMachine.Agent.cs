@@ -29,7 +29,8 @@ internal sealed partial class VirtualMachine
     /// <paramref name="call"/> and disconnects, all within <paramref name="timeout"/> (waiting for another agent
     /// call of this VM included).
     /// </summary>
-    internal async Task<T> WithAgentAsync<T>(string what, Func<QgaClient, CancellationToken, Task<T>> call, TimeSpan timeout, CancellationToken ct)
+    internal async Task<T> WithAgentAsync<T>(string what, Func<QgaClient, CancellationToken, Task<T>> call, TimeSpan timeout, CancellationToken ct,
+        TimeSpan? syncTimeout = null)
     {
         lock (_gate)
         {
@@ -53,7 +54,8 @@ internal sealed partial class VirtualMachine
         {
             var options = new QgaClientOptions
             {
-                ConnectTimeout = timeout < QgaClientOptions.Default.ConnectTimeout ? timeout : QgaClientOptions.Default.ConnectTimeout,
+                // An agent that does not answer the sync is usually absent: most calls give up on it in 3 s.
+                ConnectTimeout = syncTimeout ?? (timeout < QgaClientOptions.Default.ConnectTimeout ? timeout : QgaClientOptions.Default.ConnectTimeout),
                 CommandTimeout = timeout,
             };
             await using var client = await QgaClient.ConnectAsync(Paths.AgentSocket, options, deadline.Token);
@@ -99,7 +101,7 @@ internal sealed partial class VirtualMachine
         var clock = Stopwatch.StartNew();
         try
         {
-            await WithAgentAsync("guest-ping", async (c, t) => { await c.PingAsync(t); return true; }, timeout, ct);
+            await WithAgentAsync("guest-ping", async (c, t) => { await c.PingAsync(t); return true; }, timeout, ct, syncTimeout: timeout);
             return new AgentPingResult { Name = Name, Answered = true, Milliseconds = Math.Round(clock.Elapsed.TotalMilliseconds, 1) };
         }
         catch (Exception e) when (e is OperationTimeoutException or QemuFailedException)
