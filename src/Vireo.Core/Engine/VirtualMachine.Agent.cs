@@ -145,6 +145,8 @@ internal sealed partial class VirtualMachine
             errors.Add(new FieldError { Field = "timeout_seconds", Value = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), Message = "must be between 1 and 86400 seconds" });
         if (request.Input is { Length: > MaxExecInputBytes })
             errors.Add(new FieldError { Field = "input", Value = $"{request.Input.Length} bytes", Message = $"is larger than {MaxExecInputBytes} bytes; copy big files into the guest another way (scp)" });
+        // JSON may send "args": null; the record's default is only for a missing field.
+        request = request with { Args = request.Args ?? [] };
         if (request.Args.Any(a => a is null || a.Contains('\0')))
             errors.Add(new FieldError { Field = "args", Value = null, Message = "must not contain NUL characters" });
         if (errors.Count > 0)
