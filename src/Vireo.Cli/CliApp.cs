@@ -114,6 +114,7 @@ internal sealed class CliApp
         "suspend", "resume", "console", "logs", "ip", "vncdisplay", "attach-interface", "detach-interface", "domif-setlink", "net",
         "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
         "domstats", "top", "os", "image",
+        "agent", "exec", "set-user-password",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -152,6 +153,9 @@ internal sealed class CliApp
         yield return One("top", () => TopCommand.Create(this));
         yield return One("os", () => OsCommand.Create(this));
         yield return One("image", () => ImageCommand.Create(this));
+        yield return One("agent", () => AgentCommands.Agent(this));
+        yield return One("exec", () => AgentCommands.Exec(this));
+        yield return One("set-user-password", () => AgentCommands.SetUserPassword(this));
         yield return One("host", () => HostCommand.Create(this));
         yield return One("version", () => VersionCommand.Create(this));
     }

@@ -107,6 +107,12 @@ public sealed record SnapshotInfo
     /// <summary>Free text given at creation.</summary>
     public string? Description { get; init; }
 
+    /// <summary>
+    /// Only in the answer to creating a disk-only snapshot of a running VM: "file systems frozen by the guest agent
+    /// (N)", or "crash-consistent: the guest agent did not answer" (and why). Not stored.
+    /// </summary>
+    public string? Consistency { get; init; }
+
     /// <summary>The disks it covers (every writable disk of the VM when it was taken).</summary>
     public IReadOnlyList<SnapshotDisk> Disks { get; init; } = [];
 

@@ -86,6 +86,11 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(ImageImportRequest))]
 [JsonSerializable(typeof(ImageHardware))]
 [JsonSerializable(typeof(OperationLine<ImageInfo>))]
+[JsonSerializable(typeof(AgentPingResult))]
+[JsonSerializable(typeof(AgentInfo))]
+[JsonSerializable(typeof(ExecRequest))]
+[JsonSerializable(typeof(ExecResult))]
+[JsonSerializable(typeof(SetUserPasswordRequest))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

@@ -83,6 +83,8 @@ public sealed record ShutdownRequest
     public int? TimeoutSeconds { get; init; }
     /// <summary>When false, a guest that does not power off in time is left running and the request fails. Default true.</summary>
     public bool? Force { get; init; }
+    /// <summary>How to ask the guest: <c>acpi</c> (the power button, default) or <c>agent</c> (guest-shutdown through the guest agent).</summary>
+    public string? Mode { get; init; }
 }
 
 /// <summary>Result of a lifecycle action.</summary>

@@ -60,6 +60,7 @@ internal static class ApiRoutes
         v1.MapOsApi(engine.OsCatalog);
         v1.MapImportApi(engine);
         v1.MapImageApi(engine);
+        v1.MapAgentApi(engine);
     }
 
     /// <summary>

@@ -15,9 +15,9 @@ internal static class JsonBody
     public const int MaxBytes = 64 * 1024;
 
     /// <summary>The body as <typeparamref name="T"/>; an empty body is an error.</summary>
-    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct)
+    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct, int maxBytes = MaxBytes)
     {
-        CheckLength(request);
+        CheckLength(request, maxBytes);
         try
         {
             return await JsonSerializer.DeserializeAsync(request.Body, type, ct)
@@ -47,10 +47,10 @@ internal static class JsonBody
         }
     }
 
-    private static void CheckLength(HttpRequest request)
+    private static void CheckLength(HttpRequest request, int maxBytes = MaxBytes)
     {
-        if (request.ContentLength > MaxBytes)
-            throw new InvalidInputException($"the request body is larger than {MaxBytes / 1024} KiB");
+        if (request.ContentLength > maxBytes)
+            throw new InvalidInputException($"the request body is larger than {maxBytes / 1024} KiB");
     }
 
     private static InvalidInputException Invalid(JsonException e)

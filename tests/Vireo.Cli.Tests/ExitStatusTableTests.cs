@@ -110,6 +110,10 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["domstats"] = ["domstats", "web1"],
         ["host check"] = ["host", "check"],
         ["version"] = ["version"],
+        ["agent ping"] = ["agent", "ping", "web1"],
+        ["agent info"] = ["agent", "info", "web1"],
+        ["exec"] = ["exec", "web1", "cat", "/etc/hostname"],
+        ["set-user-password"] = ["set-user-password", "web1", "ops", "--password-stdin"],
     };
 
     private const string SpecFile = "/tmp/vireo-exit-table-spec.yaml";

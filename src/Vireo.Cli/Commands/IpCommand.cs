@@ -17,7 +17,9 @@ internal static class IpCommand
             Like `virsh domifaddr` with every source at once: SOURCE is lease (Vireo's DHCP server on a nat or
             isolated network), arp (the host's neighbour table; the only source for VMs bridged to the LAN, and only
             once the host has exchanged packets with them), reservation (a fixed address not yet seen in use) or
-            user-mode (QEMU's built-in network, always 10.0.2.15).
+            user-mode (QEMU's built-in network, always 10.0.2.15), or agent (what the guest agent reports for
+            that NIC: every address the guest has on it, whatever the network; asked for 2 s at most, and left out
+            when the guest has no agent). An address can appear twice, from two sources.
             A VM that is not running has no addresses: that is an error with exit status 4. Exit status 1 when the
             VM runs but no address of it is known yet (a booting guest asks for one over DHCP).
             With -o json: the API's VmAddress array (an empty one, with exit status 1, when none is known).

@@ -85,23 +85,30 @@ internal static class LifecycleCommands
         var timeout = Opt.Seconds("--timeout",
             "Seconds to wait for the guest to power off before forcing it off, 0 to 86400 (vireod's default: 120)", 0, 86400);
         var noForce = Opt.Flag("--no-force", "Do not force the VM off after the timeout: leave it running and fail (exit 1)");
+        var mode = Opt.Choice("--mode", "How to ask the guest: acpi (the power button, default) or agent (the guest agent's guest-shutdown)", "acpi", "agent");
         var command = app.Docs.Create("shutdown", "Shut a VM down gracefully (ACPI power button)",
             """
             Presses the virtual power button and waits for the guest to power off. A guest that has not powered
             off after --timeout seconds is forced off (like `vireo destroy`) unless --no-force is given, in which
             case it is left running and the command fails with exit status 1.
+            With --mode agent the guest agent is asked instead (guest-shutdown, powerdown), for guests that ignore
+            ACPI; then it waits the same way. An agent that does not answer fails the command at once (exit 1) and
+            the VM keeps running.
             """,
             "vireo shutdown web1",
             "vireo shutdown web1 --timeout 30",
-            "vireo shutdown web1 --timeout 300 --no-force || echo 'guest ignored the power button'");
+            "vireo shutdown web1 --timeout 300 --no-force || echo 'guest ignored the power button'",
+            "vireo shutdown web1 --mode agent");
         command.Add(name);
         command.Add(timeout);
         command.Add(noForce);
+        command.Add(mode);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             int? seconds = parse.GetValue(timeout);
             bool force = !parse.GetValue(noForce);
-            var request = seconds is null && force ? null : new ShutdownRequest { TimeoutSeconds = seconds, Force = force ? null : false };
+            var how = parse.GetValue(mode);
+            var request = seconds is null && force && how is null ? null : new ShutdownRequest { TimeoutSeconds = seconds, Force = force ? null : false, Mode = how };
             var result = await client.ShutdownAsync(parse.GetValue(name)!, request, ct).ConfigureAwait(false);
             app.Env.Out.WriteLine(Describe(result, "shut down"));
             return ExitCodes.Ok;

@@ -21,8 +21,10 @@ internal static class SnapshotCommand
             Kinds:
               memory     disks + RAM + device state of a running or paused VM (default when it runs). Revert
                          brings the guest back exactly where it was, running or paused, without a reboot.
-              disk-only  the disks (default when the VM is stopped). Of a running VM it is crash-consistent: what
-                         the guest had not written out is not in it. Revert needs the VM stopped.
+              disk-only  the disks (default when the VM is stopped). Of a running VM whose guest agent answers,
+                         the guest's file systems are frozen around it (guest-fsfreeze) and it says "file systems
+                         frozen by the guest agent (N)"; otherwise it is crash-consistent (what the guest had not
+                         written out is not in it) and says so. Revert needs the VM stopped.
             Every writable disk must be qcow2 (raw disks are refused: convert them); read-only disks and CD-ROMs
             are left out. Vireo keeps a tree: each snapshot's parent is the one that was current when it was taken;
             create and revert make a snapshot current. Deleting one moves its children up to its parent.
@@ -77,7 +79,7 @@ internal static class SnapshotCommand
                 OutputFormat.WriteJson(app.Env, info, VireoJsonContext.Default.SnapshotInfo);
             else
                 app.Env.Out.WriteLine($"Snapshot {info.Name} of {info.Vm} taken ({Kind(info.Kind)}, VM {Display.State(info.VmState)}" +
-                    $"{(info.Parent is null ? "" : $", child of {info.Parent}")})");
+                    $"{(info.Parent is null ? "" : $", child of {info.Parent}")})" + (info.Consistency is null ? "" : $": {info.Consistency}"));
             return ExitCodes.Ok;
         }));
         return command;

@@ -65,7 +65,8 @@ internal static class ExitStatus
             Busy("with --console: another client is attached to the console (the VM was started)"),
             Invalid("the VM's spec no longer works here (a file or bridge it names is gone; the fields are listed)"), Qemu, QemuTimeout],
         ["shutdown"] = [NoVm, Invalid("an invalid VM name or timeout"), State("the VM is not running, is paused, or is already shutting down"),
-            new(ExitCodes.Failed, "with --no-force: the guest did not power off in time", ErrorCodes.Timeout), Qemu],
+            new(ExitCodes.Failed, "with --no-force: the guest did not power off in time; with --mode agent: the guest agent did not answer", ErrorCodes.Timeout),
+            new(ExitCodes.Failed, "QEMU or the guest agent refused or failed", ErrorCodes.QemuError)],
         ["destroy"] = [NoVm, BadVmName, State("the VM is not running"), Qemu, QemuTimeout],
         ["reboot"] = [NoVm, BadVmName, State("the VM is not running, or is paused"), Qemu, QemuTimeout],
         ["reset"] = [NoVm, BadVmName, State("the VM is not running"), Qemu, QemuTimeout],
@@ -192,6 +193,26 @@ internal static class ExitStatus
         ["host"] = [],
         ["host check"] = [new(ExitCodes.Failed, "a check found a FAIL (the host cannot run VMs as it is)")],
         ["version"] = [],
+        ["agent"] = [],
+        ["agent ping"] = [NoVm, BadVmName, State("the VM is not running, or is paused")],
+        ["agent info"] = [NoVm, BadVmName, State("the VM is not running, or is paused"),
+            new(ExitCodes.Failed, "the guest agent sent an invalid answer or refused", ErrorCodes.QemuError),
+            new(ExitCodes.Failed, "the guest agent did not answer in time", ErrorCodes.Timeout)],
+        ["exec"] = [NoVm, Invalid("an invalid VM name, timeout or input"), State("the VM is not running, or is paused"),
+            new(ExitCodes.Failed, "the guest agent sent an invalid answer or refused", ErrorCodes.QemuError),
+            new(ExitCodes.Failed, "the guest agent did not answer in time", ErrorCodes.Timeout)],
+        ["set-user-password"] = [NoVm, Invalid("an invalid VM name, user or password"), State("the VM is not running, or is paused"),
+            new(ExitCodes.Failed, "the guest agent refused (for example, no such user) or sent an invalid answer", ErrorCodes.QemuError),
+            new(ExitCodes.Failed, "the guest agent did not answer in time", ErrorCodes.Timeout)],
+    };
+
+    /// <summary>Lines added under "Exit status:" for commands whose status can also be something else (exec).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Notes = new Dictionary<string, string>
+    {
+        ["exec"] = """
+              else the guest command's own exit status: 0-255 as it exited, 124 it ran past --timeout (killed),
+                   127 the guest could not start it, 128+N a signal N ended it (vireo's own failures print "error:")
+            """,
     };
 
     /// <summary>The path of <paramref name="command"/> under vireo ("vol delete"; "" for vireo itself).</summary>
@@ -240,6 +261,8 @@ internal static class ExitStatus
         text.AppendLine("  0    success");
         foreach (var group in ReasonsOf(path).GroupBy(r => r.Code).OrderBy(g => g.Key))
             Wrap(text, $"  {group.Key,-4} {string.Join("; ", group.Select(r => r.Meaning).Distinct())}");
+        if (Notes.TryGetValue(path, out var note))
+            text.Append(note);
         text.AppendLine("  130  interrupted (Ctrl-C)");
         text.AppendLine("  141  the reader of its output went away (as a tool killed by SIGPIPE)");
         text.Append("  143  terminated (SIGTERM)");

@@ -68,4 +68,12 @@ internal static class Arg
             }),
         };
     }
+
+    /// <summary>A command and its arguments, taken as typed (<c>vireo exec VM -- CMD ARGS...</c>); empty words allowed.</summary>
+    public static TypedArgument<string[]> Words(string name, string description) =>
+        new(name, Opt.TextSyntax(TextKind.Free, allowEmpty: true))
+        {
+            Description = description,
+            Arity = ArgumentArity.OneOrMore,
+        };
 }

@@ -13,6 +13,19 @@ internal sealed record VersionReport
     public ApiError? DaemonError { get; init; }
 }
 
+/// <summary><c>vireo exec -o json</c>: the guest command's outcome, its output as text (invalid UTF-8 replaced).</summary>
+internal sealed record ExecReport
+{
+    public int? ExitCode { get; init; }
+    public int? Signal { get; init; }
+    public required string Stdout { get; init; }
+    public required string Stderr { get; init; }
+    public bool Truncated { get; init; }
+    public bool TimedOut { get; init; }
+    public bool? Killed { get; init; }
+    public string? Error { get; init; }
+}
+
 /// <summary>Source-generated JSON for the CLI's own documents, with the API's wire conventions.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -20,4 +33,5 @@ internal sealed record VersionReport
     UseStringEnumConverter = true,
     WriteIndented = true)]
 [JsonSerializable(typeof(VersionReport))]
+[JsonSerializable(typeof(ExecReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -53,6 +53,9 @@ public sealed record VmPaths(string Dir)
     /// <summary>The variable store as it was when snapshot <paramref name="snap"/> was taken.</summary>
     public string SnapshotUefiVars(string snap) => Path.Combine(SnapshotsDir, snap + ".uefi-vars.fd");
 
+    /// <summary>The guest agent's channel (virtio-serial port org.qemu.guest_agent.0); QEMU listens, vireod connects on demand.</summary>
+    public string AgentSocket => Path.Combine(Dir, "agent.sock");
+
     /// <summary>Runtime files that must not outlive the QEMU process (the serial log stays).</summary>
-    public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile];
+    public IEnumerable<string> RuntimeFiles => [QmpSocket, ConsoleSocket, PidFile, AgentSocket];
 }

@@ -1,3 +1,5 @@
+using Vireo.Core.Errors;
+using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Qmp;
 
@@ -20,26 +22,71 @@ internal sealed partial class VirtualMachine
 
     /// <summary>
     /// One transaction of blockdev-snapshot-internal-sync actions: every disk at the same instant, or none.
-    /// Crash-consistent: what the guest had not flushed is not in it.
+    /// When the guest agent answers, the guest's file systems are frozen around it (guest-fsfreeze-freeze, then
+    /// -thaw in a finally), so what the guest had written is on disk; otherwise the snapshot is crash-consistent,
+    /// like pulling the power cord at that instant. Returns which of the two it is, in words.
     /// </summary>
-    private async Task CreateDiskOnlyLiveAsync(QemuSession session, IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken ct)
+    private async Task<string> CreateDiskOnlyLiveAsync(QemuSession session, IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken ct)
     {
-        await using var frozen = await FreezeGuestFileSystemsAsync(session, ct);
-        var actions = targets.Select(t => InternalSnapshotActions.Create(t.Node, snap)).ToList();
-        await session.ExecuteAsync(QmpCommands.Transaction(actions), ct);
+        var (frozen, consistency) = await FreezeGuestFileSystemsAsync(ct);
+        try
+        {
+            var actions = targets.Select(t => InternalSnapshotActions.Create(t.Node, snap)).ToList();
+            await session.ExecuteAsync(QmpCommands.Transaction(actions), ct);
+        }
+        finally
+        {
+            if (frozen)
+                await ThawGuestFileSystemsAsync();
+        }
+        return consistency;
     }
 
-    /// <summary>
-    /// Seam for the guest agent (provisioning issue): freeze the guest's file systems (guest-fsfreeze-freeze)
-    /// before a disk-only snapshot and thaw them when the returned handle is disposed, making the snapshot
-    /// application-consistent. Until the agent exists there is nothing to freeze and the snapshot is
-    /// crash-consistent, like pulling the power cord at that instant.
-    /// </summary>
-    private static Task<IAsyncDisposable?> FreezeGuestFileSystemsAsync(QemuSession session, CancellationToken ct)
+    /// <summary>How long the guest may take to freeze its file systems (it flushes them first).</summary>
+    private static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Freezes the guest's file systems through the agent; (false, why) when it cannot.</summary>
+    private async Task<(bool Frozen, string Consistency)> FreezeGuestFileSystemsAsync(CancellationToken ct)
     {
-        _ = session;
-        ct.ThrowIfCancellationRequested();
-        return Task.FromResult<IAsyncDisposable?>(null);
+        if (State != VmState.Running)
+            return (false, $"crash-consistent: the guest agent did not answer (the VM is {VmStateMachine.Describe(State)})");
+        var asked = false;
+        try
+        {
+            var count = await WithAgentAsync("guest-fsfreeze-freeze", (c, t) =>
+            {
+                asked = true;
+                return c.FsFreezeAsync(null, t);
+            }, FreezeTimeout, ct);
+            Log.LogInformation("VM {Name}: {Count} guest file systems frozen for a snapshot", Name, count);
+            return (true, $"file systems frozen by the guest agent ({count})");
+        }
+        catch (VireoException e) when (e is OperationTimeoutException or QemuFailedException or InvalidStateException)
+        {
+            // A freeze that was sent and then timed out or failed half-way may leave file systems frozen in the
+            // guest: thaw (harmless on a thawed guest). When the agent never answered the sync, nothing was sent.
+            if (asked)
+                await ThawGuestFileSystemsAsync();
+            return (false, $"crash-consistent: the guest agent did not answer ({e.Message})");
+        }
+    }
+
+    /// <summary>Thaws the guest's file systems; tries three times, never with the caller's token (it must happen).</summary>
+    private async Task ThawGuestFileSystemsAsync()
+    {
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            try
+            {
+                var thawed = await WithAgentAsync("guest-fsfreeze-thaw", (c, t) => c.FsThawAsync(null, t), AgentCallTimeout, CancellationToken.None);
+                Log.LogInformation("VM {Name}: {Count} guest file systems thawed", Name, thawed);
+                return;
+            }
+            catch (VireoException e)
+            {
+                Log.LogError("VM {Name}: thawing the guest's file systems failed (attempt {Attempt} of 3): {Error}", Name, attempt, e.Message);
+            }
+        }
     }
 
     /// <summary>snapshot-delete: removes the snapshot from every listed node that holds it.</summary>

@@ -69,6 +69,7 @@ internal sealed partial class VirtualMachine
                     Hint = $"Take a disk-only snapshot (vireo snapshot create {Name} {snap} --disk-only), or start the VM first",
                 };
 
+            string? consistency = null;
             try
             {
                 if (session is null)
@@ -76,7 +77,7 @@ internal sealed partial class VirtualMachine
                 else if (kind == SnapshotKind.Memory)
                     await SaveLiveAsync(session, targets, snap, ct);
                 else
-                    await CreateDiskOnlyLiveAsync(session, targets, snap, ct);
+                    consistency = await CreateDiskOnlyLiveAsync(session, targets, snap, ct);
             }
             catch (Exception e)
             {
@@ -116,7 +117,7 @@ internal sealed partial class VirtualMachine
             }
             Log.LogInformation("VM {Name}: snapshot {Snap} taken ({Kind}, {Disks} disks)", Name, snap, record.Kind, targets.Count);
             var records = _ctx.Store.ListSnapshots(Uuid);
-            return ToInfo(FindSnapshot(records, snap), records);
+            return ToInfo(FindSnapshot(records, snap), records) with { Consistency = consistency };
         }, ct);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Core.Errors;
+using Vireo.Qmp.Qga;
 
 namespace Vireo.Core.Engine;
 
@@ -18,12 +19,22 @@ internal sealed partial class VirtualMachine
             var timeout = request.TimeoutSeconds ?? DefaultShutdownTimeoutSeconds;
             if (timeout is < 0 or > 86400)
                 throw InvalidInputException.For("shutdown", [new FieldError { Field = "timeout_seconds", Value = timeout.ToString(), Message = "must be between 0 and 86400 seconds" }]);
+            var agent = request.Mode switch
+            {
+                null or "acpi" => false,
+                "agent" => true,
+                _ => throw InvalidInputException.For("shutdown", [new FieldError { Field = "mode", Value = request.Mode, Message = "must be acpi (the power button) or agent (guest-shutdown through the guest agent)" }]),
+            };
             var session = CurrentSession();
             session.ExpectExit(ExitKind.GuestShutdown);
-            SetState(VmState.ShuttingDown, "ACPI power-down requested");
+            SetState(VmState.ShuttingDown, agent ? "guest agent shutdown requested" : "ACPI power-down requested");
             try
             {
-                await session.SystemPowerdownAsync(ct);
+                if (agent)
+                    // No answer is success (the guest goes down); an error answer or a silent channel fails here.
+                    await WithAgentAsync("guest-shutdown", async (c, t) => { await c.ShutdownAsync(QgaShutdownMode.Powerdown, TimeSpan.FromSeconds(1), t); return true; }, AgentCallTimeout, ct);
+                else
+                    await session.SystemPowerdownAsync(ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -37,13 +48,13 @@ internal sealed partial class VirtualMachine
             {
                 SetState(VmState.Running, "the guest ignored the ACPI power-down request");
                 throw new OperationTimeoutException(
-                    $"VM \"{Name}\" did not power off within {timeout} s of the ACPI request and was not to be forced off; it is still running")
+                    $"VM \"{Name}\" did not power off within {timeout} s of the {(agent ? "guest agent's shutdown" : "ACPI request")} and was not to be forced off; it is still running")
                 {
                     Hint = $"Force it off: vireo destroy {Name}",
                 };
             }
             await ForceOffAsync(session, ExitKind.ForcedAfterTimeout, ct);
-            return Result($"forced off: the guest did not power off within {timeout} s of the ACPI request");
+            return Result($"forced off: the guest did not power off within {timeout} s of the {(agent ? "guest agent's shutdown" : "ACPI request")}");
         }, ct);
 
     public Task<ActionResult> DestroyAsync(CancellationToken ct) =>

@@ -156,7 +156,6 @@ public sealed partial class VmEngine : IAsyncDisposable
     public string GetSpecYaml(string name) => VmSpecWriter.ToYaml(Find(name).Spec);
 
     /// <summary>The VM's addresses and where each was learned (<c>vireo ip</c>).</summary>
-    public Task<IReadOnlyList<VmAddress>> AddressesAsync(string name, CancellationToken ct) => _networks.AddressesAsync(Find(name).Spec, ct);
 
     public string SerialLogPath(string name) => Find(name).Paths.SerialLog;
 

@@ -243,6 +243,12 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
         // less memory than QEMU started with (max_memory), and more again. It comes last, so the devices before it
         // keep the PCI addresses they had before VMs had a balloon (guest NIC names, older memory snapshots).
         devices.Add(new VirtioBalloonPci());
+        // The QEMU guest agent's channel: a virtio-serial controller with one port, named as qemu-ga looks for it
+        // (/dev/virtio-ports/org.qemu.guest_agent.0), on a chardev socket QEMU serves (server=on,wait=off) in the
+        // VM's state dir; vireod connects on demand, as to the QMP socket. After the balloon, so the devices before
+        // keep their PCI addresses. A guest without an agent leaves the port closed: calls time out, nothing else.
+        devices.Add(new VirtioSerialPci(AgentController));
+        devices.Add(new VirtSerialPort(AgentPortId, AgentController, AgentChardevId, VirtSerialPort.GuestAgentPortName));
 
         if (errors.Count > 0)
             throw InvalidInputException.For("VM spec", errors);
@@ -282,6 +288,7 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
             Devices = devices,
             Uefi = uefi,
             RebootIsShutdown = spec.Boot.Once.Count > 0,
+            Chardevs = [new UnixSocketChardev(AgentChardevId, paths.AgentSocket)],
         };
         IReadOnlyList<string> argv;
         try
@@ -314,6 +321,8 @@ internal sealed class VmPlanner(KvmStatus kvm, Func<string, bool>? fileExists = 
     /// <summary>Block node and device id of the cloud-init seed CD-ROM.</summary>
     internal const string CloudInitNode = "cidata";
     internal const string CloudInitDevice = "cidata-cd";
+    /// <summary>Ids of the guest agent's virtio-serial controller, port and chardev.</summary>
+    internal const string AgentController = "virtio-serial0", AgentPortId = "qga0", AgentChardevId = "charqga0";
 
     /// <summary>The virtio-scsi controller that SCSI disks and CD-ROMs attach to.</summary>
     internal const string ScsiController = "scsi0";

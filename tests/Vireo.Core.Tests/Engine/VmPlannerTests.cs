@@ -60,8 +60,8 @@ public sealed class VmPlannerTests
         Assert.Contains("-smp 1,maxcpus=2", argv);
         // The translation cache follows the RAM QEMU has, which the balloon can give back to the guest.
         Assert.Contains("-accel tcg,tb-size=256", argv);
-        // Last, so that the devices before it keep their PCI addresses.
-        var balloon = Assert.IsType<VirtioBalloonPci>(plan.Config.Devices[^1]);
+        // Last but the guest agent's channel, so that the devices before it keep their PCI addresses.
+        var balloon = Assert.IsType<VirtioBalloonPci>(plan.Config.Devices[^3]);
         Assert.Equal("balloon0", balloon.Id);
         Assert.Contains("\"driver\":\"virtio-balloon-pci\"", argv);
 
@@ -71,7 +71,24 @@ public sealed class VmPlannerTests
         Assert.Null(plain.Config.MaxVcpus);
         Assert.Contains("-smp 2 ", string.Join(' ', plain.Argv));
         Assert.Contains("-accel tcg,tb-size=128", string.Join(' ', plain.Argv));
-        Assert.IsType<VirtioBalloonPci>(plain.Config.Devices[^1]);
+        Assert.IsType<VirtioBalloonPci>(plain.Config.Devices[^3]);
+    }
+
+    [Fact]
+    public void Every_vm_gets_the_guest_agent_channel_on_a_socket_in_its_state_dir()
+    {
+        var plan = Planner(NoKvm).Plan(Tiny(), Paths);
+        var controller = Assert.IsType<VirtioSerialPci>(plan.Config.Devices[^2]);
+        var port = Assert.IsType<VirtSerialPort>(plan.Config.Devices[^1]);
+        Assert.Equal("org.qemu.guest_agent.0", port.PortName);
+        Assert.Equal(controller.Id, port.Controller);
+        var chardev = Assert.Single(plan.Config.Chardevs);
+        Assert.Equal(port.Chardev, chardev.Id);
+        Assert.Equal(Paths.AgentSocket, chardev.SocketPath);
+        Assert.Contains(Paths.AgentSocket, Paths.RuntimeFiles);
+        var argv = string.Join(' ', plan.Argv);
+        Assert.Contains($"-chardev socket,id={chardev.Id},path={Paths.AgentSocket},server=on,wait=off", argv);
+        Assert.Contains("\"driver\":\"virtserialport\",\"id\":\"qga0\",\"bus\":\"virtio-serial0.0\",\"chardev\":\"charqga0\",\"name\":\"org.qemu.guest_agent.0\"", argv);
     }
 
     [Fact]
