@@ -26,13 +26,13 @@ public sealed class BootOptionFirmwareTests
     }
 
     [Theory]
-    [InlineData("bios,secure_boot=on", "secure_boot=on needs uefi")]
+    [InlineData("bios,secure_boot=on", "secure_boot=on needs UEFI")]
     [InlineData("uefi,bios", "the firmware is given twice")]
-    [InlineData("uefi,secure_boot=maybe", "is not on or off")]
+    [InlineData("uefi,secure_boot=maybe", "is not on/off")]
     public void Contradictions_are_refused_with_the_accepted_forms(string text, string problem)
     {
         var e = Assert.ThrowsAny<Exception>(() => BootOption.Parse(text, "/"));
         Assert.Contains(problem, e.Message);
-        Assert.Contains("uefi or bios", e.Message);
+        Assert.Contains("the firmware: uefi", e.Message);
     }
 }

@@ -69,11 +69,32 @@ internal static class Arg
         };
     }
 
-    /// <summary>A command and its arguments, taken as typed (<c>vireo exec VM -- CMD ARGS...</c>); empty words allowed.</summary>
-    public static TypedArgument<string[]> Words(string name, string description) =>
-        new(name, Opt.TextSyntax(TextKind.Free, allowEmpty: true))
+    /// <summary>
+    /// A command and its arguments, taken as typed (<c>vireo exec VM -- CMD ARGS...</c>): the program is non-empty
+    /// text; its arguments may be empty. Every word is checked for length and control characters like other text.
+    /// </summary>
+    public static TypedArgument<string[]> Words(string name, string description)
+    {
+        var syntax = Opt.TextSyntax(TextKind.Free);
+        return new(name, syntax)
         {
             Description = description,
             Arity = ArgumentArity.OneOrMore,
+            CustomParser = result =>
+            {
+                var words = new string[result.Tokens.Count];
+                for (var i = 0; i < words.Length; i++)
+                {
+                    var text = result.Tokens[i].Value;
+                    if (ValueParsers.Text(text, TextKind.Free, allowEmpty: i > 0) is { } problem)
+                    {
+                        result.AddError($"{name} {ValueText.Quote(text)} {problem}");
+                        return null;
+                    }
+                    words[i] = text;
+                }
+                return words;
+            },
         };
+    }
 }

@@ -72,8 +72,6 @@ public sealed class FirmwareLocator(IReadOnlyList<string> descriptorDirs)
     public string MissingDetail(bool secureBoot) =>
         $"no {(secureBoot ? "Secure Boot " : "")}UEFI firmware (OVMF) for x86_64 q35 is described in {string.Join(" or ", DescriptorDirs)}";
 
-    /// <summary>The fix for a missing firmware.</summary>
-    public static string MissingFix => $"install OVMF: apt-get install {Package} (RHEL/Fedora: dnf install edk2-ovmf)";
 
     private static UefiFirmware? TryRead(string file)
     {
