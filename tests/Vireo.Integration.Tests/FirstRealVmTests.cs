@@ -21,7 +21,7 @@ public sealed class FirstRealVmTests(ITestOutputHelper output)
     private const int ForwardPort = 2222;
 
     [Fact]
-    public async Task Debian_with_cloud_init_on_nat_answers_ssh_through_a_forward_as_web1()
+    public async Task Debian_with_cloud_init_on_nat_answers_ssh_through_a_forward_as_web1_and_its_agent_runs_commands_and_powers_it_off()
     {
         var image = Path.Combine(Repo.ImageDir, "debian-12", "disk.qcow2");
         Assert.True(File.Exists(Path.Combine(Repo.ImageDir, "debian-12", "image.json")) && File.Exists(image),
@@ -30,13 +30,16 @@ public sealed class FirstRealVmTests(ITestOutputHelper output)
         await using var lab = await LanLab.CreateAsync();
         await using var h = await VireoHarness.StartAsync(output, ns: lab.Host);
         var key = await CloudInitSeedTests.KeyPairAsync(h.StateDir);
-        var overlay = Path.Combine(h.StateDir, "web1.qcow2");
-        await ProcessRunner.RunOkAsync("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", image, overlay);
 
-        await h.VireoOk("create", "--name", "web1", "--memory", "1024", "--vcpus", "1", "--graphics", "none",
-            "--disk", $"path={overlay},format=qcow2", "--cloud-init", $"user=ops,ssh-key={key}.pub,hostname=web1");
+        // The README's path: register the built image (the build itself is cached on its recipe), then one command.
+        var build = await h.VireoOk("image", "build", "debian-12");
+        output.WriteLine(build.Stdout);
         var clock = Stopwatch.StartNew();
-        await h.VireoOk("start", "web1");
+        var create = await h.VireoOk("create", "--name", "web1", "--image", "debian-12",
+            "--cloud-init", $"user=ops,ssh-key={key}.pub,hostname=web1", "--start");
+        Assert.Contains("linked to images/", create.Stdout);
+        var spec = await h.VireoOk("dumpspec", "web1");
+        Assert.Contains("os: debian12", spec.Stdout);
 
         // The DHCP lease from Vireo's dnsmasq, as vireo ip shows it.
         var address = await LeaseAsync(h, clock);
@@ -70,9 +73,22 @@ public sealed class FirstRealVmTests(ITestOutputHelper output)
             $"ops@{LanLab.HostAddress}", "sudo", "-n", "id", "-u");
         Assert.True(sudo.ExitCode == 0 && sudo.Stdout.Trim() == "0", sudo.ToString());
 
+        // The guest agent answers, and vireo ip shows the address from the lease and from the agent.
+        await h.VireoOk("agent", "ping", "web1", "--timeout", "30");
         var ip = await h.VireoOk("ip", "web1");
-        Assert.Contains(address, ip.Stdout);
-        Assert.Contains("lease", ip.Stdout);
+        output.WriteLine(ip.Stdout);
+        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(address)}/\d+\s+lease", ip.Stdout);
+        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(address)}/\d+\s+agent", ip.Stdout);
+
+        var exec = await h.VireoOk("exec", "web1", "--", "cat", "/etc/hostname");
+        Assert.Equal("web1", exec.Stdout.Trim());
+
+        clock.Restart();
+        await h.VireoOk("shutdown", "web1", "--mode", "agent", "--timeout", "120", "--no-force");
+        output.WriteLine($"shutdown --mode agent: {clock.Elapsed.TotalSeconds:0.0} s");
+        var list = await h.VireoOk("list", "--all");
+        Assert.Matches(@"web1\s+stopped", list.Stdout);
+        Assert.Empty(h.QemuPids());
     }
 
     private static async Task<string> LeaseAsync(VireoHarness h, Stopwatch clock)

@@ -231,7 +231,7 @@ internal static class ImageCommand
             var script = FindScript(image);
             if (script is null)
             {
-                app.Env.Error.WriteLine($"error: no build script for image \"{image}\": looked for build-{image}.sh in {string.Join(", ", ScriptDirs())}");
+                app.Env.Error.WriteLine($"error: no build script for image \"{image}\": {(BuildScripts.TryGetValue(image, out var known) ? $"looked for {known} in {string.Join(", ", ScriptDirs())}" : "Vireo builds only " + string.Join(" and ", BuildScripts.Keys))}");
                 app.Env.Error.WriteLine("hint: images Vireo builds: tiny, debian-12; import other images with vireo image import");
                 return ExitCodes.NotFound;
             }
@@ -286,10 +286,15 @@ internal static class ImageCommand
         yield return "/usr/share/vireo/guest";
     }
 
-    private static string? FindScript(string image) =>
-        VmNameSafe(image) ? ScriptDirs().Select(d => Path.Combine(d, $"build-{image}.sh")).FirstOrDefault(File.Exists) : null;
+    /// <summary>The images Vireo builds, and their scripts (debian-12 is built by build-debian.sh, keyed on its recipe).</summary>
+    private static readonly Dictionary<string, string> BuildScripts = new(StringComparer.Ordinal)
+    {
+        ["tiny"] = "build-tiny.sh",
+        ["debian-12"] = "build-debian.sh",
+    };
 
-    private static bool VmNameSafe(string name) => name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !name.StartsWith('.');
+    private static string? FindScript(string image) =>
+        BuildScripts.TryGetValue(image, out var script) ? ScriptDirs().Select(d => Path.Combine(d, script)).FirstOrDefault(File.Exists) : null;
 
     /// <summary>The import request for a build's image.json (a disk image), or null (a kernel image).</summary>
     private static ImageImportRequest? BuiltRequest(string dir)
