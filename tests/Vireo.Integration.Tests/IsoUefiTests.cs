@@ -192,7 +192,7 @@ public sealed class IsoUefiTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task The_debian_12_image_boots_on_uefi_to_systemds_basic_target()
+    public async Task The_debian_12_image_boots_on_uefi_keeps_an_efi_variable_across_a_power_cycle_and_reverts_a_snapshot_with_ram()
     {
         var image = Path.Combine(Repo.ImageDir, "debian-12", "disk.qcow2");
         if (!File.Exists(Path.Combine(Repo.ImageDir, "debian-12", "image.json")) || !File.Exists(image))
@@ -220,7 +220,42 @@ public sealed class IsoUefiTests(ITestOutputHelper output)
         output.WriteLine($"debian-12 on UEFI: basic.target {clock.Elapsed.TotalSeconds:F0} s after start");
         Assert.Contains("BdsDxe: starting Boot", log); // OVMF booted it (GRUB's EFI build from the image's ESP)
         Assert.Contains("Welcome to", log);
+
+        // NVRAM: the guest's own kernel writes an EFI variable (efivarfs: 4 bytes of attributes, NV|BS|RT, then the
+        // data); after a full power cycle, OVMF hands it back from the VM's variable store.
+        await WaitForAgentAsync(h, "deb", TimeSpan.FromMinutes(8));
+        output.WriteLine($"debian-12 on UEFI: the agent answered {clock.Elapsed.TotalSeconds:F0} s after start");
+        const string variable = "/sys/firmware/efi/efivars/VireoTest-6f1c0f4e-2b7d-4c35-9b0e-5d1f3a6c7e21";
+        await h.VireoOk("exec", "deb", "--", "sh", "-c", $"printf '\\007\\000\\000\\000vireo-nvram' > {variable}");
+        await h.VireoOk("shutdown", "deb", "--mode", "agent", "--timeout", "120", "--no-force");
+        await h.VireoOk("start", "deb");
+        await WaitForAgentAsync(h, "deb", TimeSpan.FromMinutes(8));
+        var read = await h.VireoOk("exec", "deb", "--", "cat", variable);
+        Assert.EndsWith("vireo-nvram", read.Stdout);
+
+        // A snapshot with RAM of the running guest, then a change, then a live revert: the guest is back as it was.
+        await h.VireoOk("exec", "deb", "--", "sh", "-c", "echo before > /run/vireo-marker");
+        await h.VireoOk("snapshot", "create", "deb", "s1");
+        await h.VireoOk("exec", "deb", "--", "sh", "-c", "echo after > /run/vireo-marker");
+        await h.VireoOk("snapshot", "revert", "deb", "s1");
+        await WaitForAgentAsync(h, "deb", TimeSpan.FromMinutes(2));
+        Assert.Equal("before\n", (await h.VireoOk("exec", "deb", "--", "cat", "/run/vireo-marker")).Stdout);
         await h.VireoOk("destroy", "deb");
+    }
+
+    private static async Task WaitForAgentAsync(VireoHarness h, string vm, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        CommandResult last;
+        do
+        {
+            last = await h.Vireo("agent", "ping", vm, "--timeout", "5");
+            if (last.ExitCode == 0)
+                return;
+            await Task.Delay(2000);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new Xunit.Sdk.XunitException($"the guest agent of {vm} did not answer within {limit}: {last}");
     }
 
     private static async Task DefineAsync(VireoHarness h, string yaml)
