@@ -255,6 +255,11 @@ internal static class ImageCommand
                 app.Env.Out.WriteLine($"Image {image} built in {outDir} (a kernel image: vireod uses it from there).");
                 return ExitCodes.Ok;
             }
+            // vireod registers built images it finds at start (register-on-sight): follow that import rather than race it.
+            var underWay = (await client.ListOperationsAsync(ct).ConfigureAwait(false))
+                .FirstOrDefault(o => o.Kind == "image-import" && o.Target == request.Name && o.Status == OperationStatus.Running);
+            if (underWay is not null)
+                await OperationCommand.FollowAsync(app, client, underWay, $"Registering {request.Name} (started by vireod)", "no partial file was left", ct).ConfigureAwait(false);
             var registered = (await client.ListImagesAsync(ct).ConfigureAwait(false)).FirstOrDefault(i => i.Name == request.Name);
             if (registered is not null && registered.Recipe == request.Recipe)
             {
