@@ -85,6 +85,15 @@ users:
 EOF
 }
 result=""
+# where_time_went NAME PORT [NETNS]: after the timing, what held SSH back in the guest (systemd's critical chain to
+# ssh.service), into the log: the figures alone do not say whether a side waited out a timeout.
+where_time_went() {
+    local prefix=()
+    [ -n "${3:-}" ] && prefix=(ip netns exec "$3")
+    "${prefix[@]}" "${SSH[@]}" -p "$2" ops@127.0.0.1 \
+        'systemd-analyze critical-chain ssh.service 2>/dev/null | tail -n +3 | head -n 8; systemd-analyze blame 2>/dev/null | head -n 4' \
+        2>/dev/null | sed "s/^/bench: $1: /" >&2 || true
+}
 # wait_ssh T0 NAME PORT [NETNS]: polls until ssh prints NAME; prints the ms since T0.
 wait_ssh() {
     local t0=$1 name=$2 port=$3 prefix=() out end=$((SECONDS + BOOT_TIMEOUT))
@@ -121,6 +130,7 @@ run_qemu() { # run_qemu N
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 2>"$d.err" &
     qemu_pid=$!
     result=$(wait_ssh "$t0" "$name" "$port") || { tail -n 20 "$d.serial" >&2; return 1; }
+    where_time_went "$name" "$port"
     kill -TERM "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true; qemu_pid=""
     rm -rf "$d" "$d".*
 }
@@ -151,6 +161,7 @@ run_virt_install() { # run_virt_install N
         --qemu-commandline="-netdev user,id=bn0,hostfwd=tcp:127.0.0.1:$port-:22 -device virtio-net-pci,netdev=bn0,bus=pcie.0,addr=0x10" \
         > "$d.log" 2>&1 || { cat "$d.log" >&2; return 1; }
     result=$(wait_ssh "$t0" "$name" "$port" "$ns") || return 1
+    where_time_went "$name" "$port" "$ns"
     virsh destroy "vbr-$1" >/dev/null 2>&1; virsh undefine --nvram "vbr-$1" >/dev/null 2>&1
     rm -rf "$d" "$d".*
 }
@@ -178,6 +189,7 @@ run_vireo() { # run_vireo N
     V net forward add vbr-user --host-port "$port" --host-address 127.0.0.1 --to "$name:22" >/dev/null || return 1
     V start "$name" >/dev/null || return 1
     result=$(wait_ssh "$t0" "$name" "$port") || return 1
+    where_time_went "$name" "$port"
     V destroy "$name" >/dev/null 2>&1
     V net forward remove vbr-user --host-port "$port" --host-address 127.0.0.1 >/dev/null 2>&1 || true
     V undefine "$name" >/dev/null 2>&1

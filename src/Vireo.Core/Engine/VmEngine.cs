@@ -88,7 +88,7 @@ public sealed partial class VmEngine : IAsyncDisposable
         // After the VMs are loaded (running ones get their taps back into re-created bridges), before autostart.
         await networks.InitializeAsync(options.CreateDefaultNetwork, ct);
         await engine.Storage.InitializeAsync(ct);
-        engine.Images = new ImageService(store, engine.Storage, engine._images, Os.OsCatalog.Shared, engine.Operations, logger);
+        engine.Images = new ImageService(store, engine.Storage, engine._images, () => engine.OsCatalog, engine.Operations, logger);
         // Register-on-sight: images built into the cache directory (vireo image build, the README's setup) join the catalogue.
         if (options.RegisterBuiltImages)
             engine.Images.RegisterBuilt();

@@ -26,17 +26,19 @@ public sealed class ImageService
     private readonly VireoStore _store;
     private readonly StorageService _storage;
     private readonly ImageCatalog _builtIn;
-    private readonly OsCatalog _os;
+    private readonly Func<OsCatalog> _osCatalog;
+    /// <summary>The engine's catalog, read at each use: vireod replaces the default one (with its logger) at start.</summary>
+    private OsCatalog OsData => _osCatalog();
     private readonly OperationRegistry _operations;
     private readonly ILogger _log;
     private readonly Lazy<QemuImg> _img;
 
-    public ImageService(VireoStore store, StorageService storage, ImageCatalog builtIn, OsCatalog os, OperationRegistry operations, ILogger log)
+    public ImageService(VireoStore store, StorageService storage, ImageCatalog builtIn, Func<OsCatalog> os, OperationRegistry operations, ILogger log)
     {
         _store = store;
         _storage = storage;
         _builtIn = builtIn;
-        _os = os;
+        _osCatalog = os;
         _operations = operations;
         _log = log;
         _img = new Lazy<QemuImg>(() =>
@@ -182,11 +184,11 @@ public sealed class ImageService
         string? os = null;
         if (string.IsNullOrWhiteSpace(request.Os))
             errors.Add(new FieldError { Field = "os", Message = "is required; give the image's OS as an osinfo id, e.g. debian12", Hint = "List the known OSes: vireo os list" });
-        else if (_os.Find(request.Os) is { } entry)
+        else if (OsData.Find(request.Os) is { } entry)
             os = entry.ShortId;
         else
         {
-            var near = _os.Suggest(request.Os);
+            var near = OsData.Suggest(request.Os);
             errors.Add(new FieldError
             {
                 Field = "os", Value = request.Os, Message = "is not an OS of the osinfo database",

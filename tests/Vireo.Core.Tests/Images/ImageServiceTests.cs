@@ -17,7 +17,7 @@ public sealed class ImageServiceTests
     private const long MiB = StorageFixture.MiB;
 
     private static ImageService Service(StorageFixture f) =>
-        new(f.Store, f.Service, new ImageCatalog(Path.Combine(f.Root, "cache")), new OsCatalog(OsCatalog.DefaultSearchPath()), f.Operations, NullLogger.Instance);
+        new(f.Store, f.Service, new ImageCatalog(Path.Combine(f.Root, "cache")), () => OsCatalog.Shared, f.Operations, NullLogger.Instance);
 
     /// <summary>A 16 MiB image in <paramref name="format"/> whose first sector holds a marker, made with qemu-img convert from raw.</summary>
     private static async Task<string> MakeAsync(StorageFixture f, string file, string format, string marker = "VIREO-IMAGE")
