@@ -27,7 +27,7 @@ NIC=virtio
 OVERLAY_SIZE=4G          # larger than the image's 3 GiB: the root must grow to it
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
-BOOT_TIMEOUT=300         # seconds; a first boot under TCG takes ~1 min
+BOOT_TIMEOUT=${VERIFY_BOOT_TIMEOUT:-900}  # seconds; a first boot under TCG takes ~1 min idle, 4+ min on a loaded host
 
 while (($#)); do
     case "$1" in
