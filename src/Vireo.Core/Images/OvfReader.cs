@@ -30,19 +30,10 @@ public static class OvfReader
     public static OvfDescriptor Parse(string xml, string field = "file")
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var settings = new XmlReaderSettings
-        {
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-            MaxCharactersInDocument = MaxChars,
-            IgnoreComments = true,
-            IgnoreProcessingInstructions = true,
-        };
         XDocument doc;
         try
         {
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
-            doc = XDocument.Load(reader);
+            doc = Vireo.Core.Xml.SafeXml.Load(xml, MaxChars);
         }
         catch (XmlException e)
         {

@@ -44,19 +44,10 @@ public sealed partial class LibvirtDomainImporter
             throw Invalid("(document)", null, $"is larger than {MaxChars / 1024} KiB, which no libvirt domain needs");
         if (string.IsNullOrWhiteSpace(xml))
             throw Invalid("(document)", null, "is empty; give the XML of a libvirt domain, as virsh dumpxml prints it");
-        var settings = new XmlReaderSettings
-        {
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-            MaxCharactersInDocument = MaxChars,
-            IgnoreComments = true,
-            IgnoreProcessingInstructions = true,
-        };
         XDocument doc;
         try
         {
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
-            doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
+            doc = Vireo.Core.Xml.SafeXml.Load(xml, MaxChars, LoadOptions.SetLineInfo);
         }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
         {
