@@ -76,6 +76,7 @@ public sealed class CreateGoldenTests(CreateGoldenTests.Daemon daemon) : IClassF
     [InlineData("cdrom with import", "they contradict each other", "--name", "a", "--import", "--cdrom", "$DIR/install.iso", "--disk", "path=$DIR/system.qcow2,format=qcow2")]
     [InlineData("pxe without a NIC", "--pxe boots from the network, but --network none", "--name", "a", "--pxe", "--network", "none", "--disk", "size=2G")]
     [InlineData("uefi with an ELF kernel", "--boot uefi with kernel=$DIR/vmlinux.elf: it is not an EFI executable", "--name", "a", "--disk", "none", "--boot", "uefi,kernel=$DIR/vmlinux.elf")]
+    [InlineData("size=default with an image that names no OS", "the image tiny names no OS: add --os ID", "--name", "a", "--image", "tiny", "--disk", "size=default")]
     [InlineData("size=default without an OS", "--disk size=default takes the disk size the OS recommends, and no OS is given: add --os ID", "--name", "a", "--disk", "size=default")]
     [InlineData("unknown osinfo key", "--os \"detect=on,foo=bar\": unknown key \"foo\"", "--name", "a", "--osinfo", "detect=on,foo=bar", "--disk", "size=2G")]
     [InlineData("network that does not exist", "nics[0].network: \"nowhere\" is not a network", "--name", "a", "--disk", "size=2G", "--network", "network=nowhere")]
@@ -103,6 +104,9 @@ public sealed class CreateGoldenTests(CreateGoldenTests.Daemon daemon) : IClassF
         await File.WriteAllBytesAsync(Path.Combine(dir, "vmlinuz"), new byte[4096]);
         await File.WriteAllBytesAsync(Path.Combine(dir, "initrd.img"), new byte[4096]);
         await File.WriteAllBytesAsync(Path.Combine(dir, "vmlinux.elf"), [0x7f, (byte)'E', (byte)'L', (byte)'F', .. new byte[4092]]);
+        // A catalogue image with its OS (as `vireo image build debian-12` registers one); the built-in tiny names none.
+        await GuestWriter.RunAsync("qemu-img", "create", "-q", "-f", "qcow2", Path.Combine(dir, "base.qcow2"), "16M");
+        await h.VireoOk("image", "import", Path.Combine(dir, "base.qcow2"), "--name", "srv", "--os", "debian12");
         return dir;
     }
 

@@ -112,7 +112,7 @@ internal static class CreateCommand
             var specJson = CreateRequest.Json(plan);
             return await app.WithClientAsync(parse, ct, async client =>
             {
-                var newVolumes = await CreateVolumes.SizedAsync(client, plan, ct).ConfigureAwait(false);
+                var newVolumes = await CreateVolumes.SizedAsync(client, plan, imageChoice?.Name, ct).ConfigureAwait(false);
                 var fromImage = (IReadOnlyList<ImageOption.NewDisk>)[];
                 if (imageChoice is not null)
                 {

@@ -107,7 +107,8 @@ internal static class CreateSpecBuilder
         var os = flags.Os is null ? null : OsOption.Parse(flags.Os);
         if (os is not null)
             spec = spec with { Os = os };
-        if (os is null && newVolumes.FirstOrDefault(v => v.Size is null) is not null)
+        // With --image, the image's OS gives the size (checked once the image is looked up).
+        if (os is null && flags.Image is null && newVolumes.FirstOrDefault(v => v.Size is null) is not null)
             throw new CliUsageException($"{DiskOption.Flag} size=default takes the disk size the OS recommends, and no OS is given: add --os ID (vireo os list), or give a size: size=20G.");
         spec = InstallPhase(spec, flags, newVolumes, cwd);
 

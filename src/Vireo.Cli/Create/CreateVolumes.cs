@@ -9,10 +9,21 @@ internal static class CreateVolumes
 {
     private const long GiB = 1L << 30;
 
-    public static async Task<IReadOnlyList<(string Pool, VolumeCreateRequest Request)>> SizedAsync(VireoClient client, CreatePlan plan, CancellationToken ct)
+    /// <param name="client">vireod.</param>
+    /// <param name="plan">The create plan; its <c>os</c> gives the size.</param>
+    /// <param name="imageName">The <c>--image</c>, when given: without <c>--os</c>, its OS gives the size.</param>
+    /// <param name="ct">Cancels.</param>
+    public static async Task<IReadOnlyList<(string Pool, VolumeCreateRequest Request)>> SizedAsync(VireoClient client, CreatePlan plan, string? imageName, CancellationToken ct)
     {
         string? defaultSize = null;
-        if (plan.NewVolumes.Any(v => v.Size is null) && plan.Spec.Os is { } id)
+        var osId = plan.Spec.Os;
+        if (plan.NewVolumes.Any(v => v.Size is null) && osId is null && imageName is not null)
+        {
+            var image = await client.GetImageAsync(imageName, ct).ConfigureAwait(false);
+            osId = image.Os is { Length: > 0 } imageOs ? imageOs
+                : throw new CliUsageException($"--disk size=default takes the disk size the OS recommends, and the image {imageName} names no OS: add --os ID (vireo os list), or give a size: size=20G.");
+        }
+        if (plan.NewVolumes.Any(v => v.Size is null) && osId is { } id)
         {
             OsDetails os;
             try
