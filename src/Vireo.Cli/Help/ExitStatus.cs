@@ -239,7 +239,8 @@ internal static class ExitStatus
         var own = Commands.TryGetValue(path, out var reasons) ? reasons : [];
         ExitReason[] unreachable = WithoutDaemon.Contains(path)
             ? []
-            : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied)")];
+            : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied), or it refuses this caller (token refused, role not allowed, too many failed logins)",
+                ErrorCodes.Unauthorized, ErrorCodes.Forbidden, ErrorCodes.RateLimited)];
         // Within a code, the shared meaning comes first, except for 1, where the command's own failures do.
         return
         [
