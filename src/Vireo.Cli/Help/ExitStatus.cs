@@ -192,6 +192,12 @@ internal static class ExitStatus
 
         ["host"] = [],
         ["host check"] = [new(ExitCodes.Failed, "a check found a FAIL (the host cannot run VMs as it is)")],
+        ["host info"] = [],
+        ["token"] = [],
+        ["token create"] = [Invalid("an invalid role, lifetime or description")],
+        ["token list"] = [],
+        ["token revoke"] = [NotFound("no token with that id")],
+        ["audit"] = [Invalid("an invalid --limit")],
         ["version"] = [],
         ["agent"] = [],
         ["agent ping"] = [NoVm, BadVmName, State("the VM is not running, or is paused")],
@@ -233,7 +239,8 @@ internal static class ExitStatus
         var own = Commands.TryGetValue(path, out var reasons) ? reasons : [];
         ExitReason[] unreachable = WithoutDaemon.Contains(path)
             ? []
-            : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied)")];
+            : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied), or it refuses this caller (token refused, role not allowed, too many failed logins)",
+                ErrorCodes.Unauthorized, ErrorCodes.Forbidden, ErrorCodes.RateLimited)];
         // Within a code, the shared meaning comes first, except for 1, where the command's own failures do.
         return
         [
