@@ -43,6 +43,7 @@ internal static class DaemonHost
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, VireoJsonContext.Default);
         });
+        builder.Services.AddVireoApiContract();
         builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.Socket));
 
         var app = builder.Build();
@@ -81,6 +82,7 @@ internal static class DaemonHost
             app.UseWebSockets();
             app.UseMiddleware<ApiErrorMiddleware>();
             app.MapVireoApi(engine);
+            app.MapVireoApiContract();
 
             await app.StartAsync();
             // Kestrel creates the socket with the process umask; the API is for root and the vireo group only.
