@@ -41,6 +41,9 @@ internal static class DaemonHost
             // The wire format of docs/api.md: the same settings the source-generated context was built with.
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            // Numbers are numbers (the web defaults would also read them from strings, and the OpenAPI document
+            // would then describe every integer as "integer or string").
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, VireoJsonContext.Default);
         });
         builder.Services.AddVireoApiContract();

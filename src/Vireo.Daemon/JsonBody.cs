@@ -99,8 +99,10 @@ internal static class JsonBody
             && System.Text.RegularExpressions.Regex.Match(e.Message, "property '([^']*)'") is { Success: true } unknown)
         {
             var name = unknown.Groups[1].Value;
-            var parent = field == name || !field.EndsWith(name, StringComparison.Ordinal) ? "" : field[..^name.Length];
-            var fieldPath = parent.Length == 0 ? name : parent + name;
+            // The path names the member itself or the object that holds it, depending on where the reader stopped.
+            var fieldPath = field == "body" || field == name ? name
+                : field.EndsWith("." + name, StringComparison.Ordinal) ? field
+                : field + "." + name;
             return new InvalidInputException($"invalid request body: unknown field \"{fieldPath}\"",
                 [new FieldError { Field = fieldPath, Message = "is not a field of this request", Hint = "Remove it, or check its spelling against the API reference (/api/reference)." }]);
         }
