@@ -59,6 +59,9 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorM
             StatusCodes.Status415UnsupportedMediaType => (ErrorCodes.Invalid, "unsupported media type",
                 $"{request.Method} {request.Path} does not read a body of type \"{request.ContentType}\""),
             StatusCodes.Status400BadRequest => (ErrorCodes.Invalid, "invalid request", "the request could not be read"),
+            // An authentication layer that answers without a body still answers a problem document.
+            StatusCodes.Status401Unauthorized => ("unauthorized", "unauthorized", $"{request.Method} {request.Path} needs a valid token"),
+            StatusCodes.Status403Forbidden => ("forbidden", "forbidden", $"{request.Method} {request.Path} is not allowed for this caller"),
             _ => (status >= 500 ? ErrorCodes.Internal : ErrorCodes.Invalid, ReasonPhrase(status), $"{request.Method} {request.Path} answered HTTP {status}"),
         };
         return new ApiError
