@@ -65,10 +65,17 @@ internal static partial class ApiContract
     public static void MapVireoApiContract(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json").ExcludeFromDescription().AllowAnonymousContract();
-        app.MapScalarApiReference(ReferencePath, o => o
-                .WithTitle("Vireo API reference")
-                .WithOpenApiRoutePattern("/openapi/{documentName}.json")
-                .DisableDefaultFonts())
+        app.MapScalarApiReference(ReferencePath, o =>
+            {
+                o.WithTitle("Vireo API reference")
+                    .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+                    .DisableDefaultFonts();
+                // Everything the page does stays on this host: no telemetry, no AI agent, no hosted tools.
+                o.Telemetry = false;
+                o.Agent = new ScalarAgentOptions { Disabled = true };
+                o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+                o.HideClientButton = true;
+            })
             .AllowAnonymousContract();
     }
 
@@ -91,7 +98,8 @@ internal static partial class ApiContract
                 return;
             var pattern = route.RoutePattern.RawText ?? "";
             var method = route.Metadata.OfType<IHttpMethodMetadata>().FirstOrDefault()?.HttpMethods.FirstOrDefault() ?? "GET";
-            var path = "/" + pattern.TrimStart('/');
+            // "{drive:int}" is "{drive}" in the document.
+            var path = "/" + Constraint().Replace(pattern.TrimStart('/'), "{$1}");
             route.Metadata.Add(new TagsAttribute(TagFor(path)));
             var entry = Table.FirstOrDefault(e => e.Method == method && e.Path == path);
             route.Metadata.Add(new EndpointNameMetadata(entry?.Name ?? OperationId(method, path)));
@@ -198,6 +206,9 @@ internal static partial class ApiContract
 
     [GeneratedRegex("[^A-Za-z0-9]+")]
     private static partial Regex NonWord();
+
+    [GeneratedRegex(@"\{\*?(\w+)(?::[^}]*)?\}")]
+    private static partial Regex Constraint();
 
     private sealed record Entry(string Method, string Path, string Name, string Summary)
     {
@@ -306,6 +317,33 @@ internal static partial class ApiContract
             Body = typeof(ImageImportRequest), Answers = [(202, typeof(OperationInfo), null)],
         },
         new("DELETE", "/v1/images/{name}", "deleteImage", "Delete an image") { Answers = [(204, null, null)] },
+        new("GET", "/v1/stats", "getStats", "Host CPUs and memory, and every VM's counters"),
+        new("GET", "/v1/vms/{name}/stats", "getVmStats", "A VM's cumulative counters: CPU, memory, disks, NICs"),
+        new("GET", "/v1/vms/{name}/addresses", "getVmAddresses", "A VM's IP addresses and where each was learnt"),
+        new("POST", "/v1/vms/{name}/nics/{mac}/link/{state}", "setNicLink", "Plug (up) or unplug (down) a NIC's virtual cable"),
+        new("DELETE", "/v1/vms/{name}/nics/{mac}", "detachNic", "Detach a network interface"),
+        new("GET", "/v1/vms/{name}/snapshots", "listSnapshots", "List a VM's snapshots, oldest first"),
+        new("GET", "/v1/vms/{name}/snapshots/{snap}", "getSnapshot", "Show a snapshot"),
+        new("DELETE", "/v1/vms/{name}/snapshots/{snap}", "deleteSnapshot", "Delete a snapshot (its children move up)"),
+        new("GET", "/v1/vms/{name}/agent/ping", "agentPing", "Ping the guest agent"),
+        new("GET", "/v1/vms/{name}/agent/info", "agentInfo", "The guest's OS, host name and addresses (guest agent)"),
+        new("GET", "/v1/networks", "listNetworks", "List networks"),
+        new("GET", "/v1/networks/{name}", "getNetwork", "Show a network: subnet, DHCP, VMs, forwards, reservations"),
+        new("POST", "/v1/networks/{name}/{action}", "networkAction", "Start or stop a network"),
+        new("GET", "/v1/network-doctor", "networkDoctor", "Check the host's networking"),
+        new("GET", "/v1/forwards", "listForwards", "List every port forward"),
+        new("GET", "/v1/networks/{name}/forwards", "listNetworkForwards", "List a network's port forwards"),
+        new("DELETE", "/v1/networks/{name}/forwards/{protocol}/{port}", "removePortForward", "Remove a port forward"),
+        new("GET", "/v1/pools", "listPools", "List storage pools"),
+        new("GET", "/v1/pools/{pool}", "getPool", "Show a storage pool"),
+        new("GET", "/v1/volumes", "listVolumes", "List every volume"),
+        new("GET", "/v1/pools/{pool}/volumes", "listPoolVolumes", "List a pool's volumes"),
+        new("GET", "/v1/pools/{pool}/volumes/{name}", "getVolume", "Show a volume"),
+        new("GET", "/v1/backups", "listBackups", "List the backups under a directory (query: dir, vm)"),
+        new("GET", "/v1/os", "listOs", "List the OS catalog (query: family)"),
+        new("GET", "/v1/os/{id}", "getOs", "Show an OS: its defaults and requirements"),
+        new("GET", "/v1/images", "listImages", "List images"),
+        new("GET", "/v1/images/{name}", "getImage", "Show an image"),
         new("POST", "/v1/import/libvirt", "importLibvirt", "Import a libvirt domain XML (dry_run=true: only convert it)")
         {
             Body = typeof(string), BodyTypes = ["application/xml", "text/xml"],

@@ -76,6 +76,7 @@ public sealed class ApiContractTests(ITestOutputHelper output)
             {
                 ids.Add(operation.Value.GetProperty("operationId").GetString()!);
                 Assert.True(operation.Value.GetProperty("tags").GetArrayLength() > 0, $"{operation.Name} {path.Name} has no tag");
+                Assert.True(operation.Value.TryGetProperty("summary", out _), $"{operation.Name} {path.Name} has no summary (add it to ApiContract.Table)");
                 Assert.True(operation.Value.GetProperty("responses").TryGetProperty("default", out var fallback), $"{operation.Name} {path.Name} has no default answer");
                 Assert.True(fallback.GetProperty("content").TryGetProperty(ProblemJson, out _));
             }
@@ -208,6 +209,8 @@ public sealed class ApiContractTests(ITestOutputHelper output)
         Assert.Contains("<title>Vireo API reference</title>", html);
         Assert.Contains("openapi/v1.json", html);
         Assert.Contains("\"withDefaultFonts\":false", html);
+        Assert.Contains("\"telemetry\":false", html);
+        Assert.Contains("\"agent\":{\"disabled\":true}", html);
         var assets = System.Text.RegularExpressions.Regex.Matches(html, "(?:src|href)=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
         Assert.NotEmpty(assets);
         foreach (var asset in assets)
