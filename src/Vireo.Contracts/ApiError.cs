@@ -20,6 +20,10 @@ public sealed record ApiError
     public string? Hint { get; init; }
     /// <summary>Per-field problems (for invalid specs: every problem at once).</summary>
     public IReadOnlyList<FieldError> Errors { get; init; } = [];
+    /// <summary>RFC 9457 problem type: <c>urn:vireo:error:CODE</c> (one per <see cref="Code"/>).</summary>
+    public string? Type { get; init; }
+    /// <summary>RFC 9457 instance: the request's path, e.g. <c>/v1/vms/web1/start</c>.</summary>
+    public string? Instance { get; init; }
 }
 
 /// <summary>One problem with one field of a request.</summary>

@@ -16,6 +16,7 @@ internal static class ApiRoutes
     public static void MapVireoApi(this WebApplication app, VmEngine engine)
     {
         var v1 = app.MapGroup("/v1");
+        v1.DescribeVireoApi(engine);
 
         var remote = app.Services.GetService<RemoteAccess>();
         v1.MapGet("/host", async (CancellationToken ct) => await engine.HostInfoAsync(DaemonHost.Version, ct) is var info && remote is not null
@@ -33,16 +34,24 @@ internal static class ApiRoutes
         });
         v1.MapGet("/vms/{name}/stats", (string name, CancellationToken ct) => engine.StatsAsync(name, ct));
         v1.MapGet("/stats", (CancellationToken ct) => engine.StatsAsync(ct));
-        v1.MapPost("/vms/{name}/{action}", async (string name, string action, HttpRequest request, CancellationToken ct) => action switch
+        v1.MapPost("/vms/{name}/{action}", async (string name, string action, HttpRequest request, [FromQuery(Name = "async")] string? async, CancellationToken ct) =>
         {
-            "start" => await engine.StartAsync(name, ct),
-            "shutdown" => await engine.ShutdownAsync(name, await ReadShutdownRequestAsync(request, ct), ct),
-            "destroy" => await engine.DestroyAsync(name, ct),
-            "reboot" => await engine.RebootAsync(name, ct),
-            "reset" => await engine.ResetAsync(name, ct),
-            "suspend" => await engine.SuspendAsync(name, ct),
-            "resume" => await engine.ResumeAsync(name, ct),
-            _ => throw new InvalidInputException($"unknown action \"{action}\"; actions: start, shutdown, destroy, reboot, reset, suspend, resume"),
+            var shutdown = action == "shutdown" ? await ReadShutdownRequestAsync(request, ct) : null;
+            Func<CancellationToken, Task<Vireo.Contracts.ActionResult>> run = action switch
+            {
+                "start" => c => engine.StartAsync(name, c),
+                "shutdown" => c => engine.ShutdownAsync(name, shutdown!, c),
+                "destroy" => c => engine.DestroyAsync(name, c),
+                "reboot" => c => engine.RebootAsync(name, c),
+                "reset" => c => engine.ResetAsync(name, c),
+                "suspend" => c => engine.SuspendAsync(name, c),
+                "resume" => c => engine.ResumeAsync(name, c),
+                _ => throw new InvalidInputException($"unknown action \"{action}\"; actions: start, shutdown, destroy, reboot, reset, suspend, resume",
+                    [new FieldError { Field = "action", Value = action, Message = "is not an action", Hint = "Use one of start, shutdown, destroy, reboot, reset, suspend, resume." }]),
+            };
+            return IdentityRoutes.ParseFlag("async", async)
+                ? await LifecycleOperations.StartAsync(engine, action, name, run)
+                : Results.Json(await run(ct), VireoJsonContext.Default.ActionResult);
         });
         v1.MapGet("/vms/{name}/console", (HttpContext context, string name, bool? force) =>
             ConsoleEndpoint.RelayAsync(context, engine, name, force ?? false));
@@ -88,18 +97,6 @@ internal static class ApiRoutes
         return text;
     }
 
-    private static async Task<ShutdownRequest> ReadShutdownRequestAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength is null or 0)
-            return new ShutdownRequest();
-        try
-        {
-            return await JsonSerializer.DeserializeAsync(request.Body, VireoJsonContext.Default.ShutdownRequest, ct)
-                ?? new ShutdownRequest();
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidInputException($"invalid shutdown request body: {e.Message}");
-        }
-    }
+    private static async Task<ShutdownRequest> ReadShutdownRequestAsync(HttpRequest request, CancellationToken ct) =>
+        await JsonBody.ReadOptionalAsync(request, VireoJsonContext.Default.ShutdownRequest, ct) ?? new ShutdownRequest();
 }

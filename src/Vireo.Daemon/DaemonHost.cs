@@ -41,6 +41,9 @@ internal static class DaemonHost
             // The wire format of docs/api.md: the same settings the source-generated context was built with.
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            // Numbers are numbers (the web defaults would also read them from strings, and the OpenAPI document
+            // would then describe every integer as "integer or string").
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, VireoJsonContext.Default);
         });
         // The TCP listeners serve TLS only; the certificate is loaded (or made) below, once this vireod owns the
@@ -57,6 +60,7 @@ internal static class DaemonHost
         });
         var remote = new RemoteAccess();
         builder.Services.AddSingleton(remote);
+        builder.Services.AddVireoApiContract();
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("vireod");
@@ -108,6 +112,7 @@ internal static class DaemonHost
             remote.Auth = new AuthService(engine.Store, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("auth"));
             app.UseMiddleware<AuthMiddleware>(remote.Auth);
             app.MapVireoApi(engine);
+            app.MapVireoApiContract();
 
             await app.StartAsync();
             // Kestrel creates the socket with the process umask; the API is for root and the vireo group only.

@@ -18,9 +18,10 @@ internal static class JsonBody
     public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct, int maxBytes = MaxBytes)
     {
         CheckLength(request, maxBytes);
+        CheckContentType(request);
         try
         {
-            return await JsonSerializer.DeserializeAsync(request.Body, type, ct)
+            return await JsonSerializer.DeserializeAsync(request.Body, StrictType(type), ct)
                 ?? throw new InvalidInputException("the request body is empty; send a JSON object");
         }
         catch (JsonException e)
@@ -35,16 +36,53 @@ internal static class JsonBody
         CheckLength(request);
         if (request.ContentLength is 0)
             return null;
+        CheckContentType(request);
         try
         {
             using var reader = new StreamReader(request.Body);
             var text = await reader.ReadToEndAsync(ct);
-            return string.IsNullOrWhiteSpace(text) ? null : JsonSerializer.Deserialize(text, type);
+            return string.IsNullOrWhiteSpace(text) ? null : JsonSerializer.Deserialize(text, StrictType(type));
         }
         catch (JsonException e)
         {
             throw Invalid(e);
         }
+    }
+
+    /// <summary>
+    /// The wire options with unknown members refused: a request that names a field the API does not have (a typo,
+    /// or a field of a newer API) gets a 400 naming it instead of being half applied. Responses are read leniently
+    /// by clients (the same types, <see cref="VireoJsonContext.Default"/>), so a newer daemon can add fields.
+    /// </summary>
+    internal static readonly JsonSerializerOptions StrictOptions = MakeStrict();
+
+    private static JsonSerializerOptions MakeStrict()
+    {
+        var options = new JsonSerializerOptions(VireoJsonContext.Default.Options)
+        {
+            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+
+    /// <summary><paramref name="type"/> under <see cref="StrictOptions"/>.</summary>
+    internal static JsonTypeInfo<T> StrictType<T>(JsonTypeInfo<T> type) => (JsonTypeInfo<T>)StrictOptions.GetTypeInfo(type.Type);
+
+    /// <summary>
+    /// A body that says it is something else than JSON (a form, plain text) is refused with 415; a body without a
+    /// Content-Type is read as JSON, as before.
+    /// </summary>
+    private static void CheckContentType(HttpRequest request)
+    {
+        var contentType = request.ContentType;
+        if (string.IsNullOrWhiteSpace(contentType))
+            return;
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+            && media.MediaType.Value is { } value
+            && (value.Equals("application/json", StringComparison.OrdinalIgnoreCase) || value.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+            return;
+        throw new UnsupportedBodyException(contentType);
     }
 
     private static void CheckLength(HttpRequest request, int maxBytes = MaxBytes)
@@ -56,7 +94,27 @@ internal static class JsonBody
     private static InvalidInputException Invalid(JsonException e)
     {
         var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+        // "The JSON property 'colour' could not be mapped to any .NET member contained in type '...'."
+        if (e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            && System.Text.RegularExpressions.Regex.Match(e.Message, "property '([^']*)'") is { Success: true } unknown)
+        {
+            var name = unknown.Groups[1].Value;
+            // The path names the member itself or the object that holds it, depending on where the reader stopped.
+            var fieldPath = field == "body" || field == name ? name
+                : field.EndsWith("." + name, StringComparison.Ordinal) ? field
+                : field + "." + name;
+            return new InvalidInputException($"invalid request body: unknown field \"{fieldPath}\"",
+                [new FieldError { Field = fieldPath, Message = "is not a field of this request", Hint = "Remove it, or check its spelling against the API reference (/api/reference)." }]);
+        }
         var problem = e.Message.Contains("required", StringComparison.OrdinalIgnoreCase) ? e.Message : $"cannot be read: {e.Message.Split(". Path", 2)[0]}";
         return new InvalidInputException($"invalid request body: {e.Message}", [new FieldError { Field = field, Message = problem }]);
     }
+}
+
+/// <summary>A request body in a media type the route does not read (HTTP 415, code <c>invalid</c>).</summary>
+internal sealed class UnsupportedBodyException(string contentType)
+    : VireoException(ErrorCodes.Invalid, $"the request body is \"{contentType}\"; this request takes JSON (Content-Type: application/json)")
+{
+    public override IReadOnlyList<FieldError> FieldErrors { get; } =
+        [new FieldError { Field = "Content-Type", Value = contentType, Message = "is not JSON", Hint = "Send the body as application/json." }];
 }

@@ -36,7 +36,7 @@ public sealed class ParseErrorTests : FakeDaemonTest
     [InlineData(new[] { "list", "--al" }, "unknown option \"--al\" for vireo list; did you mean --all?")]
     [InlineData(new[] { "list", "--bogus" }, "unknown option \"--bogus\" for vireo list")]
     [InlineData(new[] { "shutdown", "--timout", "30", "web1" }, "unknown option \"--timout\" for vireo shutdown; did you mean --timeout?")]
-    [InlineData(new[] { "start", "-x" }, "unknown option \"-x\" for vireo start")]
+    [InlineData(new[] { "start", "-x" }, "unknown option \"-x\" for vireo start; did you mean -o?")]
     [InlineData(new[] { "list", "--sokcet", "/x" }, "unknown option \"--sokcet\" for vireo list; did you mean --socket?")]
     [InlineData(new[] { "shutdown", "web1", "--timout=30" }, "unknown option \"--timout\" for vireo shutdown; did you mean --timeout?")]
     [InlineData(new[] { "start", "web1", "extra" }, "unexpected argument \"extra\": vireo start takes NAME only")]

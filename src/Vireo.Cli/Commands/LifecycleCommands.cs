@@ -20,8 +20,9 @@ internal static class LifecycleCommands
             """,
             (c, n, ct) => c.DestroyAsync(n, ct), "vireo destroy web1");
         yield return Simple(app, "reboot", "Ask the guest to reboot", "rebooted",
-            "Sends the guest an ACPI reboot request, like `virsh reboot`; the guest decides how to honour it.",
-            (c, n, ct) => c.RebootAsync(n, ct), "vireo reboot web1");
+            "Sends the guest an ACPI reboot request, like `virsh reboot`; the guest decides how to honour it."
+            + "\n" + AsyncDetails,
+            (c, n, ct) => c.RebootAsync(n, ct), "vireo reboot web1", "vireo reboot web1 --async");
         yield return Simple(app, "reset", "Hard-reset a VM (press the reset button)", "reset",
             "Resets the virtual machine at once, like `virsh reset`: no guest shutdown, disks are not flushed.",
             (c, n, ct) => c.ResetAsync(n, ct), "vireo reset web1");
@@ -39,10 +40,21 @@ internal static class LifecycleCommands
         var name = VmArgument.Create();
         var command = app.Docs.Create(verb, summary, details, examples);
         command.Add(name);
+        var async = verb == "reboot" ? AsyncOption() : null;
+        var output = verb == "reboot" ? OutputFormat.CreateOption() : null;
+        if (async is not null)
+        {
+            command.Add(async);
+            command.Add(output!);
+        }
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
-            var result = await call(client, parse.GetValue(name)!, ct).ConfigureAwait(false);
-            app.Env.Out.WriteLine(Describe(result, done));
+            var vm = parse.GetValue(name)!;
+            var json = output is not null && parse.GetValue(output) == OutputFormat.Json;
+            if (async is not null && parse.GetValue(async))
+                return OperationCommand.Started(app, await client.StartActionOperationAsync(vm, verb, null, ct).ConfigureAwait(false), json);
+            var result = await call(client, vm, ct).ConfigureAwait(false);
+            Print(app, result, done, json);
             return ExitCodes.Ok;
         }));
         return command;
@@ -61,17 +73,29 @@ internal static class LifecycleCommands
             guest has been quiet for 2 seconds. What the guest printed before the console attached is in
             `vireo logs NAME`. A VM that does not start is not attached to; a console held by another client is
             refused with exit status 4, the VM running.
-            """,
+            """ + "\n" + AsyncDetails,
             "vireo start web1",
             "vireo start web1 --console",
-            "vireo start web1 && vireo console web1");
+            "vireo start web1 && vireo console web1",
+            "vireo start web1 --async --output json");
+        var async = AsyncOption();
+        var output = OutputFormat.CreateOption();
         command.Add(name);
         command.Add(console);
+        command.Add(async);
+        command.Add(output);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
             string vm = parse.GetValue(name)!;
+            var json = parse.GetValue(output) == OutputFormat.Json;
+            if (parse.GetValue(async))
+            {
+                if (parse.GetValue(console))
+                    throw new CliUsageException("--console waits for the VM to run; it cannot be combined with --async. Remove one of them.");
+                return OperationCommand.Started(app, await client.StartActionOperationAsync(vm, "start", null, ct).ConfigureAwait(false), json);
+            }
             var result = await client.StartAsync(vm, ct).ConfigureAwait(false);
-            app.Env.Out.WriteLine(Describe(result, "started"));
+            Print(app, result, "started", json && !parse.GetValue(console));
             if (!parse.GetValue(console))
                 return ExitCodes.Ok;
             return await ConsoleCommand.AttachAsync(app, client, vm, force: false, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
@@ -94,11 +118,16 @@ internal static class LifecycleCommands
             With --mode agent the guest agent is asked instead (guest-shutdown, powerdown), for guests that ignore
             ACPI; then it waits the same way. An agent that does not answer fails the command at once (exit 1) and
             the VM keeps running.
-            """,
+            """ + "\n" + AsyncDetails,
             "vireo shutdown web1",
             "vireo shutdown web1 --timeout 30",
             "vireo shutdown web1 --timeout 300 --no-force || echo 'guest ignored the power button'",
-            "vireo shutdown web1 --mode agent");
+            "vireo shutdown web1 --mode agent",
+            "vireo shutdown web1 --async");
+        var async = AsyncOption();
+        var output = OutputFormat.CreateOption();
+        command.Add(async);
+        command.Add(output);
         command.Add(name);
         command.Add(timeout);
         command.Add(noForce);
@@ -109,11 +138,32 @@ internal static class LifecycleCommands
             bool force = !parse.GetValue(noForce);
             var how = parse.GetValue(mode);
             var request = seconds is null && force && how is null ? null : new ShutdownRequest { TimeoutSeconds = seconds, Force = force ? null : false, Mode = how };
+            var json = parse.GetValue(output) == OutputFormat.Json;
+            if (parse.GetValue(async))
+                return OperationCommand.Started(app, await client.StartActionOperationAsync(parse.GetValue(name)!, "shutdown", request, ct).ConfigureAwait(false), json);
             var result = await client.ShutdownAsync(parse.GetValue(name)!, request, ct).ConfigureAwait(false);
-            app.Env.Out.WriteLine(Describe(result, "shut down"));
+            Print(app, result, "shut down", json);
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private const string AsyncDetails = """
+        With --async the action runs as an operation on vireod and the command returns at once, printing the
+        operation's id (with --output json: the operation); `vireo operation wait ID` follows it. An action refused
+        at once (no such VM, already running) still fails the command with its usual exit status.
+        """;
+
+    private static TypedOption<bool> AsyncOption() =>
+        Opt.Flag("--async", "Run the action as an operation on vireod and return at once, printing the operation");
+
+    /// <summary>The action's result: a sentence, or with --output json the API's ActionResult.</summary>
+    private static void Print(CliApp app, ActionResult result, string done, bool json)
+    {
+        if (json)
+            OutputFormat.WriteJson(app.Env, result, VireoJsonContext.Default.ActionResult);
+        else
+            app.Env.Out.WriteLine(Describe(result, done));
     }
 
     private static string Describe(ActionResult result, string done) =>

@@ -181,7 +181,7 @@ internal static class OperationCommand
         {
             case OperationStatus.Succeeded:
                 if (!json)
-                    app.Env.Out.WriteLine($"{what} succeeded" + (VireoClient.VolumeResult(o) is { } v ? $": volume {v.Volume} ({v.Format}, {StorageText.Bytes(v.VirtualSizeBytes)})" : ""));
+                    app.Env.Out.WriteLine($"{what} succeeded" + ResultText(o));
                 return ExitCodes.Ok;
             case OperationStatus.Cancelled:
                 if (!json)
@@ -195,6 +195,24 @@ internal static class OperationCommand
             default:
                 app.Env.Error.WriteLine($"error: {what} is still running after 30 s (cancel requested)");
                 return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>What a finished operation made, as the end of a sentence: a lifecycle action's state, a volume.</summary>
+    private static string ResultText(OperationInfo o)
+    {
+        try
+        {
+            if (o.Kind is "vm-start" or "vm-shutdown" or "vm-destroy" or "vm-reboot" or "vm-reset" or "vm-suspend" or "vm-resume")
+                return o.Result is { } node && System.Text.Json.JsonSerializer.Deserialize(node, VireoJsonContext.Default.ActionResult) is { } a
+                    ? $": VM '{a.Name}' now {Display.State(a.State)}" + (a.Message is null ? "" : $" ({a.Message})")
+                    : "";
+            return VireoClient.VolumeResult(o) is { } v ? $": volume {v.Volume} ({v.Format}, {StorageText.Bytes(v.VirtualSizeBytes)})" : "";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Another kind's result (a backup, a clone): the operation's JSON (--output json) has it.
+            return "";
         }
     }
 
