@@ -91,6 +91,9 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(ExecRequest))]
 [JsonSerializable(typeof(ExecResult))]
 [JsonSerializable(typeof(SetUserPasswordRequest))]
+[JsonSerializable(typeof(VireoEvent))]
+[JsonSerializable(typeof(StatsHistory))]
+[JsonSerializable(typeof(HostUsage))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

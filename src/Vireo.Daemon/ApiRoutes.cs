@@ -61,6 +61,7 @@ internal static class ApiRoutes
         v1.MapImportApi(engine);
         v1.MapImageApi(engine);
         v1.MapAgentApi(engine);
+        app.MapMonitoringApi(v1, engine);
     }
 
     /// <summary>
