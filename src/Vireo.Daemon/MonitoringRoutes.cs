@@ -77,7 +77,11 @@ internal static class MonitoringRoutes
             lastSeq = parsed;
         }
 
-        var ct = context.RequestAborted;
+        // A stopping vireod ends the stream at once (the client sees its end) instead of waiting for Kestrel's
+        // shutdown timeout with the connection open.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted,
+            context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+        var ct = linked.Token;
         using var subscription = engine.Events.Subscribe(new EventFilter(vm, type), lastSeq);
         var response = context.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
