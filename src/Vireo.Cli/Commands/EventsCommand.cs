@@ -22,7 +22,8 @@ internal static class EventsCommand
     public static Command Create(CliApp app)
     {
         var vm = Opt.Name("--vm", "Only this VM's events");
-        var type = Opt.Choice("--type", "Only events of this type, or of every type it starts (vm: vm.state, vm.defined...)", Types);
+        var type = Opt.Choice("--type", "Only events of this type, or of the types it starts: vm, operation, network, storage, host, or a whole type (vm.state, operation.done, host.alert...)", Types);
+        type.HelpName = "TYPE";
         var output = OutputFormat.CreateOption();
         var command = app.Docs.Create("events", "Print vireod's events live",
             """
