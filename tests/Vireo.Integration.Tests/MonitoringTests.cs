@@ -49,7 +49,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         cli.BeginOutputReadLine();
         await VireoHarness.WaitUntilAsync(() => client.GetStatsAsync().Result is not null && SubscriberCount(h) >= 3, 30);
 
-        await h.StartTinyAsync("ev1", "--network", "none");
+        await h.StartTinyAsync("ev1", "--network", "none", "--disk", "size=16M");
         await WaitForAsync(events, e => e is { Type: EventTypes.VmState, Vm: "ev1", State: "running" });
         await VireoHarness.WaitUntilAsync(() => { lock (cliOut) return cliOut.ToString().Contains("vm.state"); }, 30);
 
@@ -62,6 +62,8 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
 
         await h.VireoOk("shutdown", "ev1");
         await WaitForAsync(events, e => e is { Type: EventTypes.VmState, Vm: "ev1", State: "stopped" });
+        await h.VireoOk("snapshot", "create", "ev1", "s1");
+        await WaitForAsync(events, e => e is { Type: EventTypes.VmChanged, Vm: "ev1" } && e.Message == "snapshot \"s1\" created");
         await h.VireoOk("undefine", "ev1");
         await WaitForAsync(events, e => e is { Type: EventTypes.VmUndefined, Vm: "ev1" });
 
@@ -101,6 +103,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         output.WriteLine(printed);
         Assert.Matches(@"\d\d:\d\d:\d\d  vm\.state +vm ev1  running(  \(.+\))?\r?\n", printed);
         Assert.Contains("vm.defined", printed);
+        Assert.Contains("vm.changed          vm ev1  snapshot \"s1\" created", printed);
         Assert.DoesNotContain("operation.", printed);
 
         await cts.CancelAsync();
