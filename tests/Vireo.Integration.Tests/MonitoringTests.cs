@@ -184,6 +184,18 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         Assert.False(stopped.ContainsKey(written));
     }
 
+    [Fact]
+    public void The_prometheus_text_parser_takes_samples_and_refuses_anything_else()
+    {
+        var good = Parse("# HELP a_total A counter\n# TYPE a_total counter\na_total{vm=\"x\",disk=\"default/x.qcow2\"} 1.5e3\n"
+            + "# TYPE g gauge\ng 7\ng{l=\"q\\\"uote\"} -Inf\n\n");
+        Assert.Equal(1500, good[@"a_total{vm=""x"",disk=""default/x.qcow2""}"]);
+        Assert.Equal(7, good["g"]);
+        foreach (var bad in new[] { "# TYPE g gauge\ng", "# TYPE g gauge\ng 1 2 3", "# TYPE g gauge\ng{vm=x} 1", "# TYPE g gauge\ng{vm=\"x\" 1",
+                     "untyped 1", "# a comment\n", "# TYPE g gauge\ng 1\ng 2", "# TYPE g gauge\ng abc", "# TYPE g gauge\n g 1" })
+            Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Parse(bad));
+    }
+
     /// <summary>GET /metrics over the socket, with curl (a client that is not ours).</summary>
     private static async Task<string> ScrapeAsync(VireoHarness h)
     {
