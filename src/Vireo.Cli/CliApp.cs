@@ -116,6 +116,7 @@ internal sealed class CliApp
         "domstats", "top", "os", "image",
         "agent", "exec", "set-user-password",
         "token", "audit",
+        "events",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -152,6 +153,7 @@ internal sealed class CliApp
         yield return One("restore", () => BackupCommands.Restore(this));
         yield return One("domstats", () => DomstatsCommand.Create(this));
         yield return One("top", () => TopCommand.Create(this));
+        yield return One("events", () => EventsCommand.Create(this));
         yield return One("os", () => OsCommand.Create(this));
         yield return One("image", () => ImageCommand.Create(this));
         yield return One("agent", () => AgentCommands.Agent(this));

@@ -98,6 +98,9 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(WhoAmI))]
 [JsonSerializable(typeof(AuditEntry))]
 [JsonSerializable(typeof(List<AuditEntry>))]
+[JsonSerializable(typeof(VireoEvent))]
+[JsonSerializable(typeof(StatsHistory))]
+[JsonSerializable(typeof(HostUsage))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

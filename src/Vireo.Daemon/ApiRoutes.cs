@@ -74,6 +74,7 @@ internal static class ApiRoutes
         v1.MapAgentApi(engine);
         if (remote?.Auth is { } auth)
             v1.MapAuthApi(auth);
+        app.MapMonitoringApi(v1, engine);
     }
 
     /// <summary>

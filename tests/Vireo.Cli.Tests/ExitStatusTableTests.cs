@@ -110,6 +110,7 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["backups"] = ["backups", "/srv/backups"],
         ["restore"] = ["restore", "/srv/backups/web1/20261124T201655123Z", "--to", "/tmp/restored.qcow2"],
         ["top"] = ["top", "--batch", "--iterations", "1", "--delay", "0.1"],
+        ["events"] = ["events", "--vm", "web1"],
         ["domstats"] = ["domstats", "web1"],
         ["host check"] = ["host", "check"],
         ["version"] = ["version"],

@@ -53,6 +53,22 @@ public sealed class CrashTests(ITestOutputHelper output)
         VireoHarness.Signal(Assert.Single(h.QemuPids()), Vireo.Qemu.UnixSignal.Kill);
         await WaitForStateAsync(h, "k", "crashed");
         Assert.Contains("QEMU exited unexpectedly", (await h.VireoOk("info", "k", "-o", "json")).Stdout);
+
+        // The crash is a host alert on the event stream; read from vireod's kept events (id 0: all of them).
+        using var client = h.Client();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Vireo.Contracts.VireoEvent? alert = null;
+        await foreach (var e in client.WatchEventsAsync(vm: "k", type: "host.alert", lastEventId: 0, ct: cts.Token))
+        {
+            if (e.Type == Vireo.Contracts.EventTypes.HostAlert)
+            {
+                alert = e;
+                break;
+            }
+        }
+        Assert.NotNull(alert);
+        Assert.Equal(("k", "crashed"), (alert.Vm, alert.State));
+        Assert.Contains("QEMU exited unexpectedly", alert.Message);
     }
 
     private static async Task WaitForStateAsync(VireoHarness h, string name, string state)

@@ -188,6 +188,7 @@ internal static class ExitStatus
             State("VMs use the registered image of an older recipe")],
 
         ["top"] = [],
+        ["events"] = [Invalid("an invalid VM name or --type")],
         ["domstats"] = [NotFound("no such VM (with a name)"), BadVmName],
 
         ["host"] = [],

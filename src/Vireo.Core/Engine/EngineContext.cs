@@ -15,4 +15,6 @@ internal sealed class EngineContext
     public Action<string>? QmpTrace { get; init; }
     /// <summary>Asks the engine to restart a crashed VM (on_crash: restart), subject to crash-loop limits.</summary>
     public required Action<VirtualMachine> ScheduleCrashRestart { get; init; }
+    /// <summary>Where every change is announced (GET /v1/events).</summary>
+    public Vireo.Core.Events.EventBus Events { get; init; } = new();
 }

@@ -190,6 +190,7 @@ internal sealed partial class VirtualMachine
             _pending = pending;
             _revision = next;
         }
+        PublishChanged($"definition changed (revision {next})");
         return next;
     }
 
@@ -212,6 +213,7 @@ internal sealed partial class VirtualMachine
         }
         _ctx.Store.SaveDefinition(Uuid, revision, Json(pending), null, bump: false);
         Log.LogInformation("VM {Name}: pending changes now in effect", Name);
+        PublishChanged("pending changes now in effect");
     }
 
     /// <summary>Takes the revision and pending definition stored with the VM (at load).</summary>

@@ -23,5 +23,6 @@ internal sealed partial class VirtualMachine
             _spec = spec;
             _revision++;
         }
+        PublishChanged("definition changed");
     }
 }

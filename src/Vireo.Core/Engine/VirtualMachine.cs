@@ -151,7 +151,14 @@ internal sealed partial class VirtualMachine
             previous.TrySetResult();
         }
         _ctx.Store.UpdateState(Uuid, VmStateMachine.Describe(state), reason, runtime);
+        _ctx.Events.Publish(new VireoEvent { Type = EventTypes.VmState, Vm = Name, State = VmStateMachine.Describe(state), Message = reason });
+        if (state == VmState.Crashed)
+            _ctx.Events.Publish(new VireoEvent { Type = EventTypes.HostAlert, Vm = Name, State = "crashed", Message = $"VM \"{Name}\" crashed" + (reason is null ? "" : $": {reason}") });
     }
+
+    /// <summary>Announces a change of the definition (GET /v1/events).</summary>
+    private void PublishChanged(string message) =>
+        _ctx.Events.Publish(new VireoEvent { Type = EventTypes.VmChanged, Vm = Name, Message = message });
 
     private VmRuntimeRecord? RuntimeRecordLocked() => _session is null || _runtime is null ? null : new VmRuntimeRecord
     {

@@ -323,6 +323,7 @@ public sealed partial class VmEngine
             if (sourceSpec is not null)
                 vm.TakeStoredSpec(sourceSpec);
             _vms[clone.Name] = clone;
+            Events.Publish(new VireoEvent { Type = EventTypes.VmDefined, Vm = clone.Name, State = "stopped", Message = $"linked clone of \"{source}\"" });
             Log.LogInformation("VM {Source}: linked clone {Name}; bases: {Bases}", source, clone.Name,
                 string.Join(", ", result.Bases.Select(b => $"{b.Base}{(b.Reused ? " (reused)" : $" (from {b.Source})")}")));
             await NetworksFollowAsync(ct);

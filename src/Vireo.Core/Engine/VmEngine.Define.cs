@@ -58,6 +58,7 @@ public sealed partial class VmEngine
             var vm = new VirtualMachine(_ctx, spec, VmState.Stopped, null, now);
             _vms[spec.Name] = vm;
             Log.LogInformation("VM {Name}: defined ({Uuid})", spec.Name, spec.Uuid);
+            Events.Publish(new VireoEvent { Type = EventTypes.VmDefined, Vm = spec.Name, State = "stopped" });
             await NetworksFollowAsync(ct);
             return vm.Info();
         }
@@ -89,6 +90,7 @@ public sealed partial class VmEngine
                 _ctx.Store.DeleteVm(vm.Uuid);
                 _vms.TryRemove(new KeyValuePair<string, VirtualMachine>(vm.Name, vm));
             }, ct);
+            Events.Publish(new VireoEvent { Type = EventTypes.VmUndefined, Vm = vm.Name });
             try
             {
                 if (Directory.Exists(vm.Paths.Dir))

@@ -52,6 +52,8 @@ public sealed partial class VmEngine
                 return true;
             }, ct);
             Log.LogInformation("VM {Name}: renamed to {NewName}", name, request.Name);
+            Events.Publish(new VireoEvent { Type = EventTypes.VmUndefined, Vm = name, Message = $"renamed to \"{request.Name}\"" });
+            Events.Publish(new VireoEvent { Type = EventTypes.VmDefined, Vm = request.Name, State = VmStateMachine.Describe(vm.State), Message = $"renamed from \"{name}\"" });
             return vm.Info();
         }
         finally

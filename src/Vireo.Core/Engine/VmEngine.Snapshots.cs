@@ -14,14 +14,21 @@ public sealed partial class VmEngine
     /// Takes a snapshot: with RAM (default for a running or paused VM) or disk-only (default when stopped). Every
     /// writable disk must be qcow2. The new snapshot becomes current; its parent is the previous current one.
     /// </summary>
-    public Task<SnapshotInfo> CreateSnapshotAsync(string name, SnapshotCreateRequest request, CancellationToken ct) =>
-        Find(name).CreateSnapshotAsync(request, ct);
+    public async Task<SnapshotInfo> CreateSnapshotAsync(string name, SnapshotCreateRequest request, CancellationToken ct) =>
+        SnapshotChanged(name, $"snapshot \"{request.Name}\" created", await Find(name).CreateSnapshotAsync(request, ct));
 
     /// <summary>Reverts to a snapshot, which becomes current; the VM's unsaved state is discarded.</summary>
-    public Task<ActionResult> RevertSnapshotAsync(string name, string snap, SnapshotRevertRequest request, CancellationToken ct) =>
-        Find(name).RevertSnapshotAsync(snap, request, ct);
+    public async Task<ActionResult> RevertSnapshotAsync(string name, string snap, SnapshotRevertRequest request, CancellationToken ct) =>
+        SnapshotChanged(name, $"reverted to snapshot \"{snap}\"", await Find(name).RevertSnapshotAsync(snap, request, ct));
 
     /// <summary>Deletes a snapshot; its children move up to its parent. Data others still need stays in the disks.</summary>
-    public Task<ActionResult> DeleteSnapshotAsync(string name, string snap, CancellationToken ct) =>
-        Find(name).DeleteSnapshotAsync(snap, ct);
+    public async Task<ActionResult> DeleteSnapshotAsync(string name, string snap, CancellationToken ct) =>
+        SnapshotChanged(name, $"snapshot \"{snap}\" deleted", await Find(name).DeleteSnapshotAsync(snap, ct));
+
+    /// <summary>Announces a change of a VM's snapshots (GET /v1/events: vm.changed).</summary>
+    private T SnapshotChanged<T>(string vm, string message, T result)
+    {
+        Events.Publish(new VireoEvent { Type = EventTypes.VmChanged, Vm = vm, Message = message });
+        return result;
+    }
 }

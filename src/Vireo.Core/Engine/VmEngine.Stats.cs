@@ -9,7 +9,12 @@ public sealed partial class VmEngine
     /// One VM's counters, read now (<c>GET /v1/vms/{name}/stats</c>); a VM without a QEMU process has its state
     /// only. Nothing is gathered between requests: vireod polls nothing while nobody asks.
     /// </summary>
-    public Task<VmStats> StatsAsync(string name, CancellationToken ct) => Find(name).StatsAsync(NewStatsContext(out _), ct);
+    public async Task<VmStats> StatsAsync(string name, CancellationToken ct)
+    {
+        var stats = await Find(name).StatsAsync(NewStatsContext(out _), ct);
+        CountWarnings([stats]);
+        return stats;
+    }
 
     /// <summary>Every VM's counters, read now and concurrently (<c>GET /v1/stats</c>), by name.</summary>
     public async Task<StatsReport> StatsAsync(CancellationToken ct)
@@ -17,6 +22,7 @@ public sealed partial class VmEngine
         var context = NewStatsContext(out var memoryBytes);
         var vms = _vms.Values.OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
         var stats = await Task.WhenAll(vms.Select(v => v.StatsAsync(context, ct)));
+        CountWarnings(stats);
         return new StatsReport
         {
             SampledAt = DateTimeOffset.UtcNow,

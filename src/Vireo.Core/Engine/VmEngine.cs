@@ -36,6 +36,9 @@ public sealed partial class VmEngine : IAsyncDisposable
 
     private ILogger Log => _ctx.Logger;
 
+    /// <summary>Every change the engine makes, as events (GET /v1/events).</summary>
+    public Vireo.Core.Events.EventBus Events => _ctx.Events;
+
     /// <summary>Virtual networks, port forwards and DHCP reservations.</summary>
     public Networks.NetworkService Networks => _networks;
 
@@ -81,7 +84,10 @@ public sealed partial class VmEngine : IAsyncDisposable
             ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
         };
         engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir), networks);
+        engine.Operations.Changed = engine.PublishOperation;
+        networks.Changed = (network, message) => ctx.Events.Publish(new VireoEvent { Type = EventTypes.NetworkChanged, Network = network, Message = message });
         engine.Storage = new Storage.StorageService(store, paths, logger, engine.Operations);
+        engine.Storage.Changed = (pool, message) => ctx.Events.Publish(new VireoEvent { Type = EventTypes.StorageChanged, Pool = pool, Message = message });
         engine.Storage.AttachVms(() => engine._vms.Values.Select(v => new Networks.VmView(v.Spec, v.HasProcess)).ToList());
         engine.UseVolumeResolver(engine.Storage.Resolve);
         await engine.LoadAsync(ct);
@@ -204,6 +210,30 @@ public sealed partial class VmEngine : IAsyncDisposable
         {
             await Task.Delay(CrashRestartPolicy.Delay, _stopping.Token);
             await vm.RestartAfterCrashAsync(_stopping.Token);
+        });
+    }
+
+    /// <summary>An operation's progress or end as an event; one on a VM (a backup, a clone) names the VM.</summary>
+    private void PublishOperation(OperationInfo operation)
+    {
+        var done = operation.Status != OperationStatus.Running;
+        var target = operation.Target;
+        var vm = _vms.ContainsKey(target) ? target : null;
+        _ctx.Events.Publish(new VireoEvent
+        {
+            Type = done ? EventTypes.OperationDone : EventTypes.OperationProgress,
+            Operation = operation.Id,
+            Vm = vm,
+            Pool = vm is null && target.IndexOf('/') is > 0 and var slash ? target[..slash] : null,
+            State = operation.Status switch
+            {
+                OperationStatus.Running => "running",
+                OperationStatus.Succeeded => "succeeded",
+                OperationStatus.Failed => "failed",
+                _ => "cancelled",
+            },
+            Progress = operation.Progress,
+            Message = operation.Error?.Detail is { } error ? $"{operation.Kind} {target}: {error}" : $"{operation.Kind} {target}",
         });
     }
 

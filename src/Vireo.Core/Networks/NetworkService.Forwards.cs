@@ -80,6 +80,7 @@ public sealed partial class NetworkService
                 await ApplyFirewallAsync(ct);
                 throw new HostOperationException($"the forward could not be applied: {e.Message}", e);
             }
+            Changed?.Invoke(spec.Name, $"port forward {request.HostPort}/{request.Protocol} added");
             return ListForwards(spec.Name).First(f => f.Protocol == request.Protocol && f.HostPort == request.HostPort && (f.HostAddress ?? "") == hostAddress);
         }
         finally
@@ -107,6 +108,7 @@ public sealed partial class NetworkService
                 await RefreshHostsAsync(spec);
             await ApplyFirewallAsync(ct);
             var released = removal.ReleasedReservation;
+            Changed?.Invoke(network, $"port forward {hostPort}/{protocol} removed");
             return new PortForwardRemoved
             {
                 Forward = ToContract(existing) with { GuestAddress = released?.Address },
@@ -166,6 +168,7 @@ public sealed partial class NetworkService
                     throw new HostOperationException($"the reservation could not be applied: {e.Message}", e);
                 }
             }
+            Changed?.Invoke(network, $"address {address} reserved for VM \"{vmName}\"");
             return new DhcpReservation { Network = network, Vm = vmName, Address = address, Mac = nic.Mac, Origin = ReservationOrigin.User };
         }
         finally
@@ -189,6 +192,7 @@ public sealed partial class NetworkService
                 throw new NotFoundException("reservation", $"{network}/{vmName}", hint: $"Show the network's reservations: vireo net info {network}");
             if (FindRecord(network).Active)
                 await RefreshHostsAsync(spec);
+            Changed?.Invoke(network, $"reservation of VM \"{vmName}\" removed");
         }
         finally
         {

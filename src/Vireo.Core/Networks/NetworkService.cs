@@ -39,6 +39,15 @@ public sealed partial class NetworkService
         _dnsmasq = new DnsmasqProcess(runner);
     }
 
+    /// <summary>Told (network, what changed) after each change a request made (GET /v1/events); must not block.</summary>
+    public Action<string, string>? Changed { get; set; }
+
+    private T Announce<T>(string network, string message, T value)
+    {
+        Changed?.Invoke(network, message);
+        return value;
+    }
+
     /// <summary>Lets the service see the engine's VMs (set once by the engine, before any request).</summary>
     internal void AttachVms(Func<IReadOnlyList<VmView>> vms) => _vms = vms;
 
@@ -99,7 +108,7 @@ public sealed partial class NetworkService
         try
         {
             var created = await CreateCoreAsync(spec, start, ct);
-            return Info(FindRecord(created.Name));
+            return Announce(created.Name, "created", Info(FindRecord(created.Name)));
         }
         finally
         {
@@ -114,7 +123,7 @@ public sealed partial class NetworkService
         {
             var record = FindRecord(name);
             await StartCoreAsync(Parse(record), ct);
-            return Info(FindRecord(name));
+            return Announce(name, "started", Info(FindRecord(name)));
         }
         finally
         {
@@ -135,7 +144,7 @@ public sealed partial class NetworkService
                     Hint = $"Stop them first: vireo shutdown {running[0]}",
                 };
             await StopCoreAsync(spec, ct);
-            return Info(FindRecord(name));
+            return Announce(name, "stopped", Info(FindRecord(name)));
         }
         finally
         {
@@ -156,6 +165,7 @@ public sealed partial class NetworkService
             await StopCoreAsync(spec, ct);
             _store.DeleteNetwork(name);
             TryDeleteDirectory(_paths.ForNetwork(name));
+            Changed?.Invoke(name, "deleted");
         }
         finally
         {

@@ -27,6 +27,15 @@ public sealed class OperationRegistry : IAsyncDisposable
     public Func<Exception, ApiError> DescribeError { get; set; } = DefaultDescribe;
 
     /// <summary>
+    /// Told when an operation starts, moves on (at most every <see cref="ProgressInterval"/>) and ends, with its
+    /// snapshot; called on the worker's thread, so it must not block.
+    /// </summary>
+    public Action<OperationInfo>? Changed { get; set; }
+
+    /// <summary>The shortest time between two progress reports to <see cref="Changed"/>.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// Starts <paramref name="work"/> in the background. It reports progress as a fraction and must honour its token;
     /// an <see cref="OperationCanceledException"/> after <see cref="Cancel"/> ends it as cancelled.
     /// </summary>
@@ -34,8 +43,9 @@ public sealed class OperationRegistry : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(work);
         Prune();
-        var entry = new Entry(Guid.NewGuid().ToString("N")[..16], kind, target, _time.GetUtcNow());
+        var entry = new Entry(Guid.NewGuid().ToString("N")[..16], kind, target, _time.GetUtcNow(), this);
         _entries[entry.Id] = entry;
+        Notify(entry.Snapshot());
         entry.Task = Task.Run(() => RunAsync(entry, work));
         return entry.Snapshot();
     }
@@ -112,6 +122,18 @@ public sealed class OperationRegistry : IAsyncDisposable
         }
     }
 
+    private void Notify(OperationInfo info)
+    {
+        try
+        {
+            Changed?.Invoke(info);
+        }
+        catch (Exception)
+        {
+            // An observer's failure is never the operation's.
+        }
+    }
+
     private Entry Find(string id) =>
         _entries.TryGetValue(id, out var entry) ? entry : throw new OperationNotFoundException(id);
 
@@ -130,8 +152,9 @@ public sealed class OperationRegistry : IAsyncDisposable
         : new ApiError { Code = ErrorCodes.Internal, Title = "internal error", Detail = $"{e.GetType().Name}: {e.Message}" };
 
     /// <summary>One operation; also its own progress sink (a plain field write, no synchronisation context).</summary>
-    private sealed class Entry(string id, string kind, string target, DateTimeOffset startedAt) : IProgress<double>
+    private sealed class Entry(string id, string kind, string target, DateTimeOffset startedAt, OperationRegistry owner) : IProgress<double>
     {
+        private long _lastNotified;
         private readonly CancellationTokenSource _cts = new();
         private readonly object _gate = new();
         private double _progress;
@@ -149,9 +172,15 @@ public sealed class OperationRegistry : IAsyncDisposable
         {
             lock (_gate)
             {
-                if (_status == OperationStatus.Running)
-                    _progress = Math.Max(_progress, Math.Clamp(value, 0, 1));
+                if (_status != OperationStatus.Running)
+                    return;
+                _progress = Math.Max(_progress, Math.Clamp(value, 0, 1));
+                var now = owner._time.GetTimestamp();
+                if (owner.Changed is null || owner._time.GetElapsedTime(_lastNotified, now) < ProgressInterval)
+                    return;
+                _lastNotified = now;
             }
+            owner.Notify(Snapshot());
         }
 
         public void RequestCancel()
@@ -176,6 +205,7 @@ public sealed class OperationRegistry : IAsyncDisposable
                 if (status == OperationStatus.Succeeded)
                     _progress = 1;
             }
+            owner.Notify(Snapshot());
         }
 
         public bool EndedBefore(DateTimeOffset cutoff)

@@ -233,7 +233,7 @@ public sealed partial class StorageService
     }
 
     /// <summary>The virtual size of an image Vireo wrote: a raw file's length, or the size field of the qcow2 header (bytes 24-31, big-endian).</summary>
-    private static long? VirtualSizeOf(string path, DiskFormat format)
+    internal static long? VirtualSizeOf(string path, DiskFormat format)
     {
         try
         {

@@ -27,6 +27,7 @@ public sealed partial class StorageService
         try
         {
             var record = CreatePoolCore(spec);
+            Changed?.Invoke(record.Name, "pool created");
             return PoolInfoOf(record, _store.ListVolumes());
         }
         finally
@@ -51,6 +52,7 @@ public sealed partial class StorageService
             if (_pending.Any(p => p.Pool == name))
                 throw new InvalidStateException($"pool \"{name}\" has a volume being created; wait for the operation to end or cancel it");
             _store.DeletePool(name);
+            Changed?.Invoke(name, "pool deleted");
             if (pool.CreatedDirectory)
             {
                 try

@@ -143,6 +143,7 @@ public sealed partial class StorageService
                 throw new InvalidStateException($"volume \"{reference}\" is being copied by a running operation; wait for it to end or cancel it");
             // The row first: a file left behind by a failed unlink is only an unmanaged file, never a dangling volume.
             _store.DeleteVolume(volume.Pool, volume.Name);
+            Changed?.Invoke(volume.Pool, $"volume {reference} deleted");
             var path = Path.Combine(pool.Path, volume.Name);
             try
             {
@@ -213,6 +214,7 @@ public sealed partial class StorageService
             {
                 throw Translate(e, $"cannot resize volume {reference}");
             }
+            Changed?.Invoke(pool.Name, $"volume {reference} resized");
             return await InfoOfAsync(pool, volume, all, ct);
         }
         finally
@@ -390,6 +392,7 @@ public sealed partial class StorageService
                 TryDelete(path);
                 throw new AlreadyExistsException($"volume \"{Ref(record)}\" already exists");
             }
+            Changed?.Invoke(pool.Name, $"volume {Ref(record)} added");
         }
         catch (IOException e)
         {

@@ -54,6 +54,9 @@ public sealed partial class StorageService
         });
     }
 
+    /// <summary>Told (pool, what changed) after each change of a pool or its volumes (GET /v1/events); must not block.</summary>
+    public Action<string, string>? Changed { get; set; }
+
     /// <summary>Lets the service see the engine's VMs (set once by the engine, before any request).</summary>
     internal void AttachVms(Func<IReadOnlyList<VmView>> vms) => _vms = vms;
 
