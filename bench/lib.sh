@@ -72,9 +72,29 @@ stop_vireod() {
 
 make_netns() { ip netns add "$1"; ip -n "$1" link set lo up; }
 
+# libvirtd probes QEMU's capabilities as root, but decides whether KVM is usable now by whether its QEMU user
+# (libvirt-qemu, group kvm) may open /dev/kvm. Where /dev/kvm is root's only (0600: no udev rule gives it to the
+# group kvm, as on these machines), the two disagree: libvirtd finds its capability cache invalid at every lookup
+# ("KVM was enabled when probing ..., but it is not available now", in its debug log) and probes QEMU again, which
+# under TCG takes 1-4 minutes, inside every define, start and virt-install. A Debian host with udev has /dev/kvm
+# 0660 root:kvm; the benchmark gives it that mode for its run and puts the old one back (restore_dev_kvm).
+kvm_orig=""
+share_dev_kvm() {
+    [ -c /dev/kvm ] || return 0
+    getent group kvm >/dev/null || return 0
+    kvm_orig=$(stat -c '%a %g' /dev/kvm)
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+}
+restore_dev_kvm() {
+    [ -n "$kvm_orig" ] || return 0
+    chmod "${kvm_orig%% *}" /dev/kvm; chgrp "${kvm_orig##* }" /dev/kvm
+    kvm_orig=""
+}
+
 # Starts virtlogd and libvirtd inside namespace $1 and waits until libvirtd answers.
 start_libvirtd_in() {
     log "starting virtlogd and libvirtd in namespace $1"
+    share_dev_kvm
     ip netns exec "$1" /usr/sbin/virtlogd -d; sleep 0.5
     ip netns exec "$1" /usr/sbin/libvirtd -d
     for _ in $(seq 1 100); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.1; done
@@ -89,6 +109,7 @@ stop_libvirtd_and_netns() {
     sleep 1
     for pid in $(ip netns pids "$1" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     ip netns delete "$1" 2>/dev/null
+    restore_dev_kvm
     return 0
 }
 
