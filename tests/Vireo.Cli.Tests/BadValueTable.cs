@@ -153,6 +153,7 @@ internal static partial class BadValueTable
         (_, "--name") => "x1",
         // Refused at once (nothing listens on port 1): no name lookup, no wait.
         ("remote add", "URL") => "https://127.0.0.1:1",
+        (_, "--role") => "viewer",
         _ => Generic((ITypedSymbol)symbol),
     };
 

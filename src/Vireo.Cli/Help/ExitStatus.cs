@@ -192,6 +192,12 @@ internal static class ExitStatus
 
         ["host"] = [],
         ["host check"] = [new(ExitCodes.Failed, "a check found a FAIL (the host cannot run VMs as it is)")],
+        ["host info"] = [],
+        ["token"] = [],
+        ["token create"] = [Invalid("an invalid role, lifetime or description")],
+        ["token list"] = [],
+        ["token revoke"] = [NotFound("no token with that id")],
+        ["audit"] = [Invalid("an invalid --limit")],
         ["version"] = [],
         ["remote"] = [],
         ["remote add"] = [Exists("a remote with that name exists"), new(ExitCodes.Failed, "the certificate was not accepted, its fingerprint is not the one given, or the token was refused")],
