@@ -198,7 +198,7 @@ public sealed class RemoteCliTests : IDisposable
 
         // A wrong token is tried before saving: refused, nothing saved.
         var badToken = await Run(["remote", "add", "lab", url, "--token", "vireo_abc_wrong", "--accept-certificate"]);
-        Assert.Equal(1, badToken.ExitCode);
+        Assert.Equal(5, badToken.ExitCode);
         Assert.Contains("token was refused", badToken.Stderr);
         Assert.False(File.Exists(RemotesFile));
 
@@ -281,7 +281,7 @@ public sealed class RemoteCliTests : IDisposable
         Assert.Equal(0, (await Run(["remote", "add", "lab", daemon.TlsAddress!.ToString(), "--accept-certificate"])).ExitCode);
 
         var noToken = await Run(["--connect", "lab", "list"]);
-        Assert.NotEqual(0, noToken.ExitCode);
+        Assert.Equal(5, noToken.ExitCode);
         Assert.Contains("error: a valid bearer token is required", noToken.Stderr);
         Assert.Contains("hint: remote lab", noToken.Stderr);
         Assert.Contains("--token or VIREO_TOKEN", noToken.Stderr);

@@ -200,7 +200,7 @@ internal static class ExitStatus
         ["audit"] = [Invalid("an invalid --limit")],
         ["version"] = [],
         ["remote"] = [],
-        ["remote add"] = [Exists("a remote with that name exists"), new(ExitCodes.Failed, "the certificate was not accepted, its fingerprint is not the one given, or the token was refused")],
+        ["remote add"] = [Exists("a remote with that name exists"), new(ExitCodes.Failed, "the certificate was not accepted, or its fingerprint is not the one given")],
         ["remote list"] = [],
         ["remote remove"] = [new(ExitCodes.NotFound, "no remote with that name")],
         ["remote switch"] = [new(ExitCodes.NotFound, "no remote with that name")],
@@ -251,7 +251,7 @@ internal static class ExitStatus
         ExitReason[] unreachable = WithoutDaemon.Contains(path) || RemotesFileOnly.Contains(path) && path != "remote add"
             ? []
             : path == "remote add"
-            ? [new(ExitCodes.Unreachable, "cannot reach the remote vireod (no TLS listener there, refused, no answer)")]
+            ? [new(ExitCodes.Unreachable, "cannot reach the remote vireod (no TLS listener there, refused, no answer), or it refuses the token")]
             : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied)")];
         // Within a code, the shared meaning comes first, except for 1, where the command's own failures do.
         return

@@ -84,8 +84,6 @@ internal sealed class VireoHarness : IAsyncDisposable
     /// <summary>The admin token the remote mode uses (made over the socket).</summary>
     public string? Token { get; private set; }
 
-    /// <summary>Extra vireod arguments (applied at each <see cref="StartDaemonAsync"/>), e.g. --config.</summary>
-    public List<string> DaemonArguments { get; } = [];
 
     /// <summary>Makes an admin token over the socket and adds the remote "h" with its certificate accepted.</summary>
     public async Task AddRemoteAsync()
@@ -170,8 +168,6 @@ internal sealed class VireoHarness : IAsyncDisposable
             start.ArgumentList.Add("--listen");
             start.ArgumentList.Add($"127.0.0.1:{TlsPort}");
         }
-        foreach (var arg in DaemonArguments)
-            start.ArgumentList.Add(arg);
         foreach (var (key, value) in DaemonEnvironment)
             start.Environment[key] = value;
         // This machine's /etc/vireo/vireod.conf (a listener) is not the test's.
