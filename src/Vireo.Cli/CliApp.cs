@@ -111,7 +111,8 @@ internal sealed class CliApp
         var root = withHelp ? new RootCommand(summary) : new Command("vireo", summary);
         Docs.Add(root,
             """
-            vireo talks to the Vireo daemon (vireod) over its Unix socket. Each VM is defined from a declarative spec
+            vireo talks to the Vireo daemon (vireod) over its Unix socket, or with --connect REMOTE to a vireod on
+            another host over TLS with a token (see `vireo remote`; every command works there). Each VM is defined from a declarative spec
             (YAML or JSON, see `vireo define`) or from virt-install-style flags (`vireo create`), then started,
             stopped and attached to like with virsh. Read commands take -o json for scripts: the output is then
             exactly the API's JSON and nothing else.
@@ -121,7 +122,8 @@ internal sealed class CliApp
             "vireo list --all",
             "echo 'uname -a' | vireo console tiny1",
             "vireo shutdown tiny1 --timeout 30",
-            "VIREO_SOCKET=/tmp/vireod.sock vireo host check");
+            "VIREO_SOCKET=/tmp/vireod.sock vireo host check",
+            "vireo --connect lab list");
         root.Add(SocketOption);
         root.Add(ConnectOption);
         root.Add(TokenOption);

@@ -80,4 +80,19 @@ public sealed class RemoteDaemonTests(ITestOutputHelper output)
         Assert.Equal(2, build.ExitCode);
         Assert.Contains("only works on vireod's own host", build.Stderr);
     }
+
+    [Fact]
+    public async Task Logs_follow_streams_a_remote_guests_new_output_until_interrupted()
+    {
+        await using var h = await VireoHarness.StartAsync(output, overTls: true);
+        await h.StartTinyAsync("f");
+        var follow = h.RunCliAsync(null, true, new Dictionary<string, string>(), ["logs", "f", "--follow"], ["timeout", "--preserve-status", "-s", "INT", "25"]);
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        // Computed by the guest: the typed line alone does not contain it.
+        await h.VireoWithInput("echo follow-$((6*7)) > /dev/console\n", "console", "f");
+        var followed = await follow;
+        Assert.True(followed.ExitCode == 130, followed.ToString());
+        Assert.Contains("VIREO-GUEST-READY", followed.Stdout);
+        Assert.Contains("follow-42", followed.Stdout);
+    }
 }

@@ -104,7 +104,8 @@ internal sealed class VireoHarness : IAsyncDisposable
     /// the token from VIREO_TOKEN; <paramref name="env"/> adds or overrides variables (an empty value counts as
     /// unset for vireo).
     /// </summary>
-    public Task<CommandResult> RunCliAsync(string? stdin, bool remote, IReadOnlyDictionary<string, string> env, string[] args)
+    public Task<CommandResult> RunCliAsync(string? stdin, bool remote, IReadOnlyDictionary<string, string> env, string[] args,
+        string[]? wrapper = null)
     {
         var vars = new Dictionary<string, string> { ["NO_COLOR"] = "1", ["XDG_CONFIG_HOME"] = ConfigHome };
         if (remote)
@@ -121,9 +122,11 @@ internal sealed class VireoHarness : IAsyncDisposable
         }
         foreach (var (key, value) in env)
             vars[key] = value;
+        // wrapper: a command that runs vireo (e.g. timeout -s INT 20), as `ip netns exec` does.
+        string[] command = [.. wrapper ?? [], "dotnet", Repo.CliDll, .. args];
         return remote
-            ? ProcessRunner.RunAsync("ip", ["netns", "exec", Namespace!.Name, "dotnet", Repo.CliDll, .. args], stdin, vars)
-            : ProcessRunner.RunAsync("dotnet", [Repo.CliDll, .. args], stdin, vars);
+            ? ProcessRunner.RunAsync("ip", ["netns", "exec", Namespace!.Name, .. command], stdin, vars)
+            : ProcessRunner.RunAsync(command[0], command[1..], stdin, vars);
     }
 
     public VireoClient Client() => new(Socket);
