@@ -127,6 +127,6 @@ public static partial class TokenLifetime
         return TimeSpan.FromDays(days);
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex("^([0-9]{1,6})([mhdwy])$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    [System.Text.RegularExpressions.GeneratedRegex("^([0-9]{1,6})([mhdwy])\\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex Shape();
 }

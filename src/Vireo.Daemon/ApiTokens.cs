@@ -55,6 +55,6 @@ internal static partial class ApiTokens
     /// <summary>See <see cref="Vireo.Contracts.TokenLifetime.Parse"/>.</summary>
     public static TimeSpan? ParseLifetime(string? text) => Vireo.Contracts.TokenLifetime.Parse(text);
 
-    [GeneratedRegex("^vireo_[0-9a-f]{16}_[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^vireo_[0-9a-f]{16}_[0-9a-f]{64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex TokenShape();
 }

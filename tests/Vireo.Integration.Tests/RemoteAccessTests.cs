@@ -201,6 +201,57 @@ public sealed class RemoteAccessTests(ITestOutputHelper output)
         Assert.Contains("dashboards", table);
         Assert.DoesNotContain(viewerToken.Split('_')[2], File.ReadAllText(Path.Combine(h.StateDir, "vireo.db")) + h.DaemonLog);
         Assert.Equal(2, (await h.Vireo("token", "create", "--role", "viewer", "--expires", "forever")).ExitCode);
+
+        // The self-signed certificate is kept: the same fingerprint after a restart, and tokens still work.
+        await h.StopDaemonAsync();
+        await h.StartDaemonAsync();
+        using var again = h.Client();
+        var restarted = await again.GetHostAsync();
+        Assert.Equal(r.Fingerprint, restarted.TlsFingerprint);
+        var r2 = new Remote { H = h, Address = restarted.Listen[0], Fingerprint = restarted.TlsFingerprint! };
+        using var admin2 = r2.Http(adminToken);
+        Assert.Equal(HttpStatusCode.OK, (await Send(admin2, HttpMethod.Get, "v1/vms")).Status);
+    }
+
+    [Fact]
+    public async Task The_config_file_gives_the_listener_and_the_operators_certificate_and_a_bad_one_stops_vireod()
+    {
+        var dir = Directory.CreateTempSubdirectory("vireo-remote-conf-").FullName;
+        try
+        {
+            var (certPem, keyPem) = Vireo.Daemon.TlsIdentity.SelfSigned("operator-cert");
+            File.WriteAllText(Path.Combine(dir, "cert.pem"), certPem);
+            File.WriteAllText(Path.Combine(dir, "key.pem"), keyPem);
+            var expected = Vireo.Daemon.TlsIdentity.FingerprintOf(X509CertificateLoader.LoadCertificate(
+                Convert.FromBase64String(string.Concat(certPem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal))))));
+            var config = Path.Combine(dir, "vireod.conf");
+            File.WriteAllText(config, $"# test\nlisten = 127.0.0.1:0\ntls_cert = {dir}/cert.pem\ntls_key = {dir}/key.pem\n");
+            await using (var h = await VireoHarness.StartInHostNamespaceAsync(output, "--config", config))
+            {
+                using var client = h.Client();
+                var host = await client.GetHostAsync();
+                Assert.Equal(expected, host.TlsFingerprint);
+                Assert.False(Directory.Exists(Path.Combine(h.StateDir, "tls")));
+                var r = new Remote { H = h, Address = host.Listen[0], Fingerprint = expected };
+                using var anonymous = r.Http();
+                Assert.Equal(HttpStatusCode.Unauthorized, (await Send(anonymous, HttpMethod.Get, "v1/host")).Status);
+            }
+
+            File.WriteAllText(config, "listen = 127.0.0.1:0\nport = 8443\n");
+            var refused = await ProcessRunner.RunAsync("dotnet", [Repo.DaemonDll, "--state-dir", Path.Combine(dir, "state"), "--socket", Path.Combine(dir, "s.sock"), "--config", config], null,
+                new Dictionary<string, string>());
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains($"vireod: {config}:2: unknown setting \"port\"; settings: listen, tls_cert, tls_key", refused.Stderr);
+            File.WriteAllText(config, $"listen = 127.0.0.1:0\ntls_cert = {dir}/key.pem\ntls_key = {dir}/key.pem\n");
+            refused = await ProcessRunner.RunAsync("dotnet", [Repo.DaemonDll, "--state-dir", Path.Combine(dir, "state"), "--socket", Path.Combine(dir, "s.sock"), "--config", config, "--no-default-network", "--no-register-images"], null,
+                new Dictionary<string, string>());
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("cannot set up TLS: cannot load the TLS certificate", refused.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -251,8 +251,10 @@ internal static class ExitStatus
         ExitReason[] unreachable = WithoutDaemon.Contains(path) || RemotesFileOnly.Contains(path) && path != "remote add"
             ? []
             : path == "remote add"
-            ? [new(ExitCodes.Unreachable, "cannot reach the remote vireod (no TLS listener there, refused, no answer), or it refuses the token")]
-            : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied)")];
+            ? [new(ExitCodes.Unreachable, "cannot reach the remote vireod (no TLS listener there, refused, no answer), or it refuses the token",
+                ErrorCodes.Unauthorized)]
+            : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied), or it refuses this caller (token refused, role not allowed, too many failed logins)",
+                ErrorCodes.Unauthorized, ErrorCodes.Forbidden, ErrorCodes.RateLimited)];
         // Within a code, the shared meaning comes first, except for 1, where the command's own failures do.
         return
         [

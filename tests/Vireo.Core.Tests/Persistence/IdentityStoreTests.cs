@@ -103,9 +103,11 @@ public sealed class IdentityStoreTests : IDisposable
             old.Open();
             using var version = old.CreateCommand();
             version.CommandText = "PRAGMA user_version";
-            Assert.Equal(10, Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(11, Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
             using var command = old.CreateCommand();
             command.CommandText = $"""
+                DROP TABLE tokens;
+                DROP TABLE audit;
                 DROP TABLE images;
                 ALTER TABLE vms DROP COLUMN revision;
                 ALTER TABLE vms DROP COLUMN pending_spec_json;

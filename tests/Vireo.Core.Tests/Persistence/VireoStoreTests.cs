@@ -78,6 +78,8 @@ public sealed class VireoStoreTests : IDisposable
             old.Open();
             using var command = old.CreateCommand();
             command.CommandText = """
+                DROP TABLE tokens;
+                DROP TABLE audit;
                 DROP TABLE images;
                 ALTER TABLE vms DROP COLUMN revision;
                 ALTER TABLE vms DROP COLUMN pending_spec_json;
