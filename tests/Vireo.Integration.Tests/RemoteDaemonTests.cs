@@ -74,6 +74,22 @@ public sealed class RemoteDaemonTests(ITestOutputHelper output)
         using var local = h.Client();
         Assert.Empty(await local.ListVmsAsync());
 
+        // A viewer's token over TLS: reading works, starting a VM is a 403 and the VM stays stopped.
+        var viewer = await h.RunCliAsync(null, false, new Dictionary<string, string>(), ["token", "create", "--role", "viewer", "-o", "json"]);
+        using (var doc = JsonDocument.Parse(viewer.Stdout))
+        {
+            string viewerToken = doc.RootElement.GetProperty("token").GetString()!;
+            await h.VireoOk("create", "--name", "v1", "--image", "tiny", "--memory", "128");
+            var viewerEnv = new Dictionary<string, string> { ["VIREO_TOKEN"] = viewerToken };
+            Assert.Equal(0, (await h.VireoWithEnv(viewerEnv, "list", "--all")).ExitCode);
+            var start = await h.VireoWithEnv(viewerEnv, "start", "v1");
+            Assert.Equal(5, start.ExitCode);
+            Assert.Contains("error: ", start.Stderr);
+            Assert.Contains("hint: ", start.Stderr);
+            Assert.Equal(Vireo.Contracts.VmState.Stopped, (await local.GetVmAsync("v1")).State);
+            Assert.Empty(h.QemuPids());
+        }
+
         // The same over --token, and a relative path or a host-side build is refused before anything is sent.
         Assert.Equal(0, (await h.Vireo("--token", h.Token, "list")).ExitCode);
         var build = await h.Vireo("image", "build", "tiny");
