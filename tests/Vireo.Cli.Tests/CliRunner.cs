@@ -7,8 +7,8 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr);
 /// <summary>Runs vireo's real entry point in-process with its own standard streams and environment.</summary>
 internal static class CliRunner
 {
-    /// <summary>XDG_CONFIG_HOME of in-process runs (empty: no remotes, the socket is the default).</summary>
-    public static readonly string ConfigHome = Directory.CreateTempSubdirectory("vireo-cli-config-").FullName;
+    /// <summary>XDG_CONFIG_HOME of in-process runs: a directory that does not exist, so no remotes and the socket is the default.</summary>
+    public static readonly string ConfigHome = Path.Combine(Path.GetTempPath(), "vireo-cli-tests-no-config-" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <param name="width">stdout's width (CliEnvironment.Width); the pipe default when null.</param>
     /// <param name="terminal">Whether stdout counts as a terminal (colours, box drawing).</param>
