@@ -3,7 +3,9 @@ using System.CommandLine.Invocation;
 using Vireo.Cli.Options;
 using Vireo.Cli.Commands;
 using Vireo.Cli.Help;
+using Vireo.Cli.Create;
 using Vireo.Cli.Output;
+using Vireo.Cli.Remotes;
 using Vireo.Client;
 
 namespace Vireo.Cli;
@@ -17,6 +19,41 @@ internal sealed class CliApp
         SocketOption = Opt.Path("--socket",
             $"vireod's Unix socket [env: {VireoClient.SocketEnvironmentVariable}; default: {VireoClient.DefaultSocketPath}]");
         SocketOption.Recursive = true;
+        ConnectOption = Opt.Name("--connect",
+            $"Run against a remote vireod: a remote's name (see `vireo remote`), https://HOST:PORT, or local [env: {RemoteTarget.ConnectVariable}]", "REMOTE");
+        ConnectOption.Recursive = true;
+        TokenOption = Opt.Text("--token", $"Bearer token for a remote vireod [env: {RemoteTarget.TokenVariable}; default: the remote's stored token]", "TOKEN");
+        TokenOption.Recursive = true;
+    }
+
+    /// <summary>--connect: a remote name, an https address, or "local".</summary>
+    public Option<string?> ConnectOption { get; }
+    /// <summary>--token: the bearer token for a remote.</summary>
+    public Option<string?> TokenOption { get; }
+
+    /// <summary>Where the remotes file is (from XDG_CONFIG_HOME / HOME in this run's environment).</summary>
+    public string RemotesPath => RemotesConfig.PathFor(Env.GetVariable);
+
+    private RemoteTarget? _target;
+
+    /// <summary>The vireod this run talks to (see <see cref="RemoteTarget.Resolve"/>); resolved once per run.</summary>
+    public RemoteTarget Target(ParseResult parse) =>
+        _target ??= RemoteTarget.Resolve(parse.GetValue(ConnectOption), parse.GetValue(SocketOption), parse.GetValue(TokenOption),
+            Env.GetVariable, Env.CurrentDirectory, () => RemotesConfig.Load(RemotesPath));
+
+    /// <summary>A client for <see cref="Target"/>: the Unix socket, or TLS with pinning and the token.</summary>
+    public VireoClient CreateClient(ParseResult parse) => Target(parse).CreateClient();
+
+    /// <summary>
+    /// For commands that need this machine to be the daemon's (a build script run here, a file vireod must open):
+    /// refuses clearly, before anything is sent, when the target is a remote.
+    /// </summary>
+    public void RequireLocal(ParseResult parse, string what)
+    {
+        var target = Target(parse);
+        if (target.IsRemote)
+            throw new CliUsageException($"{what} only works on vireod's own host, and this command would run against {target.Describe()} " +
+                                        $"(chosen by {target.Source}): run it on that host, or with --connect local");
     }
 
     public CliEnvironment Env { get; }
@@ -42,6 +79,8 @@ internal sealed class CliApp
             // SignalCancellation does this, before the command starts rather than after its first await.
             ProcessTerminationTimeout = null,
         };
+        // Paths the daemon opens are on its host: with a remote they must be absolute there (Create/Paths.cs).
+        Paths.RemoteOf.Value = () => app.Target(parse) is { IsRemote: true } remote ? remote : null;
         using var signals = env.HandleSignals ? new SignalCancellation() : null;
         using var linked = signals is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ct, signals.Token);
         int rc = await parse.InvokeAsync(config, linked?.Token ?? ct).ConfigureAwait(false);
@@ -72,7 +111,8 @@ internal sealed class CliApp
         var root = withHelp ? new RootCommand(summary) : new Command("vireo", summary);
         Docs.Add(root,
             """
-            vireo talks to the Vireo daemon (vireod) over its Unix socket. Each VM is defined from a declarative spec
+            vireo talks to the Vireo daemon (vireod) over its Unix socket, or with --connect REMOTE to a vireod on
+            another host over TLS with a token (see `vireo remote`; every command works there). Each VM is defined from a declarative spec
             (YAML or JSON, see `vireo define`) or from virt-install-style flags (`vireo create`), then started,
             stopped and attached to like with virsh. Read commands take -o json for scripts: the output is then
             exactly the API's JSON and nothing else.
@@ -82,8 +122,11 @@ internal sealed class CliApp
             "vireo list --all",
             "echo 'uname -a' | vireo console tiny1",
             "vireo shutdown tiny1 --timeout 30",
-            "VIREO_SOCKET=/tmp/vireod.sock vireo host check");
+            "VIREO_SOCKET=/tmp/vireod.sock vireo host check",
+            "vireo --connect lab list");
         root.Add(SocketOption);
+        root.Add(ConnectOption);
+        root.Add(TokenOption);
         foreach (var group in TopLevelCommands())
         {
             if (only is null || group.Names.Contains(only))
@@ -117,6 +160,7 @@ internal sealed class CliApp
         "agent", "exec", "set-user-password",
         "token", "audit",
         "events",
+        "remote",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -163,6 +207,7 @@ internal sealed class CliApp
         yield return One("audit", () => AuditCommand.Create(this));
         yield return One("host", () => HostCommand.Create(this));
         yield return One("version", () => VersionCommand.Create(this));
+        yield return One("remote", () => RemoteCommand.Create(this));
     }
 
     private static CommandGroup One(string name, Func<Command> create) => new([name], () => [create()]);
@@ -189,17 +234,50 @@ internal sealed class CliApp
         // UnixSocketHttpHandler), and Ctrl-C reaches them through the token SignalCancellation cancels.
         try
         {
-            using var client = new VireoClient(SocketPath(parse));
+            using var client = CreateClient(parse);
             return await body(client).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            return ErrorPrinter.Report(Env, ex, ct, hintFor);
+            return ReportFailure(ex, ct, hintFor);
+        }
+    }
+
+    /// <summary>
+    /// Prints a failure; a remote's refusals (certificate, 401, 403) get their own explanation and fix.
+    /// </summary>
+    public int ReportFailure(Exception ex, CancellationToken ct, Func<string, string?>? hintFor = null, string? unauthorizedHint = null)
+    {
+        var target = _target;
+        switch (ex)
+        {
+            case VireoCertificateException cert:
+                Env.Error.WriteLine("error: " + cert.Message);
+                string name = target?.Name ?? "NAME";
+                Env.Error.WriteLine(cert.Verdict == TlsPinning.Verdict.Changed
+                    ? $"hint: compare {cert.Presented} with `vireo host info` run on the server; if the certificate was replaced on purpose, " +
+                      $"pin the new one with `vireo remote remove {name}` then `vireo remote add {name} {cert.Endpoint} --fingerprint {cert.Presented}`"
+                    : $"hint: pin it with `vireo remote add NAME {cert.Endpoint}` (it shows the fingerprint and asks), then use --connect NAME");
+                return ExitCodes.Unreachable;
+            case VireoApiException { StatusCode: System.Net.HttpStatusCode.Unauthorized } api when target is { IsRemote: true }:
+                ErrorPrinter.WriteApiError(Env.Error, api.Error, unauthorizedHint ?? (target.Token is null
+                    ? $"{target.Describe()} needs a token: give one with --token or {RemoteTarget.TokenVariable}, or store it with `vireo remote add` (make one on the server with `vireo token create`)"
+                    : $"the token from {target.TokenSource} was refused (revoked, expired or mistyped): make a new one on the server with `vireo token create`"));
+                return ExitCodes.ForApiError(api.Code);
+            case VireoApiException { StatusCode: System.Net.HttpStatusCode.Forbidden } api when target is { IsRemote: true }:
+                ErrorPrinter.WriteApiError(Env.Error, api.Error, api.Error.Hint ??
+                    $"the token from {target.TokenSource} has a role that may not do this: use a token with a wider role (`vireo token create --role operator|admin` on the server)");
+                return ExitCodes.ForApiError(api.Code);
+            case VireoApiException { StatusCode: System.Net.HttpStatusCode.Unauthorized } api when unauthorizedHint is not null:
+                ErrorPrinter.WriteApiError(Env.Error, api.Error, unauthorizedHint);
+                return ExitCodes.ForApiError(api.Code);
+            default:
+                return ErrorPrinter.Report(Env, ex, ct, hintFor);
         }
     }
 
     /// <summary>Like <see cref="WithClientAsync"/> for commands that check their input before connecting.</summary>
-    public async Task<int> GuardAsync(CancellationToken ct, Func<Task<int>> body)
+    public async Task<int> GuardAsync(CancellationToken ct, Func<Task<int>> body, string? unauthorizedHint = null)
     {
         try
         {
@@ -207,7 +285,7 @@ internal sealed class CliApp
         }
         catch (Exception ex)
         {
-            return ErrorPrinter.Report(Env, ex, ct, null);
+            return ReportFailure(ex, ct, null, unauthorizedHint);
         }
     }
 }

@@ -42,6 +42,68 @@ public sealed partial class VireoClient : IDisposable
         _http = CreateHttpClient(handler ?? new SocketsHttpHandler(), baseAddress);
     }
 
+    /// <summary>
+    /// Connects to a remote vireod over TLS: the server's certificate is accepted when its SHA-256 fingerprint is
+    /// <paramref name="pinnedFingerprint"/> or when it validates normally against the system's authorities;
+    /// otherwise every call throws <see cref="VireoCertificateException"/> before anything is sent. Every request,
+    /// WebSocket upgrades included, carries <c>Authorization: Bearer <paramref name="token"/></c> when one is given.
+    /// </summary>
+    public static VireoClient ForRemote(Uri baseAddress, string? token, string? pinnedFingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        if (baseAddress.Scheme != Uri.UriSchemeHttps)
+            throw new ArgumentException($"a remote vireod is reached over TLS only: expected an https address, got {baseAddress}", nameof(baseAddress));
+        var guard = new CertificateGuard(baseAddress.GetLeftPart(UriPartial.Authority), TlsPinning.Normalize(pinnedFingerprint));
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = guard.Validate },
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+        };
+        var client = new VireoClient(baseAddress, handler) { _guard = guard };
+        if (!string.IsNullOrEmpty(token))
+            client._http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>
+    /// Opens a TLS connection to <paramref name="address"/> only to read the server's certificate (no HTTP request,
+    /// no token): its fingerprint, whether it validates against the system's authorities, and its subject.
+    /// </summary>
+    public static async Task<(string Fingerprint, bool AuthorityTrusted, string Subject, DateTime NotAfter)> ProbeCertificateAsync(
+        Uri address, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        string endpoint = address.GetLeftPart(UriPartial.Authority);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        try
+        {
+            await tcp.ConnectAsync(address.IdnHost, address.Port, timeout.Token).ConfigureAwait(false);
+            (string, bool, string, DateTime)? seen = null;
+            await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, cert, _, errors) =>
+            {
+                if (cert is not null)
+                {
+                    using var c2 = new System.Security.Cryptography.X509Certificates.X509Certificate2(cert);
+                    seen = (TlsPinning.Fingerprint(cert), errors == System.Net.Security.SslPolicyErrors.None, c2.Subject, c2.NotAfter.ToUniversalTime());
+                }
+                return true;
+            });
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = address.IdnHost }, timeout.Token)
+                .ConfigureAwait(false);
+            return seen ?? throw new VireoConnectionException(endpoint, $"vireod at {endpoint} presented no TLS certificate", null, null);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException
+                                   or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            throw VireoConnectionException.From(endpoint, false, ex is OperationCanceledException
+                ? new TimeoutException($"no TLS handshake within 15 s", ex) : ex);
+        }
+    }
+
+    private CertificateGuard? _guard;
+
     /// <summary>The socket path or base address this client talks to.</summary>
     public string Endpoint { get; }
 
@@ -150,7 +212,30 @@ public sealed partial class VireoClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw VireoConnectionException.From(Endpoint, _isUnixSocket, ex);
+            throw Unreachable(ex);
+        }
+    }
+
+    /// <summary>A refused certificate explains itself; anything else is a connection failure.</summary>
+    private Exception Unreachable(HttpRequestException ex) =>
+        _guard?.Refusal is { } refusal ? refusal : VireoConnectionException.From(Endpoint, _isUnixSocket, ex);
+
+    /// <summary>The TLS validation callback of a remote client; remembers why it refused.</summary>
+    private sealed class CertificateGuard(string endpoint, string? pinned)
+    {
+        public VireoCertificateException? Refusal { get; private set; }
+
+        public bool Validate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+            System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors)
+        {
+            if (certificate is null)
+                return false;
+            string presented = TlsPinning.Fingerprint(certificate);
+            var verdict = TlsPinning.Decide(presented, errors, pinned);
+            if (verdict is TlsPinning.Verdict.Pinned or TlsPinning.Verdict.AuthorityTrusted)
+                return true;
+            Refusal = new VireoCertificateException(endpoint, presented, pinned, verdict);
+            return false;
         }
     }
 
@@ -238,7 +323,7 @@ public sealed partial class VireoClient : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw VireoConnectionException.From(Endpoint, _isUnixSocket, ex);
+            throw Unreachable(ex);
         }
         finally
         {

@@ -27,12 +27,14 @@ public sealed class VireoConnectionException : Exception
         var socketError = FindSocketError(ex);
         string start = isUnixSocket
             ? $"Start it with `systemctl start vireod`, or run `vireod --socket {endpoint}`."
-            : "Start vireod on that host, or check the address.";
+            : "Start vireod on that host with a TCP listener (--listen, or listen = in its config file), or check the address.";
         string what = socketError switch
         {
             // .NET reports ENOENT on a Unix socket path as AddressNotAvailable.
             System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.AddressFamilyNotSupported
                 => $"vireod is not running at {endpoint} (no socket there). {start}",
+            System.Net.Sockets.SocketError.ConnectionRefused when !isUnixSocket
+                => $"nothing listens at {endpoint} (connection refused). {start}",
             System.Net.Sockets.SocketError.ConnectionRefused
                 => $"vireod is not running at {endpoint} (connection refused: a stale socket left by a daemon that " +
                    $"has exited). {start}",

@@ -38,7 +38,11 @@ internal static partial class BadValueTable
                 .ToList();
             // The global --socket once, on a command that needs no other input.
             if (path.SequenceEqual(["version"]))
+            {
                 targets.Add(root.Options.First(o => o.Name == "--socket"));
+                targets.Add(root.Options.First(o => o.Name == "--connect"));
+                targets.Add(root.Options.First(o => o.Name == "--token"));
+            }
             foreach (var target in targets)
             {
                 foreach (var value in Values)
@@ -147,6 +151,8 @@ internal static partial class BadValueTable
         (_, "BRIDGE") => "br0",
         (_, "--network") => "network=default",
         (_, "--name") => "x1",
+        // Refused at once (nothing listens on port 1): no name lookup, no wait.
+        ("remote add", "URL") => "https://127.0.0.1:1",
         (_, "--role") => "viewer",
         _ => Generic((ITypedSymbol)symbol),
     };

@@ -53,7 +53,22 @@ public sealed class FakeDaemon : IAsyncDisposable
     /// <summary>The next requests to "METHOD /path" answer with this raw JSON text (e.g. a document of the wrong shape).</summary>
     public void Answer(string methodAndPath, int status, string json) => _answers[methodAndPath] = (status, json);
 
-    public static async Task<FakeDaemon> StartAsync()
+    /// <summary>With <see cref="StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2)"/>: https://127.0.0.1:PORT/.</summary>
+    public Uri? TlsAddress { get; private set; }
+
+    /// <summary>The token TLS callers must send as <c>Authorization: Bearer</c> (Unix-socket callers need none).</summary>
+    public string? RequiredToken { get; set; }
+
+    /// <summary>Also listens over TLS on a free loopback port with <paramref name="certificate"/>.</summary>
+    public static async Task<FakeDaemon> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var daemon = await StartAsync(certificate, true);
+        return daemon;
+    }
+
+    public static Task<FakeDaemon> StartAsync() => StartAsync(null, false);
+
+    private static async Task<FakeDaemon> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, bool tls)
     {
         // sun_path is 108 bytes: keep the directory short.
         string dir = Path.Combine("/tmp", "vireo-fake-" + Guid.NewGuid().ToString("N")[..10]);
@@ -61,11 +76,22 @@ public sealed class FakeDaemon : IAsyncDisposable
         string socket = Path.Combine(dir, "vireod.sock");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(socket);
+            if (tls)
+                k.Listen(System.Net.IPAddress.Loopback, 0, o => Microsoft.AspNetCore.Hosting.ListenOptionsHttpsExtensions.UseHttps(o, certificate!));
+        });
         var app = builder.Build();
         var daemon = new FakeDaemon(app, dir, socket);
         daemon.Map(app);
         await app.StartAsync();
+        if (tls)
+        {
+            var addresses = app.Services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
+                ? server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses : [];
+            daemon.TlsAddress = new Uri(addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)) + "/");
+        }
         return daemon;
     }
 
@@ -79,6 +105,12 @@ public sealed class FakeDaemon : IAsyncDisposable
             context.Request.Body.Position = 0;
             Requests.Enqueue(new RecordedRequest(context.Request.Method,
                 context.Request.Path + context.Request.QueryString, context.Request.ContentType, body));
+            if (context.Connection.LocalPort != 0 && RequiredToken is { } token &&
+                context.Request.Headers.Authorization.ToString() != "Bearer " + token)
+            {
+                await WriteError(context, 401, new ApiError { Status = 401, Code = "unauthorized", Title = "Unauthorized", Detail = "a valid bearer token is required" });
+                return;
+            }
             if (_failAll is { } all)
             {
                 await WriteError(context, all.Status, all.Error);

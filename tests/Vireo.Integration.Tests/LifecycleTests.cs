@@ -4,12 +4,15 @@ using Xunit.Abstractions;
 namespace Vireo.Integration.Tests;
 
 /// <summary>Every lifecycle operation against a real tiny guest under TCG, through vireod and the CLI.</summary>
-public sealed class LifecycleTests(ITestOutputHelper output)
+public class LifecycleTests(ITestOutputHelper output)
 {
+    /// <summary>Whether the CLI runs against vireod's TLS listener (<see cref="LifecycleOverTlsTests"/>).</summary>
+    protected virtual bool OverTls => false;
+
     [Fact]
     public async Task Create_start_console_and_shutdown_follow_the_acceptance_path()
     {
-        await using var h = await VireoHarness.StartAsync(output);
+        await using var h = await VireoHarness.StartAsync(output, overTls: OverTls);
         TinyImage.EnsureBuilt();
         await h.VireoOk("create", "--name", "a", "--image", "tiny");
         await h.VireoOk("start", "a");
@@ -32,7 +35,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     [Fact]
     public async Task Destroy_stops_a_guest_that_ignores_acpi_and_shutdown_reports_it()
     {
-        await using var h = await VireoHarness.StartAsync(output);
+        await using var h = await VireoHarness.StartAsync(output, overTls: OverTls);
         await h.StartTinyAsync("deaf");
         // Make the guest ignore the ACPI power button.
         await h.VireoWithInput("rm /etc/acpi/power-button; echo acpi-gone\n", "console", "deaf");
@@ -51,7 +54,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     [Fact]
     public async Task Shutdown_forces_off_after_its_timeout()
     {
-        await using var h = await VireoHarness.StartAsync(output);
+        await using var h = await VireoHarness.StartAsync(output, overTls: OverTls);
         await h.StartTinyAsync("stubborn");
         await h.VireoWithInput("rm /etc/acpi/power-button\n", "console", "stubborn");
         var result = await h.VireoOk("shutdown", "stubborn", "--timeout", "2");
@@ -62,7 +65,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     [Fact]
     public async Task Reboot_restarts_the_guest_through_acpi_and_keeps_the_process()
     {
-        await using var h = await VireoHarness.StartAsync(output);
+        await using var h = await VireoHarness.StartAsync(output, overTls: OverTls);
         await h.StartTinyAsync("r");
         var pid = Assert.Single(h.QemuPids());
         var result = await h.VireoOk("reboot", "r");
@@ -75,7 +78,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     [Fact]
     public async Task Reset_suspend_and_resume_change_state_and_the_guest_keeps_answering()
     {
-        await using var h = await VireoHarness.StartAsync(output);
+        await using var h = await VireoHarness.StartAsync(output, overTls: OverTls);
         await h.StartTinyAsync("s");
 
         await h.VireoOk("suspend", "s");
@@ -92,7 +95,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     [Fact]
     public async Task Undefine_removes_a_stopped_vm_with_its_files()
     {
-        await using var h = await VireoHarness.StartAsync(output);
+        await using var h = await VireoHarness.StartAsync(output, overTls: OverTls);
         await h.StartTinyAsync("u");
         await h.VireoOk("destroy", "u");
         var vmDirs = Directory.GetDirectories(Path.Combine(h.StateDir, "vms"));
@@ -101,4 +104,14 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         Assert.Empty(Directory.GetDirectories(Path.Combine(h.StateDir, "vms")));
         Assert.Equal(3, (await h.Vireo("info", "u")).ExitCode);
     }
+}
+
+/// <summary>
+/// <see cref="LifecycleTests"/> again, with every CLI command sent to vireod's TLS listener as a remote
+/// (VIREO_CONNECT + VIREO_TOKEN, the certificate pinned by `vireo remote add`): the chosen part of the CLI suite
+/// that runs remotely (docs/remote-cli.md).
+/// </summary>
+public sealed class LifecycleOverTlsTests(ITestOutputHelper output) : LifecycleTests(output)
+{
+    protected override bool OverTls => true;
 }

@@ -97,10 +97,11 @@ internal static class HostCommand
         {
             try
             {
-                using var client = new Vireo.Client.VireoClient(app.SocketPath(parse));
+                using var client = app.CreateClient(parse);
                 return await client.HostCheckAsync(ct).ConfigureAwait(false);
             }
-            catch (Vireo.Client.VireoConnectionException e)
+            // A remote that does not answer is not this machine: only the local daemon's absence falls back.
+            catch (Vireo.Client.VireoConnectionException e) when (!app.Target(parse).IsRemote)
             {
                 app.Env.Error.WriteLine($"note: {e.Endpoint} does not answer, so this machine is checked directly");
             }

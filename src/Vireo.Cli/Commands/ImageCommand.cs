@@ -157,7 +157,7 @@ internal static class ImageCommand
             var operation = await client.ImportImageAsync(new ImageImportRequest
             {
                 Name = parse.GetValue(name)!,
-                From = Path.GetFullPath(parse.GetValue(file)!, app.Env.CurrentDirectory),
+                From = Vireo.Cli.Create.Paths.Absolute(parse.GetValue(file)!, app.Env.CurrentDirectory),
                 Os = parse.GetValue(os)!,
                 Format = parse.GetValue(format),
                 Description = parse.GetValue(description),
@@ -224,6 +224,7 @@ internal static class ImageCommand
         command.Add(force);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
+            app.RequireLocal(parse, "`vireo image build` runs a build script on this machine and writes into vireod's image cache, so it");
             var image = parse.GetValue(name)!;
             var host = await client.GetHostAsync(ct).ConfigureAwait(false);
             var imageDir = host.Images.FirstOrDefault(i => i.Location is not null)?.Location is { } tinyDir

@@ -32,15 +32,15 @@ internal static class VersionCommand
             int rc = ExitCodes.Ok;
             try
             {
-                using var client = new VireoClient(app.SocketPath(parse));
+                using var client = app.CreateClient(parse);
                 host = await client.GetHostAsync(ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is VireoConnectionException or VireoApiException)
+            catch (Exception ex) when (ex is VireoConnectionException or VireoApiException or VireoCertificateException or CliUsageException)
             {
                 daemonError = ex is VireoApiException api
                     ? api.Error
                     : new ApiError { Code = ErrorCodes.Unavailable, Title = "vireod is not reachable", Detail = ex.Message };
-                rc = ErrorPrinter.Report(env, ex, ct, null);
+                rc = app.ReportFailure(ex, ct);
             }
 
             if (json)
@@ -57,10 +57,10 @@ internal static class VersionCommand
             env.Out.WriteLine($"Client:     vireo {clientVersion}");
             if (host is null)
             {
-                env.Out.WriteLine($"Daemon:     not reachable at {app.SocketPath(parse)}");
+                env.Out.WriteLine($"Daemon:     not reachable at {Where(app, parse)}");
                 return rc;
             }
-            env.Out.WriteLine($"Daemon:     vireod {host.Version} on {host.Hostname} (socket {app.SocketPath(parse)})");
+            env.Out.WriteLine($"Daemon:     vireod {host.Version} on {host.Hostname} ({Where(app, parse)})");
             env.Out.WriteLine($"QEMU:       {host.QemuVersion ?? "not found"}" + (host.Emulator is null ? "" : $" ({host.Emulator})"));
             env.Out.WriteLine($"Accel:      {Display.Accel(host.Accel, host.AccelWarning)}");
             env.Out.WriteLine($"State dir:  {host.StateDir}");
@@ -71,6 +71,20 @@ internal static class VersionCommand
             return rc;
         });
         return command;
+    }
+
+    /// <summary>"socket PATH" or "remote NAME (URL)", for the Daemon line.</summary>
+    private static string Where(CliApp app, ParseResult parse)
+    {
+        try
+        {
+            var target = app.Target(parse);
+            return target.IsRemote ? target.Describe() : "socket " + target.Socket;
+        }
+        catch (CliUsageException)
+        {
+            return "an invalid --connect/VIREO_CONNECT";
+        }
     }
 
     internal static string ClientVersion()

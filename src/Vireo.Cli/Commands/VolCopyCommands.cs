@@ -43,7 +43,7 @@ internal static class VolCopyCommands
             var path = parse.GetValue(from)!;
             return client.ImportVolumeAsync(StorageText.Volume(parse.GetValue(volume)), new VolumeImportRequest
             {
-                From = Path.GetFullPath(path, app.Env.CurrentDirectory),
+                From = Vireo.Cli.Create.Paths.Absolute(path, app.Env.CurrentDirectory),
                 SourceFormat = parse.GetValue(sourceFormat)!,
                 Format = parse.GetValue(format),
                 RateLimit = Rate(command, parse),

@@ -155,7 +155,7 @@ internal static class CreateSpecBuilder
             var path = Paths.Absolute(iso, cwd);
             if (kernel)
                 throw new CliUsageException("--cdrom boots an installer from the CD-ROM; --boot kernel= boots a kernel directly: remove one of them.");
-            if (Directory.Exists(path) || !File.Exists(path))
+            if (Paths.Remote is null && (Directory.Exists(path) || !File.Exists(path)))
                 throw new CliUsageException($"--cdrom \"{iso}\": there is no file {path}: give the path of an installer ISO image.");
             spec = spec with { Disks = [.. spec.Disks, new DiskSpec { Path = path, Format = "raw", Device = "cdrom", Readonly = true }] };
             // Like virt-install: the installer boots once, then the installed disk (with no disk: a live CD).

@@ -200,6 +200,12 @@ internal static class ExitStatus
         ["token revoke"] = [NotFound("no token with that id")],
         ["audit"] = [Invalid("an invalid --limit")],
         ["version"] = [],
+        ["remote"] = [],
+        ["remote add"] = [Exists("a remote with that name exists"), new(ExitCodes.Failed, "the certificate was not accepted, or its fingerprint is not the one given")],
+        ["remote list"] = [],
+        ["remote remove"] = [new(ExitCodes.NotFound, "no remote with that name")],
+        ["remote switch"] = [new(ExitCodes.NotFound, "no remote with that name")],
+        ["remote show"] = [],
         ["agent"] = [],
         ["agent ping"] = [NoVm, BadVmName, State("the VM is not running, or is paused")],
         ["agent info"] = [NoVm, BadVmName, State("the VM is not running, or is paused"),
@@ -234,12 +240,20 @@ internal static class ExitStatus
     /// <summary>Commands that do not need vireod: when it does not answer they do their work on this machine.</summary>
     public static readonly IReadOnlySet<string> WithoutDaemon = new HashSet<string> { "host check" };
 
+    /// <summary>
+    /// Commands that never ask the local vireod: they edit the remotes file (remote add talks to the remote it adds).
+    /// </summary>
+    public static readonly IReadOnlySet<string> RemotesFileOnly = new HashSet<string> { "remote add", "remote list", "remote remove", "remote switch", "remote show" };
+
     /// <summary>Every reason <paramref name="path"/> can exit with, the shared ones included, in code order.</summary>
     public static IReadOnlyList<ExitReason> ReasonsOf(string path)
     {
         var own = Commands.TryGetValue(path, out var reasons) ? reasons : [];
-        ExitReason[] unreachable = WithoutDaemon.Contains(path)
+        ExitReason[] unreachable = WithoutDaemon.Contains(path) || RemotesFileOnly.Contains(path) && path != "remote add"
             ? []
+            : path == "remote add"
+            ? [new(ExitCodes.Unreachable, "cannot reach the remote vireod (no TLS listener there, refused, no answer), or it refuses the token",
+                ErrorCodes.Unauthorized)]
             : [new(ExitCodes.Unreachable, "cannot reach vireod (not running, wrong socket, permission denied), or it refuses this caller (token refused, role not allowed, too many failed logins)",
                 ErrorCodes.Unauthorized, ErrorCodes.Forbidden, ErrorCodes.RateLimited)];
         // Within a code, the shared meaning comes first, except for 1, where the command's own failures do.

@@ -34,4 +34,7 @@ internal sealed record ExecReport
     WriteIndented = true)]
 [JsonSerializable(typeof(VersionReport))]
 [JsonSerializable(typeof(ExecReport))]
+[JsonSerializable(typeof(Vireo.Cli.Remotes.RemotesConfig))]
+[JsonSerializable(typeof(Vireo.Cli.Commands.RemoteView))]
+[JsonSerializable(typeof(List<Vireo.Cli.Commands.RemoteView>))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

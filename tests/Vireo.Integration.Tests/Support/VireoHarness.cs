@@ -48,14 +48,85 @@ internal sealed class VireoHarness : IAsyncDisposable
     public int? DaemonPid => _daemon is { HasExited: false } d ? d.Id : null;
     public string DaemonLog { get { lock (_daemonLog) return _daemonLog.ToString(); } }
 
-    public static async Task<VireoHarness> StartAsync(ITestOutputHelper? output = null, bool startDaemon = true, NetNamespace? ns = null)
+    /// <param name="overTls">
+    /// The remote mode (docs/remote-cli.md, "Tests"): vireod also listens with TLS on 127.0.0.1:<see cref="TlsPort"/>
+    /// in its namespace, an admin token is made, the remote "h" is added with --accept-certificate, and every CLI run
+    /// goes through it (VIREO_CONNECT + VIREO_TOKEN, no VIREO_SOCKET) from inside the namespace.
+    /// </param>
+    public static async Task<VireoHarness> StartAsync(ITestOutputHelper? output = null, bool startDaemon = true, NetNamespace? ns = null,
+        bool overTls = false)
     {
         var harness = ns is not null
             ? new VireoHarness(output, ns)
             : new VireoHarness(output, await NetNamespace.CreateAsync($"vit-{Guid.NewGuid().ToString("N")[..8]}"), owns: true);
+        harness.OverTls = overTls;
         if (startDaemon)
+        {
             await harness.StartDaemonAsync();
+            if (overTls)
+                await harness.AddRemoteAsync();
+        }
         return harness;
+    }
+
+    /// <summary>Whether the CLI runs against this daemon's TLS listener (see <see cref="StartAsync"/>).</summary>
+    public bool OverTls { get; private set; }
+
+    /// <summary>The TLS listener's port, on 127.0.0.1 inside <see cref="Namespace"/> (a fresh namespace: always free).</summary>
+    public const int TlsPort = 8443;
+
+    /// <summary>https://127.0.0.1:8443 (reachable from inside the namespace only).</summary>
+    public static string TlsUrl => $"https://127.0.0.1:{TlsPort}";
+
+    /// <summary>XDG_CONFIG_HOME of the CLI runs: the remotes file of this test alone.</summary>
+    public string ConfigHome => Path.Combine(StateDir, "cli-config");
+
+    /// <summary>The admin token the remote mode uses (made over the socket).</summary>
+    public string? Token { get; private set; }
+
+
+    /// <summary>Makes an admin token over the socket and adds the remote "h" with its certificate accepted.</summary>
+    public async Task AddRemoteAsync()
+    {
+        var created = await RunCliAsync(null, false, new Dictionary<string, string>(), ["token", "create", "--role", "admin", "--description", "harness", "-o", "json"]);
+        if (created.ExitCode != 0)
+            throw new InvalidOperationException($"vireo token create failed: {created}");
+        using var doc = System.Text.Json.JsonDocument.Parse(created.Stdout);
+        Token = doc.RootElement.GetProperty("token").GetString();
+        var added = await RunCliAsync(null, true, new Dictionary<string, string> { ["VIREO_CONNECT"] = "" },
+            ["remote", "add", "h", TlsUrl, "--accept-certificate"]);
+        if (added.ExitCode != 0)
+            throw new InvalidOperationException($"vireo remote add failed: {added}\ndaemon:\n{DaemonLog}");
+    }
+
+    /// <summary>
+    /// Runs the CLI: on the socket, or (<paramref name="remote"/>) inside the namespace against the remote "h" with
+    /// the token from VIREO_TOKEN; <paramref name="env"/> adds or overrides variables (an empty value counts as
+    /// unset for vireo).
+    /// </summary>
+    public Task<CommandResult> RunCliAsync(string? stdin, bool remote, IReadOnlyDictionary<string, string> env, string[] args,
+        string[]? wrapper = null)
+    {
+        var vars = new Dictionary<string, string> { ["NO_COLOR"] = "1", ["XDG_CONFIG_HOME"] = ConfigHome };
+        if (remote)
+        {
+            vars["VIREO_CONNECT"] = "h";
+            vars["VIREO_SOCKET"] = "";
+            if (Token is not null)
+                vars["VIREO_TOKEN"] = Token;
+        }
+        else
+        {
+            vars["VIREO_SOCKET"] = Socket;
+            vars["VIREO_CONNECT"] = "";
+        }
+        foreach (var (key, value) in env)
+            vars[key] = value;
+        // wrapper: a command that runs vireo (e.g. timeout -s INT 20), as `ip netns exec` does.
+        string[] command = [.. wrapper ?? [], "dotnet", Repo.CliDll, .. args];
+        return remote
+            ? ProcessRunner.RunAsync("ip", ["netns", "exec", Namespace!.Name, .. command], stdin, vars)
+            : ProcessRunner.RunAsync(command[0], command[1..], stdin, vars);
     }
 
     public VireoClient Client() => new(Socket);
@@ -95,6 +166,11 @@ internal sealed class VireoHarness : IAsyncDisposable
             start.FileName = "dotnet";
         foreach (var arg in prefix.Skip(Namespace is null ? 1 : 0).Concat([Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir, "--no-register-images", .. DaemonArguments]))
             start.ArgumentList.Add(arg);
+        if (OverTls)
+        {
+            start.ArgumentList.Add("--listen");
+            start.ArgumentList.Add($"127.0.0.1:{TlsPort}");
+        }
         foreach (var (key, value) in DaemonEnvironment)
             start.Environment[key] = value;
         // This machine's /etc/vireo/vireod.conf (a listener) is not the test's.
@@ -160,17 +236,15 @@ internal sealed class VireoHarness : IAsyncDisposable
         _daemon = null;
     }
 
-    /// <summary>Runs the CLI with VIREO_SOCKET pointing at this daemon.</summary>
+    /// <summary>Runs the CLI against this daemon: VIREO_SOCKET, or in the remote mode VIREO_CONNECT + VIREO_TOKEN over TLS.</summary>
     public Task<CommandResult> Vireo(params string[] args) => VireoWithInput(null, args);
 
     public Task<CommandResult> VireoWithInput(string? stdin, params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", [Repo.CliDll, .. args], stdin,
-            new Dictionary<string, string> { ["VIREO_SOCKET"] = Socket, ["NO_COLOR"] = "1" });
+        RunCliAsync(stdin, OverTls, new Dictionary<string, string>(), args);
 
     /// <summary>Runs the CLI with extra environment variables (EDITOR for vireo edit).</summary>
     public Task<CommandResult> VireoWithEnv(IReadOnlyDictionary<string, string> env, params string[] args) =>
-        ProcessRunner.RunAsync("dotnet", [Repo.CliDll, .. args], null,
-            new Dictionary<string, string>(env) { ["VIREO_SOCKET"] = Socket, ["NO_COLOR"] = "1" });
+        RunCliAsync(null, OverTls, env, args);
 
     /// <summary>Runs the CLI and fails the test unless it exits 0.</summary>
     public async Task<CommandResult> VireoOk(params string[] args)
