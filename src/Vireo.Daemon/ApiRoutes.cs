@@ -44,6 +44,7 @@ internal static class ApiRoutes
         });
         v1.MapGet("/vms/{name}/console", (HttpContext context, string name, bool? force) =>
             ConsoleEndpoint.RelayAsync(context, engine, name, force ?? false));
+        v1.MapGet("/vms/{name}/vnc", (HttpContext context, string name) => VncEndpoint.RelayAsync(context, engine, name));
         v1.MapGet("/vms/{name}/logs", (HttpContext context, string name, bool? follow, int? tail) =>
             LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
         v1.MapNetworkApi(engine);

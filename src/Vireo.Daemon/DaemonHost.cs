@@ -81,6 +81,7 @@ internal static class DaemonHost
             app.UseWebSockets();
             app.UseMiddleware<ApiErrorMiddleware>();
             app.MapVireoApi(engine);
+            app.MapWebUi(options.WebDir, log);
 
             await app.StartAsync();
             // Kestrel creates the socket with the process umask; the API is for root and the vireo group only.

@@ -12,6 +12,8 @@ internal sealed record DaemonOptions
     public string LogLevel { get; init; } = "Information";
     public bool CreateDefaultNetwork { get; init; } = true;
     public bool RegisterBuiltImages { get; init; } = true;
+    /// <summary>The built web UI (index.html and assets/); null: the program's web/ folder, then /usr/share/vireo/web.</summary>
+    public string? WebDir { get; init; }
     public bool ShowHelp { get; init; }
     public bool ShowVersion { get; init; }
 
@@ -19,7 +21,7 @@ internal sealed record DaemonOptions
         vireod - the Vireo virtualization daemon
 
         Usage: vireod [--state-dir DIR] [--socket PATH] [--image-dir DIR] [--log-level LEVEL] [--no-default-network]
-                      [--no-register-images]
+                      [--no-register-images] [--web-dir DIR]
 
         Owns the VMs of this host: keeps their definitions in an SQLite database in the state directory,
         starts and supervises their QEMU processes, and serves the JSON API that `vireo` uses on a Unix socket.
@@ -37,6 +39,8 @@ internal sealed record DaemonOptions
           --no-register-images
                              do not import disk images built into the image directory (debian-12) into the
                              images catalogue at start [env VIREO_NO_REGISTER_IMAGES=1]
+          --web-dir DIR      the built web UI, served at / [env VIREO_WEB_DIR; default: the web folder next to
+                             vireod, then /usr/share/vireo/web]
           --version          print the version and exit
           -h, --help         print this help and exit
 
@@ -46,7 +50,7 @@ internal sealed record DaemonOptions
 
     public static DaemonOptions Parse(string[] args, Func<string, string?> env)
     {
-        string? stateDir = null, socket = null, imageDir = null, logLevel = null;
+        string? stateDir = null, socket = null, imageDir = null, logLevel = null, webDir = null;
         bool help = false, version = false, noDefaultNetwork = false, noRegisterImages = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -67,6 +71,7 @@ internal sealed record DaemonOptions
                 case "--socket": socket = Value(); break;
                 case "--image-dir": imageDir = Value(); break;
                 case "--log-level": logLevel = Value(); break;
+                case "--web-dir": webDir = Value(); break;
                 case "-h" or "--help": help = true; break;
                 case "--version": version = true; break;
                 case "--no-default-network": noDefaultNetwork = true; break;
@@ -82,6 +87,7 @@ internal sealed record DaemonOptions
             LogLevel = logLevel ?? env("VIREO_LOG_LEVEL") ?? "Information",
             CreateDefaultNetwork = !noDefaultNetwork && env("VIREO_NO_DEFAULT_NETWORK") is not "1",
             RegisterBuiltImages = !noRegisterImages && env("VIREO_NO_REGISTER_IMAGES") is not "1",
+            WebDir = (webDir ?? env("VIREO_WEB_DIR")) is { Length: > 0 } web ? Path.GetFullPath(web) : null,
             ShowHelp = help,
             ShowVersion = version,
         };
