@@ -62,8 +62,8 @@ export function UsageBar({ label, capacity, allocated, used, format }: { label: 
         {used != null ? <div class="usage-used" style={{ width: `${pct(used)}%` }} /> : null}
       </div>
       <div class="usage-legend">
-        <span><i class="key key-used" />used <strong>{used != null ? format(used) : "–"}</strong>{used != null && capacity > 0 ? ` (${Math.round((used / capacity) * 100)}%)` : ""}</span>
-        <span><i class="key key-alloc" />allocated <strong>{allocated != null ? format(allocated) : "–"}</strong>{allocated != null && capacity > 0 ? ` (${Math.round((allocated / capacity) * 100)}%)` : ""}</span>
+        {used == null ? null : <span><i class="key key-used" />used <strong>{used != null ? format(used) : "–"}</strong>{used != null && capacity > 0 ? ` (${Math.round((used / capacity) * 100)}%)` : ""}</span>}
+        {allocated == null ? null : <span><i class="key key-alloc" />allocated <strong>{allocated != null ? format(allocated) : "–"}</strong>{allocated != null && capacity > 0 ? ` (${Math.round((allocated / capacity) * 100)}%)` : ""}</span>}
         {over ? <span class="over-text">overcommitted ×{(allocated! / capacity).toFixed(2)}</span> : null}
       </div>
     </div>
@@ -73,7 +73,7 @@ export function UsageBar({ label, capacity, allocated, used, format }: { label: 
 export const bytesFmt = (n: number) => fmtBytes(n);
 
 /** A small line chart of the last values; the newest value is written beside it. */
-export function Sparkline({ values, label, format, max, width = 110, height = 28 }: { values: number[]; label: string; format: (n: number) => string; max?: number; width?: number; height?: number }) {
+export function Sparkline({ values, label, format, max, width = 64, height = 26 }: { values: number[]; label: string; format: (n: number) => string; max?: number; width?: number; height?: number }) {
   if (values.length === 0) return <span class="spark-empty" title={`${label}: no samples yet`}>–</span>;
   const top = Math.max(max ?? 0, ...values, 1e-9);
   const step = values.length > 1 ? width / (values.length - 1) : width;

@@ -1,6 +1,7 @@
 import { get, isMissingRoute, type HostInfo, type HostUsage, type PoolInfo, type VmSummary } from "../api";
 import { ErrorBox, Failure, PageHeader, Spinner, StateBadge, UsageBar } from "../components";
 import { fmtBytes, usePoll } from "../util";
+import { useUsageSeries } from "../live";
 
 const cores = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2)} ${n === 1 ? "core" : "cores"}`;
 
@@ -13,14 +14,17 @@ export function Overview() {
   // Without /v1/host/usage, allocation is still known from the VM list and the pools.
   const pools = usePoll((s) => (missingUsage ? get<PoolInfo[]>("/v1/pools", s) : Promise.resolve(undefined)), 30000, [missingUsage]);
 
+  const live = useUsageSeries();
+  const latest = Object.values(live.data?.vms ?? {}).map((points) => points[points.length - 1]).filter(Boolean);
+  const liveUsed = latest.length ? { cpu: latest.reduce((a, p) => a + p.cpu, 0), mem: latest.reduce((a, p) => a + p.mem, 0) } : undefined;
   const h = host.data;
   const list = vms.data ?? [];
   const running = list.filter((v) => v.state === "running" || v.state === "paused");
   const counts = list.reduce<Record<string, number>>((acc, v) => ((acc[v.state] = (acc[v.state] ?? 0) + 1), acc), {});
   const u = usage.data;
   const fallback = missingUsage && h ? {
-    cpu: { capacity: h.host_cpus, allocated: running.reduce((a, v) => a + v.vcpus, 0) },
-    memory: { capacity: h.host_memory * 1024 * 1024, allocated: running.reduce((a, v) => a + v.memory * 1024 * 1024, 0) },
+    cpu: { capacity: h.host_cpus, allocated: running.reduce((a, v) => a + v.vcpus, 0), used: liveUsed?.cpu },
+    memory: { capacity: h.host_memory * 1024 * 1024, allocated: running.reduce((a, v) => a + v.memory * 1024 * 1024, 0), used: liveUsed?.mem },
     disk: pools.data ? { capacity: pools.data.reduce((a, p) => a + (p.capacity_bytes ?? 0), 0), used: pools.data.reduce((a, p) => a + (p.allocation_bytes ?? 0), 0) } : undefined,
   } : undefined;
 
@@ -43,10 +47,10 @@ export function Overview() {
           </div>
         ) : fallback ? (
           <>
-            <div class="alert alert-muted compact" role="status">Live usage (GET /v1/host/usage) is not available from this vireod: allocation only, from the VM list and the pools.</div>
+            <div class="alert alert-muted compact" role="status">This vireod has no GET /v1/host/usage: allocation comes from the running VMs, use from their counters (QEMU's resident memory, CPU time) and the pools' file systems.</div>
             <div class="usage-grid">
-              <UsageBar label="CPU" capacity={fallback.cpu.capacity} allocated={fallback.cpu.allocated} format={cores} />
-              <UsageBar label="Memory" capacity={fallback.memory.capacity} allocated={fallback.memory.allocated} format={(n) => fmtBytes(n)} />
+              <UsageBar label="CPU" capacity={fallback.cpu.capacity} allocated={fallback.cpu.allocated} used={fallback.cpu.used} format={cores} />
+              <UsageBar label="Memory" capacity={fallback.memory.capacity} allocated={fallback.memory.allocated} used={fallback.memory.used} format={(n) => fmtBytes(n)} />
               {fallback.disk ? <UsageBar label="Disk (pools)" capacity={fallback.disk.capacity} used={fallback.disk.used} format={(n) => fmtBytes(n)} /> : null}
             </div>
           </>

@@ -25,6 +25,17 @@ export function SerialConsole({ name }: { name: string }) {
     const socket = new WebSocket(wsUrl(`/v1/vms/${enc(name)}/console${attempt.force ? "?force=true" : ""}`));
     socket.binaryType = "arraybuffer";
     let opened = false;
+    // What the guest printed before this page attached (the serial log's tail) comes first; live bytes that arrive
+    // meanwhile wait for it.
+    let pending: Uint8Array[] | null = [];
+    fetch(`/v1/vms/${enc(name)}/logs?tail=100`, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : ""))
+      .catch(() => "")
+      .then((text) => {
+        if (text) term.write(text.replace(/\r?\n/g, "\r\n"));
+        pending?.forEach((chunk) => term.write(chunk));
+        pending = null;
+      });
     socket.onopen = () => {
       opened = true;
       setStatus({ kind: "open", text: "Connected. Press Enter for a prompt." });
@@ -32,7 +43,10 @@ export function SerialConsole({ name }: { name: string }) {
       // Ask the guest for a fresh prompt, so the screen is not empty.
       socket.send(new TextEncoder().encode("\r"));
     };
-    socket.onmessage = (e) => term.write(new Uint8Array(e.data as ArrayBuffer));
+    socket.onmessage = (e) => {
+      const chunk = new Uint8Array(e.data as ArrayBuffer);
+      if (pending) pending.push(chunk); else term.write(chunk);
+    };
     socket.onclose = (e) => {
       if (!opened) setStatus({ kind: "failed", text: "Could not attach: the VM may have stopped, or its console is attached elsewhere (vireo console)." });
       else setStatus({ kind: "closed", text: e.reason ? `Disconnected: ${e.reason}.` : "Disconnected." });

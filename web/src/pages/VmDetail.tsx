@@ -1,9 +1,10 @@
 import { useState } from "preact/hooks";
-import { ApiError, del, enc, get, isMissingRoute, post, request, type EditResult, type SnapshotInfo, type StatsHistory, type VmAddress, type VmInfo, type VolumeInfo, type NetworkInfo } from "../api";
+import { ApiError, del, enc, get, post, request, type EditResult, type SnapshotInfo, type VmAddress, type VmInfo, type VolumeInfo, type NetworkInfo } from "../api";
 import { ActionButton, ErrorBox, Failure, Field, PageHeader, Sparkline, Spinner, StateBadge } from "../components";
 import { navigate } from "../router";
 import { fmtAgo, fmtBytes, fmtRate, fmtTime, usePoll } from "../util";
 import { cpuFmt, series } from "./VmList";
+import { useUsageSeries } from "../live";
 import { SerialConsole } from "./SerialConsole";
 import { VncConsole } from "./VncConsole";
 
@@ -25,7 +26,7 @@ export function VmDetail({ name, tab }: { name: string; tab: string }) {
 
   return (
     <div class="page">
-      <PageHeader title={<>{info.name} <StateBadge state={s} /></>} sub={<>{info.reason ? <>{info.reason} · </> : null}{info.spec.vcpus} vCPU · {fmtBytes(info.spec.memory * 1048576)}{info.spec.image ? <> · image {info.spec.image}</> : null}{info.runtime ? <> · up {fmtAgo(info.runtime.started_at)} · {info.runtime.accel}</> : null}</>}>
+      <PageHeader title={<>{info.name} <StateBadge state={s} /></>} sub={<>{info.reason && !info.runtime ? <>{info.reason} · </> : null}{info.spec.vcpus} vCPU · {fmtBytes(info.spec.memory * 1048576)}{info.spec.image ? <> · image {info.spec.image}</> : null}{info.runtime ? <> · up {fmtAgo(info.runtime.started_at)} · {info.runtime.accel}</> : null}</>}>
         <div class="btn-group" role="group" aria-label="Lifecycle">
           {stopped ? <ActionButton kind="primary" onClick={act("start")} onError={setError}>Start</ActionButton> : null}
           {running ? <ActionButton onClick={act("shutdown")} onError={setError} title="ACPI power button; the guest shuts itself down">Shut down</ActionButton> : null}
@@ -81,14 +82,14 @@ function DeleteButton({ name, onError }: { name: string; onError: (e: unknown) =
 }
 
 function OverviewTab({ info }: { info: VmInfo }) {
-  const history = usePoll((s) => get<StatsHistory>(`/v1/stats/history?vm=${enc(info.name)}`, s), 5000, [info.name]);
+  const history = useUsageSeries(info.runtime ? info.name : undefined);
   const h = history.data?.vms?.[info.name];
   const live = !!info.runtime;
   return (
     <div class="grid-2">
       <div class="card">
         <h2>Live use</h2>
-        {isMissingRoute(history.error) ? <div class="muted">Usage history is not available from this vireod.</div> : history.error ? <ErrorBox error={history.error} compact /> : null}
+        {history.data?.source === "live" ? <p class="muted small">Since this page opened (this vireod keeps no history).</p> : history.error ? <ErrorBox error={history.error} compact /> : null}
         {!live ? <p class="muted">Not running.</p> : (
           <dl class="facts graphs">
             <dt>CPU</dt><dd><Sparkline values={series(h, (p) => p.cpu)} label="CPU" format={cpuFmt} max={0.05} width={220} height={40} /></dd>

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
-import { enc, get, isMissingRoute, post, type StatPoint, type StatsHistory, type VmSummary } from "../api";
+import { enc, get, post, type StatPoint, type VmSummary } from "../api";
+import { useUsageSeries } from "../live";
 import { ActionButton, ErrorBox, PageHeader, Sparkline, Spinner, StateBadge } from "../components";
 import { fmtBytes, fmtRate, usePoll } from "../util";
 
@@ -12,10 +13,9 @@ export function series(points: StatPoint[] | undefined, pick: (p: StatPoint) => 
 /** Every VM with its state and live CPU, memory, disk and network sparklines (GET /v1/stats/history, every 5 s). */
 export function VmList() {
   const vms = usePoll((s) => get<VmSummary[]>("/v1/vms", s), 5000);
-  const history = usePoll((s) => get<StatsHistory>("/v1/stats/history", s), 5000);
+  const history = useUsageSeries();
   const [filter, setFilter] = useState("");
   const [actionError, setActionError] = useState<unknown>();
-  const noHistory = isMissingRoute(history.error);
   const list = (vms.data ?? []).filter((v) => v.name.toLowerCase().includes(filter.toLowerCase()));
   const act = (name: string, action: string) => async () => { await post(`/v1/vms/${enc(name)}/${action}`); vms.reload(); };
 
@@ -28,7 +28,7 @@ export function VmList() {
       </PageHeader>
       <ErrorBox error={vms.error} onRetry={vms.reload} />
       <ErrorBox error={actionError} />
-      {noHistory ? <div class="alert alert-muted compact" role="status">Usage history (GET /v1/stats/history) is not available from this vireod: no graphs.</div>
+      {history.data?.source === "live" ? <div class="alert alert-muted compact" role="status">This vireod keeps no usage history (GET /v1/stats/history): the graphs start when this page opened, from its counters every 5 s.</div>
         : history.error ? <ErrorBox error={history.error} compact /> : null}
       {!vms.data && !vms.error ? <Spinner /> : null}
       {vms.data && vms.data.length === 0 ? <div class="empty card"><p>No VMs are defined yet.</p><a class="btn btn-primary" href="/create">Create a VM</a></div> : null}
@@ -49,7 +49,7 @@ export function VmList() {
                     <td class="num">{v.vcpus}</td>
                     <td class="num">{fmtBytes(v.memory * 1048576)}</td>
                     <td><Sparkline values={live ? series(h, (p) => p.cpu) : []} label="CPU" format={cpuFmt} max={0.05} /></td>
-                    <td><Sparkline values={live ? series(h, (p) => p.mem) : []} label="Memory" format={(n) => fmtBytes(n)} /></td>
+                    <td><Sparkline values={live ? series(h, (p) => p.mem) : []} label="Memory" format={(n) => fmtBytes(n)} max={v.memory * 1048576} /></td>
                     <td><Sparkline values={live ? series(h, (p) => p.disk_rd + p.disk_wr) : []} label="Disk read+write" format={fmtRate} max={1024} /></td>
                     <td><Sparkline values={live ? series(h, (p) => p.net_rx + p.net_tx) : []} label="Network rx+tx" format={fmtRate} max={1024} /></td>
                     <td class="row-actions">
