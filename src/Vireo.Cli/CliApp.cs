@@ -115,6 +115,7 @@ internal sealed class CliApp
         "pool", "vol", "operation", "disk", "cdrom", "clone", "snapshot", "backup", "backups", "restore", "host", "version",
         "domstats", "top", "os", "image",
         "agent", "exec", "set-user-password",
+        "token", "audit",
     ];
 
     /// <summary>The top-level commands, in the order --help lists them.</summary>
@@ -156,6 +157,8 @@ internal sealed class CliApp
         yield return One("agent", () => AgentCommands.Agent(this));
         yield return One("exec", () => AgentCommands.Exec(this));
         yield return One("set-user-password", () => AgentCommands.SetUserPassword(this));
+        yield return One("token", () => TokenCommand.Create(this));
+        yield return One("audit", () => AuditCommand.Create(this));
         yield return One("host", () => HostCommand.Create(this));
         yield return One("version", () => VersionCommand.Create(this));
     }

@@ -26,7 +26,10 @@ internal static class ExitCodes
     /// taken, or the object is in the wrong state, in use or busy; fixed by changing that state, then retrying.
     /// </summary>
     public const int Conflict = 4;
-    /// <summary>vireod cannot be reached, or reports a missing host prerequisite (<c>unavailable</c>).</summary>
+    /// <summary>
+    /// vireod cannot be reached or lets this caller in (a refused token: unauthorized, forbidden, rate_limited), or
+    /// reports a missing host prerequisite (<c>unavailable</c>).
+    /// </summary>
     public const int Unreachable = 5;
     /// <summary>Interrupted by Ctrl-C (the shell's 128 + SIGINT).</summary>
     public const int Interrupted = 130;
@@ -41,7 +44,7 @@ internal static class ExitCodes
         ErrorCodes.Invalid => Usage,
         ErrorCodes.NotFound => NotFound,
         ErrorCodes.AlreadyExists or ErrorCodes.InvalidState or ErrorCodes.Busy or ErrorCodes.Stale => Conflict,
-        ErrorCodes.Unavailable => Unreachable,
+        ErrorCodes.Unavailable or ErrorCodes.Unauthorized or ErrorCodes.Forbidden or ErrorCodes.RateLimited => Unreachable,
         _ => Failed,
     };
 
@@ -55,7 +58,8 @@ internal static class ExitCodes
           3    the object the command acts on does not exist (VM, network, pool, volume, snapshot, operation, backup)
           4    conflict or wrong state (already exists, in use, not allowed in the object's state, busy,
                changed by someone else since it was read)
-          5    cannot reach vireod (not running, wrong socket, permission denied) or a host prerequisite is missing
+          5    cannot reach vireod (not running, wrong socket, permission denied, a token refused or without the
+               role needed) or a host prerequisite is missing
           130  interrupted (Ctrl-C)
           141  the reader of its output went away (as a tool killed by SIGPIPE)
           143  terminated (SIGTERM)

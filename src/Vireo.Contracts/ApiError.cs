@@ -67,4 +67,10 @@ public static class ErrorCodes
     /// else edited the VM. Read it again and redo the change.
     /// </summary>
     public const string Stale = "stale";
+    /// <summary>401: no token, or one that is unknown, malformed, revoked or expired (TCP listener only).</summary>
+    public const string Unauthorized = "unauthorized";
+    /// <summary>403: the caller's role may not do this, or a cookie request lacks its CSRF header or Origin.</summary>
+    public const string Forbidden = "forbidden";
+    /// <summary>429: too many failed logins from this address; the Retry-After header says when to try again.</summary>
+    public const string RateLimited = "rate_limited";
 }

@@ -73,6 +73,10 @@ public sealed record HostInfo
     public int ActiveVms { get; init; }
     /// <summary>Images <c>vireo create --image</c> accepts, with whether each is built.</summary>
     public IReadOnlyList<ImageInfo> Images { get; init; } = [];
+    /// <summary>SHA-256 fingerprint of the TCP listener's TLS certificate (lowercase hex, colon-separated); absent without a TCP listener.</summary>
+    public string? TlsFingerprint { get; init; }
+    /// <summary>The TCP addresses vireod serves the API on over TLS (<c>ADDR:PORT</c>, the real port when 0 was asked); empty without one.</summary>
+    public IReadOnlyList<string> Listen { get; init; } = [];
 }
 
 /// <summary>A built-in guest image.</summary>

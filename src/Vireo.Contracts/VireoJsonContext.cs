@@ -91,6 +91,13 @@ namespace Vireo.Contracts;
 [JsonSerializable(typeof(ExecRequest))]
 [JsonSerializable(typeof(ExecResult))]
 [JsonSerializable(typeof(SetUserPasswordRequest))]
+[JsonSerializable(typeof(TokenCreateRequest))]
+[JsonSerializable(typeof(TokenInfo))]
+[JsonSerializable(typeof(List<TokenInfo>))]
+[JsonSerializable(typeof(LoginRequest))]
+[JsonSerializable(typeof(WhoAmI))]
+[JsonSerializable(typeof(AuditEntry))]
+[JsonSerializable(typeof(List<AuditEntry>))]
 public sealed partial class VireoJsonContext : JsonSerializerContext
 {
     /// <summary>Options shared by the daemon and the client.</summary>

@@ -26,6 +26,10 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorM
                 return;
             context.Response.Clear();
             context.Response.StatusCode = error.Status;
+            if (e is RateLimitedException limited)
+                context.Response.Headers.RetryAfter = limited.RetryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (e is UnauthorizedException)
+                context.Response.Headers.WWWAuthenticate = "Bearer realm=\"vireo\"";
             await context.Response.WriteAsJsonAsync(error, VireoJsonContext.Default.ApiError);
         }
     }

@@ -17,7 +17,9 @@ internal static class ApiRoutes
     {
         var v1 = app.MapGroup("/v1");
 
-        v1.MapGet("/host", (CancellationToken ct) => engine.HostInfoAsync(DaemonHost.Version, ct));
+        var remote = app.Services.GetService<RemoteAccess>();
+        v1.MapGet("/host", async (CancellationToken ct) => await engine.HostInfoAsync(DaemonHost.Version, ct) is var info && remote is not null
+            ? info with { TlsFingerprint = remote.TlsFingerprint, Listen = remote.Listen } : info);
         v1.MapGet("/host/check", (CancellationToken ct) => HostCheck.RunAsync(engine.Paths.Root, ct));
 
         v1.MapGet("/vms", () => engine.List());
@@ -62,6 +64,8 @@ internal static class ApiRoutes
         v1.MapImportApi(engine);
         v1.MapImageApi(engine);
         v1.MapAgentApi(engine);
+        if (remote?.Auth is { } auth)
+            v1.MapAuthApi(auth);
     }
 
     /// <summary>

@@ -43,7 +43,20 @@ internal static class DaemonHost
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, VireoJsonContext.Default);
         });
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(options.Socket));
+        // The TCP listeners serve TLS only; the certificate is loaded (or made) below, once this vireod owns the
+        // state directory, and handed to each TLS handshake.
+        TlsIdentity? tls = null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(options.Socket);
+            foreach (var endPoint in options.Listen)
+                k.Listen(endPoint, l => l.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = (_, _) => tls?.Certificate,
+                }));
+        });
+        var remote = new RemoteAccess();
+        builder.Services.AddSingleton(remote);
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("vireod");
@@ -56,6 +69,18 @@ internal static class DaemonHost
         if (PrepareSocket(options.Socket) is { } socketError)
         {
             return Fatal(log, socketError);
+        }
+        if (options.Listen.Count > 0)
+        {
+            try
+            {
+                tls = TlsIdentity.Load(options.TlsCert, options.TlsKey, options.StateDir);
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                return Fatal(log, $"cannot set up TLS: {e.Message}");
+            }
+            remote.TlsFingerprint = tls.Fingerprint;
         }
 
         VmEngine engine;
@@ -80,6 +105,8 @@ internal static class DaemonHost
                 log.LogInformation("stopping; running VMs keep running"));
             app.UseWebSockets();
             app.UseMiddleware<ApiErrorMiddleware>();
+            remote.Auth = new AuthService(engine.Store, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("auth"));
+            app.UseMiddleware<AuthMiddleware>(remote.Auth);
             app.MapVireoApi(engine);
             app.MapWebUi(options.WebDir, log);
 
@@ -88,6 +115,14 @@ internal static class DaemonHost
             File.SetUnixFileMode(options.Socket,
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             log.LogInformation("vireod {Version} listening on {Socket}, state in {StateDir}", Version, options.Socket, options.StateDir);
+            if (tls is not null)
+            {
+                remote.Listen = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                    .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses
+                    .Where(a => a.StartsWith("https://", StringComparison.Ordinal)).Select(a => a["https://".Length..].TrimEnd('/')).ToList();
+                log.LogInformation("API over TLS on {Listen}; certificate {Origin}, SHA-256 fingerprint {Fingerprint}",
+                    string.Join(", ", remote.Listen), tls.Origin, tls.Fingerprint);
+            }
             var info = await engine.HostInfoAsync(Version, CancellationToken.None);
             if (info.AccelWarning is not null)
                 log.LogWarning("{Warning}", info.AccelWarning);

@@ -17,6 +17,9 @@ internal static class ErrorMapping
         ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCodes.HostError => StatusCodes.Status500InternalServerError,
         StorageErrorCodes.NoSpace => StatusCodes.Status507InsufficientStorage,
+        ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -60,6 +63,9 @@ internal static class ErrorMapping
         StorageErrorCodes.NoSpace => "not enough space",
         ErrorCodes.Timeout => "timed out",
         ErrorCodes.Unavailable => "unavailable",
+        ErrorCodes.Unauthorized => "authentication required",
+        ErrorCodes.Forbidden => "not allowed",
+        ErrorCodes.RateLimited => "too many failed logins",
         _ => "internal error",
     };
 }

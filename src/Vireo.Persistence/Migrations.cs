@@ -151,6 +151,32 @@ internal static class Migrations
             recipe         TEXT
         );
         """,
+        // 11: API tokens for the TCP listener (only the SHA-256 of each secret is kept) and the audit log of changes
+        //     and refused logins (bounded: the oldest rows go).
+        """
+        CREATE TABLE tokens (
+            id           TEXT PRIMARY KEY,
+            hash         TEXT NOT NULL,
+            role         TEXT NOT NULL,
+            description  TEXT,
+            created      TEXT NOT NULL,
+            expires      TEXT,
+            last_used    TEXT,
+            revoked      TEXT
+        );
+        CREATE TABLE audit (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            time       TEXT NOT NULL,
+            principal  TEXT NOT NULL,
+            role       TEXT,
+            source     TEXT NOT NULL,
+            method     TEXT NOT NULL,
+            path       TEXT NOT NULL,
+            target     TEXT,
+            status     INTEGER NOT NULL
+        );
+        CREATE INDEX audit_principal ON audit(principal, id);
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -147,6 +147,7 @@ internal static partial class BadValueTable
         (_, "BRIDGE") => "br0",
         (_, "--network") => "network=default",
         (_, "--name") => "x1",
+        (_, "--role") => "viewer",
         _ => Generic((ITypedSymbol)symbol),
     };
 

@@ -27,6 +27,9 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         (StorageErrorCodes.NoSpace, 507, 1),
         (ErrorCodes.Unavailable, 503, 5),
         (ErrorCodes.Stale, 412, 4),
+        (ErrorCodes.Unauthorized, 401, 5),
+        (ErrorCodes.Forbidden, 403, 5),
+        (ErrorCodes.RateLimited, 429, 5),
     ];
 
     /// <summary>A well-formed command line for each command: it parses and reaches vireod.</summary>
@@ -114,6 +117,11 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["agent info"] = ["agent", "info", "web1"],
         ["exec"] = ["exec", "web1", "cat", "/etc/hostname"],
         ["set-user-password"] = ["set-user-password", "web1", "ops", "--password-stdin"],
+        ["host info"] = ["host", "info"],
+        ["token create"] = ["token", "create", "--role", "viewer", "--expires", "30d"],
+        ["token list"] = ["token", "list"],
+        ["token revoke"] = ["token", "revoke", "1e171557a5122ef3"],
+        ["audit"] = ["audit", "--limit", "10"],
     };
 
     private const string SpecFile = "/tmp/vireo-exit-table-spec.yaml";

@@ -48,7 +48,46 @@ internal static class HostCommand
             return report.Failures > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         }));
         host.Add(check);
+        host.Add(Info(app));
         return host;
+    }
+
+    private static Command Info(CliApp app)
+    {
+        var output = OutputFormat.CreateOption();
+        var command = app.Docs.Create("info", "Show vireod's host: version, QEMU, accelerator, remote access",
+            """
+            vireod's version, the host's name, CPUs and memory, QEMU and the accelerator VMs get, the VM counts, and
+            remote access: the TCP addresses the API is served on over TLS and the SHA-256 fingerprint of its
+            certificate, which a remote client can compare with what it is shown on first use. With -o json: the API's
+            HostInfo.
+            """,
+            "vireo host info", "vireo host info -o json | jq -r .tls_fingerprint");
+        command.Add(output);
+        command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
+        {
+            var info = await client.GetHostAsync(ct).ConfigureAwait(false);
+            if (parse.GetValue(output) == OutputFormat.Json)
+            {
+                OutputFormat.WriteJson(app.Env, info, VireoJsonContext.Default.HostInfo);
+                return ExitCodes.Ok;
+            }
+            var grid = new DetailList();
+            grid.Row("Hostname", info.Hostname);
+            grid.Row("vireod", info.Version);
+            grid.Row("QEMU", info.QemuVersion is null ? "-" : $"{info.QemuVersion} ({info.Emulator})");
+            grid.Row("Accelerator", Display.Accel(info.Accel, info.AccelWarning));
+            grid.Row("CPUs", info.HostCpus.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            grid.Row("Memory", Display.Memory(info.HostMemory));
+            grid.Row("VMs", $"{info.Vms} defined, {info.ActiveVms} running");
+            grid.Row("State dir", info.StateDir);
+            grid.Row("Listen (TLS)", info.Listen.Count == 0 ? "none (Unix socket only)" : string.Join(", ", info.Listen));
+            if (info.TlsFingerprint is { } fingerprint)
+                grid.Row("TLS SHA-256", fingerprint);
+            grid.Write(app.Env.CreateOutConsole());
+            return ExitCodes.Ok;
+        }));
+        return command;
     }
 
     /// <summary>Asks vireod, or checks this machine directly when asked to or when vireod is unreachable.</summary>

@@ -192,6 +192,12 @@ internal static class ExitStatus
 
         ["host"] = [],
         ["host check"] = [new(ExitCodes.Failed, "a check found a FAIL (the host cannot run VMs as it is)")],
+        ["host info"] = [],
+        ["token"] = [],
+        ["token create"] = [Invalid("an invalid role, lifetime or description")],
+        ["token list"] = [],
+        ["token revoke"] = [NotFound("no token with that id")],
+        ["audit"] = [Invalid("an invalid --limit")],
         ["version"] = [],
         ["agent"] = [],
         ["agent ping"] = [NoVm, BadVmName, State("the VM is not running, or is paused")],

@@ -60,6 +60,22 @@ internal sealed class VireoHarness : IAsyncDisposable
 
     public VireoClient Client() => new(Socket);
 
+    /// <summary>
+    /// A vireod in the host's own network namespace (so that this process can reach its TCP listener on loopback),
+    /// started with <paramref name="daemonArgs"/> and --no-default-network: it must not change the host's networking,
+    /// so tests on it create no networks and start no VM with a NIC.
+    /// </summary>
+    public static async Task<VireoHarness> StartInHostNamespaceAsync(ITestOutputHelper? output, params string[] daemonArgs)
+    {
+        var harness = new VireoHarness(output, null);
+        harness.DaemonArguments.AddRange(["--no-default-network", .. daemonArgs]);
+        await harness.StartDaemonAsync();
+        return harness;
+    }
+
+    /// <summary>Extra vireod arguments (applied at each <see cref="StartDaemonAsync"/>).</summary>
+    public List<string> DaemonArguments { get; } = [];
+
     /// <summary>Extra environment for vireod (applied at each <see cref="StartDaemonAsync"/>), e.g. VIREO_FIRMWARE_DIRS.</summary>
     public Dictionary<string, string> DaemonEnvironment { get; } = new(StringComparer.Ordinal);
 
@@ -74,10 +90,15 @@ internal sealed class VireoHarness : IAsyncDisposable
             // Where systemd starts it: the unit sets no WorkingDirectory.
             WorkingDirectory = "/",
         };
-        foreach (var arg in new[] { "netns", "exec", Namespace!.Name, "dotnet", Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir, "--no-register-images" })
+        string[] prefix = Namespace is null ? ["dotnet"] : ["netns", "exec", Namespace.Name, "dotnet"];
+        if (Namespace is null)
+            start.FileName = "dotnet";
+        foreach (var arg in prefix.Skip(Namespace is null ? 1 : 0).Concat([Repo.DaemonDll, "--state-dir", StateDir, "--socket", Socket, "--image-dir", Repo.ImageDir, "--no-register-images", .. DaemonArguments]))
             start.ArgumentList.Add(arg);
         foreach (var (key, value) in DaemonEnvironment)
             start.Environment[key] = value;
+        // This machine's /etc/vireo/vireod.conf (a listener) is not the test's.
+        start.Environment.TryAdd("VIREO_CONFIG", "/dev/null");
         var daemon = Process.Start(start)!;
         daemon.OutputDataReceived += (_, e) => Log(e.Data);
         daemon.ErrorDataReceived += (_, e) => Log(e.Data);
