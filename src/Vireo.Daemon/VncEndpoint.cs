@@ -20,6 +20,7 @@ internal static class VncEndpoint
         if (!context.WebSockets.IsWebSocketRequest)
             throw new InvalidInputException("the VNC endpoint needs a WebSocket upgrade") { Hint = "Open it with a VNC client that speaks WebSocket (noVNC), or use the web UI's console." };
         var ct = context.RequestAborted;
+        WebSocketRelay.KeepIdleOpen(context);
         var vm = engine.Get(name);
         if (vm.Runtime is null)
             throw new InvalidStateException($"VM \"{name}\" is not running, so it has no graphical console") { Hint = "Start the VM first." };
@@ -92,5 +93,20 @@ internal static class VncEndpoint
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException or SocketException)
         {
         }
+    }
+}
+
+/// <summary>What both WebSocket relays (serial console and VNC) need from Kestrel.</summary>
+internal static class WebSocketRelay
+{
+    /// <summary>
+    /// Over HTTP/2 (what browsers use on the TLS listener) a WebSocket is the body of a CONNECT request, and
+    /// Kestrel's minimum request-body data rate (240 bytes/s after a 5 s grace) then aborted a console nobody typed
+    /// into after a few seconds. A WebSocket may rightly stay silent for hours.
+    /// </summary>
+    public static void KeepIdleOpen(HttpContext context)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } rate)
+            rate.MinDataRate = null;
     }
 }

@@ -49,7 +49,7 @@ export function SerialConsole({ name }: { name: string }) {
     };
     socket.onclose = (e) => {
       if (!opened) setStatus({ kind: "failed", text: "Could not attach: the VM may have stopped, or its console is attached elsewhere (vireo console)." });
-      else setStatus({ kind: "closed", text: e.reason ? `Disconnected: ${e.reason}.` : "Disconnected." });
+      else setStatus({ kind: "closed", text: `Disconnected${e.reason ? `: ${e.reason}` : ""} (WebSocket close ${e.code}).` });
     };
     const encoder = new TextEncoder();
     const input = term.onData((d) => { if (socket.readyState === WebSocket.OPEN) socket.send(encoder.encode(d)); });
