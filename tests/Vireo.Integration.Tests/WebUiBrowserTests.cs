@@ -155,7 +155,8 @@ public sealed class WebUiBrowserTests(ITestOutputHelper output)
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "vm-list.png") });
         await page.GotoAsync(baseUrl + "/");
         await page.Locator(".usage-track").First.WaitForAsync();
-        await Task.Delay(1500);
+        // Use is a rate: two readings 5 s apart.
+        await Task.Delay(7000);
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "overview.png") });
 
         // 5. Shut the VM down and delete it.

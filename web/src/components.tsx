@@ -75,6 +75,8 @@ export const bytesFmt = (n: number) => fmtBytes(n);
 /** A small line chart of the last values; the newest value is written beside it. */
 export function Sparkline({ values, label, format, max, width = 64, height = 26 }: { values: number[]; label: string; format: (n: number) => string; max?: number; width?: number; height?: number }) {
   if (values.length === 0) return <span class="spark-empty" title={`${label}: no samples yet`}>–</span>;
+  // One sample is a level, not a slope.
+  if (values.length === 1) values = [values[0], values[0]];
   const top = Math.max(max ?? 0, ...values, 1e-9);
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / top) * (height - 4)).toFixed(1)}`).join(" ");
