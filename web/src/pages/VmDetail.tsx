@@ -5,8 +5,21 @@ import { navigate } from "../router";
 import { fmtAgo, fmtBytes, fmtRate, fmtTime, usePoll } from "../util";
 import { cpuFmt, series } from "./VmList";
 import { useUsageSeries } from "../live";
-import { SerialConsole } from "./SerialConsole";
-import { VncConsole } from "./VncConsole";
+import type { ComponentType } from "preact";
+import { useEffect } from "preact/hooks";
+
+// xterm.js and noVNC are most of the UI's code: loaded when a console tab is opened, not with the first page.
+function lazyPage<P>(load: () => Promise<ComponentType<P>>) {
+  let loaded: ComponentType<P> | undefined;
+  return (props: P & object) => {
+    const [C, setC] = useState<ComponentType<P> | undefined>(() => loaded);
+    const [error, setError] = useState<unknown>();
+    useEffect(() => { if (!C) load().then((c) => { loaded = c; setC(() => c); }, setError); }, []);
+    return error ? <ErrorBox error={error} /> : C ? <C {...props} /> : <Spinner label="Loading the console" />;
+  };
+}
+const SerialConsole = lazyPage<{ name: string }>(() => import("./SerialConsole").then((m) => m.SerialConsole));
+const VncConsole = lazyPage<{ name: string }>(() => import("./VncConsole").then((m) => m.VncConsole));
 
 const tabs = [
   ["overview", "Overview"], ["console", "Serial console"], ["display", "Display (VNC)"], ["disks", "Disks"],
