@@ -31,7 +31,7 @@ internal static class WebUi
         if (dir is null)
         {
             if (configured is not null)
-                log.LogWarning("--web-dir {Dir} has no index.html: the web UI is not served", configured);
+                log.LogWarning("the web UI folder {Dir} has no index.html: the web UI is not served", configured);
             app.MapFallback(context => NotFound(context, "the web UI is not installed on this host"));
             return;
         }
