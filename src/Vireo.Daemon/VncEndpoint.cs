@@ -47,20 +47,31 @@ internal static class VncEndpoint
 
         var toClient = PumpVncToClientAsync(stream, socket, done.Token);
         var toVnc = PumpClientToVncAsync(socket, stream, done.Token);
-        await Task.WhenAny(toClient, toVnc);
-        await done.CancelAsync();
-        tcp.Close();
+        var first = await Task.WhenAny(toClient, toVnc);
+        if (first == toVnc)
+        {
+            // The browser went: stop reading VNC, and let the send in flight (if any) finish.
+            tcp.Close();
+            await Task.WhenAny(toClient, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        }
+        // Close the browser's side with a close frame before anything is cancelled: cancelling a pending WebSocket
+        // receive aborts the socket, and the browser would see an abnormal closure instead of "VNC closed".
         try
         {
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (toClient.IsCompleted && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "VNC closed", closeTimeout.Token);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure,
+                    first == toClient ? "the VM's VNC server closed the connection" : "closed", closeTimeout.Token);
             }
+            if (first == toClient)
+                await Task.WhenAny(toVnc, Task.Delay(TimeSpan.FromSeconds(2), ct));
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or InvalidOperationException)
         {
         }
+        await done.CancelAsync();
+        tcp.Close();
         await Task.WhenAll(Quiet(toClient), Quiet(toVnc));
     }
 
