@@ -17,6 +17,7 @@ packages=(
     fdisk e2fsprogs dosfstools mtools   #   its disk without loop devices: sfdisk, mkfs.ext4 -d, mkfs.vfat + mcopy
     grub-common grub-pc-bin grub-efi-amd64-bin  # its boot loaders: i386-pc (SeaBIOS) and x86_64-efi (OVMF)
     ovmf xorriso openssh-client         # guest/verify-debian.sh: UEFI boots, NoCloud seed ISOs, ssh
+    chromium                            # the web UI's browser test (Playwright drives /usr/bin/chromium; never its own download)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -27,6 +28,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The web UI (web/) is built with Vite, which needs Node.js 20.19 or newer and npm. Debian 12's own nodejs is 18:
+# a Node 20 already installed (Debian's backport or NodeSource's nodejs, which includes npm) is kept.
+node_major() { node --version 2>/dev/null | sed -n 's/^v\([0-9]*\).*/\1/p'; }
+if [ "$(node_major)" = "" ] || [ "$(node_major)" -lt 20 ] || ! command -v npm >/dev/null; then
+    echo "deps: installing nodejs and npm (the web UI's build)" >&2
+    apt-get install -y -q --no-install-recommends nodejs npm >/dev/null 2>&1 || true
+    if [ "$(node_major)" = "" ] || [ "$(node_major)" -lt 20 ] || ! command -v npm >/dev/null; then
+        echo "deps: the web UI needs Node.js 20 or newer with npm (found: $(node --version 2>/dev/null || echo none))." >&2
+        echo "      Install NodeSource's nodejs 20 (https://github.com/nodesource/distributions) and run this again." >&2
+        exit 1
+    fi
 fi
 
 if ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then

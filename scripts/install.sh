@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up Vireo on this Debian 12 machine and boots the default VM:
 #   1. installs missing Debian packages (apt-get), checks the host (vireo host check),
-#   2. builds and installs vireod (/usr/local/bin/vireod) and the vireo CLI (/usr/local/bin/vireo, Native AOT),
+#   2. builds the web UI (web/, npm) and installs vireod with it (/usr/local/bin/vireod, serving the UI on its
+#      --listen addresses) and the vireo CLI (/usr/local/bin/vireo, Native AOT),
 #   3. builds the tiny guest image into /var/cache/vireo/images/tiny,
 #   4. runs vireod: as the systemd service vireod.service where systemd runs, else in the background,
 #   5. creates the VM "demo" from the tiny image, starts it, and waits until it is ready.
@@ -16,6 +17,10 @@ bash scripts/deps.sh
 
 prefix=/usr/local
 libdir=$prefix/lib/vireo
+step "Building the web UI"
+# web/dist goes into vireod's publish folder as web/, the first place vireod looks for its UI (docs/web-ui.md).
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+
 step "Building vireod and vireo"
 dotnet publish src/Vireo.Daemon -c Release -nologo -v quiet -o "$libdir/vireod.new"
 rm -rf "$libdir/vireod" && mv "$libdir/vireod.new" "$libdir/vireod"

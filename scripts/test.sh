@@ -8,6 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/deps.sh || exit 1
 bash guest/build-tiny.sh || exit 1
 bash guest/build-debian.sh || exit 1
+# The web UI that the browser test drives (WebUiBrowserTests) and vireod serves.
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent) || { echo "0 passed, 1 failed"; exit 1; }
 dotnet build Vireo.slnx -c Release -nologo -v quiet || { echo "0 passed, 1 failed"; exit 1; }
 
 results=$(mktemp -d /tmp/vireo-test-results.XXXXXX)

@@ -13,6 +13,9 @@ internal static class ApiRoutes
     /// <summary>Largest spec document accepted.</summary>
     private const int MaxSpecBytes = 1024 * 1024;
 
+    /// <summary>A WebSocket upgrade: GET over HTTP/1.1, CONNECT over HTTP/2.</summary>
+    private static readonly string[] WebSocketMethods = ["GET", "CONNECT"];
+
     public static void MapVireoApi(this WebApplication app, VmEngine engine)
     {
         var v1 = app.MapGroup("/v1");
@@ -53,8 +56,10 @@ internal static class ApiRoutes
                 ? await LifecycleOperations.StartAsync(engine, action, name, run)
                 : Results.Json(await run(ct), VireoJsonContext.Default.ActionResult);
         });
-        v1.MapGet("/vms/{name}/console", (HttpContext context, string name, bool? force) =>
+        // Browsers open WebSockets over HTTP/2 (TLS listeners offer h2) as extended CONNECT requests (RFC 8441), not GET.
+        v1.MapMethods("/vms/{name}/console", WebSocketMethods, (HttpContext context, string name, bool? force) =>
             ConsoleEndpoint.RelayAsync(context, engine, name, force ?? false));
+        v1.MapMethods("/vms/{name}/vnc", WebSocketMethods, (HttpContext context, string name) => VncEndpoint.RelayAsync(context, engine, name));
         v1.MapGet("/vms/{name}/logs", (HttpContext context, string name, bool? follow, int? tail) =>
             LogsEndpoint.StreamAsync(context, engine, name, follow ?? false, tail));
         v1.MapNetworkApi(engine);

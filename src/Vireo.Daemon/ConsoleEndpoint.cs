@@ -15,6 +15,7 @@ internal static class ConsoleEndpoint
         if (!context.WebSockets.IsWebSocketRequest)
             throw new InvalidInputException("the console endpoint needs a WebSocket upgrade") { Hint = $"Attach with: vireo console {name}" };
         var ct = context.RequestAborted;
+        WebSocketRelay.KeepIdleOpen(context);
         // Attach before accepting, so a busy or stopped VM gets a proper HTTP error.
         await using var session = await engine.AttachConsoleAsync(name, force, ct);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();

@@ -53,10 +53,16 @@ internal static class DaemonHost
         {
             k.ListenUnixSocket(options.Socket);
             foreach (var endPoint in options.Listen)
-                k.Listen(endPoint, l => l.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                k.Listen(endPoint, l =>
                 {
-                    ServerCertificateSelector = (_, _) => tls?.Certificate,
-                }));
+                    // HTTP/1.1 only: browsers then open the consoles' WebSockets as plain upgrades. Over HTTP/2
+                    // (extended CONNECT) Chromium's serial console socket was dropped (close 1006) within seconds.
+                    l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+                    l.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificateSelector = (_, _) => tls?.Certificate,
+                    });
+                });
         });
         var remote = new RemoteAccess();
         builder.Services.AddSingleton(remote);
@@ -113,6 +119,7 @@ internal static class DaemonHost
             app.UseMiddleware<AuthMiddleware>(remote.Auth);
             app.MapVireoApi(engine);
             app.MapVireoApiContract();
+            app.MapWebUi(options.WebDir, log);
 
             await app.StartAsync();
             // Kestrel creates the socket with the process umask; the API is for root and the vireo group only.

@@ -12,6 +12,8 @@ internal sealed record DaemonOptions
     public string LogLevel { get; init; } = "Information";
     public bool CreateDefaultNetwork { get; init; } = true;
     public bool RegisterBuiltImages { get; init; } = true;
+    /// <summary>The built web UI (index.html and assets/); null: the program's web/ folder, then /usr/share/vireo/web.</summary>
+    public string? WebDir { get; init; }
     public bool ShowHelp { get; init; }
     /// <summary>TCP addresses to serve the API on over TLS (<c>--listen</c>, else the config file's <c>listen</c> lines).</summary>
     public IReadOnlyList<System.Net.IPEndPoint> Listen { get; init; } = [];
@@ -25,6 +27,7 @@ internal sealed record DaemonOptions
 
         Usage: vireod [--state-dir DIR] [--socket PATH] [--image-dir DIR] [--log-level LEVEL] [--no-default-network]
                       [--no-register-images] [--config PATH] [--listen ADDR:PORT]... [--tls-cert PATH --tls-key PATH]
+                      [--web-dir DIR]
 
         Owns the VMs of this host: keeps their definitions in an SQLite database in the state directory,
         starts and supervises their QEMU processes, and serves the JSON API that `vireo` uses on a Unix socket.
@@ -51,6 +54,8 @@ internal sealed record DaemonOptions
           --config PATH      config file with lines "listen = ADDR:PORT" (repeatable), "tls_cert = PATH",
                              "tls_key = PATH" and # comments [env VIREO_CONFIG; default /etc/vireo/vireod.conf
                              when it exists]
+          --web-dir DIR      the built web UI, served at / [env VIREO_WEB_DIR; default: the web folder next to
+                             vireod, then /usr/share/vireo/web]
           --version          print the version and exit
           -h, --help         print this help and exit
 
@@ -60,7 +65,7 @@ internal sealed record DaemonOptions
 
     public static DaemonOptions Parse(string[] args, Func<string, string?> env)
     {
-        string? stateDir = null, socket = null, imageDir = null, logLevel = null;
+        string? stateDir = null, socket = null, imageDir = null, logLevel = null, webDir = null;
         bool help = false, version = false, noDefaultNetwork = false, noRegisterImages = false;
         string? config = null, tlsCert = null, tlsKey = null;
         var listen = new List<string>();
@@ -83,6 +88,7 @@ internal sealed record DaemonOptions
                 case "--socket": socket = Value(); break;
                 case "--image-dir": imageDir = Value(); break;
                 case "--log-level": logLevel = Value(); break;
+                case "--web-dir": webDir = Value(); break;
                 case "--listen": listen.Add(Value()); break;
                 case "--config": config = Value(); break;
                 case "--tls-cert": tlsCert = Value(); break;
@@ -115,6 +121,7 @@ internal sealed record DaemonOptions
             LogLevel = logLevel ?? env("VIREO_LOG_LEVEL") ?? "Information",
             CreateDefaultNetwork = !noDefaultNetwork && env("VIREO_NO_DEFAULT_NETWORK") is not "1",
             RegisterBuiltImages = !noRegisterImages && env("VIREO_NO_REGISTER_IMAGES") is not "1",
+            WebDir = (webDir ?? env("VIREO_WEB_DIR")) is { Length: > 0 } web ? Path.GetFullPath(web) : null,
             ShowHelp = help,
             ShowVersion = version,
         };
