@@ -344,6 +344,26 @@ internal static partial class ApiContract
         new("GET", "/v1/os/{id}", "getOs", "Show an OS: its defaults and requirements"),
         new("GET", "/v1/images", "listImages", "List images"),
         new("GET", "/v1/images/{name}", "getImage", "Show an image"),
+        new("POST", "/v1/auth/login", "login", "Sign in a browser: checks a token and sets the vireo_token cookie")
+        {
+            Body = typeof(LoginRequest), Answers = [(200, typeof(WhoAmI), null)],
+        },
+        new("POST", "/v1/auth/logout", "logout", "Sign out a browser: clears the vireo_token cookie") { Answers = [(204, null, null)] },
+        new("GET", "/v1/auth/whoami", "whoAmI", "Who the caller is: principal, role and where from"),
+        new("POST", "/v1/tokens", "createToken", "Create an API token (the secret is shown once)")
+        {
+            Body = typeof(TokenCreateRequest), Answers = [(201, typeof(TokenInfo), null)],
+        },
+        new("GET", "/v1/tokens", "listTokens", "List API tokens (never their secrets)"),
+        new("DELETE", "/v1/tokens/{id}", "revokeToken", "Revoke an API token"),
+        new("GET", "/v1/audit", "listAudit", "The audit log: every change, who, when, from where, the result (query: limit, principal)"),
+        new("GET", "/v1/events", "events", "Live events as server-sent events (query: vm, type, last_event_id)")
+        {
+            Answers = [(200, typeof(string), "text/event-stream")],
+        },
+        new("GET", "/v1/stats/history", "statsHistory", "The last ~15 minutes of every running VM's rates, 5 s apart (query: vm)"),
+        new("GET", "/v1/host/usage", "hostUsage", "CPU, memory and disk of the host: capacity, allocated to VMs, used"),
+        new("GET", "/v1/vms/{name}/vnc", "vmVnc", "Graphical console: the VM's VNC as binary WebSocket frames (WebSocket upgrade)"),
         new("POST", "/v1/import/libvirt", "importLibvirt", "Import a libvirt domain XML (dry_run=true: only convert it)")
         {
             Body = typeof(string), BodyTypes = ["application/xml", "text/xml"],

@@ -25,6 +25,21 @@ internal static class WebUi
         return null;
     }
 
+    private static readonly string[] NotPages = ["/v1", "/api", "/openapi", "/metrics", "/assets"];
+
+    /// <summary>
+    /// A GET or HEAD that no route took, outside the API, its document and reference page, the metrics and the
+    /// built assets: a page of the app. This is middleware that looks at the routing result rather than a fallback
+    /// route: a fallback that takes every method and path would be a routing candidate for API paths too, and
+    /// routing's own 405 (wrong method) and 415 (body type) answers would turn into 404s.
+    /// </summary>
+    private static bool IsPageRequest(HttpContext context) =>
+        context.GetEndpoint() is null
+        && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        && !NotPages.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase))
+        // A missing file (favicon.ico, a stale asset name) is a 404, not the app's page.
+        && !Path.HasExtension(context.Request.Path.Value);
+
     public static void MapWebUi(this WebApplication app, string? configured, ILogger log)
     {
         var dir = Resolve(configured);
@@ -32,7 +47,7 @@ internal static class WebUi
         {
             if (configured is not null)
                 log.LogWarning("the web UI folder {Dir} has no index.html: the web UI is not served", configured);
-            app.MapFallback(context => NotFound(context, "the web UI is not installed on this host"));
+            app.Use((context, next) => IsPageRequest(context) ? NotFound(context, "the web UI is not installed on this host") : next(context));
             return;
         }
         log.LogInformation("serving the web UI from {Dir}", dir);
@@ -44,15 +59,11 @@ internal static class WebUi
             OnPrepareResponse = c => c.Context.Response.Headers.CacheControl =
                 c.Context.Request.Path.StartsWithSegments("/assets") ? "public, max-age=31536000, immutable" : "no-cache",
         });
-        app.MapFallback(async context =>
+        app.Use(async (context, next) =>
         {
-            var path = context.Request.Path;
-            // Unknown API paths stay JSON 404s; only page routes fall back to the app.
-            if (path.StartsWithSegments("/v1") || path.StartsWithSegments("/assets") || path.StartsWithSegments("/metrics")
-                || path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi")
-                || !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+            if (!IsPageRequest(context))
             {
-                await NotFound(context, $"no such path: {path}");
+                await next(context);
                 return;
             }
             var index = files.GetFileInfo("index.html");
