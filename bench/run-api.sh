@@ -8,7 +8,9 @@
 #       libvirtd over its Unix socket through libvirt.so (the library virsh uses): list = one
 #       virConnectGetAllDomainStats(state, vcpu, balloon) call, libvirt's cheapest way to list every domain with its
 #       state; show = virDomainLookupByName + virDomainGetXMLDesc, what `virsh dumpxml` does.
-#   - resident memory of vireod and of libvirtd with the 100 VMs defined, idle and after the load.
+#   - resident memory of vireod and of libvirtd with the 100 VMs defined, idle and after the load, and vireod's
+#     with its web UI open in headless Chromium on the VM list for 60 s (bench/ui-open.mjs; playwright-core is
+#     installed into the scratch directory for the run).
 # Medians over --runs rounds; in each round every side runs once, back to back, so drift hits all sides alike.
 # Needs root. libvirt is installed for the comparison only; the libvirtd it starts (in a namespace) is ended by PID.
 # Usage: bench/run-api.sh [--runs N] [--seconds S] [--workers W] [--out FILE]
@@ -27,13 +29,15 @@ while [ $# -gt 0 ]; do
 done
 require_root
 require_no_libvirtd
-install_for_comparison libvirt-daemon-system libvirt-clients jq
+install_for_comparison libvirt-daemon-system libvirt-clients jq chromium
 use_tiny_image
 
 work=$(mktemp -d /tmp/vbapi.XXXXXX)
 ns=vba-$(basename "$work" | cut -d. -f2 | tr 'A-Z' 'a-z')
+ui_pid=""
 cleanup() {
     set +e
+    [ -n "$ui_pid" ] && kill -TERM "$ui_pid" 2>/dev/null
     for i in $(seq 0 99); do virsh undefine "vbench-$i" >/dev/null 2>&1; done
     stop_vireod
     stop_libvirtd_and_netns "$ns"
@@ -90,7 +94,8 @@ declare -A results
 for r in $(seq 1 "$runs"); do
     for op in list show; do
         for t in "${targets[@]}"; do
-            line=$("$work/apiload/apiload" --target "$t" --op "$op" --vm vbench-42 --workers "$workers" --seconds "$seconds" --warmup 1)
+            # In vireod's namespace: its TLS listener is on that namespace's loopback (both sockets are files).
+            line=$(ip netns exec "$ns" "$work/apiload/apiload" --target "$t" --op "$op" --vm vbench-42 --workers "$workers" --seconds "$seconds" --warmup 1)
             results["$op|$t|rps"]+="$(jq -r .rps <<<"$line") "
             results["$op|$t|p99"]+="$(jq -r .p99_ms <<<"$line") "
             results["$op|$t|p50"]+="$(jq -r .p50_ms <<<"$line") "
@@ -99,6 +104,21 @@ for r in $(seq 1 "$runs"); do
     log "round $r of $runs done"
 done
 rss_load_vireod=$(rss "$vireod_pid"); rss_load_libvirtd=$(rss "$libvirtd_pid")
+
+rss_ui="not measured (no TLS listener)"
+if [ ${#listen[@]} -gt 0 ]; then
+    log "vireod's memory with the web UI open"
+    mkdir -p "$work/ui" && cp bench/ui-open.mjs "$work/ui/" && (cd "$work/ui" && npm init -y >/dev/null && npm install --no-audit --no-fund -s playwright-core@1.65.1 >/dev/null)
+    ui_token=$(V token create --role viewer --description api-bench-ui --output json | jq -r .token)
+    ip netns exec "$ns" node "$work/ui/ui-open.mjs" "https://127.0.0.1:$port/" "$ui_token" 60 > "$work/ui.out" 2>&1 &
+    ui_pid=$!
+    for _ in $(seq 1 600); do grep -q ready "$work/ui.out" && break; kill -0 "$ui_pid" 2>/dev/null || break; sleep 0.1; done
+    samples=()
+    while kill -0 "$ui_pid" 2>/dev/null && grep -q ready "$work/ui.out"; do samples+=("$(rss "$vireod_pid")"); sleep 1; done
+    wait "$ui_pid" || true
+    if [ ${#samples[@]} -gt 10 ]; then rss_ui="median $(med "${samples[@]}"), max $(max "${samples[@]}") over ${#samples[@]} s"
+    else rss_ui="not measured: $(tail -n 3 "$work/ui.out" | tr '\n' ' ')"; fi
+fi
 
 m() { med ${results["$1"]}; }
 name() { case "$1" in unix:*) echo "vireod, Unix socket" ;; https:*) echo "vireod, TLS + token" ;; libvirt:*) echo "libvirtd, Unix socket" ;; esac; }
@@ -116,6 +136,7 @@ report=$(
         done
     done
     echo "resident memory, MiB: vireod $rss_idle_vireod idle, $rss_load_vireod after the load; libvirtd $rss_idle_libvirtd idle, $rss_load_libvirtd after the load"
+    echo "vireod resident memory with the web UI open on the VM list (100 VMs), MiB: $rss_ui"
     for op in list show; do for t in "${targets[@]}"; do echo "rounds $op $(name "$t"): rps ${results["$op|$t|rps"]}| p99 ${results["$op|$t|p99"]}"; done; done
 )
 echo "$report"
