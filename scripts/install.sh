@@ -51,6 +51,22 @@ step "Building the Debian 12 image"
 bash guest/build-debian.sh
 
 socket=/run/vireo/vireod.sock
+step "Configuring the remote API and web UI"
+# Like Proxmox VE's port 8006: the API and the web UI over TLS on every address, a self-signed certificate made on
+# the first start (its fingerprint is printed below), and nothing served without a token. An existing
+# /etc/vireo/vireod.conf is the operator's and is left alone (docs/remote-access.md).
+if [ ! -e /etc/vireo/vireod.conf ]; then
+    install -d -m 0755 /etc/vireo
+    if ss -Hltn 'sport = :8443' | grep -q .; then
+        echo "port 8443 is in use: vireod gets no TCP listener; set listen = ADDR:PORT in /etc/vireo/vireod.conf"
+        printf '# vireod settings (vireod --help). The TLS listener for the remote API and web UI:\n# listen = 0.0.0.0:8443\n' > /etc/vireo/vireod.conf.new
+    else
+        printf '# vireod settings (vireod --help). The TLS listener for the remote API and web UI:\nlisten = 0.0.0.0:8443\n' > /etc/vireo/vireod.conf.new
+    fi
+    mv /etc/vireo/vireod.conf.new /etc/vireo/vireod.conf
+fi
+grep -E '^[[:space:]]*listen' /etc/vireo/vireod.conf || true
+
 step "Starting vireod"
 if [ -d /run/systemd/system ]; then
     install -m 0644 packaging/systemd/vireod.service /etc/systemd/system/vireod.service
@@ -90,3 +106,14 @@ Vireo is running, and the VM "demo" is up (a busybox guest on Debian's kernel).
   vireo info demo         details; vireo shutdown demo / vireo destroy demo to stop it
   vireo --help            everything else
 TXT
+# The first TCP address vireod serves ("Listen (TLS)  0.0.0.0:8443, ..."), as its port.
+listen=$(vireo host info | sed -n 's/^Listen (TLS) *[^ ]*:\([0-9][0-9]*\).*/\1/p' | head -n1)
+if [ -n "$listen" ]; then
+    cat <<TXT
+
+The web UI and the remote API: https://$(hostname -f 2>/dev/null || hostname):$listen/  (TLS, self-signed; compare the fingerprint)
+  $(vireo host info | grep 'TLS SHA-256')
+  vireo token create --role admin --description "$(whoami)@$(hostname)"   a token to sign in with (shown once)
+  vireo remote add NAME https://THIS-HOST:$listen --token TOKEN             the CLI on another machine (docs/remote-cli.md)
+TXT
+fi
