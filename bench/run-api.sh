@@ -46,6 +46,8 @@ cleanup() {
 trap cleanup EXIT
 
 make_netns "$ns"
+log "building the web UI (published with vireod)"
+(cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run build --silent >/dev/null)
 build_vireo
 log "building the load generator"
 dotnet publish bench/ApiLoad -c Release -nologo -v quiet -o "$work/apiload" >/dev/null
