@@ -7,7 +7,8 @@ namespace Vireo.Integration.Tests;
 /// <summary>
 /// The web UI in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; no downloaded browser)
 /// against a real vireod serving web/dist, as one flow: sign in, create a VM from tiny in the wizard and start it,
-/// use the xterm.js serial console, see noVNC draw the guest's screen, stop and delete the VM. Screenshots of each
+/// use the xterm.js serial console, see noVNC draw the guest's screen, stop it, see it as a viewer (no controls the
+/// role may not use), and delete it. Screenshots of each
 /// page go to docs/screenshots/.
 /// </summary>
 public sealed class WebUiBrowserTests(ITestOutputHelper output)
@@ -112,6 +113,10 @@ public sealed class WebUiBrowserTests(ITestOutputHelper output)
         await page.WaitForURLAsync("**/vms/webui", new() { Timeout = 120_000 });
         await page.Locator("h1 .badge", new() { HasText = "running" }).WaitForAsync(new() { Timeout = 60_000 });
         Assert.Equal("running", (await h.Client().GetVmAsync("webui")).State.ToString().ToLowerInvariant());
+        // Live use of a running VM: its graphs, or "collecting…" until the first sample; never the stopped VM's dashes.
+        var liveUse = page.Locator(".card", new() { Has = page.GetByRole(AriaRole.Heading, new() { Name = "Live use" }) });
+        await liveUse.Locator(".spark, .spark-pending").First.WaitForAsync();
+        Assert.Equal(0, await liveUse.Locator(".spark-empty:not(.spark-pending)").CountAsync());
 
         // 3. The serial console in xterm.js: the guest's ready line, then a command typed there and its output.
         await page.GetByRole(AriaRole.Link, new() { Name = "Serial console", Exact = true }).ClickAsync();
@@ -163,6 +168,35 @@ public sealed class WebUiBrowserTests(ITestOutputHelper output)
         await page.GotoAsync(baseUrl + "/vms/webui");
         await page.GetByRole(AriaRole.Button, new() { Name = "Shut down", Exact = true }).ClickAsync();
         await page.Locator("h1 .badge", new() { HasText = "stopped" }).WaitForAsync(new() { Timeout = 120_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).WaitForAsync();
+
+        // 6. A viewer sees the same stopped VM without the controls its role may not use (each would answer 403).
+        var viewerToken = System.Text.Json.JsonDocument.Parse((await h.VireoOk("token", "create", "--role", "viewer", "-o", "json")).Stdout)
+            .RootElement.GetProperty("token").GetString()!;
+        var viewerContext = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            IgnoreHTTPSErrors = true,
+        });
+        var viewer = await viewerContext.NewPageAsync();
+        viewer.SetDefaultTimeout(30_000);
+        viewer.PageError += (_, e) => pageErrors.Add("viewer: " + e);
+        await viewer.GotoAsync(baseUrl + "/vms");
+        await viewer.GetByLabel("Token", new() { Exact = true }).FillAsync(viewerToken);
+        await viewer.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await viewer.GetByRole(AriaRole.Link, new() { Name = "webui", Exact = true }).WaitForAsync();
+        Assert.Contains("viewer", await viewer.Locator(".who").InnerTextAsync());
+        Assert.Equal(0, await viewer.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).CountAsync());
+        Assert.Equal(0, await viewer.GetByRole(AriaRole.Link, new() { Name = "Create VM", Exact = true }).CountAsync());
+        await viewer.GetByRole(AriaRole.Link, new() { Name = "webui", Exact = true }).ClickAsync();
+        await viewer.Locator("h1 .badge", new() { HasText = "stopped" }).WaitForAsync();
+        Assert.Equal(0, await viewer.GetByRole(AriaRole.Button, new() { Name = "Start", Exact = true }).CountAsync());
+        Assert.Equal(0, await viewer.GetByRole(AriaRole.Button, new() { Name = "Delete…", Exact = true }).CountAsync());
+        await viewer.GetByRole(AriaRole.Link, new() { Name = "Serial console", Exact = true }).ClickAsync();
+        await viewer.GetByText("Consoles need the operator role").WaitForAsync();
+        await viewer.ScreenshotAsync(new() { Path = Path.Combine(shots, "vm-detail-viewer.png") });
+        await viewerContext.CloseAsync();
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete…", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete VM", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/vms");

@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { ApiError, isMissingRoute } from "./api";
 import { fmtBytes } from "./util";
+import { useRole, type Action } from "./role";
 
 /** An API error as a person reads it: what happened (detail), what to do (hint), and each field's problem. */
 export function ErrorBox({ error, onRetry, compact }: { error: unknown; onRetry?: () => void; compact?: boolean }) {
@@ -73,8 +74,11 @@ export function UsageBar({ label, capacity, allocated, used, format }: { label: 
 export const bytesFmt = (n: number) => fmtBytes(n);
 
 /** A small line chart of the last values; the newest value is written beside it. */
-export function Sparkline({ values, label, format, max, width = 64, height = 26 }: { values: number[]; label: string; format: (n: number) => string; max?: number; width?: number; height?: number }) {
-  if (values.length === 0) return <span class="spark-empty" title={`${label}: no samples yet`}>–</span>;
+export function Sparkline({ values, label, format, max, width = 64, height = 26, pending }: { values: number[]; label: string; format: (n: number) => string; max?: number; width?: number; height?: number; pending?: boolean }) {
+  // pending: the VM runs and its first sample is on its way (one every 5 s); a dash means there is nothing to measure.
+  if (values.length === 0) return pending
+    ? <span class="spark-empty spark-pending" title={`${label}: waiting for the first sample`}>collecting…</span>
+    : <span class="spark-empty" title={`${label}: not running`}>–</span>;
   // One sample is a level, not a slope.
   if (values.length === 1) values = [values[0], values[0]];
   const top = Math.max(max ?? 0, ...values, 1e-9);
@@ -126,4 +130,11 @@ export function PageHeader({ title, children, sub }: { title: ComponentChildren;
       {children ? <div class="page-actions">{children}</div> : null}
     </header>
   );
+}
+
+/** In place of controls the signed-in role may not use: what it would need (a viewer meets no 403 by clicking). */
+export function NeedsRole({ what, action }: { what: string; action: Action }) {
+  const { can, why } = useRole();
+  if (can(action)) return null;
+  return <p class="muted small needs-role" role="note">{what} {why(action).replace(/^Needs/, "need")}</p>;
 }

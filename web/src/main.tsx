@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, get, isMissingRoute, onUnauthorized, post, type Whoami } from "./api";
 import { interceptLinks, navigate, usePath } from "./router";
 import { ErrorBox, Spinner } from "./components";
+import { RoleContext, permissions } from "./role";
 import { Overview } from "./pages/Overview";
 import { VmList } from "./pages/VmList";
 import { VmDetail } from "./pages/VmDetail";
@@ -48,8 +49,11 @@ function App() {
     try { await post("/v1/auth/logout"); } catch { /* the cookie is gone either way */ }
     setSession({ kind: "login" });
   };
+  const role = session.who?.role ?? "admin";
+  const can = permissions(role).can;
   const active = (href: string) => (href === "/" ? path === "/" : path === href || path.startsWith(href + "/"));
   return (
+    <RoleContext.Provider value={role}>
     <div class="shell" onClick={interceptLinks}>
       <a class="skip-link" href="#main">Skip to content</a>
       <header class="topbar">
@@ -63,10 +67,11 @@ function App() {
         </div>
       </header>
       <nav id="sidenav" class={`sidenav${menuOpen ? " open" : ""}`} aria-label="Main">
-        <ul>{nav.map((n) => <li key={n.href}><a href={n.href} aria-current={active(n.href) ? "page" : undefined}>{n.label}</a></li>)}</ul>
+        <ul>{nav.filter((n) => n.href !== "/create" || can("vm.create")).map((n) => <li key={n.href}><a href={n.href} aria-current={active(n.href) ? "page" : undefined}>{n.label}</a></li>)}</ul>
       </nav>
       <main id="main" tabIndex={-1}><Route path={path} /></main>
     </div>
+    </RoleContext.Provider>
   );
 }
 

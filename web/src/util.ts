@@ -49,3 +49,8 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, reload, setData };
 }
+
+/** Names as people count: vbench-2 before vbench-10. */
+export const natural = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+export const byName = <T extends { name: string }>(xs: T[] | undefined): T[] => [...(xs ?? [])].sort((a, b) => natural.compare(a.name, b.name));
+export const sortNames = (xs: string[] | undefined): string[] => [...(xs ?? [])].sort(natural.compare);

@@ -2,7 +2,8 @@ import { useState } from "preact/hooks";
 import { ApiError, del, enc, get, post, request, type ImageInfo, type NetworkInfo, type VmInfo, type VmSpec } from "../api";
 import { ErrorBox, Field, PageHeader, Spinner } from "../components";
 import { navigate } from "../router";
-import { fmtBytes, usePoll } from "../util";
+import { byName, fmtBytes, usePoll } from "../util";
+import { useRole } from "../role";
 
 type Source = "image" | "iso" | "kernel";
 const steps = ["Source", "Resources", "Network", "Cloud-init", "Review"] as const;
@@ -13,8 +14,15 @@ interface Form {
   ciUser: string; ciHostname: string; ciKeys: string; ciPackages: string; start: boolean;
 }
 
-/** From an image, an ISO or a kernel; network; cloud-init for disk images. Makes the root volume, then POST /v1/vms. */
+/** The wizard, for the roles that may create VMs; a viewer is told why not instead of meeting a 403 at the end. */
 export function CreateWizard() {
+  const { can, why } = useRole();
+  if (can("vm.create")) return <Wizard />;
+  return <div class="page"><PageHeader title="Create a virtual machine" /><div class="alert alert-muted" role="status">Creating VMs {why("vm.create").replace(/^Needs/, "needs")} <a href="/vms">See the VMs</a>.</div></div>;
+}
+
+/** From an image, an ISO or a kernel; network; cloud-init for disk images. Makes the root volume, then POST /v1/vms. */
+function Wizard() {
   const images = usePoll((s) => get<ImageInfo[]>("/v1/images", s), 0);
   const networks = usePoll((s) => get<NetworkInfo[]>("/v1/networks", s), 0);
   const [step, setStep] = useState(0);
@@ -148,7 +156,7 @@ export function CreateWizard() {
         {step === 2 ? (networks.error ? <ErrorBox error={networks.error} /> : (
           <fieldset class="choice">
             <legend>Connect the VM to</legend>
-            {(networks.data ?? []).map((n) => (
+            {byName(networks.data).map((n) => (
               <label key={n.name} class={`choice-card${f.network === n.name ? " checked" : ""}`}>
                 <input type="radio" name="network" value={n.name} checked={f.network === n.name} onChange={set("network")} />
                 <span><strong>{n.name}</strong><span class="muted small">{n.mode}{n.subnet ? ` · ${n.subnet}` : ""}{n.active ? "" : " · stopped"}</span></span>

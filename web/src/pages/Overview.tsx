@@ -1,6 +1,7 @@
 import { get, isMissingRoute, type HostInfo, type HostUsage, type PoolInfo, type VmSummary } from "../api";
 import { ErrorBox, Failure, PageHeader, Spinner, StateBadge, UsageBar } from "../components";
-import { fmtBytes, usePoll } from "../util";
+import { byName, fmtBytes, usePoll } from "../util";
+import { useRole } from "../role";
 import { useUsageSeries } from "../live";
 
 const cores = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2)} ${n === 1 ? "core" : "cores"}`;
@@ -18,7 +19,8 @@ export function Overview() {
   const latest = Object.values(live.data?.vms ?? {}).map((points) => points[points.length - 1]).filter(Boolean);
   const liveUsed = latest.length ? { cpu: latest.reduce((a, p) => a + p.cpu, 0), mem: latest.reduce((a, p) => a + p.mem, 0) } : undefined;
   const h = host.data;
-  const list = vms.data ?? [];
+  const { can } = useRole();
+  const list = byName(vms.data);
   const running = list.filter((v) => v.state === "running" || v.state === "paused");
   const counts = list.reduce<Record<string, number>>((acc, v) => ((acc[v.state] = (acc[v.state] ?? 0) + 1), acc), {});
   const u = usage.data;
@@ -31,7 +33,7 @@ export function Overview() {
   return (
     <div class="page">
       <PageHeader title="Host overview" sub={h ? <>{h.hostname} · Vireo {h.version} · QEMU {h.qemu_version} · <span class={h.accel === "kvm" ? "ok-text" : "warn-text"}>{h.accel.toUpperCase()}</span></> : null}>
-        <a class="btn btn-primary" href="/create">Create VM</a>
+        {can("vm.create") ? <a class="btn btn-primary" href="/create">Create VM</a> : null}
       </PageHeader>
       {host.error ? <ErrorBox error={host.error} onRetry={host.reload} /> : null}
       {h?.accel_warning ? <div class="alert alert-warn" role="note"><div class="alert-title">Software emulation</div><div class="alert-detail">{h.accel_warning}</div></div> : null}
@@ -65,7 +67,7 @@ export function Overview() {
             <div class="stat"><div class="stat-value">{list.length}</div><div class="stat-label">defined</div></div>
             {Object.entries(counts).map(([state, n]) => <div class="stat" key={state}><div class="stat-value">{n}</div><div class="stat-label"><StateBadge state={state} /></div></div>)}
           </div>
-          {list.length === 0 && vms.data ? <p class="muted">No VMs yet. <a href="/create">Create the first one</a>.</p> : null}
+          {list.length === 0 && vms.data ? <p class="muted">No VMs yet.{can("vm.create") ? <> <a href="/create">Create the first one</a>.</> : null}</p> : null}
           {running.length ? <ul class="plain-list">{running.slice(0, 8).map((v) => <li key={v.name}><a href={`/vms/${encodeURIComponent(v.name)}`}>{v.name}</a> <span class="muted">{v.vcpus} vCPU · {fmtBytes(v.memory * 1048576)}</span></li>)}</ul> : null}
           <a href="/vms">All VMs →</a>
         </section>

@@ -2,7 +2,8 @@ import { useState } from "preact/hooks";
 import { enc, get, post, type StatPoint, type VmSummary } from "../api";
 import { useUsageSeries } from "../live";
 import { ActionButton, ErrorBox, PageHeader, Sparkline, Spinner, StateBadge } from "../components";
-import { fmtBytes, fmtRate, usePoll } from "../util";
+import { byName, fmtBytes, fmtRate, usePoll } from "../util";
+import { useRole } from "../role";
 
 export const cpuFmt = (n: number) => `${(n * 100).toFixed(n < 0.1 ? 1 : 0)}%`;
 
@@ -16,7 +17,8 @@ export function VmList() {
   const history = useUsageSeries();
   const [filter, setFilter] = useState("");
   const [actionError, setActionError] = useState<unknown>();
-  const list = (vms.data ?? []).filter((v) => v.name.toLowerCase().includes(filter.toLowerCase()));
+  const { can } = useRole();
+  const list = byName(vms.data).filter((v) => v.name.toLowerCase().includes(filter.toLowerCase()));
   const act = (name: string, action: string) => async () => { await post(`/v1/vms/${enc(name)}/${action}`); vms.reload(); };
 
   return (
@@ -24,14 +26,14 @@ export function VmList() {
       <PageHeader title="Virtual machines" sub={vms.data ? `${vms.data.length} defined` : null}>
         <label class="sr-only" for="vm-filter">Filter by name</label>
         <input id="vm-filter" type="search" placeholder="Filter by name" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
-        <a class="btn btn-primary" href="/create">Create VM</a>
+        {can("vm.create") ? <a class="btn btn-primary" href="/create">Create VM</a> : null}
       </PageHeader>
       <ErrorBox error={vms.error} onRetry={vms.reload} />
       <ErrorBox error={actionError} />
       {history.data?.source === "live" ? <div class="alert alert-muted compact" role="status">This vireod keeps no usage history (GET /v1/stats/history): the graphs start when this page opened, from its counters every 5 s.</div>
         : history.error ? <ErrorBox error={history.error} compact /> : null}
       {!vms.data && !vms.error ? <Spinner /> : null}
-      {vms.data && vms.data.length === 0 ? <div class="empty card"><p>No VMs are defined yet.</p><a class="btn btn-primary" href="/create">Create a VM</a></div> : null}
+      {vms.data && vms.data.length === 0 ? <div class="empty card"><p>No VMs are defined yet.</p>{can("vm.create") ? <a class="btn btn-primary" href="/create">Create a VM</a> : null}</div> : null}
       {list.length > 0 ? (
         <div class="table-wrap">
           <table class="table vm-table">
@@ -48,12 +50,12 @@ export function VmList() {
                     <td><StateBadge state={v.state} /></td>
                     <td class="num">{v.vcpus}</td>
                     <td class="num">{fmtBytes(v.memory * 1048576)}</td>
-                    <td><Sparkline values={live ? series(h, (p) => p.cpu) : []} label="CPU" format={cpuFmt} max={0.05} /></td>
-                    <td><Sparkline values={live ? series(h, (p) => p.mem) : []} label="Memory" format={(n) => fmtBytes(n)} max={v.memory * 1048576} /></td>
-                    <td><Sparkline values={live ? series(h, (p) => p.disk_rd + p.disk_wr) : []} label="Disk read+write" format={fmtRate} max={1024} /></td>
-                    <td><Sparkline values={live ? series(h, (p) => p.net_rx + p.net_tx) : []} label="Network rx+tx" format={fmtRate} max={1024} /></td>
+                    <td><Sparkline values={live ? series(h, (p) => p.cpu) : []} pending={live} label="CPU" format={cpuFmt} max={0.05} /></td>
+                    <td><Sparkline values={live ? series(h, (p) => p.mem) : []} pending={live} label="Memory" format={(n) => fmtBytes(n)} max={v.memory * 1048576} /></td>
+                    <td><Sparkline values={live ? series(h, (p) => p.disk_rd + p.disk_wr) : []} pending={live} label="Disk read+write" format={fmtRate} max={1024} /></td>
+                    <td><Sparkline values={live ? series(h, (p) => p.net_rx + p.net_tx) : []} pending={live} label="Network rx+tx" format={fmtRate} max={1024} /></td>
                     <td class="row-actions">
-                      {v.state === "stopped" || v.state === "crashed"
+                      {!can("vm.lifecycle") ? null : v.state === "stopped" || v.state === "crashed"
                         ? <ActionButton onClick={act(v.name, "start")} onError={setActionError} title={`Start ${v.name}`}>Start</ActionButton>
                         : v.state === "running" ? <ActionButton onClick={act(v.name, "shutdown")} onError={setActionError} title={`Shut down ${v.name}`}>Shut down</ActionButton> : null}
                     </td>
