@@ -109,11 +109,10 @@ public sealed partial class VmEngine : IAsyncDisposable
         var records = _ctx.Store.ListVms();
         foreach (var record in records)
         {
-            var spec = JsonSerializer.Deserialize(record.SpecJson, VireoJsonContext.Default.VmSpec)
-                ?? throw new UnavailableException($"the stored definition of VM \"{record.Name}\" is unreadable");
+            var spec = Vireo.Core.Specs.StoredSpec.Load(record.SpecJson);
             var vm = new VirtualMachine(_ctx, spec, VmStateMachine.Parse(record.State), record.Reason, record.DefinedAt);
             vm.TakeStoredDefinition(record.Revision, record.PendingSpecJson is { } pending
-                ? JsonSerializer.Deserialize(pending, VireoJsonContext.Default.VmSpec) : null);
+                ? Vireo.Core.Specs.StoredSpec.Load(pending) : null);
             _vms[vm.Name] = vm;
         }
         // Re-attach concurrently: each VM waits at most a few seconds for its monitor.
