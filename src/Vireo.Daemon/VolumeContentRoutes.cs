@@ -30,12 +30,15 @@ internal static class VolumeContentRoutes
             var info = await storage.UploadAsync(pool, name, format, request.ContentLength, request.Body, ct);
             return Results.Json(info, VireoJsonContext.Default.VolumeInfo, statusCode: StatusCodes.Status201Created);
         });
-        v1.MapMethods("/pools/{pool}/volumes/{name}/content", [HttpMethods.Get, HttpMethods.Head], async (HttpContext context, string pool, string name, CancellationToken ct) =>
+        async Task<IResult> Download(HttpContext context, string pool, string name, CancellationToken ct)
         {
             var content = await storage.OpenContentAsync(StorageNames.Reference(pool, name), ct);
             context.Response.RegisterForDisposeAsync(content);
             context.Response.Headers["X-Vireo-Format"] = content.Format;
             return Results.Stream(content.Content, OctetStream, content.FileName, enableRangeProcessing: true);
-        });
+        }
+        v1.MapGet("/pools/{pool}/volumes/{name}/content", Download);
+        // HEAD answers GET's headers (Content-Length, Content-Disposition) without the body; described under GET.
+        v1.MapMethods("/pools/{pool}/volumes/{name}/content", [HttpMethods.Head], Download).ExcludeFromDescription();
     }
 }

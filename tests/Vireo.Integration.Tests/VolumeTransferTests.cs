@@ -26,6 +26,11 @@ public sealed class VolumeTransferTests(ITestOutputHelper output)
         Assert.Equal(("qcow2", 16 * MiB), (info.Format, info.VirtualSizeBytes!.Value));
         Assert.Equal(await File.ReadAllBytesAsync(qcow2), await DownloadAsync(client, "default/up.qcow2"));
 
+        // HEAD: GET's headers without the body.
+        var head = await ProcessRunner.RunOkAsync("curl", "-sSI", "--unix-socket", h.Socket, "http://vireod/v1/pools/default/volumes/up.qcow2/content");
+        Assert.Contains($"Content-Length: {new FileInfo(qcow2).Length}", head.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("attachment; filename=up.qcow2", head.Stdout);
+
         // An existing name: 409, and the volume is left as it was.
         var duplicate = await Assert.ThrowsAsync<VireoApiException>(() => UploadAsync(client, "default/up.qcow2", "qcow2", raw));
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
