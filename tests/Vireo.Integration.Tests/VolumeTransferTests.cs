@@ -99,6 +99,32 @@ public sealed class VolumeTransferTests(ITestOutputHelper output)
         Assert.Contains("qcow2 header", mislabelled.Stderr);
     }
 
+    [Fact]
+    public async Task Upload_and_download_work_against_a_remote_vireod_and_a_viewer_token_may_not_download()
+    {
+        await using var h = await VireoHarness.StartAsync(output, overTls: true);
+        var raw = Path.Combine(h.StateDir, "remote.raw");
+        var qcow2 = Path.Combine(h.StateDir, "remote.qcow2");
+        var back = Path.Combine(h.StateDir, "remote-back.qcow2");
+        await StorageKit.WriteRawAsync(raw, 8 * MiB, 2 * MiB);
+        await ProcessRunner.RunOkAsync("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, qcow2);
+
+        var up = await h.VireoOk("vol", "upload", "default/remote.qcow2", qcow2, "--format", "qcow2");
+        Assert.Contains("Volume default/remote.qcow2 uploaded (qcow2, 8 MiB)", up.Stdout);
+        await h.VireoOk("vol", "download", "default/remote.qcow2", back);
+        Assert.Equal(await File.ReadAllBytesAsync(qcow2), await File.ReadAllBytesAsync(back));
+
+        var viewer = await h.RunCliAsync(null, false, new Dictionary<string, string>(), ["token", "create", "--role", "viewer", "-o", "json"]);
+        using var doc = System.Text.Json.JsonDocument.Parse(viewer.Stdout);
+        var token = doc.RootElement.GetProperty("token").GetString()!;
+        var refused = await h.RunCliAsync(null, true, new Dictionary<string, string> { ["VIREO_TOKEN"] = token },
+            ["vol", "download", "default/remote.qcow2", back + ".viewer"]);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("operator", refused.Stderr);
+        Assert.False(File.Exists(back + ".viewer"));
+        Assert.Empty(Directory.GetFiles(h.StateDir, "*.vireo-part-*"));
+    }
+
     private static async Task<VolumeInfo> UploadAsync(VireoClient client, string volume, string format, string file)
     {
         await using var source = File.OpenRead(file);
