@@ -61,6 +61,17 @@ public sealed class VolumeTransferTests(ITestOutputHelper output)
         await UploadAsync(client, "default/up.raw", "raw", raw);
         Assert.Equal(await File.ReadAllBytesAsync(raw), await DownloadAsync(client, "default/up.raw"));
 
+        // An upload whose sender dies half way: nothing is kept, no temporary file, the name stays free.
+        await Assert.ThrowsAnyAsync<Exception>(() => client.UploadVolumeAsync("default/cut.raw", "raw", new DyingStream(4 * MiB), 16 * MiB));
+        await VireoHarness.WaitUntilAsync(() => !Directory.GetFiles(pool, ".vireo-tmp-*").Any(), seconds: 20);
+        Assert.DoesNotContain("default/cut.raw", (await client.ListVolumesAsync("default")).Select(v => v.Volume));
+        Assert.False(File.Exists(Path.Combine(pool, "cut.raw")));
+
+        // Larger than the pool's free space: refused before a byte is written.
+        var huge = await Assert.ThrowsAsync<VireoApiException>(() => client.UploadVolumeAsync("default/huge.raw", "raw", new DyingStream(1L << 50), 1L << 50));
+        Assert.Equal(HttpStatusCode.InsufficientStorage, huge.StatusCode);
+        Assert.False(File.Exists(Path.Combine(pool, "huge.raw")));
+
         // A linked clone's file is not the disk: refused with the way out.
         await client.CreateVolumeAsync("default", new VolumeCreateRequest { Name = "linked.qcow2", Backing = "default/up.qcow2" });
         var linked = await Assert.ThrowsAsync<VireoApiException>(() => DownloadAsync(client, "default/linked.qcow2"));
@@ -141,5 +152,28 @@ public sealed class VolumeTransferTests(ITestOutputHelper output)
             Assert.Equal(length, memory.Length);
             return memory.ToArray();
         }
+    }
+
+    /// <summary>Gives <c>count</c> bytes of zeros, then fails like a sender whose disk or process died.</summary>
+    private sealed class DyingStream(long count) : Stream
+    {
+        private long _left = count;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_left <= 0) throw new IOException("the sender died");
+            var n = (int)Math.Min(count, _left);
+            Array.Clear(buffer, offset, n);
+            _left -= n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
