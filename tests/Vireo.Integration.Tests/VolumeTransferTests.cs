@@ -103,6 +103,12 @@ public sealed class VolumeTransferTests(ITestOutputHelper output)
         Assert.Contains("--force", again.Stderr);
         await h.VireoOk("vol", "download", "default/cli.raw", back, "--force");
 
+        // From stdin (no length: sent chunked).
+        var text = new string('v', (int)MiB + 17);
+        var piped = await h.VireoWithInput(text, "vol", "upload", "default/piped.raw", "-", "--format", "raw");
+        Assert.True(piped.ExitCode == 0, piped.ToString());
+        Assert.Equal(System.Text.Encoding.ASCII.GetBytes(text), await File.ReadAllBytesAsync(Path.Combine(StorageKit.DefaultPool(h), "piped.raw")));
+
         var missingFormat = await h.Vireo("vol", "upload", "default/other.raw", raw);
         Assert.NotEqual(0, missingFormat.ExitCode);
         var mislabelled = await h.Vireo("vol", "upload", "default/other.qcow2", raw, "--format", "qcow2");
