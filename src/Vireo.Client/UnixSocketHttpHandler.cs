@@ -35,7 +35,9 @@ internal sealed partial class UnixSocketHttpHandler(string socketPath) : HttpMes
     {
         ArgumentNullException.ThrowIfNull(request);
         ct.ThrowIfCancellationRequested();
-        var body = request.Content?.ReadAsByteArrayAsync(ct).GetAwaiter().GetResult();
+        // A streamed body (a volume upload: StreamContent) is sent as it is read, never held in memory.
+        var streamed = request.Content is StreamContent;
+        var body = streamed ? null : request.Content?.ReadAsByteArrayAsync(ct).GetAwaiter().GetResult();
         UnixStreamSocket socket;
         try
         {
@@ -51,7 +53,10 @@ internal sealed partial class UnixSocketHttpHandler(string socketPath) : HttpMes
         try
         {
             var upgrade = request.Headers.Upgrade.Count > 0;
-            Write(socket, Head(request, body?.Length, upgrade), body);
+            if (streamed)
+                WriteStreamed(socket, request, upgrade, ct);
+            else
+                Write(socket, Head(request, body?.Length, upgrade), body);
             var response = ReadHead(connection, request);
             response.Content = BodyOf(response, connection, request, registration);
             return response;
@@ -68,7 +73,45 @@ internal sealed partial class UnixSocketHttpHandler(string socketPath) : HttpMes
         }
     }
 
-    private static byte[] Head(HttpRequestMessage request, int? bodyLength, bool upgrade)
+    /// <summary>
+    /// Sends the head, then the body as it is read: with its Content-Length when known, else chunked. vireod may answer
+    /// (a refusal) before it has read the whole body and close; the answer is then still read, not the failed send.
+    /// </summary>
+    private static void WriteStreamed(UnixStreamSocket socket, HttpRequestMessage request, bool upgrade, CancellationToken ct)
+    {
+        var content = request.Content!;
+        var length = content.Headers.ContentLength;
+        var head = Encoding.ASCII.GetString(Head(request, length, upgrade));
+        var chunked = length is null;
+        if (chunked)
+            head = head.Replace("Content-Length: 0\r\n", "", StringComparison.Ordinal)[..^2] + "Transfer-Encoding: chunked\r\n\r\n";
+        try
+        {
+            socket.SendAll(Encoding.ASCII.GetBytes(head));
+            using var source = content.ReadAsStream(ct);
+            var buffer = new byte[1 << 20];
+            int n;
+            while ((n = source.Read(buffer)) > 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (chunked)
+                    socket.SendAll(Encoding.ASCII.GetBytes(n.ToString("x", System.Globalization.CultureInfo.InvariantCulture) + "\r\n"));
+                socket.SendAll(buffer.AsSpan(0, n));
+                if (chunked)
+                    socket.SendAll("\r\n"u8);
+            }
+            if (chunked)
+                socket.SendAll("0\r\n\r\n"u8);
+        }
+        catch (SocketException) when (!ct.IsCancellationRequested)
+        {
+            // Broken pipe: vireod stopped reading. Its answer (if any) is read next; none is "closed before answering".
+        }
+    }
+
+    private static byte[] Head(HttpRequestMessage request, int? bodyLength, bool upgrade) => Head(request, (long?)bodyLength, upgrade);
+
+    private static byte[] Head(HttpRequestMessage request, long? bodyLength, bool upgrade)
     {
         var uri = request.RequestUri ?? throw new InvalidOperationException("the request has no URI");
         var text = new StringBuilder();

@@ -37,6 +37,8 @@ internal static class AccessPolicy
         // Consoles type into the guest: not for viewers.
         new(Methods.Safe, "/v1/vms/*/console", Roles.Operator),
         new(Methods.Safe, "/v1/vms/*/vnc", Roles.Operator),
+        // A disk's bytes may hold secrets (keys, password hashes): downloading one is not for viewers.
+        new(Methods.Safe, "/v1/pools/*/volumes/*/content", Roles.Operator),
         new(Methods.Safe, "/v1", Roles.Viewer),
         new(Methods.Safe, "/metrics", Roles.Viewer),
         new(Methods.Unsafe, "/v1/vms", Roles.Operator),

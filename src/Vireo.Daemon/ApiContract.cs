@@ -309,6 +309,17 @@ internal static partial class ApiContract
             Body = typeof(VolumeCopyRequest),
             Answers = [(200, typeof(VolumeInfo), null), (202, typeof(OperationInfo), null)],
         },
+        new("PUT", "/v1/pools/{pool}/volumes/{name}/content", "uploadVolume",
+            "Upload a new volume: the body is the image (application/octet-stream), query format=raw|qcow2 (required, checked, never probed)")
+        {
+            Body = typeof(byte[]), BodyTypes = ["application/octet-stream"],
+            Answers = [(201, typeof(VolumeInfo), null), (507, typeof(ApiError), ProblemJson)],
+        },
+        new("GET", "/v1/pools/{pool}/volumes/{name}/content", "downloadVolume",
+            "Download a volume's file (operator; HEAD and Range supported); refused for a linked clone or a running VM's disk")
+        {
+            Answers = [(200, typeof(byte[]), "application/octet-stream"), (409, typeof(ApiError), ProblemJson)],
+        },
         new("GET", "/v1/operations", "listOperations", "List long operations"),
         new("GET", "/v1/operations/{id}", "getOperation", "Follow an operation (wait_ms: long poll until it ends)"),
         new("DELETE", "/v1/operations/{id}", "cancelOperation", "Cancel an operation") { Answers = [(202, typeof(OperationInfo), null)] },

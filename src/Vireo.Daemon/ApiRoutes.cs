@@ -67,6 +67,7 @@ internal static class ApiRoutes
         v1.MapIdentityApi(engine);
         v1.MapEditApi(engine);
         v1.MapStorageApi(engine);
+        v1.MapVolumeContentApi(engine);
         v1.MapOperationsApi(engine);
         v1.MapSnapshotApi(engine);
         v1.MapBackupApi(engine);

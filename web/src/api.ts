@@ -103,3 +103,32 @@ export interface StatsHistory { interval_seconds: number; vms: Record<string, St
 export interface Whoami { principal: string; role: string; source: string }
 export interface VireoEvent { seq: number; time: string; type: string; vm?: string; network?: string; pool?: string; operation?: string; state?: string; message?: string; progress?: number }
 export interface OperationInfo { id: string; kind: string; target?: string; status: string; progress?: number; error?: { detail: string; hint?: string } }
+
+/**
+ * PUT of a file as the raw request body (a volume upload), with progress: fetch cannot report upload progress, so
+ * this uses XMLHttpRequest. Sends X-Vireo-Csrf like every change; a problem answer becomes an ApiError.
+ */
+export function upload<T>(path: string, file: Blob, onProgress: (sent: number, total: number) => void, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-Vireo-Csrf", "1");
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.onerror = () => reject(new ApiError(0, "network", "cannot reach vireod", "The upload did not reach the daemon (network error).", "Check that vireod is running, then upload again."));
+    xhr.onabort = () => reject(new DOMException("The upload was cancelled", "AbortError"));
+    xhr.onload = () => {
+      const type = xhr.getResponseHeader("Content-Type") ?? "";
+      if (xhr.status >= 200 && xhr.status < 300) { resolve((type.includes("json") && xhr.responseText ? JSON.parse(xhr.responseText) : xhr.responseText) as T); return; }
+      let problem: Partial<{ code: string; title: string; detail: string; hint: string; errors: FieldError[] }> = {};
+      if (type.includes("json")) { try { problem = JSON.parse(xhr.responseText); } catch { /* not JSON after all */ } }
+      if (xhr.status === 401) unauthorizedListeners.forEach((l) => l());
+      reject(new ApiError(xhr.status, problem.code ?? `http_${xhr.status}`, problem.title ?? xhr.statusText,
+        problem.detail ?? (xhr.responseText.slice(0, 300) || `PUT ${path} answered ${xhr.status}`), problem.hint, problem.errors ?? []));
+    };
+    if (signal) { if (signal.aborted) { xhr.abort(); return; } signal.addEventListener("abort", () => xhr.abort(), { once: true }); }
+    xhr.send(file);
+  });
+}

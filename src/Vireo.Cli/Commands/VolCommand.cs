@@ -36,6 +36,8 @@ internal static class VolCommand
         vol.Add(VolCopyCommands.Import(app));
         vol.Add(VolCopyCommands.Convert(app));
         vol.Add(VolCopyCommands.Clone(app));
+        vol.Add(VolTransferCommands.Upload(app));
+        vol.Add(VolTransferCommands.Download(app));
         return vol;
     }
 

@@ -29,6 +29,9 @@ public sealed record ImageInfo(string Filename, string Format, long VirtualSize,
 
     /// <summary>qcow2 compatibility level, for example <c>1.1</c>.</summary>
     public string? Compat { get; init; }
+
+    /// <summary>qcow2 external data file named in the header (the guest data lives in that other file), or null.</summary>
+    public string? DataFile { get; init; }
 }
 
 /// <summary>A backing file for a new copy-on-write image.</summary>

@@ -199,6 +199,7 @@ public sealed partial class QemuImg
             Dirty = Bool(o, "dirty-flag"),
             Corrupt = specific is null ? null : Bool(specific, "corrupt"),
             Compat = specific is null ? null : Str(specific, "compat"),
+            DataFile = specific is null ? null : Str(specific, "data-file"),
         };
     }
 

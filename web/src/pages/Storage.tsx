@@ -1,12 +1,12 @@
 import { useState } from "preact/hooks";
-import { del, enc, get, post, type OperationInfo, type PoolInfo, type VolumeInfo } from "../api";
+import { del, enc, get, post, request, upload, type OperationInfo, type PoolInfo, type VolumeInfo } from "../api";
 import { ActionButton, ErrorBox, Field, NeedsRole, PageHeader, Spinner, UsageBar } from "../components";
 import { byName, fmtBytes, usePoll } from "../util";
 import { useRole } from "../role";
 
 /**
- * Pools with how full their file systems are, and their volumes. vireod's API has no upload or download of volume
- * contents (docs/api.md); a volume is filled from a file on the host (import), which runs as an operation.
+ * Pools with how full their file systems are, and their volumes. A volume is made empty, imported from a file on the
+ * host (an operation), or uploaded from the browser (PUT .../content); operators can download one (GET .../content).
  */
 export function Storage() {
   const pools = usePoll((s) => get<PoolInfo[]>("/v1/pools", s), 15000);
@@ -29,9 +29,9 @@ export function Storage() {
           {p.capacity_bytes ? <UsageBar label="File system" capacity={p.capacity_bytes} used={p.capacity_bytes - (p.available_bytes ?? 0)} format={(n) => fmtBytes(n)} /> : null}
           <VolumeTable pool={p.name} volumes={byName(volumes.data).filter((v) => v.pool === p.name)} reload={reload} onError={setError} />
           {can("storage") ? <NewVolume pool={p.name} reload={reload} onError={setError} onOperation={setOp} /> : null}
+          {can("storage") ? <UploadVolume pool={p.name} reload={reload} onError={setError} /> : null}
         </section>
       ))}
-      {can("storage") ? <div class="alert alert-muted" role="note">Uploading and downloading volume contents through the browser is not offered: vireod's API has no such route yet. Import a file that is on the host instead (above), or copy it with scp.</div> : null}
     </div>
   );
 }
@@ -46,7 +46,7 @@ function VolumeTable({ pool, volumes, reload, onError }: { pool: string; volumes
         <tr key={v.name}><td>{v.name}{v.base ? <span class="badge badge-accent">base</span> : null}{v.backing_chain.length ? <div class="muted small">on {v.backing_chain[0] && typeof v.backing_chain[0] === "object" ? (v.backing_chain[0] as { volume?: string; path?: string }).volume ?? (v.backing_chain[0] as { path?: string }).path : String(v.backing_chain[0])}</div> : null}</td>
           <td>{v.format}</td><td class="num">{fmtBytes(v.virtual_size_bytes)}</td><td class="num">{fmtBytes(v.actual_size_bytes)}</td>
           <td>{v.used_by.length ? v.used_by.map((u, i) => <>{i ? ", " : ""}<a href={`/vms/${enc(u)}`}>{u}</a></>) : <span class="muted">–</span>}</td>
-          {can("storage") ? <td><ActionButton kind="danger" disabled={v.used_by.length > 0} title={v.used_by.length ? "In use by a VM" : undefined} onError={onError} confirm={`Delete the volume ${pool}/${v.name}? Its data is lost.`} onClick={async () => { await del(`/v1/pools/${enc(pool)}/volumes/${enc(v.name)}`); reload(); }}>Delete</ActionButton></td> : null}</tr>
+          {can("storage") ? <td><DownloadLink pool={pool} v={v} onError={onError} /> <ActionButton kind="danger" disabled={v.used_by.length > 0} title={v.used_by.length ? "In use by a VM" : undefined} onError={onError} confirm={`Delete the volume ${pool}/${v.name}? Its data is lost.`} onClick={async () => { await del(`/v1/pools/${enc(pool)}/volumes/${enc(v.name)}`); reload(); }}>Delete</ActionButton></td> : null}</tr>
       ))}</tbody>
     </table></div>
   );
@@ -77,5 +77,74 @@ function NewVolume({ pool, reload, onError, onOperation }: { pool: string; reloa
         </form>
       </details>
     </>
+  );
+}
+
+const contentPath = (pool: string, name: string) => `/v1/pools/${enc(pool)}/volumes/${enc(name)}/content`;
+
+/**
+ * A volume's file as a browser download. A HEAD first, so that a refusal (a linked clone, a running VM's disk) shows
+ * its message here instead of downloading the problem document.
+ */
+function DownloadLink({ pool, v, onError }: { pool: string; v: VolumeInfo; onError: (e: unknown) => void }) {
+  const href = contentPath(pool, v.name);
+  const linked = v.backing_chain.length > 0;
+  return (
+    <a class="btn btn-secondary btn-sm" href={href} download={v.name} aria-disabled={linked} title={linked ? "A linked clone: convert or clone it into a stand-alone volume first" : `Download ${v.name} (${v.format})`}
+      onClick={async (e) => {
+        e.preventDefault();
+        try {
+          onError(undefined);
+          const head = await fetch(href, { method: "HEAD", credentials: "same-origin" });
+          if (!head.ok) await request("GET", href); // the refusal again, now with its problem document
+          const a = document.createElement("a");
+          a.href = href; a.download = v.name; document.body.appendChild(a); a.click(); a.remove();
+        } catch (err) { onError(err); }
+      }}>Download</a>
+  );
+}
+
+/** Upload a local image file as a new volume: the format is declared (vireod checks it), progress and cancel. */
+function UploadVolume({ pool, reload, onError }: { pool: string; reload: () => void; onError: (e: unknown) => void }) {
+  const [file, setFile] = useState<File>();
+  const [name, setName] = useState("");
+  const [format, setFormat] = useState("qcow2");
+  const [sent, setSent] = useState<{ sent: number; total: number }>();
+  const [done, setDone] = useState<string>();
+  const [abort, setAbort] = useState<AbortController>();
+  const id = `up-${pool}`;
+  const pick = (f: File | undefined) => {
+    setFile(f); setDone(undefined);
+    if (f) { setName(f.name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^[^A-Za-z0-9]+/, "")); setFormat(/\.(img|raw|iso)$/i.test(f.name) ? "raw" : "qcow2"); }
+  };
+  return (
+    <details class="more"><summary>Upload an image file into {pool}</summary>
+      <form class="inline-form" onSubmit={async (e) => {
+        e.preventDefault();
+        if (!file) return;
+        const form = e.currentTarget as HTMLFormElement;
+        const controller = new AbortController();
+        setAbort(controller); setSent({ sent: 0, total: file.size }); setDone(undefined); onError(undefined);
+        try {
+          const v = await upload<VolumeInfo>(`${contentPath(pool, name)}?format=${enc(format)}`, file, (s, t) => setSent({ sent: s, total: t }), controller.signal);
+          setDone(`Volume ${v.volume} uploaded (${v.format}, ${fmtBytes(v.virtual_size_bytes)}).`);
+          setFile(undefined); setName("");
+          form.reset();
+          reload();
+        } catch (err) {
+          if ((err as Error).name === "AbortError") setDone("Upload cancelled; nothing was kept.");
+          else onError(err);
+        } finally { setAbort(undefined); setSent(undefined); }
+      }}>
+        <Field id={`${id}-file`} label="Image file"><input id={`${id}-file`} type="file" required disabled={!!abort} onChange={(e) => pick((e.target as HTMLInputElement).files?.[0])} /></Field>
+        <Field id={`${id}-name`} label="Volume name"><input id={`${id}-name`} required value={name} disabled={!!abort} onInput={(e) => setName((e.target as HTMLInputElement).value)} /></Field>
+        <Field id={`${id}-fmt`} label="Its format"><select id={`${id}-fmt`} value={format} disabled={!!abort} onChange={(e) => setFormat((e.target as HTMLSelectElement).value)}><option>qcow2</option><option>raw</option></select></Field>
+        {abort ? <button class="btn btn-secondary" type="button" onClick={() => abort.abort()}>Cancel</button>
+          : <button class="btn btn-primary" type="submit" disabled={!file || !name}>Upload</button>}
+      </form>
+      {sent ? <div role="status"><progress id={`${id}-progress`} max={sent.total || 1} value={sent.sent} aria-label={`Uploading ${name}`} /> <span class="muted small">{fmtBytes(sent.sent)} of {fmtBytes(sent.total)}{sent.total ? ` (${Math.floor(sent.sent * 100 / sent.total)}%)` : ""}</span></div> : null}
+      {done ? <p class="muted small" role="status">{done}</p> : null}
+      <p class="muted small">The format is not guessed: vireod checks the file against it and refuses a qcow2 with a backing file, or a qcow2 sent as raw. A refused or cancelled upload leaves nothing behind.</p>
+    </details>
   );
 }
