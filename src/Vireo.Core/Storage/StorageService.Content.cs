@@ -120,7 +120,7 @@ public sealed partial class StorageService
             if (ImageMagic(head) is { } kind)
                 throw InvalidInputException.For("volume upload", [Refused(
                     $"does not match the upload, whose header is that of a {kind} image; a disk image stored as raw would hand its header to the guest, and one read as an image could make QEMU open any host file",
-                    kind == "qcow2" ? "Upload it with format qcow2." : "Convert it to raw or qcow2 first (qemu-img convert -O qcow2), then upload that.")]);
+                    hint: kind == "qcow2" ? "Upload it with format qcow2." : "Convert it to raw or qcow2 first (qemu-img convert -O qcow2), then upload that.")]);
         }
         else
         {
