@@ -107,7 +107,7 @@ Vireo is running, and the VM "demo" is up (a busybox guest on Debian's kernel).
   vireo --help            everything else
 TXT
 # The first TCP address vireod serves ("Listen (TLS)  0.0.0.0:8443, ..."), as its port.
-listen=$(vireo host info | sed -n 's/^Listen (TLS) *[^ ]*:\([0-9][0-9]*\).*/\1/p' | head -n1)
+listen=$(vireo host info | sed -n 's/^Listen (TLS): *[^ ]*:\([0-9][0-9]*\).*/\1/p' | head -n1)
 if [ -n "$listen" ]; then
     cat <<TXT
 
