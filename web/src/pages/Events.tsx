@@ -14,10 +14,17 @@ export function Events() {
   const paused = frozen !== null;
 
   useEffect(() => {
-    const source = new EventSource(`/v1/events${vm ? `?vm=${encodeURIComponent(vm)}` : ""}`, { withCredentials: true });
+    // last_event_id=0: first what vireod still keeps (its last 1024 events), then live ones, so the page opens on the
+    // recent past instead of an empty table.
+    const source = new EventSource(`/v1/events?last_event_id=0${vm ? `&vm=${encodeURIComponent(vm)}` : ""}`, { withCredentials: true });
     source.onopen = () => setStatus("open");
     source.onmessage = (m) => {
-      try { const e = JSON.parse(m.data) as VireoEvent; setEvents((list) => [e, ...list].slice(0, MAX)); } catch { /* not an event */ }
+      try {
+        const e = JSON.parse(m.data) as VireoEvent;
+        // The notice that events before the kept ones are gone: expected when asking for everything kept.
+        if (e.type === "overflow" && e.seq === 0) return;
+        setEvents((list) => [e, ...list].slice(0, MAX));
+      } catch { /* not an event */ }
     };
     source.onerror = async () => {
       // EventSource hides the status: ask once whether the route exists at all.
