@@ -89,6 +89,8 @@ public sealed partial class ExitStatusTableTests : FakeDaemonTest
         ["vol resize"] = ["vol", "resize", "default/data.qcow2", "2G"],
         ["vol delete"] = ["vol", "delete", "default/data.qcow2"],
         ["vol import"] = ["vol", "import", "default/in.raw", "--from", "/tmp/in.raw", "--source-format", "raw"],
+        ["vol upload"] = ["vol", "upload", "default/up.raw", "/etc/hostname", "--format", "raw"],
+        ["vol download"] = ["vol", "download", "default/data.qcow2", "/tmp/vireo-exit-status-sample.qcow2"],
         ["vol convert"] = ["vol", "convert", "default/a.raw", "default/a.qcow2", "--format", "qcow2"],
         ["vol clone"] = ["vol", "clone", "default/a.qcow2", "default/b.qcow2"],
         ["operation list"] = ["operation", "list"],

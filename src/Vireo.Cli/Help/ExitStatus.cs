@@ -127,6 +127,10 @@ internal static class ExitStatus
             Exists("a volume or file with that name already exists"), QemuImg, NoSpace, NoQemuImg],
         ["vol convert"] = [NotFound("no such pool or volume"), Invalid("an invalid name, format or rate"),
             Exists("the destination volume already exists"), State("running VMs write the source volume"), QemuImg, NoSpace, NoQemuImg],
+        ["vol upload"] = [NotFound("no such pool"), Invalid("an invalid name or format, or content that is not of the given format (or a qcow2 with a backing file)"),
+            Exists("a volume or file with that name already exists"), QemuImg, NoSpace],
+        ["vol download"] = [NotFound("no such pool or volume"), Invalid("an invalid volume name, or FILE exists (without --force)"),
+            State("the volume has a backing file, or a running VM writes it")],
         ["vol clone"] = [NotFound("no such pool or volume"), Invalid("an invalid name or rate"),
             Exists("the destination volume already exists"), State("running VMs write the source volume"), QemuImg, NoSpace, NoQemuImg],
 
