@@ -147,6 +147,9 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         const string cpu = @"vireo_vm_cpu_seconds_total{vm=""m1""}";
         const string written = @"vireo_vm_disk_write_bytes_total{vm=""m1"",disk=""default/m1-disk0.qcow2""}";
 
+        // A sample of m1 is taken before the write, so some pair of successive samples spans it (on a slow
+        // host the first sample could otherwise come only after the dd, and no point would show the write).
+        await VireoHarness.WaitUntilAsync(() => client.GetStatsHistoryAsync("m1").Result.Vms["m1"].Count > 0, 20);
         var dd = await h.VireoWithInput("dd if=/dev/zero of=/dev/vda bs=1M count=8 conv=fsync 2>/dev/null && echo DD-$((40+2))\n",
             "console", "m1", "--idle", "8");
         Assert.Contains("DD-42", dd.Stdout);
