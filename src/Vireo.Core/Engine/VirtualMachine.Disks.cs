@@ -31,20 +31,32 @@ internal sealed partial class VirtualMachine
                 var ids = VmPlanner.DiskIds(disk, 0);
                 var node = plan.Config.BlockNodes.Single(b => b.NodeName == ids.Node);
                 var device = plan.Config.Devices.Single(d => d.Id == ids.Device);
-                await AddNodesAsync(session, node, ct);
+                // Undos are registered before their QMP commands (see AttachNicAsync).
+                await using var revert = new Reverter("disk-hotplug", Log);
                 try
                 {
+                    revert.Step("blockdev-add");
+                    revert.Add("file-node", t => UnlessMissingAsync(() => session.ExecuteAsync(QmpCommands.BlockdevDel(node.ProtocolNodeName), t)));
+                    await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToProtocolJson()), ct);
+                    revert.Add("format-node", t => UnlessMissingAsync(() => session.ExecuteAsync(QmpCommands.BlockdevDel(node.NodeName), t)));
+                    await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToFormatJson()), ct);
+                    revert.Step("device-add");
+                    // The guest must let go of the disk before its nodes can go: device_del and wait for DEVICE_DELETED.
+                    revert.Add("device", t => UnlessMissingAsync(() => UnplugAsync(session, ids.Device, $"the disk {disk.Path}", "PCIe hot-plug", t)));
                     if (device is ScsiHd scsi)
                         await DeviceAddOnFreeLunAsync(session, scsi, ct);
                     else
                         await DeviceAddIntoSparePortAsync(session, spec, device, ct);
+                    revert.Step("save");
+                    SaveSpec(updated);
+                    revert.Success();
                 }
-                catch (Exception e) when (e is QmpException or VireoException)
+                catch (QmpException q)
                 {
-                    await TryAsync(() => RemoveNodesAsync(session, node.NodeName, CancellationToken.None));
-                    throw e is QmpException q ? new QemuFailedException($"QEMU refused the disk: {q.Message}", q) : e;
+                    throw new QemuFailedException($"QEMU refused the disk: {q.Message}", q);
                 }
                 Log.LogInformation("VM {Name}: disk {Path} hot-plugged as {Id}", Name, disk.Path, ids.Device);
+                return Info();
             }
             SaveSpec(updated);
             return Info();
@@ -204,20 +216,6 @@ internal sealed partial class VirtualMachine
     {
         lock (_gate)
             return (_spec, _state is VmState.Running or VmState.Paused ? _session : null);
-    }
-
-    private static async Task AddNodesAsync(QemuSession session, BlockNode node, CancellationToken ct)
-    {
-        await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToProtocolJson()), ct);
-        try
-        {
-            await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToFormatJson()), ct);
-        }
-        catch (QmpException)
-        {
-            await TryAsync(() => session.ExecuteAsync(QmpCommands.BlockdevDel(node.ProtocolNodeName), CancellationToken.None));
-            throw;
-        }
     }
 
     private static async Task RemoveNodesAsync(QemuSession session, string nodeName, CancellationToken ct)

@@ -13,7 +13,8 @@ internal sealed partial class VirtualMachine
 
     /// <summary>
     /// Adds a NIC: on a running or paused VM live (QMP netdev_add, the tap into its bridge, device_add into a
-    /// spare root port) and in the spec; on a stopped VM in the spec only. A failure undoes the live part.
+    /// spare root port) and in the spec; on a stopped VM in the spec only. A failure or cancellation undoes the live part
+    /// (see <see cref="Reverter"/>).
     /// </summary>
     public Task<VmInfo> AttachNicAsync(NicSpec nic, CancellationToken ct) =>
         Serialised(VmAction.ChangeDevices, async () =>
@@ -33,21 +34,35 @@ internal sealed partial class VirtualMachine
                 var id = VmPlanner.NicId(nic.Mac!);
                 var netdev = plan.Config.Netdevs.Single(n => n.Id == id);
                 var port = plan.BridgePorts.FirstOrDefault(p => p.Tap == VmPlanner.TapName(nic.Mac!));
-                await session.NetdevAddAsync(netdev.ToJson(), ct);
+                // Each undo is registered before its QMP command: a command cut short by cancellation may still run
+                // in QEMU, so the undo must not depend on having seen the reply (and tolerates "not found").
+                await using var revert = new Reverter("nic-hotplug", Log);
                 try
                 {
+                    revert.Step("netdev-add");
+                    revert.Add("netdev", t => UnlessMissingAsync(() => session.NetdevDelAsync(id, t)));
+                    await session.NetdevAddAsync(netdev.ToJson(), ct);
                     if (port is not null)
+                    {
+                        revert.Step("bridge-port");
                         await Vireo.Host.Network.IpLink.AddToBridgeAsync(port.Tap, port.Bridge, ct);
+                    }
+                    revert.Step("device-add");
+                    revert.Add("device", t => UnlessMissingAsync(() => session.DeviceDelAsync(id, t)));
                     await DeviceAddIntoSparePortAsync(session, spec, plan.Config.Devices.Single(d => d.Id == id), ct);
+                    revert.Step("link");
                     if (!nic.Link)
                         await session.SetLinkAsync(id, up: false, ct);
+                    revert.Step("save");
+                    SaveSpec(updated);
+                    revert.Success();
                 }
-                catch (Exception e) when (e is QmpException or IOException or VireoException)
+                catch (QmpException q)
                 {
-                    await TryAsync(() => session.NetdevDelAsync(id, CancellationToken.None));
-                    throw e is QmpException q ? new QemuFailedException($"QEMU refused the NIC: {q.Message}", q) : e;
+                    throw new QemuFailedException($"QEMU refused the NIC: {q.Message}", q);
                 }
                 Log.LogInformation("VM {Name}: NIC {Mac} hot-plugged as {Id}", Name, nic.Mac, id);
+                return Info();
             }
             SaveSpec(updated);
             return Info();
@@ -193,6 +208,18 @@ internal sealed partial class VirtualMachine
             result.Remove(removed);
         result.AddRange(after.Except(before));
         return result;
+    }
+
+    /// <summary>An undo of a QMP add whose command may never have run: "not found" means there is nothing to undo.</summary>
+    private static async Task UnlessMissingAsync(Func<Task> undo)
+    {
+        try
+        {
+            await undo();
+        }
+        catch (QmpCommandException e) when (e.Description.Contains("not found", StringComparison.OrdinalIgnoreCase))
+        {
+        }
     }
 
     private static async Task TryAsync(Func<Task> action)

@@ -51,8 +51,22 @@ internal sealed partial class VirtualMachine
         QemuSession? session = null;
         try
         {
-            // Phase 3: launch. QEMU daemonizes, so it is not our child and outlives vireod.
+            // Every host change below registers its undo; anything short of the end (a failure, a cancellation)
+            // rolls them back, newest first, with the operation's token out of the way.
+            await using var revert = new Reverter("vm-start", Log);
+
+            // Phase 3: launch. QEMU daemonizes, so it is not our child and outlives vireod. The undo comes first: a
+            // launch cut short may leave a daemonized QEMU that only its pidfile names.
+            revert.Step("launch");
+            revert.Add("qemu", async _ =>
+            {
+                if (session is null && Vireo.Qemu.QemuProcessHandle.TryAttach(Paths.PidFile, Guid.Parse(Uuid)) is { } stray)
+                    stray.Kill(Vireo.Qemu.UnixSignal.Kill);
+                await AbandonSessionAsync(session);
+                PersistRuntime();
+            });
             session = await QemuSession.LaunchAsync(_ctx.Emulator, plan.Argv, Paths, Uuid, _ctx.QmpTrace, ct);
+            revert.Step("runtime");
             var vncPort = spec.Graphics.Type == "vnc" ? await session.QueryVncPortAsync(ct) : null;
             lock (_gate)
             {
@@ -62,8 +76,10 @@ internal sealed partial class VirtualMachine
             PersistRuntime();
             StartEventLoop(session);
             // QEMU created the taps (they vanish with it); they join their bridges before the guest runs.
+            revert.Step("bridge-ports");
             foreach (var port in plan.BridgePorts)
                 await Vireo.Host.Network.IpLink.AddToBridgeAsync(port.Tap, port.Bridge, ct);
+            revert.Step("links");
             foreach (var nic in plan.LinksDown)
                 await session.SetLinkAsync(nic, up: false, ct);
 
@@ -71,25 +87,30 @@ internal sealed partial class VirtualMachine
             // reads the target when it loads, ~4 s into a tiny boot under TCG). The target lives in QEMU, so a
             // daemon restart (ReattachAsync) finds it there. A memory snapshot's revert loads the balloon's state
             // with the RAM instead, so it is left alone then.
+            revert.Step("balloon");
             if (beforeResume is null && spec.Memory < (spec.MaxMemory ?? spec.Memory))
                 await session.SetBalloonTargetAsync(spec.Memory, ct);
 
+            revert.Step("before-resume");
             var (target, reason) = beforeResume is null ? (VmState.Running, null) : await beforeResume(session, ct);
             if (target == VmState.Paused)
             {
+                revert.Success();
                 SetState(VmState.Paused, reason);
                 return;
             }
 
             // Phase 4: resume. Until now the guest has not executed a single instruction.
+            revert.Step("resume");
             await session.ContAsync(ct);
+            revert.Success();
             SetState(VmState.Running, reason ?? (plan.AccelWarning is null ? null
                 : plan.Accel == "tcg" ? "running under TCG software emulation" : plan.AccelWarning));
         }
         catch (Exception e)
         {
+            // The reverter has already killed QEMU (its taps vanish with it) and removed the runtime files and row.
             Log.LogWarning(e, "VM {Name}: start failed", Name);
-            await AbandonSessionAsync(session);
             SetState(before == VmState.Crashed ? VmState.Crashed : VmState.Stopped, $"start failed: {Describe(e)}");
             throw Translate(e, "start");
         }

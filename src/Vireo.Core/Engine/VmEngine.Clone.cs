@@ -346,7 +346,9 @@ public sealed partial class VmEngine
         var done = 0;
         IProgress<double>? Slice() => progress is null || copies == 0 ? null
             : new Progress<double>(f => progress.Report((done + Math.Clamp(f, 0, 1)) / copies));
-        try
+        // Each new volume, and then the definition, registers its undo: a failure or cancellation at any step
+        // leaves neither copies nor a half-made VM.
+        await using var revert = new Reverter("clone", Log);
         {
             var disks = vm.Spec.Disks.ToList();
             foreach (var disk in plan)
@@ -354,10 +356,12 @@ public sealed partial class VmEngine
                 switch (disk.Kind)
                 {
                     case CloneDiskKind.CopyVolume:
+                        revert.Step("copy-volume");
                         await Storage.CopyAsync(disk.Source.Volume!, disk.Target!, Slice(), ct);
                         done++;
                         break;
                     case CloneDiskKind.ImportPath:
+                        revert.Step("copy-volume");
                         await Storage.ImportAsync(disk.Target!, new VolumeImportRequest { From = disk.Source.Path!, SourceFormat = disk.Source.Format!, Format = disk.Source.Format }, Slice(), ct);
                         done++;
                         break;
@@ -365,10 +369,16 @@ public sealed partial class VmEngine
                         continue;
                 }
                 created.Add(disk.Target!);
+                var target = disk.Target!;
+                revert.Add("volume " + target, _ => Storage.DeleteAsync(target, CancellationToken.None));
                 disks[disk.Index] = disk.Source with { Volume = disk.Target, Path = null, Format = null };
             }
+            revert.Step("define");
             var info = await DefineAsync(JsonSerializer.Serialize(CloneSpec(vm.Spec, request.Name, disks), VireoJsonContext.Default.VmSpec), ct);
+            revert.Add("definition", t => UndefineAsync(request.Name, t));
+            revert.Step("uefi-vars");
             CopyUefiVars(vm, info.Uuid);
+            revert.Success();
             Log.LogInformation("VM {Source}: cloned as {Name} (full, {Count} new volumes)", source, request.Name, created.Count);
             progress?.Report(1);
             return new CloneResult
@@ -380,21 +390,6 @@ public sealed partial class VmEngine
                     : new ClonedDisk { Index = d.Index, How = "copied", Source = d.Source.Volume ?? d.Source.Path, Volume = d.Target }).ToList(),
                 Notes = CloneNotes(vm.Spec),
             };
-        }
-        catch
-        {
-            foreach (var volume in created.AsEnumerable().Reverse())
-            {
-                try
-                {
-                    await Storage.DeleteAsync(volume, CancellationToken.None);
-                }
-                catch (Exception e)
-                {
-                    Log.LogWarning("clone of {Source}: cannot remove volume {Volume} after a failure: {Error}", source, volume, e.Message);
-                }
-            }
-            throw;
         }
     }
 

@@ -61,25 +61,35 @@ public sealed partial class NetworkService
 
             // The forward and the reservation it makes (none when the VM has one already) are stored together, in
             // one transaction, so that removing the forward can tell the reservation is its own to remove.
+            await using var revert = new Engine.Reverter("forward-add", _log);
+            revert.Step("row");
             var reservation = spec.Mode == NetworkMode.Nat ? NewReservationFor(spec, vm.Spec.Name, nic.Mac!) : null;
             if (!_store.InsertPortForward(new PortForwardRecord(spec.Name, request.Protocol, hostAddress, request.HostPort, request.Vm, request.GuestPort), reservation))
                 throw new AlreadyExistsException($"host port {request.HostPort}/{request.Protocol} is already forwarded");
+            var apply = spec.Mode == NetworkMode.Nat && FindRecord(spec.Name).Active;
+            // Undone newest first: the rows go (the forward, and the reservation it made), then the nft table and
+            // dnsmasq's hosts file are rendered again from what is left.
+            if (apply)
+            {
+                revert.Add("hosts", _ => RefreshHostsAsync(spec));
+                revert.Add("nft", t => ApplyFirewallAsync(t));
+            }
+            revert.Add("row", () => _store.RemovePortForward(request.Protocol, hostAddress, request.HostPort));
             try
             {
-                if (spec.Mode == NetworkMode.Nat && FindRecord(spec.Name).Active)
+                if (apply)
                 {
+                    revert.Step("hosts");
                     await RefreshHostsAsync(spec);
+                    revert.Step("nft");
                     await ApplyFirewallAsync(ct);
                 }
             }
             catch (Exception e) when (e is IOException or InvalidOperationException)
             {
-                var undone = _store.RemovePortForward(request.Protocol, hostAddress, request.HostPort);
-                if (undone.ReleasedReservation is not null)
-                    await RefreshHostsAsync(spec);
-                await ApplyFirewallAsync(ct);
                 throw new HostOperationException($"the forward could not be applied: {e.Message}", e);
             }
+            revert.Success();
             Changed?.Invoke(spec.Name, $"port forward {request.HostPort}/{request.Protocol} added");
             return ListForwards(spec.Name).First(f => f.Protocol == request.Protocol && f.HostPort == request.HostPort && (f.HostAddress ?? "") == hostAddress);
         }

@@ -22,33 +22,27 @@ public sealed partial class NetworkService
             };
 
         var spec = await CompleteAsync(requested, ct);
+        // A network that cannot start is not left behind half-made: nothing changed, as for any bad request.
+        await using var revert = new Engine.Reverter("network-create", _log);
+        revert.Step("row");
         _store.InsertNetwork(new NetworkRecord
         {
             Name = spec.Name,
             SpecJson = JsonSerializer.Serialize(spec, VireoJsonContext.Default.NetworkSpec),
             DefinedAt = DateTimeOffset.UtcNow,
         });
-        if (!start)
-            return spec;
-        try
+        revert.Add("row", () =>
         {
-            await StartCoreAsync(spec, ct);
-        }
-        catch (Exception e) when (e is VireoException or IOException or InvalidOperationException)
-        {
-            // A network that cannot start is not left behind half-made: nothing changed, as for any bad request.
-            try
-            {
-                await TearDownAsync(spec, ct);
-            }
-            catch (Exception cleanup) when (cleanup is VireoException or IOException or InvalidOperationException)
-            {
-                _log.LogWarning("network {Name}: cleanup after a failed start: {Error}", spec.Name, cleanup.Message);
-            }
             _store.DeleteNetwork(spec.Name);
             TryDeleteDirectory(_paths.ForNetwork(spec.Name));
-            throw e as VireoException ?? new HostOperationException($"network \"{spec.Name}\" could not start: {e.Message}", e);
+        });
+        if (start)
+        {
+            revert.Step("start");
+            // Its own reverter takes the bridge, dnsmasq and firewall entries down again when it fails.
+            await StartCoreAsync(spec, ct);
         }
+        revert.Success();
         return spec;
     }
 
@@ -131,8 +125,14 @@ public sealed partial class NetworkService
             case NetworkMode.Nat or NetworkMode.Isolated:
             {
                 var subnet = Ipv4Subnet.ParseRoute(spec.Subnet!)!.Value;
+                var directory = _paths.ForNetwork(spec.Name);
                 try
                 {
+                    // Idempotent: what was already in place (a network re-applied at vireod start) is not undone.
+                    await using var revert = new Engine.Reverter("network-start", _log);
+                    revert.Step("bridge");
+                    if (await _links.GetLinkAsync(spec.Bridge!, ct) is null)
+                        revert.Add("bridge", t => _links.DeleteLinkAsync(spec.Bridge!, t));
                     await _links.EnsureBridgeAsync(spec.Bridge!, $"{Ipv4Subnet.Format(subnet.Gateway)}/{subnet.Prefix}", ct);
                     if (spec.Mode == NetworkMode.Nat && !NetLinks.IpForwardingEnabled())
                     {
@@ -140,17 +140,36 @@ public sealed partial class NetworkService
                         NetLinks.EnableIpForwarding();
                         _log.LogInformation("enabled IPv4 forwarding (net.ipv4.ip_forward=1) for network {Name}", spec.Name);
                     }
-                    Directory.CreateDirectory(_paths.ForNetwork(spec.Name));
+                    revert.Step("dnsmasq");
+                    Directory.CreateDirectory(directory);
                     WriteHosts(spec);
+                    if (DnsmasqProcess.RunningPid(directory) is null)
+                        revert.Add("dnsmasq", t => _dnsmasq.StopAsync(directory, t));
                     await _dnsmasq.StartAsync(DnsmasqSettingsFor(spec, subnet), ct);
+                    // Undone as one: the row goes inactive first, then the table is rendered again without it.
+                    revert.Add("firewall", async t =>
+                    {
+                        await _firewall.RemoveForeignAcceptsAsync(spec.Name, t);
+                        await ApplyFirewallAsync(t);
+                    });
+                    revert.Add("row", () => _store.UpdateNetworkState(spec.Name, false, "start failed"));
+                    revert.Step("row");
                     _store.UpdateNetworkState(spec.Name, true, null);
+                    revert.Step("firewall");
                     await ApplyFirewallAsync(ct);
+                    revert.Step("taps");
                     await ReattachTapsAsync(spec, ct);
+                    revert.Success();
                 }
                 catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
                 {
                     _store.UpdateNetworkState(spec.Name, false, e.Message);
                     throw new HostOperationException($"network \"{spec.Name}\" could not start: {e.Message}", e);
+                }
+                catch (Exception e) when (e is VireoException or OperationCanceledException)
+                {
+                    _store.UpdateNetworkState(spec.Name, false, e is VireoException ? e.Message : "start cancelled");
+                    throw;
                 }
                 break;
             }

@@ -200,6 +200,9 @@ public sealed partial class StorageService
         var reference = StorageNames.Reference(plan.Destination.Name, plan.Name);
         try
         {
+            await using var revert = new Engine.Reverter("volume-copy", _log);
+            revert.Add("partial-image", () => TryDelete(temp));
+            revert.Step("convert");
             try
             {
                 await Img.ConvertAsync(plan.SourcePath, plan.SourceFormat, temp, plan.Format,
@@ -210,7 +213,9 @@ public sealed partial class StorageService
                 throw Translate(e, $"cannot {plan.What} into {reference}");
             }
             var record = new VolumeRecord(plan.Destination.Name, plan.Name, FormatName(plan.Format), null, null, null, DateTimeOffset.UtcNow);
+            revert.Step("commit");
             await CommitAsync(plan.Destination, temp, record, ct);
+            revert.Success();
             // Not InfoOfAsync: one more qemu-img process costs 100-200 ms on a busy host, which the benchmark against
             // plain qemu-img convert showed; the size is read from the file Vireo just wrote in a format it chose.
             var path = Path.Combine(plan.Destination.Path, plan.Name);

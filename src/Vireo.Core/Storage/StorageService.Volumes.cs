@@ -92,6 +92,9 @@ public sealed partial class StorageService
         try
         {
             var backingFile = backing is { } b ? new BackingFile(Path.Combine(b.Pool.Path, b.Volume.Name), ToDiskFormat(b.Volume.Format)) : null;
+            await using var revert = new Engine.Reverter("volume-create", _log);
+            revert.Add("partial-image", () => TryDelete(temp));
+            revert.Step("create");
             try
             {
                 await Img.CreateAsync(temp, format ?? DiskFormat.Qcow2, size, backingFile, prealloc ?? Preallocation.Off, ct);
@@ -102,7 +105,9 @@ public sealed partial class StorageService
             }
             var record = new VolumeRecord(pool.Name, request.Name, FormatName(format ?? DiskFormat.Qcow2), backing?.Volume.Pool, backing?.Volume.Name,
                 QemuImg.PreallocationName(prealloc ?? Preallocation.Off), DateTimeOffset.UtcNow);
+            revert.Step("commit");
             await CommitAsync(pool, temp, record, ct);
+            revert.Success();
             return await InfoOfAsync(pool, record, _store.ListVolumes(), ct);
         }
         finally
@@ -386,17 +391,22 @@ public sealed partial class StorageService
         await _lock.WaitAsync(CancellationToken.None);
         try
         {
-            File.Move(temp, path, overwrite: false);
-            if (!_store.InsertVolume(record))
+            await using var revert = new Engine.Reverter("volume-commit", _log);
+            try
             {
-                TryDelete(path);
-                throw new AlreadyExistsException($"volume \"{Ref(record)}\" already exists");
+                File.Move(temp, path, overwrite: false);
             }
+            catch (IOException e)
+            {
+                throw new AlreadyExistsException($"cannot name the new volume {path}: {e.Message}");
+            }
+            // Only the file this commit named: an existing one of that name (the move refused) is never touched.
+            revert.Add("image", () => TryDelete(path));
+            revert.Step("row");
+            if (!_store.InsertVolume(record))
+                throw new AlreadyExistsException($"volume \"{Ref(record)}\" already exists");
+            revert.Success();
             Changed?.Invoke(pool.Name, $"volume {Ref(record)} added");
-        }
-        catch (IOException e)
-        {
-            throw new AlreadyExistsException($"cannot name the new volume {path}: {e.Message}");
         }
         finally
         {
