@@ -28,12 +28,15 @@ public sealed class Reverter : IAsyncDisposable
     public TimeSpan UndoTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Test-only fault hook: a step whose full name (<c>operation/step</c>) equals this environment variable throws
-    /// <see cref="HostOperationException"/> instead of running. Read once at startup; inert unless set.
+    /// Test-only fault hook: a step whose full name (<c>operation/step</c>) is in this environment variable (names
+    /// separated by commas) throws <see cref="HostOperationException"/> instead of running. Read once at startup;
+    /// inert unless set. For the steps where no real fault can be produced in a test.
     /// </summary>
     public const string FailAtVariable = "VIREO_TEST_FAIL_AT";
 
-    private static readonly string? FailAt = Environment.GetEnvironmentVariable(FailAtVariable) is { Length: > 0 } v ? v : null;
+    private static readonly HashSet<string>? FailAt = Environment.GetEnvironmentVariable(FailAtVariable) is { Length: > 0 } v
+        ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
+        : null;
 
     /// <summary>
     /// Called with the full name of every step reached, before the step runs (a no-op unless set). Crash tests hook
@@ -71,7 +74,7 @@ public sealed class Reverter : IAsyncDisposable
     {
         var full = $"{Operation}/{name}";
         StepReached?.Invoke(full);
-        if (FailAt is not null && string.Equals(FailAt, full, StringComparison.Ordinal))
+        if (FailAt is not null && FailAt.Contains(full))
             throw new HostOperationException($"{full}: injected test fault ({FailAtVariable})");
     }
 
