@@ -70,6 +70,10 @@ internal sealed partial class VirtualMachine
                 };
 
             string? consistency = null;
+            // After the disks hold the snapshot, every later step (UEFI variables, RAM layout, the row) is undone
+            // with them: a snapshot nobody recorded would only hide space and block its name.
+            await using var revert = new Reverter("snapshot-create", Log);
+            revert.Step("disks");
             try
             {
                 if (session is null)
@@ -84,7 +88,11 @@ internal sealed partial class VirtualMachine
                 throw TranslateSnapshot(e, "snapshot");
             }
 
+            revert.Add("disks", t => DeleteFromDisksAsync(targets.Select(x => x.Path).ToList(), snap, t));
+            revert.Step("uefi-vars");
+            revert.Add("uefi-vars", () => DeleteSnapshotUefiVars(snap));
             SaveSnapshotUefiVars(snap);
+            revert.Step("layout");
             var layout = kind == SnapshotKind.Memory && session is not null ? await RunningLayoutAsync(session, ct) : null;
             var record = new SnapshotRecord
             {
@@ -103,18 +111,9 @@ internal sealed partial class VirtualMachine
                 ReadOnlyDisksJson = JsonSerializer.Serialize(SnapshotDisks.ReadOnly(Spec).ToList(), VireoJsonContext.Default.ListString),
                 MemoryLayoutJson = layout is null ? null : JsonSerializer.Serialize(layout, VireoJsonContext.Default.SnapshotLayout),
             };
-            try
-            {
-                _ctx.Store.InsertSnapshot(record);
-            }
-            catch (Exception e)
-            {
-                // The store refused (or failed): a snapshot nobody knows about would only hide space. Take it back.
-                Log.LogError("VM {Name}: recording snapshot {Snap} failed ({Error}); deleting it from the disks", Name, snap, e.Message);
-                await DeleteFromDisksAsync(targets.Select(t => t.Path).ToList(), snap, CancellationToken.None);
-                DeleteSnapshotUefiVars(snap);
-                throw;
-            }
+            revert.Step("row");
+            _ctx.Store.InsertSnapshot(record);
+            revert.Success();
             Log.LogInformation("VM {Name}: snapshot {Snap} taken ({Kind}, {Disks} disks)", Name, snap, record.Kind, targets.Count);
             var records = _ctx.Store.ListSnapshots(Uuid);
             return ToInfo(FindSnapshot(records, snap), records) with { Consistency = consistency };
