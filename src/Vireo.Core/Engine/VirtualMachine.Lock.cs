@@ -1,3 +1,4 @@
+using Vireo.Contracts;
 using Vireo.Core.Errors;
 
 namespace Vireo.Core.Engine;
@@ -19,6 +20,15 @@ internal sealed partial class VirtualMachine
     private bool _cutShort;
 
     private sealed record LockHolder(VmAction Action, DateTimeOffset Since);
+
+    /// <summary>
+    /// <see cref="Definition"/> and the <see cref="Revision"/> it belongs to, read together: a change computed from
+    /// it and applied with that revision cannot overwrite a change made in between (it is refused as stale).
+    /// </summary>
+    public (VmSpec Definition, long Revision) DefinitionAndRevision
+    {
+        get { lock (_gate) return (_pending ?? _spec, _revision); }
+    }
 
     /// <summary>Takes the operation lock for <paramref name="action"/>, or throws 409 busy per <see cref="VmLockPolicy"/>.</summary>
     private async Task EnterAsync(VmAction action, CancellationToken ct)
