@@ -85,12 +85,18 @@ def humanise(method):
 
 
 def accel():
+    """KVM or TCG, decided as vireod decides it (src/Vireo.Host/KvmProbe.cs)."""
     try:
         fd = os.open("/dev/kvm", os.O_RDWR)
         os.close(fd)
-        return "KVM", "/dev/kvm opens read-write: QEMU runs with KVM"
     except OSError as e:
-        return "TCG", f"/dev/kvm cannot be used ({e.strerror}): QEMU emulates the CPU with TCG, so guests are 10-50x slower and timings are not those of a KVM host"
+        return "TCG", f"/dev/kvm cannot be opened read-write ({e.strerror}): QEMU emulates the CPU, so guests are much slower and timings are not those of a KVM host"
+
+    def module(name):
+        return os.path.exists(f"/sys/module/{name}")
+    if module("kvm_pvm") and not module("kvm_intel") and not module("kvm_amd"):
+        return "TCG", "/dev/kvm is kvm_pvm's (PVM boots only kernels built for it), so VMs run under TCG: guests are much slower and timings are not those of a KVM host"
+    return "KVM", "/dev/kvm opens read-write: QEMU runs guests with KVM"
 
 
 def machine():
