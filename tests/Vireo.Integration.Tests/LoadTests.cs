@@ -394,7 +394,7 @@ public sealed class LoadTests(ITestOutputHelper output)
         await ProcessRunner.RunOkAsync("qemu-img", "create", "-q", "-f", "qcow2", image, "16M");
         using var client = h.Client();
         const int warmUp = 2;
-        var cycles = Long ? 40 : 6;
+        var cycles = Long ? 40 : 5;
         var starts = 0;
 
         // One cycle: start, wait for the guest, hot-plug a disk and unplug it, a console-free read burst, an event

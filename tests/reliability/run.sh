@@ -43,6 +43,11 @@ notes=()
 # runs nothing.
 for project in tests/*/*.Tests.csproj; do
     name=$(basename "$project" .csproj)
+    if [ "$build" = 0 ] && [ ! -f "$(dirname "$project")/bin/Release/net10.0/$name.dll" ]; then
+        echo "run.sh: $name is not built; skipped (run without --no-build)" >&2
+        notes+=("$name was not built and did not run (\`--no-build\`): this is a partial report.")
+        continue
+    fi
     echo "run.sh: $name ($where)" >&2
     dotnet test "$project" -c Release --no-build -nologo --filter "$where" \
         --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
