@@ -54,7 +54,10 @@ public static class ErrorCodes
     public const string AlreadyExists = "already_exists";
     /// <summary>409: the action is not allowed in the VM's current state.</summary>
     public const string InvalidState = "invalid_state";
-    /// <summary>409: another client holds the resource (e.g. the console).</summary>
+    /// <summary>
+    /// 409: another client holds the resource (e.g. the console), or another operation holds the VM: behind a long one
+    /// (shutdown, reboot, backup, snapshot, clone, restore) at once, behind a short one after 30 s. The detail names it.
+    /// </summary>
     public const string Busy = "busy";
     /// <summary>502: QEMU refused or failed a command.</summary>
     public const string QemuError = "qemu_error";

@@ -77,6 +77,23 @@ public sealed record HostInfo
     public string? TlsFingerprint { get; init; }
     /// <summary>The TCP addresses vireod serves the API on over TLS (<c>ADDR:PORT</c>, the real port when 0 was asked); empty without one.</summary>
     public IReadOnlyList<string> Listen { get; init; } = [];
+    /// <summary>vireod's own process: memory, managed heap, open file descriptors and threads (to watch it for leaks).</summary>
+    public DaemonProcessInfo? Daemon { get; init; }
+}
+
+/// <summary>vireod's own resource use, read when <c>GET /v1/host</c> is answered.</summary>
+public sealed record DaemonProcessInfo
+{
+    /// <summary>vireod's PID.</summary>
+    public int Pid { get; init; }
+    /// <summary>Resident memory (VmRSS of /proc/self/status), in bytes.</summary>
+    public long RssBytes { get; init; }
+    /// <summary>Managed heap after the last garbage collection, in bytes.</summary>
+    public long ManagedHeapBytes { get; init; }
+    /// <summary>Open file descriptors (entries of /proc/self/fd).</summary>
+    public int OpenFds { get; init; }
+    /// <summary>Threads of the process.</summary>
+    public int Threads { get; init; }
 }
 
 /// <summary>A built-in guest image.</summary>

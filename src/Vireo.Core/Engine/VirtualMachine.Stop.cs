@@ -42,7 +42,14 @@ internal sealed partial class VirtualMachine
                 throw Translate(e, "shutdown");
             }
 
-            if (await WaitForNoProcessAsync(TimeSpan.FromSeconds(timeout), ct))
+            var ended = await WaitUntilAsync(() => _session is null || _cutShort, TimeSpan.FromSeconds(timeout), ct);
+            if (CutShort())
+            {
+                // A destroy arrived while the guest was still shutting down (VirtualMachine.Lock.cs): force it off now.
+                await ForceOffAsync(session, ExitKind.Destroyed, ct);
+                return Result("forced off: a destroy request cut the shutdown short");
+            }
+            if (ended)
                 return Result();
             if (request.Force == false)
             {
@@ -57,12 +64,32 @@ internal sealed partial class VirtualMachine
             return Result($"forced off: the guest did not power off within {timeout} s of the {(agent ? "guest agent's shutdown" : "ACPI request")}");
         }, ct);
 
-    public Task<ActionResult> DestroyAsync(CancellationToken ct) =>
-        Serialised(VmAction.Destroy, async () =>
+    public async Task<ActionResult> DestroyAsync(CancellationToken ct)
+    {
+        bool shuttingDown;
+        lock (_gate)
+            shuttingDown = _holder?.Action == VmAction.Shutdown;
+        try
         {
-            await ForceOffAsync(CurrentSession(), ExitKind.Destroyed, ct);
-            return Result();
-        }, ct);
+            return await Serialised(VmAction.Destroy, async () =>
+            {
+                await ForceOffAsync(CurrentSession(), ExitKind.Destroyed, ct);
+                return Result();
+            }, ct);
+        }
+        catch (InvalidStateException) when (shuttingDown && !HasProcess)
+        {
+            // The shutdown this destroy cut short has forced the VM off already.
+            return Result("forced off: the shutdown in progress was cut short");
+        }
+    }
+
+    /// <summary>Whether a destroy has asked the shutdown in progress to stop waiting (and the VM still runs).</summary>
+    private bool CutShort()
+    {
+        lock (_gate)
+            return _cutShort && _session is not null;
+    }
 
     /// <summary>
     /// Stops QEMU at once: `quit` over QMP (QEMU exits in 10-30 ms), then SIGKILL by PID if it is still there

@@ -7,7 +7,8 @@ namespace Vireo.Core.Engine;
 
 /// <summary>
 /// One VM: its definition, its state, and (while it has one) its QEMU session.
-/// Operations are serialised by <see cref="_ops"/> (one at a time per VM; different VMs run concurrently).
+/// Operations are serialised by <see cref="_ops"/> (one at a time per VM; different VMs run concurrently; who waits
+/// and who is refused at once: VirtualMachine.Lock.cs).
 /// State is guarded by <see cref="_gate"/>, a short lock that QMP events also take, so an operation waiting for
 /// the guest to power off never blocks the event that tells it so.
 /// </summary>
@@ -109,7 +110,7 @@ internal sealed partial class VirtualMachine
     /// <summary>Runs <paramref name="operation"/> as this VM's only operation, after checking the state allows it.</summary>
     private async Task<T> Serialised<T>(VmAction action, Func<Task<T>> operation, CancellationToken ct)
     {
-        await _ops.WaitAsync(ct);
+        await EnterAsync(action, ct);
         try
         {
             if (_removed)
@@ -119,7 +120,7 @@ internal sealed partial class VirtualMachine
         }
         finally
         {
-            _ops.Release();
+            Leave();
         }
     }
 

@@ -284,6 +284,30 @@ public sealed partial class VmEngine
             Vms = _vms.Count,
             ActiveVms = _vms.Values.Count(v => v.HasProcess),
             Images = Images.List(),
+            Daemon = DaemonProcess(),
+        };
+    }
+
+    /// <summary>This process's memory, managed heap, descriptors and threads.</summary>
+    private static DaemonProcessInfo DaemonProcess()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        int fds;
+        try
+        {
+            fds = Directory.GetFileSystemEntries("/proc/self/fd").Length;
+        }
+        catch (IOException)
+        {
+            fds = -1;
+        }
+        return new DaemonProcessInfo
+        {
+            Pid = Environment.ProcessId,
+            RssBytes = self.WorkingSet64,
+            ManagedHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,
+            OpenFds = fds,
+            Threads = self.Threads.Count,
         };
     }
 }

@@ -52,28 +52,42 @@ public sealed partial class VmEngine
                 Message = "name nothing to change",
                 Hint = "Give at least one of vcpus, max_vcpus, memory, max_memory, autostart, on_crash, description, cloud_init.",
             }]);
-        var current = vm.Definition;
-        var desired = current with
+        // The settings go on top of the definition as it is when the change is made, never on an older copy: the
+        // revision read with it is checked under the VM's lock, and without If-Match a change made in between (by
+        // another client) is read again and the settings applied on top of it, so neither change is lost.
+        for (var attempt = 1; ; attempt++)
         {
-            Vcpus = settings.Vcpus ?? current.Vcpus,
-            MaxVcpus = settings.MaxVcpus ?? current.MaxVcpus,
-            Memory = settings.Memory ?? current.Memory,
-            MaxMemory = settings.MaxMemory ?? current.MaxMemory,
-            Autostart = settings.Autostart ?? current.Autostart,
-            OnCrash = settings.OnCrash ?? current.OnCrash,
-            Description = settings.Description is null ? current.Description : settings.Description.Length == 0 ? null : settings.Description,
-            CloudInit = settings.CloudInit ?? current.CloudInit,
-        };
-        // A ceiling left as it was must not stop a change of what it bounds: raising vcpus or memory past a
-        // max_* that the request does not touch raises the ceiling with it (for the next start).
-        if (settings.MaxVcpus is null && desired.MaxVcpus is { } maxVcpus && desired.Vcpus > maxVcpus)
-            desired = desired with { MaxVcpus = desired.Vcpus };
-        if (settings.MaxMemory is null && desired.MaxMemory is { } maxMemory && desired.Memory > maxMemory)
-            desired = desired with { MaxMemory = desired.Memory };
-        var errors = VmSpecValidator.Validate(desired, HostLimits()).ToList();
-        if (errors.Count > 0)
-            throw InvalidInputException.For("settings", errors);
-        return await ApplyAsync(vm, desired, expectedRevision, dryRun, ct);
+            var (current, read) = vm.DefinitionAndRevision;
+            if (expectedRevision is { } expected && expected != read)
+                return await ApplyAsync(vm, current, expected, dryRun, ct); // stale: the engine says so (412)
+            var desired = current with
+            {
+                Vcpus = settings.Vcpus ?? current.Vcpus,
+                MaxVcpus = settings.MaxVcpus ?? current.MaxVcpus,
+                Memory = settings.Memory ?? current.Memory,
+                MaxMemory = settings.MaxMemory ?? current.MaxMemory,
+                Autostart = settings.Autostart ?? current.Autostart,
+                OnCrash = settings.OnCrash ?? current.OnCrash,
+                Description = settings.Description is null ? current.Description : settings.Description.Length == 0 ? null : settings.Description,
+                CloudInit = settings.CloudInit ?? current.CloudInit,
+            };
+            // A ceiling left as it was must not stop a change of what it bounds: raising vcpus or memory past a
+            // max_* that the request does not touch raises the ceiling with it (for the next start).
+            if (settings.MaxVcpus is null && desired.MaxVcpus is { } maxVcpus && desired.Vcpus > maxVcpus)
+                desired = desired with { MaxVcpus = desired.Vcpus };
+            if (settings.MaxMemory is null && desired.MaxMemory is { } maxMemory && desired.Memory > maxMemory)
+                desired = desired with { MaxMemory = desired.Memory };
+            var errors = VmSpecValidator.Validate(desired, HostLimits()).ToList();
+            if (errors.Count > 0)
+                throw InvalidInputException.For("settings", errors);
+            try
+            {
+                return await ApplyAsync(vm, desired, read, dryRun, ct);
+            }
+            catch (StaleRevisionException) when (expectedRevision is null && attempt < 100)
+            {
+            }
+        }
     }
 
     private async Task<EditResult> ApplyAsync(VirtualMachine vm, VmSpec desired, long? expectedRevision, bool dryRun, CancellationToken ct)

@@ -18,6 +18,9 @@ public static class IpLink
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
+        // Process.Dispose leaves redirected streams open (their pipes last until a GC finalizes them): close them.
+        using var output = process.StandardOutput;
+        using var errors = process.StandardError;
         var error = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
         if (process.ExitCode != 0)

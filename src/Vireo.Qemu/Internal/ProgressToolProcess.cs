@@ -45,6 +45,9 @@ internal static partial class ProgressToolProcess
         // is never hit.
         var startTime = LinuxProcess.TryReadStat(process.Id)?.StartTime;
         process.StandardInput.Close();
+        // Process.Dispose leaves streams read directly open (their pipes last until a GC finalizes them): close them.
+        using var output = process.StandardOutput;
+        using var errors = process.StandardError;
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         // The progress thread also notices the exit (it sleeps in WaitForExit between reads), so the end reaches
         // the caller in one thread switch from vireod's SIGCHLD handler instead of going through the thread

@@ -31,6 +31,9 @@ internal static class ToolProcess
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null.");
         process.StandardInput.Close();
+        // Process.Dispose leaves streams read directly open (their pipes last until a GC finalizes them): close them.
+        using var output = process.StandardOutput;
+        using var errors = process.StandardError;
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try

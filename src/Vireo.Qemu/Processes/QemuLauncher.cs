@@ -54,6 +54,9 @@ public static class QemuLauncher
         using (process)
         {
             process.StandardInput.Close();
+            // Process.Dispose leaves streams read directly open (their pipes last until a GC finalizes them).
+            using var output = process.StandardOutput;
+            using var errors = process.StandardError;
             // QEMU points its stdout/stderr at /dev/null before telling the launching process to exit, so both
             // pipes reach end-of-file no later than the exit.
             var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
