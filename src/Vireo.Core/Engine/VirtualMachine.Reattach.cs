@@ -31,9 +31,12 @@ internal sealed partial class VirtualMachine
                         : (VmState.Crashed, "QEMU exited while vireod was not running");
                     lock (_gate)
                         _runtime = null;
-                    SetState(state, reason);
+                    TimeSpan? restartIn = null;
                     if (state == VmState.Crashed && Spec.OnCrash == OnCrash.Restart)
-                        _ctx.ScheduleCrashRestart(this);
+                        (restartIn, reason) = PlanCrashRestart(reason, null);
+                    SetState(state, reason);
+                    if (restartIn is { } delay)
+                        _ctx.ScheduleCrashRestart(this, delay);
                 }
                 return;
             }

@@ -22,7 +22,6 @@ public sealed partial class VmEngine : IAsyncDisposable
     private readonly EngineOptions _options;
     private readonly Networks.NetworkService _networks;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly CrashRestartPolicy _restarts = new();
     private Timer? _housekeeping;
 
     private VmEngine(EngineOptions options, EngineContext ctx, ImageCatalog images, Networks.NetworkService networks)
@@ -81,7 +80,7 @@ public sealed partial class VmEngine : IAsyncDisposable
                 dependantsOf: path => engine?.Storage?.DependantsOfPath(path) ?? [],
                 firmware: new Vireo.Host.Firmware.FirmwareLocator(options.FirmwareDescriptorDirs)),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
-            ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
+            ScheduleCrashRestart = (vm, delay) => engine?.ScheduleCrashRestart(vm, delay),
         };
         engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir), networks);
         engine.Operations.Changed = engine.PublishOperation;
@@ -195,19 +194,20 @@ public sealed partial class VmEngine : IAsyncDisposable
         return _vms.TryGetValue(name, out var vm) ? vm : throw new NotFoundException("VM", name);
     }
 
-    private void ScheduleCrashRestart(VirtualMachine vm)
+    private void ScheduleCrashRestart(VirtualMachine vm, TimeSpan delay)
     {
         if (_stopping.IsCancellationRequested)
             return;
-        if (!_restarts.Allow(vm.Uuid, DateTimeOffset.UtcNow))
-        {
-            Log.LogError("VM {Name}: crashed {Count} times within {Window}; not restarting it again",
-                vm.Name, CrashRestartPolicy.MaxRestarts, CrashRestartPolicy.Window);
-            return;
-        }
         _ = Task.Run(async () =>
         {
-            await Task.Delay(CrashRestartPolicy.Delay, _stopping.Token);
+            try
+            {
+                await Task.Delay(delay, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
             await vm.RestartAfterCrashAsync(_stopping.Token);
         });
     }
@@ -273,24 +273,21 @@ public sealed partial class VmEngine : IAsyncDisposable
     }
 }
 
-/// <summary>Limits on_crash: restart so that a guest that crashes at boot does not restart forever.</summary>
-internal sealed class CrashRestartPolicy
+/// <summary>
+/// on_crash: restart with a back-off, as systemd's Restart= with RestartSec and StartLimitBurst: the first restart
+/// waits <see cref="FirstDelay"/>, each further quick crash doubles it up to <see cref="MaxDelay"/>. A crash that
+/// comes after the VM ran for <see cref="StableAfter"/> or more starts the count again. After
+/// <see cref="MaxQuickCrashes"/> quick crashes in a row the VM is left crashed (a crash loop) until started by hand.
+/// </summary>
+internal static class CrashRestartPolicy
 {
-    public const int MaxRestarts = 3;
-    public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
-    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
-    private readonly Dictionary<string, List<DateTimeOffset>> _history = [];
+    public const int MaxQuickCrashes = 4;
+    public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(60);
 
-    public bool Allow(string uuid, DateTimeOffset now)
-    {
-        lock (_history)
-        {
-            var times = _history.TryGetValue(uuid, out var list) ? list : _history[uuid] = [];
-            times.RemoveAll(t => now - t > Window);
-            if (times.Count >= MaxRestarts)
-                return false;
-            times.Add(now);
-            return true;
-        }
-    }
+    /// <summary>The delay before restart number <paramref name="quickCrashes"/> (1-based); null: give up.</summary>
+    public static TimeSpan? DelayFor(int quickCrashes) => quickCrashes > MaxQuickCrashes
+        ? null
+        : TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, FirstDelay.Ticks << Math.Min(quickCrashes - 1, 20)));
 }

@@ -91,6 +91,7 @@ public sealed partial class NetworkService
                     _store.UpdateNetworkState(spec.Name, false, e.Message);
                 }
             }
+            StartWatchdog();
         }
         finally
         {
@@ -179,6 +180,7 @@ public sealed partial class NetworkService
     /// </summary>
     public async Task ShutdownAsync(CancellationToken ct)
     {
+        await StopWatchdogAsync();
         await _lock.WaitAsync(ct);
         try
         {
