@@ -171,6 +171,69 @@ public sealed class FaultTests(ITestOutputHelper output)
             $"vireod restarted it in {restartedIn:0.0} s (checked every 2 s); the lease file kept the guest's lease ({address}) and the guest's renewal got the same address");
     }
 
+    [Fact]
+    public async Task After_a_simulated_host_reboot_autostart_vms_and_networks_come_up_and_the_others_stay_off()
+    {
+        await using var h = await VireoHarness.StartAsync(output);
+        TinyImage.EnsureBuilt();
+        await h.VireoOk("net", "create", "side", "--subnet", "192.168.150.0/24", "--no-autostart");
+        await h.VireoOk("net", "start", "side");
+        await h.VireoOk("create", "--name", "auto", "--image", "tiny", "--memory", "128", "--autostart");
+        await h.VireoOk("create", "--name", "manual", "--image", "tiny", "--memory", "128", "--network", "network=side", "--on-crash", "restart");
+        await h.VireoOk("start", "auto");
+        await h.VireoOk("start", "manual");
+        Assert.Equal(2, h.QemuPids().Count);
+
+        // The reboot, as the host would do it: every process gone at once, no clean-up by vireod, then the kernel's
+        // networking empty (no tap, bridge or nftables table).
+        await h.KillDaemonAsync();
+        foreach (var pid in h.QemuPids())
+            VireoHarness.Signal(pid, UnixSignal.Kill);
+        var dnsmasqs = 0;
+        foreach (var pidFile in Directory.GetFiles(Path.Combine(h.StateDir, "networks"), "dnsmasq.pid", SearchOption.AllDirectories))
+        {
+            var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            if (string.Join(' ', LinuxProcess.TryReadCmdline(pid) ?? []).Contains(h.StateDir, StringComparison.Ordinal) && VireoHarness.Signal(pid, UnixSignal.Kill))
+                dnsmasqs++;
+        }
+        Assert.Equal(2, dnsmasqs);
+        await VireoHarness.WaitUntilAsync(() => h.QemuPids().Count == 0);
+        var ns = h.Namespace!;
+        foreach (System.Text.RegularExpressions.Match link in System.Text.RegularExpressions.Regex.Matches((await ns.ExecOkAsync("ip", "-o", "link", "show")).Stdout, @"^\d+: ([^:@]+)", System.Text.RegularExpressions.RegexOptions.Multiline))
+        {
+            if (link.Groups[1].Value != "lo")
+                await ns.ExecAsync("ip", "link", "del", link.Groups[1].Value);
+        }
+        await ns.ExecOkAsync("nft", "flush", "ruleset");
+        Assert.DoesNotContain("vireo", (await ns.ExecOkAsync("ip", "-o", "link", "show")).Stdout);
+
+        // A new boot: the test hook stands in for the kernel's new boot id.
+        h.DaemonEnvironment["VIREO_TEST_BOOT_ID"] = Guid.NewGuid().ToString();
+        var boot = Stopwatch.StartNew();
+        await h.StartDaemonAsync();
+        using var client = h.Client();
+        await WaitForAsync(client, "auto", VmState.Running, null);
+        var upIn = boot.Elapsed.TotalSeconds;
+        var manual = await client.GetVmAsync("manual");
+        Assert.Equal(VmState.Stopped, manual.State);
+        Assert.Contains("host rebooted", manual.Reason);
+        var nets = (await h.VireoOk("net", "list")).Stdout;
+        var side = await h.VireoOk("net", "info", "side", "-o", "json");
+        Assert.Contains("\"active\": false", side.Stdout);
+        Assert.Contains("vireo-default", (await ns.ExecOkAsync("ip", "-o", "link", "show")).Stdout);
+        Assert.DoesNotContain("vireo-side", (await ns.ExecOkAsync("ip", "-o", "link", "show")).Stdout);
+        Assert.Contains("table ip vireo", (await ns.ExecOkAsync("nft", "list", "tables")).Stdout);
+        await h.WaitForSerialAsync("auto", "VIREO-NET eth0", timeout: TimeSpan.FromSeconds(240));
+        // Nothing restarts it later either (on_crash: restart is not for a reboot).
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(h.QemuPids());
+        output.WriteLine(nets);
+
+        ReliabilityReport.Record("fault", "host reboot simulated (vireod, QEMUs and dnsmasqs killed with SIGKILL; taps, bridges and nftables removed; new boot id)",
+            $"the autostart VM ran again {upIn:0.0} s after vireod started and got its lease on the re-created default network; " +
+            "the other VM is stopped (\"the host rebooted while it ran\"; its on_crash=restart not applied) and its non-autostart network stays down");
+    }
+
     internal static async Task<VmInfo> WaitForAsync(Vireo.Client.VireoClient client, string name, VmState state, string? reasonPart, int seconds = 90)
     {
         VmInfo? last = null;

@@ -15,6 +15,8 @@ internal sealed class EngineContext
     public Action<string>? QmpTrace { get; init; }
     /// <summary>Asks the engine to restart a crashed VM (on_crash: restart) after the given back-off.</summary>
     public required Action<VirtualMachine, TimeSpan> ScheduleCrashRestart { get; init; }
+    /// <summary>This vireod start is the first since the host rebooted (see <see cref="HostBoot"/>).</summary>
+    public bool HostRebooted { get; init; }
     /// <summary>Where every change is announced (GET /v1/events).</summary>
     public Vireo.Core.Events.EventBus Events { get; init; } = new();
 }

@@ -28,7 +28,9 @@ internal sealed partial class VirtualMachine
                 {
                     var (state, reason) = before == VmState.ShuttingDown
                         ? (VmState.Stopped, "powered off while vireod was not running")
-                        : (VmState.Crashed, "QEMU exited while vireod was not running");
+                        : _ctx.HostRebooted
+                            ? (VmState.Stopped, "the host rebooted while it ran")
+                            : (VmState.Crashed, "QEMU exited while vireod was not running");
                     lock (_gate)
                         _runtime = null;
                     TimeSpan? restartIn = null;

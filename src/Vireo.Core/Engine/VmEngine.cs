@@ -67,6 +67,9 @@ public sealed partial class VmEngine : IAsyncDisposable
         var emulator = options.Emulator ?? Vireo.Qemu.QemuBinary.Locate()
             ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec") { Hint = "Install it: apt-get install qemu-system-x86" };
         var store = VireoStore.Open(paths.Database);
+        var rebooted = HostBoot.RecordAndCheck(store);
+        if (rebooted)
+            logger.LogWarning("the host rebooted since vireod last ran: VMs that ran are stopped; autostart VMs and networks come up");
         VmEngine? engine = null;
         var networks = new Networks.NetworkService(store, paths, logger, new Vireo.Host.Os.ProcessCommandRunner());
         var ctx = new EngineContext
@@ -81,6 +84,7 @@ public sealed partial class VmEngine : IAsyncDisposable
                 firmware: new Vireo.Host.Firmware.FirmwareLocator(options.FirmwareDescriptorDirs)),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
             ScheduleCrashRestart = (vm, delay) => engine?.ScheduleCrashRestart(vm, delay),
+            HostRebooted = rebooted,
         };
         engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir), networks);
         engine.Operations.Changed = engine.PublishOperation;
@@ -91,7 +95,7 @@ public sealed partial class VmEngine : IAsyncDisposable
         engine.UseVolumeResolver(engine.Storage.Resolve);
         await engine.LoadAsync(ct);
         // After the VMs are loaded (running ones get their taps back into re-created bridges), before autostart.
-        await networks.InitializeAsync(options.CreateDefaultNetwork, ct);
+        await networks.InitializeAsync(options.CreateDefaultNetwork, ct, hostRebooted: rebooted);
         await engine.Storage.InitializeAsync(ct);
         engine.Images = new ImageService(store, engine.Storage, engine._images, () => engine.OsCatalog, engine.Operations, logger);
         // Register-on-sight: images built into the cache directory (vireo image build, the README's setup) join the catalogue.

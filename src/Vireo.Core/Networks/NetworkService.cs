@@ -55,7 +55,8 @@ public sealed partial class NetworkService
     /// At vireod start: creates <c>default</c> the first time, then (re)applies every autostart network and the
     /// firewall. Idempotent: running it on a host where everything is in place changes nothing.
     /// </summary>
-    public async Task InitializeAsync(bool createDefault, CancellationToken ct)
+    /// <param name="hostRebooted">The host rebooted since vireod last ran: a network that was up stays down unless it is autostart.</param>
+    public async Task InitializeAsync(bool createDefault, CancellationToken ct, bool hostRebooted = false)
     {
         await _lock.WaitAsync(ct);
         try
@@ -78,7 +79,13 @@ public sealed partial class NetworkService
             foreach (var record in _store.ListNetworks())
             {
                 var spec = Parse(record);
-                // A network that was active when vireod stopped (running VMs may use it) comes back as well.
+                // A network that was active when vireod stopped (running VMs may use it) comes back as well,
+                // unless the host rebooted since: then only autostart networks come up.
+                if (!spec.Autostart && record.Active && hostRebooted)
+                {
+                    _store.UpdateNetworkState(spec.Name, false, "the host rebooted; the network is not autostart");
+                    continue;
+                }
                 if (!spec.Autostart && !record.Active)
                     continue;
                 try
