@@ -234,6 +234,48 @@ public sealed class FaultTests(ITestOutputHelper output)
             "the other VM is stopped (\"the host rebooted while it ran\"; its on_crash=restart not applied) and its non-autostart network stays down");
     }
 
+    [Fact]
+    public async Task A_second_vireod_on_the_same_host_is_refused_nat_networks_clearly_and_leaves_the_first_working()
+    {
+        await using var first = await VireoHarness.StartAsync(output);
+        var ns = first.Namespace!;
+        var tableBefore = (await ns.ExecOkAsync("nft", "list", "table", "ip", "vireo")).Stdout;
+        Assert.Contains("192.168.122.0/24", tableBefore);
+        await using var second = await VireoHarness.StartAsync(output, ns: ns);
+
+        // Its default network is not silently half-made: there is none, and its log says why.
+        Assert.Contains("another vireod", second.DaemonLog);
+        Assert.DoesNotContain("default", (await second.VireoOk("net", "list")).Stdout);
+        // Its first create names the conflict instead of failing obscurely; nothing is defined.
+        TinyImage.EnsureBuilt();
+        var create = await second.Vireo("create", "--name", "x", "--image", "tiny", "--memory", "128");
+        Assert.Equal(2, create.ExitCode);
+        Assert.Contains("another vireod", create.Stderr);
+        Assert.Contains(first.StateDir, create.Stderr);
+        Assert.Contains("--network user", create.Stderr);
+        Assert.DoesNotContain("\"x\"", (await second.VireoOk("list", "-o", "json")).Stdout);
+        var net = await second.Vireo("net", "create", "mine", "--subnet", "192.168.160.0/24");
+        Assert.Equal(4, net.ExitCode);
+        Assert.Contains("another vireod", net.Stderr);
+        Assert.DoesNotContain("mine", (await second.VireoOk("net", "list")).Stdout);
+        // Where nothing clashes it works: a VM with user networking runs.
+        await second.VireoOk("create", "--name", "y", "--image", "tiny", "--memory", "128", "--network", "user");
+        await second.VireoOk("start", "y");
+        using (var client = second.Client())
+            await WaitForAsync(client, "y", VmState.Running, null);
+        await second.VireoOk("destroy", "y");
+        await second.StopDaemonAsync();
+
+        // The first is untouched, also after the second stopped: same nftables table, its bridge, and a VM on default.
+        Assert.Equal(tableBefore, (await ns.ExecOkAsync("nft", "list", "table", "ip", "vireo")).Stdout);
+        await first.StartTinyAsync("a");
+        await first.WaitForSerialAsync("a", "VIREO-NET eth0", timeout: TimeSpan.FromSeconds(180));
+
+        ReliabilityReport.Record("fault", "a second vireod with its own state directory in the same network namespace",
+            "it takes no default network and refuses nat/isolated networks naming the first vireod (create exit 2, net create exit 4), " +
+            "runs a user-networking VM, and leaves the first's nftables table, bridge and DHCP working, also after its clean stop");
+    }
+
     internal static async Task<VmInfo> WaitForAsync(Vireo.Client.VireoClient client, string name, VmState state, string? reasonPart, int seconds = 90)
     {
         VmInfo? last = null;
