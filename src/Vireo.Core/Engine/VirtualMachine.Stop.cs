@@ -147,8 +147,8 @@ internal sealed partial class VirtualMachine
         }
         if (CrashRestartPolicy.DelayFor(count) is { } delay)
             return (delay, $"{reason}; restarting in {delay.TotalSeconds:0} s (on_crash: restart; quick crash {count} of {CrashRestartPolicy.MaxQuickCrashes})");
-        Log.LogError("VM {Name}: crashed {Count} times in a row within {Stable} s of starting; not restarting it again", Name, count - 1, CrashRestartPolicy.StableAfter.TotalSeconds);
-        return (null, $"{reason}; crash loop: it crashed {count - 1} times in a row, each within {CrashRestartPolicy.StableAfter.TotalSeconds:0} s of starting, so it is not restarted again (on_crash: restart) until started by hand");
+        Log.LogError("VM {Name}: crashed {Count} times in a row within {Stable} s of starting; not restarting it again", Name, count, CrashRestartPolicy.StableAfter.TotalSeconds);
+        return (null, $"{reason}; crash loop: it crashed {count} times in a row, each within {CrashRestartPolicy.StableAfter.TotalSeconds:0} s of starting, so it is not restarted again (on_crash: restart) until started by hand");
     }
 
     /// <summary>A start asked for by a user ends a crash loop's count.</summary>

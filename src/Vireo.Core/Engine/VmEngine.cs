@@ -281,7 +281,8 @@ public sealed partial class VmEngine : IAsyncDisposable
 /// on_crash: restart with a back-off, as systemd's Restart= with RestartSec and StartLimitBurst: the first restart
 /// waits <see cref="FirstDelay"/>, each further quick crash doubles it up to <see cref="MaxDelay"/>. A crash that
 /// comes after the VM ran for <see cref="StableAfter"/> or more starts the count again. After
-/// <see cref="MaxQuickCrashes"/> quick crashes in a row the VM is left crashed (a crash loop) until started by hand.
+/// <see cref="MaxQuickCrashes"/> restarts, the next quick crash in a row is a crash loop: the VM is left crashed until
+/// started by hand.
 /// </summary>
 internal static class CrashRestartPolicy
 {
