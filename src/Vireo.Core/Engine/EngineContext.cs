@@ -13,8 +13,10 @@ internal sealed class EngineContext
     public required VmPlanner Planner { get; init; }
     /// <summary>Receives every QMP message when debug logging is on; null otherwise.</summary>
     public Action<string>? QmpTrace { get; init; }
-    /// <summary>Asks the engine to restart a crashed VM (on_crash: restart), subject to crash-loop limits.</summary>
-    public required Action<VirtualMachine> ScheduleCrashRestart { get; init; }
+    /// <summary>Asks the engine to restart a crashed VM (on_crash: restart) after the given back-off.</summary>
+    public required Action<VirtualMachine, TimeSpan> ScheduleCrashRestart { get; init; }
+    /// <summary>This vireod start is the first since the host rebooted (see <see cref="HostBoot"/>).</summary>
+    public bool HostRebooted { get; init; }
     /// <summary>Where every change is announced (GET /v1/events).</summary>
     public Vireo.Core.Events.EventBus Events { get; init; } = new();
 }

@@ -149,6 +149,7 @@ internal sealed partial class QemuSession
                 ResetEvent r => new VmEvent.Reset(r.Guest, r.Reason),
                 GuestPanickedEvent p => new VmEvent.Panicked(p.Action),
                 DeviceDeletedEvent { Device: { } device } => new VmEvent.DeviceDeleted(device),
+                UnknownEvent { Name: "BLOCK_IO_ERROR", Data: { } data } => IoError(data),
                 _ => null,
             };
             if (mapped is not null)
@@ -156,11 +157,28 @@ internal sealed partial class QemuSession
         }
     }
 
+    /// <summary>BLOCK_IO_ERROR's data: node-name (with -blockdev; "device" is empty), operation, reason, nospace.</summary>
+    private static VmEvent.IoError IoError(System.Text.Json.JsonElement data)
+    {
+        string? Text(string name) => data.ValueKind == System.Text.Json.JsonValueKind.Object && data.TryGetProperty(name, out var v)
+            && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+        var nospace = data.ValueKind == System.Text.Json.JsonValueKind.Object && data.TryGetProperty("nospace", out var n)
+            && n.ValueKind == System.Text.Json.JsonValueKind.True;
+        var node = Text("node-name") is { Length: > 0 } nn ? nn : Text("device") ?? "?";
+        return new VmEvent.IoError(node, Text("operation") ?? "?", Text("reason") ?? "unknown error", nospace);
+    }
+
     public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout, CancellationToken.None);
 
     public void Kill() => _process.Kill(UnixSignal.Kill);
 
-    public string ExitDetail() => $" (PID {Pid}; no SHUTDOWN event was seen, so it was killed or crashed)";
+    /// <summary>Sends a signal by PID (checked against the start time); false when the process is gone.</summary>
+    public bool Signal(UnixSignal signal) => _process.Kill(signal);
+
+    /// <summary>Why the VM crashed, for its state reason: the signal or exit status when it could be read.</summary>
+    public string ExitDetail() => _process.ExitStatus is { } status
+        ? $"QEMU exited unexpectedly: it {LinuxProcess.DescribeExitStatus(status)} (PID {Pid})"
+        : $"QEMU exited unexpectedly (PID {Pid}; no SHUTDOWN event was seen, so it was killed or crashed)";
 
     public async Task KillAndDisposeAsync()
     {

@@ -5,6 +5,9 @@ namespace Vireo.Core.Engine;
 
 internal sealed partial class VirtualMachine
 {
+    /// <summary>The last BLOCK_IO_ERROR, until the STOP it causes is reported.</summary>
+    private VmEvent.IoError? _lastIoError;
+
     private void StartEventLoop(QemuSession session) =>
         _ = Task.Run(() => RunEventLoopAsync(session));
 
@@ -79,6 +82,12 @@ internal sealed partial class VirtualMachine
             case VmEvent.Panicked p:
                 await OnPanickedAsync(session, p);
                 break;
+            case VmEvent.IoError io:
+                // QEMU sends it before the STOP that werror/rerror=stop causes; the STOP handler reports it.
+                Log.LogWarning("VM {Name}: I/O error on {Node} ({Operation}): {Reason}", Name, io.Node, io.Operation, io.Reason);
+                lock (_gate)
+                    _lastIoError = io;
+                break;
         }
     }
 
@@ -121,14 +130,19 @@ internal sealed partial class VirtualMachine
     private async Task OnStoppedAsync(QemuSession session)
     {
         var status = await session.QueryStatusAsync(CancellationToken.None);
+        VmEvent.IoError? io;
         lock (_gate)
         {
             if (_state != VmState.Running)
                 return;
+            io = _lastIoError;
+            _lastIoError = null;
         }
         var reason = status switch
         {
             "paused" => "paused",
+            "io-error" when io is not null => $"paused by QEMU after a disk I/O error: {(io.NoSpace ? "no space left on the device" : io.Reason)} " +
+                $"({io.Operation} on block node {io.Node}); it stays paused until resumed once the cause is fixed (werror/rerror=stop)",
             "io-error" => "paused by QEMU after a disk I/O error",
             "internal-error" => "paused by QEMU after an internal error",
             "watchdog" => "paused by the watchdog",
@@ -168,4 +182,5 @@ internal abstract record VmEvent
     public sealed record Reset(bool ByGuest, string Reason) : VmEvent;
     public sealed record Panicked(string Action) : VmEvent;
     public sealed record DeviceDeleted(string Device) : VmEvent;
+    public sealed record IoError(string Node, string Operation, string Reason, bool NoSpace) : VmEvent;
 }

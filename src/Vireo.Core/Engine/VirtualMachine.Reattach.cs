@@ -28,12 +28,17 @@ internal sealed partial class VirtualMachine
                 {
                     var (state, reason) = before == VmState.ShuttingDown
                         ? (VmState.Stopped, "powered off while vireod was not running")
-                        : (VmState.Crashed, "QEMU exited while vireod was not running");
+                        : _ctx.HostRebooted
+                            ? (VmState.Stopped, "the host rebooted while it ran")
+                            : (VmState.Crashed, "QEMU exited while vireod was not running");
                     lock (_gate)
                         _runtime = null;
-                    SetState(state, reason);
+                    TimeSpan? restartIn = null;
                     if (state == VmState.Crashed && Spec.OnCrash == OnCrash.Restart)
-                        _ctx.ScheduleCrashRestart(this);
+                        (restartIn, reason) = PlanCrashRestart(reason, null);
+                    SetState(state, reason);
+                    if (restartIn is { } delay)
+                        _ctx.ScheduleCrashRestart(this, delay);
                 }
                 return;
             }

@@ -9,6 +9,7 @@ internal sealed partial class VirtualMachine
     public Task<ActionResult> StartAsync(CancellationToken ct) =>
         Serialised(VmAction.Start, async () =>
         {
+            ResetCrashCount();
             await StartCoreAsync(ct);
             return Result();
         }, ct);

@@ -92,29 +92,25 @@ internal sealed partial class VirtualMachine
     }
 
     /// <summary>
-    /// Stops QEMU at once: `quit` over QMP (QEMU exits in 10-30 ms), then SIGKILL by PID if it is still there
-    /// after a grace period or the monitor does not answer.
+    /// Stops QEMU at once without the monitor, as libvirt's destroy does: SIGTERM (QEMU exits cleanly in tens of
+    /// milliseconds), then SIGKILL if it is still there after <see cref="DestroyGrace"/>. No QMP call, so a hung or
+    /// stopped QEMU (whose monitor never answers) is ended within seconds too.
     /// </summary>
     private async Task ForceOffAsync(QemuSession session, ExitKind kind, CancellationToken ct)
     {
         session.ExpectExit(kind);
-        try
+        session.Signal(Vireo.Qemu.UnixSignal.Term);
+        if (!await WaitForNoProcessAsync(DestroyGrace, ct))
         {
-            await session.QuitAsync(ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.LogWarning("VM {Name}: quit failed ({Error}); killing PID {Pid}", Name, e.Message, session.Pid);
-            session.Kill();
-        }
-        if (!await WaitForNoProcessAsync(QuitGrace, ct))
-        {
-            Log.LogWarning("VM {Name}: QEMU PID {Pid} still alive {Grace} s after quit; killing it", Name, session.Pid, QuitGrace.TotalSeconds);
+            Log.LogWarning("VM {Name}: QEMU PID {Pid} still alive {Grace} s after SIGTERM; killing it", Name, session.Pid, DestroyGrace.TotalSeconds);
             session.Kill();
             if (!await WaitForNoProcessAsync(QuitGrace, ct))
                 throw new OperationTimeoutException($"QEMU (PID {session.Pid}) of VM \"{Name}\" did not exit after SIGKILL");
         }
     }
+
+    /// <summary>How long QEMU gets to act on SIGTERM before destroy kills it (libvirt waits 10 s; QEMU needs ms).</summary>
+    internal static readonly TimeSpan DestroyGrace = TimeSpan.FromSeconds(3);
 
     private QemuSession CurrentSession()
     {
@@ -128,10 +124,12 @@ internal sealed partial class VirtualMachine
     /// </summary>
     private void OnSessionEnded(QemuSession session)
     {
+        DateTimeOffset? startedAt;
         lock (_gate)
         {
             if (_session != session)
                 return;
+            startedAt = _runtime?.StartedAt;
             _session = null;
             _runtime = null;
         }
@@ -145,14 +143,46 @@ internal sealed partial class VirtualMachine
             ExitKind.PanicRestart => (VmState.Crashed, "guest kernel panic; restarting (on_crash: restart)"),
             ExitKind.HostSignal => (VmState.Stopped, "QEMU was terminated by a signal on the host"),
             ExitKind.BootOnceReboot => (VmState.Stopped, "guest rebooted after its one-time boot; starting with boot.order"),
-            _ => (VmState.Crashed, $"QEMU exited unexpectedly{session.ExitDetail()}"),
+            _ => (VmState.Crashed, session.ExitDetail()),
         };
+        TimeSpan? restartIn = null;
+        if (state == VmState.Crashed && Spec.OnCrash == OnCrash.Restart)
+            (restartIn, reason) = PlanCrashRestart(reason, startedAt is { } t ? DateTimeOffset.UtcNow - t : null);
         SetState(state, reason);
         session.DisposeInBackground();
-        if (state == VmState.Crashed && Spec.OnCrash == OnCrash.Restart)
-            _ctx.ScheduleCrashRestart(this);
+        if (restartIn is { } delay)
+            _ctx.ScheduleCrashRestart(this, delay);
         if (session.Expected == ExitKind.BootOnceReboot)
             _ = Task.Run(RestartAfterBootOnceAsync);
+    }
+
+    /// <summary>Quick crashes in a row (each within <see cref="CrashRestartPolicy.StableAfter"/> of its start).</summary>
+    private int _quickCrashes;
+
+    /// <summary>
+    /// on_crash: restart. Decides the back-off (or that this is a crash loop and the VM stays crashed) and says so in
+    /// the reason, which `info` and the state event show.
+    /// </summary>
+    internal (TimeSpan? Delay, string Reason) PlanCrashRestart(string reason, TimeSpan? uptime)
+    {
+        int count;
+        lock (_gate)
+        {
+            if (uptime is { } up && up >= CrashRestartPolicy.StableAfter)
+                _quickCrashes = 0;
+            count = ++_quickCrashes;
+        }
+        if (CrashRestartPolicy.DelayFor(count) is { } delay)
+            return (delay, $"{reason}; restarting in {delay.TotalSeconds:0} s (on_crash: restart; quick crash {count} of {CrashRestartPolicy.MaxQuickCrashes})");
+        Log.LogError("VM {Name}: crashed {Count} times in a row within {Stable} s of starting; not restarting it again", Name, count, CrashRestartPolicy.StableAfter.TotalSeconds);
+        return (null, $"{reason}; crash loop: it crashed {count} times in a row, each within {CrashRestartPolicy.StableAfter.TotalSeconds:0} s of starting, so it is not restarted again (on_crash: restart) until started by hand");
+    }
+
+    /// <summary>A start asked for by a user ends a crash loop's count.</summary>
+    private void ResetCrashCount()
+    {
+        lock (_gate)
+            _quickCrashes = 0;
     }
 
     /// <summary>Start after a crash, unless the VM crashed too often recently (a crash loop).</summary>

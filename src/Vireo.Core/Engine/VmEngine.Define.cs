@@ -174,13 +174,7 @@ public sealed partial class VmEngine
         {
             var nic = spec.Nics[i];
             if (nic.Type == "network" && nic.Network is { } network && !_networks.Exists(network))
-                errors.Add(new FieldError
-                {
-                    Field = $"nics[{i}].network",
-                    Value = network,
-                    Message = "is not a network",
-                    Hint = $"List the networks (vireo net list), or create it: vireo net create {network}",
-                });
+                errors.Add(_networks.MissingNetwork($"nics[{i}].network", network));
             if (nic.Mac is { } mac && others.FirstOrDefault(o => string.Equals(o.Mac, mac, StringComparison.OrdinalIgnoreCase)) is { Vm: { } owner })
                 errors.Add(new FieldError { Field = $"nics[{i}].mac", Value = mac, Message = $"is already used by VM \"{owner}\"; two NICs with one MAC break both. Leave mac out to get a new one" });
         }

@@ -22,7 +22,6 @@ public sealed partial class VmEngine : IAsyncDisposable
     private readonly EngineOptions _options;
     private readonly Networks.NetworkService _networks;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly CrashRestartPolicy _restarts = new();
     private Timer? _housekeeping;
 
     private VmEngine(EngineOptions options, EngineContext ctx, ImageCatalog images, Networks.NetworkService networks)
@@ -68,6 +67,9 @@ public sealed partial class VmEngine : IAsyncDisposable
         var emulator = options.Emulator ?? Vireo.Qemu.QemuBinary.Locate()
             ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec") { Hint = "Install it: apt-get install qemu-system-x86" };
         var store = VireoStore.Open(paths.Database);
+        var rebooted = HostBoot.RecordAndCheck(store);
+        if (rebooted)
+            logger.LogWarning("the host rebooted since vireod last ran: VMs that ran are stopped; autostart VMs and networks come up");
         VmEngine? engine = null;
         var networks = new Networks.NetworkService(store, paths, logger, new Vireo.Host.Os.ProcessCommandRunner());
         var ctx = new EngineContext
@@ -81,7 +83,8 @@ public sealed partial class VmEngine : IAsyncDisposable
                 dependantsOf: path => engine?.Storage?.DependantsOfPath(path) ?? [],
                 firmware: new Vireo.Host.Firmware.FirmwareLocator(options.FirmwareDescriptorDirs)),
             QmpTrace = logger.IsEnabled(LogLevel.Trace) ? line => logger.LogTrace("QMP {Line}", line) : null,
-            ScheduleCrashRestart = vm => engine?.ScheduleCrashRestart(vm),
+            ScheduleCrashRestart = (vm, delay) => engine?.ScheduleCrashRestart(vm, delay),
+            HostRebooted = rebooted,
         };
         engine = new VmEngine(options, ctx, new ImageCatalog(options.ImageDir), networks);
         engine.Operations.Changed = engine.PublishOperation;
@@ -92,7 +95,7 @@ public sealed partial class VmEngine : IAsyncDisposable
         engine.UseVolumeResolver(engine.Storage.Resolve);
         await engine.LoadAsync(ct);
         // After the VMs are loaded (running ones get their taps back into re-created bridges), before autostart.
-        await networks.InitializeAsync(options.CreateDefaultNetwork, ct);
+        await networks.InitializeAsync(options.CreateDefaultNetwork, ct, hostRebooted: rebooted);
         await engine.Storage.InitializeAsync(ct);
         engine.Images = new ImageService(store, engine.Storage, engine._images, () => engine.OsCatalog, engine.Operations, logger);
         // Register-on-sight: images built into the cache directory (vireo image build, the README's setup) join the catalogue.
@@ -195,19 +198,20 @@ public sealed partial class VmEngine : IAsyncDisposable
         return _vms.TryGetValue(name, out var vm) ? vm : throw new NotFoundException("VM", name);
     }
 
-    private void ScheduleCrashRestart(VirtualMachine vm)
+    private void ScheduleCrashRestart(VirtualMachine vm, TimeSpan delay)
     {
         if (_stopping.IsCancellationRequested)
             return;
-        if (!_restarts.Allow(vm.Uuid, DateTimeOffset.UtcNow))
-        {
-            Log.LogError("VM {Name}: crashed {Count} times within {Window}; not restarting it again",
-                vm.Name, CrashRestartPolicy.MaxRestarts, CrashRestartPolicy.Window);
-            return;
-        }
         _ = Task.Run(async () =>
         {
-            await Task.Delay(CrashRestartPolicy.Delay, _stopping.Token);
+            try
+            {
+                await Task.Delay(delay, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
             await vm.RestartAfterCrashAsync(_stopping.Token);
         });
     }
@@ -273,24 +277,22 @@ public sealed partial class VmEngine : IAsyncDisposable
     }
 }
 
-/// <summary>Limits on_crash: restart so that a guest that crashes at boot does not restart forever.</summary>
-internal sealed class CrashRestartPolicy
+/// <summary>
+/// on_crash: restart with a back-off, as systemd's Restart= with RestartSec and StartLimitBurst: the first restart
+/// waits <see cref="FirstDelay"/>, each further quick crash doubles it up to <see cref="MaxDelay"/>. A crash that
+/// comes after the VM ran for <see cref="StableAfter"/> or more starts the count again. After
+/// <see cref="MaxQuickCrashes"/> restarts, the next quick crash in a row is a crash loop: the VM is left crashed until
+/// started by hand.
+/// </summary>
+internal static class CrashRestartPolicy
 {
-    public const int MaxRestarts = 3;
-    public static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
-    public static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
-    private readonly Dictionary<string, List<DateTimeOffset>> _history = [];
+    public const int MaxQuickCrashes = 4;
+    public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(60);
 
-    public bool Allow(string uuid, DateTimeOffset now)
-    {
-        lock (_history)
-        {
-            var times = _history.TryGetValue(uuid, out var list) ? list : _history[uuid] = [];
-            times.RemoveAll(t => now - t > Window);
-            if (times.Count >= MaxRestarts)
-                return false;
-            times.Add(now);
-            return true;
-        }
-    }
+    /// <summary>The delay before restart number <paramref name="quickCrashes"/> (1-based); null: give up.</summary>
+    public static TimeSpan? DelayFor(int quickCrashes) => quickCrashes > MaxQuickCrashes
+        ? null
+        : TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, FirstDelay.Ticks << Math.Min(quickCrashes - 1, 20)));
 }

@@ -21,6 +21,7 @@ public sealed partial class NetworkService
                 Hint = $"Pick another name, or delete that network first: vireo net delete {requested.Name}",
             };
 
+        ThrowIfManagedElsewhere(requested);
         var spec = await CompleteAsync(requested, ct);
         // A network that cannot start is not left behind half-made: nothing changed, as for any bad request.
         await using var revert = new Engine.Reverter("network-create", _log);
@@ -124,6 +125,7 @@ public sealed partial class NetworkService
         {
             case NetworkMode.Nat or NetworkMode.Isolated:
             {
+                ThrowIfManagedElsewhere(spec);
                 var subnet = Ipv4Subnet.ParseRoute(spec.Subnet!)!.Value;
                 var directory = _paths.ForNetwork(spec.Name);
                 try
@@ -214,6 +216,9 @@ public sealed partial class NetworkService
     /// <summary>Renders the whole nftables table from every active network and forward, atomically.</summary>
     private async Task ApplyFirewallAsync(CancellationToken ct)
     {
+        // The table is the other vireod's: rendering ours (empty) would wipe its rules.
+        if (ManagedElsewhere is not null)
+            return;
         var active = _store.ListNetworks().Where(r => r.Active).Select(Parse)
             .Where(s => s.Mode is NetworkMode.Nat or NetworkMode.Isolated).ToList();
         var networks = active.Select(s => new FirewallNetwork(s.Name, s.Bridge!, s.Subnet!, s.Mode == NetworkMode.Nat)).ToList();

@@ -55,12 +55,14 @@ public sealed partial class NetworkService
     /// At vireod start: creates <c>default</c> the first time, then (re)applies every autostart network and the
     /// firewall. Idempotent: running it on a host where everything is in place changes nothing.
     /// </summary>
-    public async Task InitializeAsync(bool createDefault, CancellationToken ct)
+    /// <param name="hostRebooted">The host rebooted since vireod last ran: a network that was up stays down unless it is autostart.</param>
+    public async Task InitializeAsync(bool createDefault, CancellationToken ct, bool hostRebooted = false)
     {
         await _lock.WaitAsync(ct);
         try
         {
-            if (createDefault && _store.GetMeta(DefaultCreatedKey) is null)
+            ClaimHostNetworking();
+            if (createDefault && ManagedElsewhere is null && _store.GetMeta(DefaultCreatedKey) is null)
             {
                 if (Find("default") is null)
                 {
@@ -78,9 +80,20 @@ public sealed partial class NetworkService
             foreach (var record in _store.ListNetworks())
             {
                 var spec = Parse(record);
-                // A network that was active when vireod stopped (running VMs may use it) comes back as well.
+                // A network that was active when vireod stopped (running VMs may use it) comes back as well,
+                // unless the host rebooted since: then only autostart networks come up.
+                if (!spec.Autostart && record.Active && hostRebooted)
+                {
+                    _store.UpdateNetworkState(spec.Name, false, "the host rebooted; the network is not autostart");
+                    continue;
+                }
                 if (!spec.Autostart && !record.Active)
                     continue;
+                if (ManagedElsewhere is not null && spec.Mode is NetworkMode.Nat or NetworkMode.Isolated)
+                {
+                    _store.UpdateNetworkState(spec.Name, false, ManagedElsewhere);
+                    continue;
+                }
                 try
                 {
                     await StartCoreAsync(spec, ct);
@@ -91,6 +104,7 @@ public sealed partial class NetworkService
                     _store.UpdateNetworkState(spec.Name, false, e.Message);
                 }
             }
+            StartWatchdog();
         }
         finally
         {
@@ -179,6 +193,7 @@ public sealed partial class NetworkService
     /// </summary>
     public async Task ShutdownAsync(CancellationToken ct)
     {
+        await StopWatchdogAsync();
         await _lock.WaitAsync(ct);
         try
         {
@@ -196,11 +211,12 @@ public sealed partial class NetworkService
                     _log.LogWarning("network {Name}: teardown at shutdown failed: {Error}", record.Name, e.Message);
                 }
             }
-            if (!_store.ListNetworks().Any(r => r.Active && VmsOn(r.Name).Any(v => v.Running)))
+            if (ManagedElsewhere is null && !_store.ListNetworks().Any(r => r.Active && VmsOn(r.Name).Any(v => v.Running)))
                 await _firewall.RemoveAsync(ct);
         }
         finally
         {
+            ReleaseHostNetworking();
             _lock.Release();
         }
     }
@@ -209,13 +225,7 @@ public sealed partial class NetworkService
     internal NetworkAttachment Resolve(string network, string field)
     {
         var record = _store.ListNetworks().FirstOrDefault(r => r.Name == network)
-            ?? throw InvalidInputException.For("NIC", [new FieldError
-            {
-                Field = field,
-                Value = network,
-                Message = "is not a network",
-                Hint = $"List the networks (vireo net list), or create it: vireo net create {network}",
-            }]);
+            ?? throw InvalidInputException.For("NIC", [MissingNetwork(field, network)]);
         var spec = Parse(record);
         if (!record.Active && spec.Mode != NetworkMode.User)
             throw InvalidInputException.For("NIC", [new FieldError
@@ -230,6 +240,23 @@ public sealed partial class NetworkService
             : [];
         return new NetworkAttachment(spec.Mode, spec.Bridge, forwards);
     }
+
+    /// <summary>The error for a NIC on a network that does not exist (here: another vireod may own the networks).</summary>
+    internal FieldError MissingNetwork(string field, string network) => ManagedElsewhere is not null && network == "default"
+        ? new FieldError
+        {
+            Field = field,
+            Value = network,
+            Message = $"is not a network here: {ManagedElsewhere}, so this vireod made no default network",
+            Hint = "Give the VM --network user, --network bridge=BR (an existing host bridge) or --network none, or use the other vireod",
+        }
+        : new FieldError
+        {
+            Field = field,
+            Value = network,
+            Message = "is not a network",
+            Hint = $"List the networks (vireo net list), or create it: vireo net create {network}",
+        };
 
     /// <summary>True when a network of that name is defined.</summary>
     internal bool Exists(string network) => Find(network) is not null;

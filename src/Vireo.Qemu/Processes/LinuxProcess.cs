@@ -11,6 +11,15 @@ public enum UnixSignal
 
     /// <summary>SIGKILL (9): immediate; QEMU leaves its pidfile and sockets behind.</summary>
     Kill = 9,
+
+    /// <summary>SIGABRT (6): what abort() raises; QEMU dies as on an assertion failure (fault-injection tests).</summary>
+    Abort = 6,
+
+    /// <summary>SIGCONT (18): resumes a stopped process.</summary>
+    Cont = 18,
+
+    /// <summary>SIGSTOP (19): freezes the process, which cannot catch it (a hung QEMU, in fault-injection tests).</summary>
+    Stop = 19,
 }
 
 /// <summary>One snapshot of /proc/PID/stat.</summary>
@@ -100,6 +109,42 @@ public static class LinuxProcess
         {
             Native.Close(fd);
         }
+    }
+
+    /// <summary>
+    /// The wait status (as waitpid reports it) of an exited process that is still a zombie, from /proc/PID/stat
+    /// field 52; null once it has been reaped, while it runs, or when the start time does not match.
+    /// </summary>
+    public static int? TryReadExitStatus(int pid, ulong startTime)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return null;
+        }
+        if (ParseStat(text) is not { HasExited: true } stat || stat.StartTime != startTime) return null;
+        var rest = text[(text.LastIndexOf(')') + 1)..].Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        return rest.Length > 49 && int.TryParse(rest[49], NumberStyles.None, CultureInfo.InvariantCulture, out var status) ? status : null;
+    }
+
+    /// <summary>Words for a wait status: "killed by SIGKILL", "aborted (SIGABRT)", "exited with status 1".</summary>
+    public static string DescribeExitStatus(int status)
+    {
+        var signal = status & 0x7f;
+        if (signal == 0) return $"exited with status {(status >> 8) & 0xff}";
+        var core = (status & 0x80) != 0 ? ", core dumped" : "";
+        return signal switch
+        {
+            6 => $"aborted (SIGABRT{core})",
+            9 => "was killed with SIGKILL",
+            11 => $"crashed (SIGSEGV{core})",
+            15 => "was terminated with SIGTERM",
+            _ => $"was killed by signal {signal}{core}",
+        };
     }
 
     internal static bool IsSame(int pid, ulong startTime) =>

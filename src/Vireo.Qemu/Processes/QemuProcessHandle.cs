@@ -71,7 +71,14 @@ public sealed class QemuProcessHandle
             await Task.Delay(delay, ct).ConfigureAwait(false);
             delay = Math.Min(delay * 2, 100);
         }
+        ExitStatus ??= LinuxProcess.TryReadExitStatus(Pid, StartTime);
     }
+
+    /// <summary>
+    /// How the process ended (a waitpid status), when <see cref="WaitForExitAsync(CancellationToken)"/> saw it as a
+    /// zombie before its parent reaped it; null when unknown (QEMU is daemonized, so this is best effort).
+    /// </summary>
+    public int? ExitStatus { get; private set; }
 
     /// <summary>Waits up to <paramref name="timeout"/>; true when the process exited in time.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken ct)

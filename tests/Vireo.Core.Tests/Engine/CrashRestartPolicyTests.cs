@@ -5,24 +5,17 @@ namespace Vireo.Core.Tests.Engine;
 public sealed class CrashRestartPolicyTests
 {
     [Fact]
-    public void A_crash_loop_is_stopped_after_three_restarts_in_the_window()
+    public void The_back_off_doubles_from_one_second_and_gives_up_after_the_quick_crash_limit()
     {
-        var policy = new CrashRestartPolicy();
-        var t = DateTimeOffset.UnixEpoch;
-        Assert.True(policy.Allow("vm", t));
-        Assert.True(policy.Allow("vm", t.AddSeconds(10)));
-        Assert.True(policy.Allow("vm", t.AddSeconds(20)));
-        Assert.False(policy.Allow("vm", t.AddSeconds(30)));
-        Assert.True(policy.Allow("other", t.AddSeconds(30)));
+        var delays = Enumerable.Range(1, CrashRestartPolicy.MaxQuickCrashes).Select(n => CrashRestartPolicy.DelayFor(n)!.Value.TotalSeconds);
+        Assert.Equal([1, 2, 4, 8], delays);
+        Assert.Null(CrashRestartPolicy.DelayFor(CrashRestartPolicy.MaxQuickCrashes + 1));
     }
 
     [Fact]
-    public void Restarts_are_allowed_again_once_old_crashes_leave_the_window()
+    public void The_back_off_never_exceeds_its_cap()
     {
-        var policy = new CrashRestartPolicy();
-        var t = DateTimeOffset.UnixEpoch;
-        for (var i = 0; i < CrashRestartPolicy.MaxRestarts; i++)
-            Assert.True(policy.Allow("vm", t));
-        Assert.True(policy.Allow("vm", t + CrashRestartPolicy.Window + TimeSpan.FromSeconds(1)));
+        for (var n = 1; n <= CrashRestartPolicy.MaxQuickCrashes; n++)
+            Assert.True(CrashRestartPolicy.DelayFor(n) <= CrashRestartPolicy.MaxDelay);
     }
 }

@@ -55,4 +55,20 @@ public sealed class ProcStatTests
         // Had this been sent, SIGKILL would end the test run itself.
         Assert.False(LinuxProcess.Signal(Environment.ProcessId, me.StartTime + 1, UnixSignal.Kill));
     }
+
+    [Theory]
+    [InlineData(6, "aborted (SIGABRT)")]
+    [InlineData(6 | 0x80, "aborted (SIGABRT, core dumped)")]
+    [InlineData(9, "was killed with SIGKILL")]
+    [InlineData(1 << 8, "exited with status 1")]
+    [InlineData(7, "was killed by signal 7")]
+    public void A_wait_status_is_put_in_words(int status, string words) =>
+        Assert.Equal(words, LinuxProcess.DescribeExitStatus(status));
+
+    [Fact]
+    public void The_exit_status_of_a_running_process_is_unknown()
+    {
+        var me = LinuxProcess.TryReadStat(Environment.ProcessId)!.Value;
+        Assert.Null(LinuxProcess.TryReadExitStatus(Environment.ProcessId, me.StartTime));
+    }
 }

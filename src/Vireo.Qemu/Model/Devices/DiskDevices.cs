@@ -35,6 +35,7 @@ public sealed record VirtioBlkPci(string Id, string Drive) : IBootableDevice
         .PutIfNotNull("drive", Drive)
         .PutIfNotNull("serial", Serial)
         .PutIfNotNull("write-cache", WriteCache is { } wc ? (wc ? "on" : "off") : null)
+        .PutErrorPolicy()
         .PutIfNotNull("bootindex", BootIndex);
 }
 
@@ -82,6 +83,7 @@ public sealed record ScsiHd(string Id, string Drive, string Controller, int Lun)
         .PutIfNotNull("drive", Drive)
         .PutIfNotNull("serial", Serial)
         .PutIfNotNull("write-cache", WriteCache is { } wc ? (wc ? "on" : "off") : null)
+        .PutErrorPolicy()
         .PutIfNotNull("bootindex", BootIndex);
 }
 
@@ -108,6 +110,22 @@ public sealed record ScsiCd(string Id, string? Drive, string Controller, int Lun
     public JsonObject ToJson() => ScsiAddress.Put(Json.Device(Driver, Id), Controller, Lun)
         .PutIfNotNull("drive", Drive)
         .PutIfNotNull("bootindex", BootIndex);
+}
+
+/// <summary>
+/// werror=stop,rerror=stop: a failed write or read (ENOSPC on a full pool, EIO) pauses the VM with a BLOCK_IO_ERROR
+/// event instead of handing the error to the guest, whose file system would go read-only or corrupt; the VM runs
+/// on once space is back (vireod resumes it, or `cont`). QEMU's default stops only on ENOSPC and reports read errors;
+/// Proxmox and oVirt set the same "stop" policy.
+/// </summary>
+internal static class DiskErrorPolicy
+{
+    public static JsonObject PutErrorPolicy(this JsonObject o)
+    {
+        o["werror"] = "stop";
+        o["rerror"] = "stop";
+        return o;
+    }
 }
 
 internal static class ScsiAddress

@@ -35,6 +35,7 @@ public sealed record IdeHd(string Id, string Drive, SataSlot Slot) : IBootableDe
         .PutIfNotNull("drive", Drive)
         .PutIfNotNull("serial", Serial)
         .PutIfNotNull("write-cache", WriteCache is { } wc ? (wc ? "on" : "off") : null)
+        .PutErrorPolicy()
         .PutIfNotNull("bootindex", BootIndex);
 }
 
