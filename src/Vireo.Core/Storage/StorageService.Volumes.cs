@@ -386,7 +386,7 @@ public sealed partial class StorageService
         await _lock.WaitAsync(CancellationToken.None);
         try
         {
-            File.Move(temp, path, overwrite: false);
+            Vireo.Host.Os.AtomicFile.Commit(temp, path, overwrite: false);
             if (!_store.InsertVolume(record))
             {
                 TryDelete(path);
