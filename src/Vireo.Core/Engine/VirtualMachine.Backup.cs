@@ -70,7 +70,9 @@ internal sealed partial class VirtualMachine
                 // after the disks; a live guest that writes a variable meanwhile is the only skew).
                 if (spec.Boot.Firmware == "uefi" && File.Exists(Paths.UefiVars))
                     UefiVars.CopyAtomic(Paths.UefiVars, Path.Combine(temp, BackupUefiVarsFile));
+                Vireo.Host.CrashPoints.Hit("backup.disks-copied");
                 BackupLayout.WriteManifest(temp, info);
+                Vireo.Host.CrashPoints.Hit("backup.manifest-written");
                 Directory.Move(temp, Path.Combine(vmDir, id));
             }
             catch (Exception e)

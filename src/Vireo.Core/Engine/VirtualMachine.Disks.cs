@@ -32,6 +32,7 @@ internal sealed partial class VirtualMachine
                 var node = plan.Config.BlockNodes.Single(b => b.NodeName == ids.Node);
                 var device = plan.Config.Devices.Single(d => d.Id == ids.Device);
                 await AddNodesAsync(session, node, ct);
+                Vireo.Host.CrashPoints.Hit("disk-attach.blockdev-added");
                 try
                 {
                     if (device is ScsiHd scsi)
@@ -44,11 +45,12 @@ internal sealed partial class VirtualMachine
                     await TryAsync(() => RemoveNodesAsync(session, node.NodeName, CancellationToken.None));
                     throw e is QmpException q ? new QemuFailedException($"QEMU refused the disk: {q.Message}", q) : e;
                 }
+                Vireo.Host.CrashPoints.Hit("disk-attach.device-added");
                 Log.LogInformation("VM {Name}: disk {Path} hot-plugged as {Id}", Name, disk.Path, ids.Device);
             }
             SaveSpec(updated);
             return Info();
-        }, ct);
+        }, ct, $"attach-disk {VmPlanner.DiskIds(disk, 0).Device} {VmPlanner.DiskIds(disk, 0).Node}");
 
     /// <summary>
     /// Removes a disk (found by volume or path): on a running VM live (device_del, DEVICE_DELETED once the guest

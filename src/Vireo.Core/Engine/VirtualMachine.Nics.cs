@@ -34,6 +34,7 @@ internal sealed partial class VirtualMachine
                 var netdev = plan.Config.Netdevs.Single(n => n.Id == id);
                 var port = plan.BridgePorts.FirstOrDefault(p => p.Tap == VmPlanner.TapName(nic.Mac!));
                 await session.NetdevAddAsync(netdev.ToJson(), ct);
+                Vireo.Host.CrashPoints.Hit("nic-attach.netdev-added");
                 try
                 {
                     if (port is not null)
@@ -47,11 +48,12 @@ internal sealed partial class VirtualMachine
                     await TryAsync(() => session.NetdevDelAsync(id, CancellationToken.None));
                     throw e is QmpException q ? new QemuFailedException($"QEMU refused the NIC: {q.Message}", q) : e;
                 }
+                Vireo.Host.CrashPoints.Hit("nic-attach.device-added");
                 Log.LogInformation("VM {Name}: NIC {Mac} hot-plugged as {Id}", Name, nic.Mac, id);
             }
             SaveSpec(updated);
             return Info();
-        }, ct);
+        }, ct, $"attach-nic {nic.Mac}");
 
     /// <summary>
     /// Removes a NIC (by MAC): on a running VM live (device_del, then the guest releases the device and QEMU says

@@ -52,11 +52,19 @@ internal sealed partial class VirtualMachine
             {
                 case "running":
                     SetState(VmState.Running, before == VmState.ShuttingDown ? "the guest did not power off; ACPI request abandoned when vireod stopped" : null);
+                    if (_rebootPending)
+                        FinishRebootInBackground(session);
                     break;
                 case "prelaunch":
                     // vireod died between launching QEMU and resuming it: finish the start.
                     await session.ContAsync(ct);
                     SetState(VmState.Running, "start completed after vireod restarted");
+                    break;
+                case "shutdown" when _rebootPending:
+                    // A reboot was under way (operation journal) and the guest powered off meanwhile: finish it.
+                    await session.SystemResetAsync(ct);
+                    await session.ContAsync(ct);
+                    SetState(VmState.Running, "rebooted after vireod restarted");
                     break;
                 case "shutdown":
                     // The guest powered off while vireod was away (-no-shutdown kept QEMU alive): end it now.

@@ -47,12 +47,14 @@ internal sealed partial class VirtualMachine
         RemoveRuntimeFiles();
         SerialLogMarker(spec);
         SetState(VmState.Starting, null);
+        Vireo.Host.CrashPoints.Hit("start.prepared");
 
         QemuSession? session = null;
         try
         {
             // Phase 3: launch. QEMU daemonizes, so it is not our child and outlives vireod.
             session = await QemuSession.LaunchAsync(_ctx.Emulator, plan.Argv, Paths, Uuid, _ctx.QmpTrace, ct);
+            Vireo.Host.CrashPoints.Hit("start.qemu-launched");
             var vncPort = spec.Graphics.Type == "vnc" ? await session.QueryVncPortAsync(ct) : null;
             lock (_gate)
             {
@@ -81,6 +83,7 @@ internal sealed partial class VirtualMachine
                 return;
             }
 
+            Vireo.Host.CrashPoints.Hit("start.before-cont");
             // Phase 4: resume. Until now the guest has not executed a single instruction.
             await session.ContAsync(ct);
             SetState(VmState.Running, reason ?? (plan.AccelWarning is null ? null

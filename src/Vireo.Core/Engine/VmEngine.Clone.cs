@@ -342,6 +342,9 @@ public sealed partial class VmEngine
     {
         var vm = Find(source);
         var created = new List<string>();
+        // A kill -9 between the copies and the new VM's row would leave volumes nobody owns: the journal names them.
+        using var intent = new Operations.OperationJournal(_ctx.Store).Begin("clone", request.Name,
+            string.Join(' ', plan.Where(d => d.Kind is CloneDiskKind.CopyVolume or CloneDiskKind.ImportPath).Select(d => d.Target)));
         var copies = plan.Count(d => d.Kind is CloneDiskKind.CopyVolume or CloneDiskKind.ImportPath);
         var done = 0;
         IProgress<double>? Slice() => progress is null || copies == 0 ? null
@@ -366,8 +369,10 @@ public sealed partial class VmEngine
                 }
                 created.Add(disk.Target!);
                 disks[disk.Index] = disk.Source with { Volume = disk.Target, Path = null, Format = null };
+                Vireo.Host.CrashPoints.Hit("clone.volume-copied");
             }
             var info = await DefineAsync(JsonSerializer.Serialize(CloneSpec(vm.Spec, request.Name, disks), VireoJsonContext.Default.VmSpec), ct);
+            Vireo.Host.CrashPoints.Hit("clone.defined");
             CopyUefiVars(vm, info.Uuid);
             Log.LogInformation("VM {Source}: cloned as {Name} (full, {Count} new volumes)", source, request.Name, created.Count);
             progress?.Report(1);

@@ -64,6 +64,8 @@ public sealed partial class NetworkService
             var reservation = spec.Mode == NetworkMode.Nat ? NewReservationFor(spec, vm.Spec.Name, nic.Mac!) : null;
             if (!_store.InsertPortForward(new PortForwardRecord(spec.Name, request.Protocol, hostAddress, request.HostPort, request.Vm, request.GuestPort), reservation))
                 throw new AlreadyExistsException($"host port {request.HostPort}/{request.Protocol} is already forwarded");
+            using var intent = new Operations.OperationJournal(_store).Begin("forward-add", spec.Name, $"{request.Protocol} {hostAddress} {request.HostPort}");
+            Vireo.Host.CrashPoints.Hit("forward-add.inserted");
             try
             {
                 if (spec.Mode == NetworkMode.Nat && FindRecord(spec.Name).Active)

@@ -28,6 +28,7 @@ public sealed partial class NetworkService
             SpecJson = JsonSerializer.Serialize(spec, VireoJsonContext.Default.NetworkSpec),
             DefinedAt = DateTimeOffset.UtcNow,
         });
+        Vireo.Host.CrashPoints.Hit("network-create.inserted");
         if (!start)
             return spec;
         try
@@ -134,6 +135,7 @@ public sealed partial class NetworkService
                 try
                 {
                     await _links.EnsureBridgeAsync(spec.Bridge!, $"{Ipv4Subnet.Format(subnet.Gateway)}/{subnet.Prefix}", ct);
+                    Vireo.Host.CrashPoints.Hit("network-start.bridge-made");
                     if (spec.Mode == NetworkMode.Nat && !NetLinks.IpForwardingEnabled())
                     {
                         // Masquerade needs routing between interfaces; libvirt turns it on the same way.
@@ -143,6 +145,7 @@ public sealed partial class NetworkService
                     Directory.CreateDirectory(_paths.ForNetwork(spec.Name));
                     WriteHosts(spec);
                     await _dnsmasq.StartAsync(DnsmasqSettingsFor(spec, subnet), ct);
+                    Vireo.Host.CrashPoints.Hit("network-start.dnsmasq-started");
                     _store.UpdateNetworkState(spec.Name, true, null);
                     await ApplyFirewallAsync(ct);
                     await ReattachTapsAsync(spec, ct);

@@ -80,6 +80,23 @@ public static class AtomicFile
             FileLinks.SyncDirectory(fromDir);
     }
 
+    /// <summary>
+    /// Removes the temporary files of writes a killed process never finished, under <paramref name="root"/> (at
+    /// start-up, before anything writes): each is a half-written copy of a file whose old content still stands.
+    /// </summary>
+    public static int RemoveLeftovers(string root)
+    {
+        var removed = 0;
+        if (!Directory.Exists(root))
+            return 0;
+        foreach (var file in Directory.EnumerateFiles(root, ".*.vireo-tmp-*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+        {
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
     private static string TempName(string path, out UnixFileMode? mode, UnixFileMode? newFileMode)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
