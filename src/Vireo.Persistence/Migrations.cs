@@ -181,7 +181,7 @@ internal static class Migrations
         //     deleted when it ends, however it ends. A row left at start-up is an operation a killed vireod did not
         //     finish: the next vireod completes or rolls it back and reports which (VmEngine.Recovery.cs).
         """
-        CREATE TABLE operation_journal (
+        CREATE TABLE IF NOT EXISTS operation_journal (
             id          TEXT PRIMARY KEY,
             kind        TEXT NOT NULL,
             target      TEXT NOT NULL,

@@ -19,7 +19,7 @@ public sealed class RandomKillTests(ITestOutputHelper output)
     public async Task Vireod_killed_at_random_moments_of_a_mixed_stream_loses_no_vm_and_leaves_nothing_half_done()
     {
         var longRun = Environment.GetEnvironmentVariable("VIREO_LONG") == "1";
-        var iterations = longRun ? 100 : 6;
+        var iterations = longRun ? 100 : 5;
         var seed = int.TryParse(Environment.GetEnvironmentVariable("VIREO_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)
             ? s : Environment.TickCount & 0x7fffffff;
         output.WriteLine($"seed {seed} (VIREO_SEED={seed} repeats this run), {iterations} iterations");

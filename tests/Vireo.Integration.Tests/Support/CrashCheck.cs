@@ -65,6 +65,22 @@ internal static class CrashCheck
                 problems.Add($"VM {name} ran before the kill and does not now");
         }
 
+        // Snapshots: the qcow2 disks hold exactly the snapshots the store lists (no unrecorded one hiding space).
+        foreach (var vm in vms)
+        {
+            var recorded = (await client.ListSnapshotsAsync(vm.Name)).Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var disk in infos[vm.Name].Spec.Disks.Where(d => d.Device == "disk"))
+            {
+                var path = disk.Path ?? (disk.Volume is { } v ? Path.Combine(h.StateDir, "pools", v.Split('/')[0], v.Split('/')[1]) : null);
+                if (path is null || !File.Exists(path) || !IsQcow2(path))
+                    continue;
+                var list = await ProcessRunner.RunAsync("qemu-img", ["snapshot", "-l", "-U", path]);
+                var onDisk = list.Stdout.Split('\n').Skip(2).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length > 1).Select(w => w[1]).ToHashSet(StringComparer.Ordinal);
+                foreach (var extra in onDisk.Except(recorded))
+                    problems.Add($"disk {path} of VM {vm.Name} holds snapshot {extra}, which the store does not list");
+            }
+        }
+
         // Taps: exactly those of NICs whose VM has a QEMU (QEMU makes them; they vanish with it or a netdev_del).
         var links = await LinksAsync(h);
         var expectedTaps = new HashSet<string>(StringComparer.Ordinal);
@@ -117,6 +133,13 @@ internal static class CrashCheck
                 problems.Add($"volume {v.Volume} has no file");
         }
         return new Findings(vms.Count, byUuid.Values.Sum(), taps.Count, dnsmasqs.Count, volumes.Count, problems);
+    }
+
+    private static bool IsQcow2(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var f = File.OpenRead(path);
+        return f.Read(magic) == 4 && magic.SequenceEqual(new byte[] { 0x51, 0x46, 0x49, 0xfb });
     }
 
     /// <summary>Interface names in vireod's namespace.</summary>
