@@ -54,6 +54,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 rows.Add("volume.renamed", "vol-clone", "volume-clone");
                 rows.Add("backup.disks-copied", "backup", "backup");
                 rows.Add("network-create.inserted", "net-create", "network-create");
+                rows.Add("snapshot-revert.memory-load", "snapshot-revert-memory", "snapshot");
             }
             return rows;
         }
@@ -131,6 +132,12 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                     "clone" => ["clone", "v", "c"],
                     _ => ["backup", "v", "--to", dir],
                 };
+                break;
+            case "snapshot-revert-memory":
+                await h.VireoOk("vol", "create", "default/v-a.qcow2", "--size", "16M");
+                await Running("v", "--network", "none", "--disk", "vol=default/v-a.qcow2");
+                await h.VireoOk("snapshot", "create", "v", "s1");
+                action = ["snapshot", "revert", "v", "s1"];
                 break;
             case "vol-create":
                 action = ["vol", "create", "default/n.qcow2", "--size", "16M"];

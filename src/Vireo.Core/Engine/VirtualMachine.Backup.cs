@@ -86,7 +86,7 @@ internal sealed partial class VirtualMachine
             await DropOlderBitmapsAsync(session, sources, BackupSources.BitmapFor(id));
             Log.LogInformation("VM {Name}: {Type} backup {Id} in {Seconds:0.0} s", Name, info.Type, id, info.DurationSeconds);
             return BackupLayout.Read(Path.Combine(vmDir, id));
-        }, ct);
+        }, ct, $"to {request.Target}");
 
     /// <summary>A backup being taken: where it goes and what it builds on.</summary>
     internal sealed record BackupJob(string Id, string VmDir, string TempDir, BackupInfo? Parent, IReadOnlyList<BackupSource> Sources,

@@ -55,8 +55,16 @@ internal sealed partial class VirtualMachine
                     if (_rebootPending)
                         FinishRebootInBackground(session);
                     break;
+                case "prelaunch" or "paused" or "restore-vm" or "inmigrate" when _revertPending:
+                    // A snapshot revert was loading into this paused QEMU when vireod died: its RAM may be half
+                    // loaded, so the guest must never run it. QEMU ends; the recovery reverts the disks again.
+                    session.ExpectExit(ExitKind.Destroyed);
+                    await session.QuitAsync(ct);
+                    break;
                 case "prelaunch":
-                    // vireod died between launching QEMU and resuming it: finish the start.
+                    // vireod died between launching QEMU and resuming it: finish the start, with the set-up the start
+                    // does before cont (links down, the balloon; taps rejoin their bridges when the networks start).
+                    await FinishSetupBeforeContAsync(session, ct);
                     await session.ContAsync(ct);
                     SetState(VmState.Running, "start completed after vireod restarted");
                     break;
@@ -85,6 +93,23 @@ internal sealed partial class VirtualMachine
         finally
         {
             _ops.Release();
+        }
+    }
+
+    private async Task FinishSetupBeforeContAsync(QemuSession session, CancellationToken ct)
+    {
+        try
+        {
+            var spec = Spec;
+            var plan = _ctx.Planner.Plan(spec, Paths);
+            foreach (var nic in plan.LinksDown)
+                await session.SetLinkAsync(nic, up: false, ct);
+            if (spec.Memory < (spec.MaxMemory ?? spec.Memory))
+                await session.SetBalloonTargetAsync(spec.Memory, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.LogWarning("VM {Name}: finishing the set-up of the interrupted start: {Error}", Name, e.Message);
         }
     }
 

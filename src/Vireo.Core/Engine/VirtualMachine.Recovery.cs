@@ -10,6 +10,11 @@ internal sealed partial class VirtualMachine
     /// <summary>A reboot was under way when vireod died (operation journal): ReattachAsync finishes it.</summary>
     public void MarkRebootPending() => _rebootPending = true;
 
+    private volatile bool _revertPending;
+
+    /// <summary>A snapshot revert was under way when vireod died: a QEMU still in prelaunch is never resumed.</summary>
+    public void MarkRevertPending() => _revertPending = true;
+
     /// <summary>
     /// Settles what an operation on this VM that a killed vireod left in the journal (issue 18) did, after
     /// ReattachAsync took the state from QEMU: finishes or undoes it, and says which and how.
@@ -37,6 +42,10 @@ internal sealed partial class VirtualMachine
                 return await SettleDiskAttachAsync(device, node, ct);
             case "snapshot" when words is [var what, var snap]:
                 return await SettleSnapshotAsync(what, snap, ct);
+            case "backup" when detail is { } d && d.StartsWith("to ", StringComparison.Ordinal):
+                return await SettleBackupAsync(d[3..], ct);
+            case "undefine":
+                return (OperationStatus.RolledBack, $"VM {Name} is still defined (its own files may be partly gone); the undefine can be asked again");
             default:
                 return (OperationStatus.Completed, $"the VM is {state}, as its QEMU says{(has ? "" : " (no QEMU)")}; {kind} changes nothing outside one store transaction");
         }
@@ -101,6 +110,29 @@ internal sealed partial class VirtualMachine
         await TryAsync(() => UnplugAsync(session, device, $"the disk {device}", "PCIe or SCSI hot-plug", ct));
         await TryAsync(() => RemoveNodesAsync(session, node, CancellationToken.None));
         return (OperationStatus.RolledBack, $"the half-plugged disk {device} was removed from QEMU (its image is closed)");
+    }
+
+    private async Task<(OperationStatus, string)> SettleBackupAsync(string target, CancellationToken ct)
+    {
+        QemuSession? session;
+        lock (_gate)
+            session = _session;
+        // A live backup's QEMU jobs outlive vireod: end them before their target goes.
+        if (session is not null)
+            await TryAsync(() => ClearStaleJobsAsync(session, ct));
+        var vmDir = Path.IsPathFullyQualified(target) ? Path.Combine(target, Name) : null;
+        var removed = new List<string>();
+        if (vmDir is not null && Directory.Exists(vmDir))
+        {
+            foreach (var stale in Directory.EnumerateDirectories(vmDir, Backups.BackupLayout.TempPrefix + "*"))
+            {
+                Backups.BackupLayout.TryDeleteDirectory(stale);
+                removed.Add(Path.GetFileName(stale));
+            }
+        }
+        return removed.Count > 0
+            ? (OperationStatus.RolledBack, $"the unfinished backup in {vmDir} ({string.Join(", ", removed)}) was removed; the backups before it stand")
+            : (OperationStatus.Completed, $"no unfinished backup was left in {vmDir ?? target}");
     }
 
     private async Task<(OperationStatus, string)> SettleSnapshotAsync(string what, string snap, CancellationToken ct)

@@ -35,10 +35,14 @@ public sealed partial class VmEngine
     /// <summary>VMs with a reboot under way when vireod died: their re-attach finishes it.</summary>
     private void MarkInterruptedReboots()
     {
-        foreach (var intent in _ctx.Store.ListOperationIntents().Where(i => i.Kind == "reboot"))
+        foreach (var intent in _ctx.Store.ListOperationIntents().Where(i => i.Kind is "reboot" or "snapshot"))
         {
-            var uuid = (intent.BodyJson ?? "").Split(' ')[0];
-            _vms.Values.FirstOrDefault(v => string.Equals(v.Uuid, uuid, StringComparison.OrdinalIgnoreCase))?.MarkRebootPending();
+            var words = (intent.BodyJson ?? "").Split(' ');
+            var vm = _vms.Values.FirstOrDefault(v => string.Equals(v.Uuid, words[0], StringComparison.OrdinalIgnoreCase));
+            if (intent.Kind == "reboot")
+                vm?.MarkRebootPending();
+            else if (words.Length > 1 && words[1] == "revert")
+                vm?.MarkRevertPending();
         }
     }
 

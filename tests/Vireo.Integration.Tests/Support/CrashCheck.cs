@@ -84,10 +84,19 @@ internal static class CrashCheck
         // Taps: exactly those of NICs whose VM has a QEMU (QEMU makes them; they vanish with it or a netdev_del).
         var links = await LinksAsync(h);
         var expectedTaps = new HashSet<string>(StringComparer.Ordinal);
+        var networkList = await client.ListNetworksAsync();
+        var masters = await MastersAsync(h);
         foreach (var vm in vms.Where(v => byUuid.ContainsKey(v.Uuid)))
         {
             foreach (var nic in infos[vm.Name].Spec.Nics.Where(n => n.Mac is not null && n.Network is not null))
-                expectedTaps.Add("vt" + nic.Mac!.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant());
+            {
+                var tap = "vt" + nic.Mac!.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
+                expectedTaps.Add(tap);
+                // A tap out of its bridge is a VM cut off its network.
+                var bridge = networkList.FirstOrDefault(n => n.Name == nic.Network)?.Bridge;
+                if (bridge is not null && links.Contains(tap) && masters.GetValueOrDefault(tap) != bridge)
+                    problems.Add($"tap {tap} of VM {vm.Name} is not in bridge {bridge} (master: {masters.GetValueOrDefault(tap) ?? "none"})");
+            }
         }
         var taps = links.Where(l => l.StartsWith("vt", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
         foreach (var tap in taps.Except(expectedTaps))
@@ -113,6 +122,20 @@ internal static class CrashCheck
         var vireoTables = tables.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("vireo", StringComparison.Ordinal));
         if (vireoTables > 1)
             problems.Add($"{vireoTables} vireo nftables tables: {tables}");
+        // Its DNAT rules: exactly the recorded forwards of active nat networks (no rule outlives its row, none is missing).
+        if (h.Namespace is not null && vireoTables == 1)
+        {
+            var ruleset = (await h.Namespace.ExecOkAsync("nft", "list", "table", "ip", "vireo")).Stdout;
+            var rules = System.Text.RegularExpressions.Regex.Matches(ruleset, @"(tcp|udp) dport (\d+) dnat to")
+                .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value}").ToHashSet(StringComparer.Ordinal);
+            var activeNat = networks.Where(n => n.Active && n.Mode == NetworkMode.Nat).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+            var recorded = (await client.ListForwardsAsync()).Where(f => activeNat.Contains(f.Network))
+                .Select(f => $"{f.Protocol.ToString().ToLowerInvariant()} {f.HostPort}").ToHashSet(StringComparer.Ordinal);
+            foreach (var r in rules.Except(recorded))
+                problems.Add($"orphan nft DNAT rule for {r}");
+            foreach (var r in recorded.Except(rules))
+                problems.Add($"forward {r} is recorded but has no nft rule");
+        }
 
         // Files: no temporary or half-written file; the pool holds exactly the recorded volumes.
         foreach (var file in Directory.EnumerateFiles(h.StateDir, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
@@ -121,6 +144,12 @@ internal static class CrashCheck
             if (name.Contains(".vireo-tmp-", StringComparison.Ordinal) || name.StartsWith(".vireo-tmp-", StringComparison.Ordinal)
                 || name.Contains(".tmp-", StringComparison.Ordinal) || name.EndsWith(".tmp", StringComparison.Ordinal))
                 problems.Add($"temporary file left: {file}");
+        }
+        foreach (var d in Directory.EnumerateDirectories(h.StateDir, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+        {
+            var name = Path.GetFileName(d);
+            if (name.StartsWith(".tmp-", StringComparison.Ordinal) || name.StartsWith(".cidata-", StringComparison.Ordinal))
+                problems.Add($"unfinished directory left: {d}");
         }
         var volumes = await client.ListVolumesAsync("default");
         var pool = StorageKit.DefaultPool(h);
@@ -151,6 +180,21 @@ internal static class CrashCheck
         return text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(':', 3)[1].Trim().Split('@')[0])
             .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Each enslaved interface's bridge, in vireod's namespace.</summary>
+    private static async Task<Dictionary<string, string>> MastersAsync(VireoHarness h)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (h.Namespace is null)
+            return result;
+        foreach (var line in (await h.Namespace.ExecOkAsync("ip", "-o", "link", "show")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^\d+: ([^:@]+)[^ ]*: .* master (\S+)");
+            if (m.Success)
+                result[m.Groups[1].Value] = m.Groups[2].Value;
+        }
+        return result;
     }
 
     /// <summary>dnsmasq processes started for this state directory (found by their config path on the command line).</summary>
