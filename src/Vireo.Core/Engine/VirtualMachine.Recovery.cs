@@ -27,9 +27,13 @@ internal sealed partial class VirtualMachine
         var state = VmStateMachine.Describe(State);
         switch (kind)
         {
+            case "start" when has:
+                return (OperationStatus.Completed, $"QEMU runs; the VM is {state}");
             case "start":
-                return has ? (OperationStatus.Completed, $"QEMU runs; the VM is {state}")
-                    : (OperationStatus.RolledBack, $"no QEMU was left; the VM is {state}");
+                // Killed before QEMU ran (or while it failed): not a crash of the guest, so the VM is stopped.
+                if (State == VmState.Crashed)
+                    SetState(VmState.Stopped, "its start was interrupted when vireod stopped");
+                return (OperationStatus.RolledBack, $"no QEMU was left; the VM is {VmStateMachine.Describe(State)}");
             case "shutdown" or "destroy":
                 return has ? (OperationStatus.RolledBack, $"QEMU still runs; the VM is {state}; ask again to stop it")
                     : (OperationStatus.Completed, $"QEMU is gone; the VM is {state}");
@@ -181,6 +185,8 @@ internal sealed partial class VirtualMachine
                 RestoreSnapshotUefiVars(snap);
                 return (OperationStatus.Completed, $"the disks were reverted to snapshot \"{snap}\" (again, all of them); the VM is stopped");
             }
+            case "revert" when session is not null:
+                return (OperationStatus.RolledBack, $"the VM runs on as it was before the revert (its QEMU never loaded the snapshot); the revert can be asked again");
             default:
                 return (OperationStatus.Completed, $"the VM is {VmStateMachine.Describe(State)}, as its QEMU says");
         }
