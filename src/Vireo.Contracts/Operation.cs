@@ -14,6 +14,10 @@ public enum OperationStatus
     [JsonStringEnumMemberName("failed")] Failed,
     /// <summary>Cancelled on request; nothing partial was left behind.</summary>
     [JsonStringEnumMemberName("cancelled")] Cancelled,
+    /// <summary>Interrupted by the end of vireod (a crash, kill -9); the next vireod undid what it had done.</summary>
+    [JsonStringEnumMemberName("rolled-back")] RolledBack,
+    /// <summary>Interrupted by the end of vireod (a crash, kill -9); the next vireod found it done or finished it.</summary>
+    [JsonStringEnumMemberName("completed")] Completed,
 }
 
 /// <summary>

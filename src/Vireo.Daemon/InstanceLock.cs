@@ -16,9 +16,7 @@ internal static class InstanceLock
         try
         {
             var stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            var temp = pidPath + ".tmp";
-            File.WriteAllText(temp, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
-            File.Move(temp, pidPath, overwrite: true);
+            Vireo.Host.Os.AtomicFile.Write(pidPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
             error = null;
             return stream;
         }

@@ -80,20 +80,6 @@ internal sealed class TlsIdentity
         return (cert.ExportCertificatePem() + "\n", key.ExportPkcs8PrivateKeyPem() + "\n");
     }
 
-    private static void WriteAtomic(string path, string text, UnixFileMode mode)
-    {
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = mode,
-        }))
-        {
-            stream.Write(System.Text.Encoding.ASCII.GetBytes(text));
-            stream.Flush(flushToDisk: true);
-        }
-        File.SetUnixFileMode(temp, mode);
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void WriteAtomic(string path, string text, UnixFileMode mode) =>
+        Vireo.Host.Os.AtomicFile.Write(path, text, mode, forceMode: true);
 }

@@ -177,6 +177,18 @@ internal static class Migrations
         );
         CREATE INDEX audit_principal ON audit(principal, id);
         """,
+        // (issue 18) The operation journal: an intent written before a multi-step operation changes anything and
+        //     deleted when it ends, however it ends. A row left at start-up is an operation a killed vireod did not
+        //     finish: the next vireod completes or rolls it back and reports which (VmEngine.Recovery.cs).
+        """
+        CREATE TABLE IF NOT EXISTS operation_journal (
+            id          TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            target      TEXT NOT NULL,
+            body_json   TEXT,
+            started_at  TEXT NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The schema version this build writes.</summary>

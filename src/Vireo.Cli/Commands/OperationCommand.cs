@@ -221,6 +221,8 @@ internal static class OperationCommand
         OperationStatus.Running => new("running", "yellow"),
         OperationStatus.Succeeded => new("succeeded", "green"),
         OperationStatus.Failed => new("failed", "red"),
+        OperationStatus.RolledBack => new("rolled-back", "yellow"),
+        OperationStatus.Completed => new("completed", "green"),
         _ => new("cancelled"),
     };
 

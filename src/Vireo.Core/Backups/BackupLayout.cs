@@ -122,14 +122,8 @@ internal static class BackupLayout
     public static void WriteManifest(string dir, BackupInfo info)
     {
         var path = Path.Combine(dir, ManifestName);
-        var temp = path + ".tmp";
         var json = JsonSerializer.SerializeToUtf8Bytes(info with { Path = null, AllocatedBytes = 0 }, VireoJsonContext.Default.BackupInfo);
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            stream.Write(json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        Vireo.Host.Os.AtomicFile.WriteBytes(path, json);
     }
 
     public static void TryDeleteDirectory(string dir)

@@ -52,7 +52,7 @@ internal static class BackupRestorer
                 // The restored image takes the place of the old one with its permissions (a VM disk is often 0600).
                 if (item.Replace && File.Exists(item.Destination))
                     File.SetUnixFileMode(temp, File.GetUnixFileMode(item.Destination));
-                File.Move(temp, item.Destination, overwrite: item.Replace);
+                Vireo.Host.Os.AtomicFile.Commit(temp, item.Destination, overwrite: item.Replace);
             }
         }
         catch (Exception e)

@@ -137,9 +137,7 @@ public static class CloudInitSeed
         if (File.Exists(isoPath) && File.Exists(hashPath) && (await File.ReadAllTextAsync(hashPath, ct)).Trim() == hash)
             return false;
         await BuildAsync(Render(ci, vmName, NewInstanceId()), isoPath, runner, ct);
-        var tempHash = $"{hashPath}.tmp-{Environment.ProcessId}";
-        await File.WriteAllTextAsync(tempHash, hash + "\n", ct);
-        File.Move(tempHash, hashPath, overwrite: true);
+        await AtomicFile.WriteAsync(hashPath, hash + "\n", null, ct);
         return true;
     }
 
@@ -179,7 +177,7 @@ public static class CloudInitSeed
             if (!result.Succeeded)
                 throw new HostOperationException($"cannot build the cloud-init seed {isoPath}: {result.FailureSummary}");
             File.SetUnixFileMode(tempIso, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.Move(tempIso, isoPath, overwrite: true);
+            AtomicFile.Commit(tempIso, isoPath, overwrite: true);
         }
         finally
         {

@@ -30,7 +30,7 @@ internal static class UefiVars
                 source.CopyTo(target);
                 target.Flush(flushToDisk: true);
             }
-            File.Move(temp, to, overwrite: true);
+            Vireo.Host.Os.AtomicFile.Commit(temp, to, overwrite: true);
         }
         finally
         {

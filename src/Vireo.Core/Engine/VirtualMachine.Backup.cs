@@ -70,7 +70,9 @@ internal sealed partial class VirtualMachine
                 // after the disks; a live guest that writes a variable meanwhile is the only skew).
                 if (spec.Boot.Firmware == "uefi" && File.Exists(Paths.UefiVars))
                     UefiVars.CopyAtomic(Paths.UefiVars, Path.Combine(temp, BackupUefiVarsFile));
+                Vireo.Host.CrashPoints.Hit("backup.disks-copied");
                 BackupLayout.WriteManifest(temp, info);
+                Vireo.Host.CrashPoints.Hit("backup.manifest-written");
                 Directory.Move(temp, Path.Combine(vmDir, id));
             }
             catch (Exception e)
@@ -84,7 +86,7 @@ internal sealed partial class VirtualMachine
             await DropOlderBitmapsAsync(session, sources, BackupSources.BitmapFor(id));
             Log.LogInformation("VM {Name}: {Type} backup {Id} in {Seconds:0.0} s", Name, info.Type, id, info.DurationSeconds);
             return BackupLayout.Read(Path.Combine(vmDir, id));
-        }, ct);
+        }, ct, $"to {request.Target}");
 
     /// <summary>A backup being taken: where it goes and what it builds on.</summary>
     internal sealed record BackupJob(string Id, string VmDir, string TempDir, BackupInfo? Parent, IReadOnlyList<BackupSource> Sources,

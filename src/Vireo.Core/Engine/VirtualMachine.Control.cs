@@ -25,6 +25,7 @@ internal sealed partial class VirtualMachine
             try
             {
                 await session.SystemPowerdownAsync(ct);
+                Vireo.Host.CrashPoints.Hit("reboot.requested");
                 var finished = await Task.WhenAny(done.Task, Task.Delay(TimeSpan.FromSeconds(RebootTimeoutSeconds), ct));
                 if (finished == done.Task)
                 {

@@ -40,6 +40,7 @@ internal sealed partial class VirtualMachine
                     await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToProtocolJson()), ct);
                     revert.Add("format-node", t => UnlessMissingAsync(() => session.ExecuteAsync(QmpCommands.BlockdevDel(node.NodeName), t)));
                     await session.ExecuteAsync(QmpCommands.BlockdevAdd(node.ToFormatJson()), ct);
+                    Vireo.Host.CrashPoints.Hit("disk-attach.blockdev-added");
                     revert.Step("device-add");
                     // The guest must let go of the disk before its nodes can go: device_del and wait for DEVICE_DELETED.
                     revert.Add("device", t => UnlessMissingAsync(() => UnplugAsync(session, ids.Device, $"the disk {disk.Path}", "PCIe hot-plug", t)));
@@ -47,6 +48,7 @@ internal sealed partial class VirtualMachine
                         await DeviceAddOnFreeLunAsync(session, scsi, ct);
                     else
                         await DeviceAddIntoSparePortAsync(session, spec, device, ct);
+                    Vireo.Host.CrashPoints.Hit("disk-attach.device-added");
                     revert.Step("save");
                     SaveSpec(updated);
                     revert.Success();
@@ -60,7 +62,7 @@ internal sealed partial class VirtualMachine
             }
             SaveSpec(updated);
             return Info();
-        }, ct);
+        }, ct, $"attach-disk {VmPlanner.DiskIds(disk, 0).Device} {VmPlanner.DiskIds(disk, 0).Node}");
 
     /// <summary>
     /// Removes a disk (found by volume or path): on a running VM live (device_del, DEVICE_DELETED once the guest

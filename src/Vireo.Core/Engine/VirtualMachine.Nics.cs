@@ -42,6 +42,7 @@ internal sealed partial class VirtualMachine
                     revert.Step("netdev-add");
                     revert.Add("netdev", t => UnlessMissingAsync(() => session.NetdevDelAsync(id, t)));
                     await session.NetdevAddAsync(netdev.ToJson(), ct);
+                    Vireo.Host.CrashPoints.Hit("nic-attach.netdev-added");
                     if (port is not null)
                     {
                         revert.Step("bridge-port");
@@ -53,6 +54,7 @@ internal sealed partial class VirtualMachine
                     revert.Step("link");
                     if (!nic.Link)
                         await session.SetLinkAsync(id, up: false, ct);
+                    Vireo.Host.CrashPoints.Hit("nic-attach.device-added");
                     revert.Step("save");
                     SaveSpec(updated);
                     revert.Success();
@@ -66,7 +68,7 @@ internal sealed partial class VirtualMachine
             }
             SaveSpec(updated);
             return Info();
-        }, ct);
+        }, ct, $"attach-nic {nic.Mac}");
 
     /// <summary>
     /// Removes a NIC (by MAC): on a running VM live (device_del, then the guest releases the device and QEMU says

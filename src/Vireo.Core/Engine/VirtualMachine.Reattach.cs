@@ -57,11 +57,27 @@ internal sealed partial class VirtualMachine
             {
                 case "running":
                     SetState(VmState.Running, before == VmState.ShuttingDown ? "the guest did not power off; ACPI request abandoned when vireod stopped" : null);
+                    if (_rebootPending)
+                        FinishRebootInBackground(session);
+                    break;
+                case "prelaunch" or "paused" or "restore-vm" or "inmigrate" when _revertPending:
+                    // A snapshot revert was loading into this paused QEMU when vireod died: its RAM may be half
+                    // loaded, so the guest must never run it. QEMU ends; the recovery reverts the disks again.
+                    session.ExpectExit(ExitKind.Destroyed);
+                    await session.QuitAsync(ct);
                     break;
                 case "prelaunch":
-                    // vireod died between launching QEMU and resuming it: finish the start.
+                    // vireod died between launching QEMU and resuming it: finish the start, with the set-up the start
+                    // does before cont (links down, the balloon; taps rejoin their bridges when the networks start).
+                    await FinishSetupBeforeContAsync(session, ct);
                     await session.ContAsync(ct);
                     SetState(VmState.Running, "start completed after vireod restarted");
+                    break;
+                case "shutdown" when _rebootPending:
+                    // A reboot was under way (operation journal) and the guest powered off meanwhile: finish it.
+                    await session.SystemResetAsync(ct);
+                    await session.ContAsync(ct);
+                    SetState(VmState.Running, "rebooted after vireod restarted");
                     break;
                 case "shutdown":
                     // The guest powered off while vireod was away (-no-shutdown kept QEMU alive): end it now.
@@ -82,6 +98,23 @@ internal sealed partial class VirtualMachine
         finally
         {
             _ops.Release();
+        }
+    }
+
+    private async Task FinishSetupBeforeContAsync(QemuSession session, CancellationToken ct)
+    {
+        try
+        {
+            var spec = Spec;
+            var plan = _ctx.Planner.Plan(spec, Paths);
+            foreach (var nic in plan.LinksDown)
+                await session.SetLinkAsync(nic, up: false, ct);
+            if (spec.Memory < (spec.MaxMemory ?? spec.Memory))
+                await session.SetBalloonTargetAsync(spec.Memory, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.LogWarning("VM {Name}: finishing the set-up of the interrupted start: {Error}", Name, e.Message);
         }
     }
 

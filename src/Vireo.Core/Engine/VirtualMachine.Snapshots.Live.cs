@@ -109,6 +109,7 @@ internal sealed partial class VirtualMachine
             await session.StopAsync(ct);
         var jobId = JobId("load");
         var devices = targets.Select(t => t.Node).ToList();
+        Vireo.Host.CrashPoints.Hit("snapshot-revert.memory-load");
         try
         {
             await session.RunJobAsync(jobId, c => session.ExecuteAsync(new SnapshotLoadCommand(jobId, snap, vmstateNode, devices), c), null, ct);

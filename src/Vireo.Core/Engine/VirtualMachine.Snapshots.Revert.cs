@@ -127,7 +127,10 @@ internal sealed partial class VirtualMachine
             await ForceOffAsync(session, ExitKind.Destroyed, ct);
         }
         foreach (var disk in disks)
+        {
             await Image().ApplySnapshotAsync(disk.Path, snap, ct);
+            Vireo.Host.CrashPoints.Hit("snapshot-revert.disk-applied");
+        }
         RestoreSnapshotUefiVars(snap);
         if (State == VmState.Crashed)
             SetState(VmState.Stopped, $"reverted to snapshot \"{snap}\"");

@@ -111,13 +111,14 @@ internal sealed partial class VirtualMachine
                 ReadOnlyDisksJson = JsonSerializer.Serialize(SnapshotDisks.ReadOnly(Spec).ToList(), VireoJsonContext.Default.ListString),
                 MemoryLayoutJson = layout is null ? null : JsonSerializer.Serialize(layout, VireoJsonContext.Default.SnapshotLayout),
             };
+            Vireo.Host.CrashPoints.Hit("snapshot-create.disks-done");
             revert.Step("row");
             _ctx.Store.InsertSnapshot(record);
             revert.Success();
             Log.LogInformation("VM {Name}: snapshot {Snap} taken ({Kind}, {Disks} disks)", Name, snap, record.Kind, targets.Count);
             var records = _ctx.Store.ListSnapshots(Uuid);
             return ToInfo(FindSnapshot(records, snap), records) with { Consistency = consistency };
-        }, ct);
+        }, ct, $"create {request.Name}");
     }
 
     public Task<ActionResult> RevertSnapshotAsync(string snap, SnapshotRevertRequest request, CancellationToken ct)
@@ -165,7 +166,7 @@ internal sealed partial class VirtualMachine
             _ctx.Store.SetCurrentSnapshot(Uuid, snap);
             Log.LogInformation("VM {Name}: reverted to snapshot {Snap}", Name, snap);
             return Result(message);
-        }, ct);
+        }, ct, $"revert {snap}");
     }
 
     public Task<ActionResult> DeleteSnapshotAsync(string snap, CancellationToken ct) =>
@@ -196,11 +197,12 @@ internal sealed partial class VirtualMachine
             {
                 throw TranslateSnapshot(e, "delete a snapshot of");
             }
+            Vireo.Host.CrashPoints.Hit("snapshot-delete.disks-done");
             _ctx.Store.DeleteSnapshot(Uuid, snap);
             DeleteSnapshotUefiVars(snap);
             Log.LogInformation("VM {Name}: snapshot {Snap} deleted", Name, snap);
             return Result($"snapshot \"{snap}\" deleted");
-        }, ct);
+        }, ct, $"delete {snap}");
 
     private static void ValidateSnapshotName(string name)
     {

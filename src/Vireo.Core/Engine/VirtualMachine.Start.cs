@@ -48,6 +48,7 @@ internal sealed partial class VirtualMachine
         RemoveRuntimeFiles();
         SerialLogMarker(spec);
         SetState(VmState.Starting, null);
+        Vireo.Host.CrashPoints.Hit("start.prepared");
 
         QemuSession? session = null;
         try
@@ -67,6 +68,7 @@ internal sealed partial class VirtualMachine
                 PersistRuntime();
             });
             session = await QemuSession.LaunchAsync(_ctx.Emulator, plan.Argv, Paths, Uuid, _ctx.QmpTrace, ct);
+            Vireo.Host.CrashPoints.Hit("start.qemu-launched");
             revert.Step("runtime");
             var vncPort = spec.Graphics.Type == "vnc" ? await session.QueryVncPortAsync(ct) : null;
             lock (_gate)
@@ -101,6 +103,7 @@ internal sealed partial class VirtualMachine
                 return;
             }
 
+            Vireo.Host.CrashPoints.Hit("start.before-cont");
             // Phase 4: resume. Until now the guest has not executed a single instruction.
             revert.Step("resume");
             await session.ContAsync(ct);

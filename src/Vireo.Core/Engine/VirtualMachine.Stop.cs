@@ -35,6 +35,7 @@ internal sealed partial class VirtualMachine
                     await WithAgentAsync("guest-shutdown", async (c, t) => { await c.ShutdownAsync(QgaShutdownMode.Powerdown, TimeSpan.FromSeconds(1), t); return true; }, AgentCallTimeout, ct);
                 else
                     await session.SystemPowerdownAsync(ct);
+                Vireo.Host.CrashPoints.Hit("shutdown.requested");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

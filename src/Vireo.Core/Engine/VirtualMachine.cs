@@ -108,7 +108,7 @@ internal sealed partial class VirtualMachine
     private sealed record RuntimeFacts(string Accel, string? AccelWarning, DateTimeOffset StartedAt, int? VncPort);
 
     /// <summary>Runs <paramref name="operation"/> as this VM's only operation, after checking the state allows it.</summary>
-    private async Task<T> Serialised<T>(VmAction action, Func<Task<T>> operation, CancellationToken ct)
+    private async Task<T> Serialised<T>(VmAction action, Func<Task<T>> operation, CancellationToken ct, string? intent = null)
     {
         await EnterAsync(action, ct);
         try
@@ -116,6 +116,8 @@ internal sealed partial class VirtualMachine
             if (_removed)
                 throw new NotFoundException("VM", Name);
             ThrowIfRefused(action);
+            // The operation journal (issue 18): a kill -9 inside leaves the intent for the next vireod to settle.
+            using var journalled = action is VmAction.Console ? null : new Operations.OperationJournal(_ctx.Store).Begin(IntentKind(action), Name, intent is null ? Uuid : $"{Uuid} {intent}");
             return await operation();
         }
         finally
@@ -123,6 +125,10 @@ internal sealed partial class VirtualMachine
             Leave();
         }
     }
+
+    /// <summary>The journal's kind of a VM action: start, shutdown, change-devices...</summary>
+    internal static string IntentKind(VmAction action) =>
+        string.Concat(action.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     private void ThrowIfRefused(VmAction action)
     {

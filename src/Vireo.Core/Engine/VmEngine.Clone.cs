@@ -342,6 +342,9 @@ public sealed partial class VmEngine
     {
         var vm = Find(source);
         var created = new List<string>();
+        // A kill -9 between the copies and the new VM's row would leave volumes nobody owns: the journal names them.
+        using var intent = new Operations.OperationJournal(_ctx.Store).Begin("clone", request.Name,
+            string.Join(' ', plan.Where(d => d.Kind is CloneDiskKind.CopyVolume or CloneDiskKind.ImportPath).Select(d => d.Target)));
         var copies = plan.Count(d => d.Kind is CloneDiskKind.CopyVolume or CloneDiskKind.ImportPath);
         var done = 0;
         IProgress<double>? Slice() => progress is null || copies == 0 ? null
@@ -372,11 +375,13 @@ public sealed partial class VmEngine
                 var target = disk.Target!;
                 revert.Add("volume " + target, _ => Storage.DeleteAsync(target, CancellationToken.None));
                 disks[disk.Index] = disk.Source with { Volume = disk.Target, Path = null, Format = null };
+                Vireo.Host.CrashPoints.Hit("clone.volume-copied");
             }
             revert.Step("define");
             var info = await DefineAsync(JsonSerializer.Serialize(CloneSpec(vm.Spec, request.Name, disks), VireoJsonContext.Default.VmSpec), ct);
             revert.Add("definition", t => UndefineAsync(request.Name, t));
             revert.Step("uefi-vars");
+            Vireo.Host.CrashPoints.Hit("clone.defined");
             CopyUefiVars(vm, info.Uuid);
             revert.Success();
             Log.LogInformation("VM {Source}: cloned as {Name} (full, {Count} new volumes)", source, request.Name, created.Count);

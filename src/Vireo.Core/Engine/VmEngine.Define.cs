@@ -47,6 +47,8 @@ public sealed partial class VmEngine
                 DefinedAt = now,
                 UpdatedAt = now,
             };
+            using var intent = new Operations.OperationJournal(_ctx.Store).Begin("define", spec.Name, spec.Uuid);
+            Vireo.Host.CrashPoints.Hit("define.validated");
             try
             {
                 _ctx.Store.InsertVm(record);
@@ -57,6 +59,7 @@ public sealed partial class VmEngine
             }
             var vm = new VirtualMachine(_ctx, spec, VmState.Stopped, null, now);
             _vms[spec.Name] = vm;
+            Vireo.Host.CrashPoints.Hit("define.inserted");
             Log.LogInformation("VM {Name}: defined ({Uuid})", spec.Name, spec.Uuid);
             Events.Publish(new VireoEvent { Type = EventTypes.VmDefined, Vm = spec.Name, State = "stopped" });
             await NetworksFollowAsync(ct);

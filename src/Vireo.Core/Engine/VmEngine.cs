@@ -64,6 +64,9 @@ public sealed partial class VmEngine : IAsyncDisposable
             throw new UnavailableException(tooLong) { Hint = "Give vireod a shorter state directory: vireod --state-dir DIR" };
         Directory.CreateDirectory(paths.Root);
         Directory.CreateDirectory(paths.VmsDir);
+        // Half-written files of a killed vireod (their old versions still stand): issue 18.
+        if (Vireo.Host.Os.AtomicFile.RemoveLeftovers(paths.Root) is > 0 and var leftovers)
+            logger.LogWarning("removed {Count} temporary files of writes an earlier vireod did not finish", leftovers);
         var emulator = options.Emulator ?? Vireo.Qemu.QemuBinary.Locate()
             ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec") { Hint = "Install it: apt-get install qemu-system-x86" };
         var store = VireoStore.Open(paths.Database);
@@ -103,6 +106,8 @@ public sealed partial class VmEngine : IAsyncDisposable
             engine.Images.RegisterBuilt();
         // After the journal is replayed, before autostart: an older Vireo's linked clones sat on their source's volume.
         await engine.HealLegacyLinksAtStartAsync(ct);
+        // Operations a killed vireod left half-done (operation journal, issue 18): completed or rolled back, and listed.
+        await engine.RecoverInterruptedAsync(ct);
         engine._housekeeping = new Timer(_ => engine.Housekeeping(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
         return engine;
     }
@@ -118,6 +123,7 @@ public sealed partial class VmEngine : IAsyncDisposable
                 ? Vireo.Core.Specs.StoredSpec.Load(pending) : null);
             _vms[vm.Name] = vm;
         }
+        MarkInterruptedReboots();
         // Re-attach concurrently: each VM waits at most a few seconds for its monitor.
         await Task.WhenAll(records.Select(async record =>
         {
@@ -233,6 +239,8 @@ public sealed partial class VmEngine : IAsyncDisposable
                 OperationStatus.Running => "running",
                 OperationStatus.Succeeded => "succeeded",
                 OperationStatus.Failed => "failed",
+                OperationStatus.RolledBack => "rolled-back",
+                OperationStatus.Completed => "completed",
                 _ => "cancelled",
             },
             Progress = operation.Progress,

@@ -75,6 +75,8 @@ public sealed partial class NetworkService
                 revert.Add("nft", t => ApplyFirewallAsync(t));
             }
             revert.Add("row", () => _store.RemovePortForward(request.Protocol, hostAddress, request.HostPort));
+            using var intent = new Operations.OperationJournal(_store).Begin("forward-add", spec.Name, $"{request.Protocol} {hostAddress} {request.HostPort}");
+            Vireo.Host.CrashPoints.Hit("forward-add.inserted");
             try
             {
                 if (apply)

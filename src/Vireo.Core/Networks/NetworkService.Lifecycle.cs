@@ -32,6 +32,7 @@ public sealed partial class NetworkService
             SpecJson = JsonSerializer.Serialize(spec, VireoJsonContext.Default.NetworkSpec),
             DefinedAt = DateTimeOffset.UtcNow,
         });
+        Vireo.Host.CrashPoints.Hit("network-create.inserted");
         revert.Add("row", () =>
         {
             _store.DeleteNetwork(spec.Name);
@@ -136,6 +137,7 @@ public sealed partial class NetworkService
                     if (await _links.GetLinkAsync(spec.Bridge!, ct) is null)
                         revert.Add("bridge", t => _links.DeleteLinkAsync(spec.Bridge!, t));
                     await _links.EnsureBridgeAsync(spec.Bridge!, $"{Ipv4Subnet.Format(subnet.Gateway)}/{subnet.Prefix}", ct);
+                    Vireo.Host.CrashPoints.Hit("network-start.bridge-made");
                     if (spec.Mode == NetworkMode.Nat && !NetLinks.IpForwardingEnabled())
                     {
                         // Masquerade needs routing between interfaces; libvirt turns it on the same way.
@@ -148,6 +150,7 @@ public sealed partial class NetworkService
                     if (DnsmasqProcess.RunningPid(directory) is null)
                         revert.Add("dnsmasq", t => _dnsmasq.StopAsync(directory, t));
                     await _dnsmasq.StartAsync(DnsmasqSettingsFor(spec, subnet), ct);
+                    Vireo.Host.CrashPoints.Hit("network-start.dnsmasq-started");
                     // Undone as one: the row goes inactive first, then the table is rendered again without it.
                     revert.Add("firewall", async t =>
                     {

@@ -121,6 +121,8 @@ public sealed partial class NetworkService
         await _lock.WaitAsync(ct);
         try
         {
+            // The operation journal (issue 18): a kill -9 inside leaves the intent for the next vireod to settle.
+            using var intent = new Operations.OperationJournal(_store).Begin("network-create", spec.Name ?? "", start ? "start" : null);
             var created = await CreateCoreAsync(spec, start, ct);
             return Announce(created.Name, "created", Info(FindRecord(created.Name)));
         }
@@ -136,6 +138,7 @@ public sealed partial class NetworkService
         try
         {
             var record = FindRecord(name);
+            using var intent = new Operations.OperationJournal(_store).Begin("network-start", name);
             await StartCoreAsync(Parse(record), ct);
             return Announce(name, "started", Info(FindRecord(name)));
         }

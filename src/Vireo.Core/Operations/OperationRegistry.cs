@@ -50,6 +50,18 @@ public sealed class OperationRegistry : IAsyncDisposable
         return entry.Snapshot();
     }
 
+    /// <summary>
+    /// Lists an operation a killed vireod left unfinished and this one completed or rolled back at start-up
+    /// (<see cref="OperationStatus.Completed"/> or <see cref="OperationStatus.RolledBack"/>), with what was done.
+    /// </summary>
+    public OperationInfo Recovered(string kind, string target, OperationStatus status, string note, DateTimeOffset startedAt)
+    {
+        var entry = new Entry(Guid.NewGuid().ToString("N")[..16], kind, target, startedAt, this) { Task = Task.CompletedTask };
+        _entries[entry.Id] = entry;
+        entry.End(status, null, new JsonObject { ["recovery"] = note }, _time.GetUtcNow());
+        return entry.Snapshot();
+    }
+
     /// <summary>Running operations and those that ended within <see cref="Retention"/>, oldest first.</summary>
     public IReadOnlyList<OperationInfo> List()
     {

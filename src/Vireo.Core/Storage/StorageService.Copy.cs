@@ -198,6 +198,7 @@ public sealed partial class StorageService
     {
         var temp = TempPath(plan.Destination, plan.Name);
         var reference = StorageNames.Reference(plan.Destination.Name, plan.Name);
+        using var intent = VolumeIntent("volume-" + plan.What.Split(' ')[0], plan.Destination, plan.Name);
         try
         {
             await using var revert = new Engine.Reverter("volume-copy", _log);

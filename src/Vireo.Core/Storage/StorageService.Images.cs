@@ -89,7 +89,7 @@ public sealed partial class StorageService
             {
                 File.SetUnixFileMode(f.Temp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
                 var path = Path.Combine(pool.Path, f.Name);
-                File.Move(f.Temp, path, overwrite: false);
+                Vireo.Host.Os.AtomicFile.Commit(f.Temp, path, overwrite: false);
                 moved.Add(path);
             }
             var now = DateTimeOffset.UtcNow;

@@ -89,6 +89,7 @@ public sealed partial class StorageService
 
         var pool = await ReserveAsync(poolName, request.Name, ct);
         var temp = TempPath(pool, request.Name);
+        using var intent = VolumeIntent("volume-create", pool, request.Name);
         try
         {
             var backingFile = backing is { } b ? new BackingFile(Path.Combine(b.Pool.Path, b.Volume.Name), ToDiskFormat(b.Volume.Format)) : null;
@@ -383,6 +384,13 @@ public sealed partial class StorageService
         }
     }
 
+    /// <summary>
+    /// The operation journal's intent for a volume being made (issue 18): a kill -9 between the rename and the row
+    /// would leave a file under the volume's name that no row owns; the next vireod removes it (VmEngine.Recovery.cs).
+    /// </summary>
+    private Operations.OperationJournal.Intent VolumeIntent(string kind, PoolRecord pool, string name) =>
+        new Operations.OperationJournal(_store).Begin(kind, StorageNames.Reference(pool.Name, name), Path.Combine(pool.Path, name));
+
     /// <summary>Gives the complete file its name, then records it. A failure removes the file again.</summary>
     private async Task CommitAsync(PoolRecord pool, string temp, VolumeRecord record, CancellationToken ct)
     {
@@ -392,14 +400,16 @@ public sealed partial class StorageService
         try
         {
             await using var revert = new Engine.Reverter("volume-commit", _log);
+            Vireo.Host.CrashPoints.Hit("volume.file-made");
             try
             {
-                File.Move(temp, path, overwrite: false);
+                Vireo.Host.Os.AtomicFile.Commit(temp, path, overwrite: false);
             }
             catch (IOException e)
             {
                 throw new AlreadyExistsException($"cannot name the new volume {path}: {e.Message}");
             }
+            Vireo.Host.CrashPoints.Hit("volume.renamed");
             // Only the file this commit named: an existing one of that name (the move refused) is never touched.
             revert.Add("image", () => TryDelete(path));
             revert.Step("row");

@@ -117,6 +117,10 @@ public sealed partial class StorageService
         return ToResolved(pool, volume);
     }
 
+    /// <summary>True when volume <paramref name="reference"/> (<c>POOL/NAME</c>) is recorded.</summary>
+    public bool Exists(string reference) =>
+        StorageNames.TrySplit(reference, out var pool, out var name, out _) && _store.ListVolumes().Any(v => v.Pool == pool && v.Name == name);
+
     private static ResolvedVolume ToResolved(PoolRecord pool, VolumeRecord volume) =>
         new(pool.Name, volume.Name, Path.Combine(pool.Path, volume.Name), volume.Format);
 

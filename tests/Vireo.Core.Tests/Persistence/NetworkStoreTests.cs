@@ -132,7 +132,7 @@ public sealed class NetworkStoreTests : IDisposable
             version.CommandText = "PRAGMA user_version";
             // The origin column is the step before the latest one (read-only bases and the storage journal), which
             // is undone as well (the lead may renumber them, never reorder them).
-            Assert.Equal(11, Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) >= 11);
             using var command = old.CreateCommand();
             command.CommandText = $"""
                 DROP TABLE tokens;

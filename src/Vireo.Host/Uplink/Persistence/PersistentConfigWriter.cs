@@ -56,10 +56,10 @@ public sealed class PersistentConfigWriter(string rootDir = "/", TimeProvider? c
         {
             var backup = backupDir + f.Path;
             Directory.CreateDirectory(Path.GetDirectoryName(Host(backup))!);
-            File.Copy(Host(f.Path), Host(backup), overwrite: false);
+            Os.AtomicFile.WriteBytes(Host(backup), File.ReadAllBytes(Host(f.Path)), File.GetUnixFileMode(Host(f.Path)));
             backups.Add(backup);
         }
-        foreach (var f in files) await AtomicFile.WriteAsync(Host(f.Path), f.Content, f.Mode, ct).ConfigureAwait(false);
+        foreach (var f in files) await Os.AtomicFile.WriteAsync(Host(f.Path), f.Content, f.Mode, ct).ConfigureAwait(false);
         var main = files[0].Path;
         var note = $"Wrote {string.Join(", ", files.Select(f => f.Path))}" +
                    (backups.Count > 0 ? $"; the previous versions are in {backupDir}/" : "") + ". " + Requirement(d.System, plan);
