@@ -18,6 +18,7 @@ packages=(
     grub-common grub-pc-bin grub-efi-amd64-bin  # its boot loaders: i386-pc (SeaBIOS) and x86_64-efi (OVMF)
     ovmf xorriso openssh-client         # guest/verify-debian.sh: UEFI boots, NoCloud seed ISOs, ssh
     chromium                            # the web UI's browser test (Playwright drives /usr/bin/chromium; never its own download)
+    afl++                               # coverage-guided fuzzing of the parsers (fuzz/run.sh, with SharpFuzz)
 )
 missing=()
 for p in "${packages[@]}"; do
