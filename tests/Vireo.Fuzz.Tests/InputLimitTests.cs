@@ -36,7 +36,7 @@ public class InputLimitTests
     {
         using var stream = new EndlessStream(head, repeat, readSize: 4096);
         var reader = new QmpMessageReader(stream, QmpLimit, trace: null);
-        var (error, elapsed, allocated) = await Measure(() => reader.ReadAsync(CancellationToken.None).AsTask());
+        var (error, elapsed, allocated) = await Measure(ct => reader.ReadAsync(ct).AsTask());
         var e = Assert.IsType<QmpProtocolException>(error);
         Assert.Contains($"{QmpLimit} bytes", e.Message);
         // One pass over the limit (not one pass per read: 4,096 reads of a growing buffer took minutes before).
@@ -52,7 +52,7 @@ public class InputLimitTests
     {
         using var stream = new EndlessStream("", "[", readSize: 4096);
         var reader = new QmpMessageReader(stream, QmpLimit, trace: null);
-        var (error, _, _) = await Measure(() => reader.ReadAsync(CancellationToken.None).AsTask());
+        var (error, _, _) = await Measure(ct => reader.ReadAsync(ct).AsTask());
         Assert.Contains("malformed JSON", Assert.IsType<QmpProtocolException>(error).Message);
         Assert.True(stream.Served < 64 * 1024, $"read {stream.Served} bytes of nesting");
     }
@@ -71,7 +71,7 @@ public class InputLimitTests
         var limit = QgaClientOptions.Default.MaxMessageBytes;
         using var stream = new EndlessStream(head, repeat, readSize: 4096, latin1: true);
         var reader = new QgaLineReader(stream, trace: null);
-        var (error, elapsed, allocated) = await Measure(() => reader.ReadMessageAsync(limit, CancellationToken.None).AsTask());
+        var (error, elapsed, allocated) = await Measure(ct => reader.ReadMessageAsync(limit, ct).AsTask());
         Assert.IsType<QgaProtocolException>(error);
         Assert.True(elapsed < TimeSpan.FromSeconds(20), $"{what}: {elapsed.TotalSeconds:0.0} s");
         Assert.True(allocated < 16L * limit, $"{what}: allocated {allocated / 1048576} MiB");
@@ -85,7 +85,7 @@ public class InputLimitTests
     {
         using var stream = new EndlessStream("", "noise", readSize: 4096);
         var reader = new QgaLineReader(stream, trace: null);
-        var (error, elapsed, _) = await Measure(() => reader.SkipToSentinelAsync(1024 * 1024, CancellationToken.None).AsTask());
+        var (error, elapsed, _) = await Measure(ct => reader.SkipToSentinelAsync(1024 * 1024, ct).AsTask());
         Assert.Contains("flood", Assert.IsType<QgaProtocolException>(error).Message);
         Assert.True(elapsed < TimeSpan.FromSeconds(20));
     }
@@ -98,7 +98,7 @@ public class InputLimitTests
         var context = new DefaultHttpContext();
         context.Request.Body = body;
         context.Request.ContentType = "application/json";
-        var (error, _, allocated) = await Measure(() => JsonBody.ReadAsync(context.Request, VireoJsonContext.Default.NetworkSpec, CancellationToken.None));
+        var (error, _, allocated) = await Measure(ct => JsonBody.ReadAsync(context.Request, VireoJsonContext.Default.NetworkSpec, ct));
         var e = Assert.IsType<InvalidInputException>(error);
         Assert.Contains("larger than 64 KiB", e.Message);
         Assert.Equal(400, ErrorMapping.ToApiError(e).Status);
@@ -115,7 +115,7 @@ public class InputLimitTests
         var context = new DefaultHttpContext();
         context.Request.Body = body;
         context.Request.ContentType = "application/json";
-        var (error, _, _) = await Measure(() => JsonBody.ReadOptionalAsync(context.Request, VireoJsonContext.Default.ShutdownRequest, CancellationToken.None));
+        var (error, _, _) = await Measure(ct => JsonBody.ReadOptionalAsync(context.Request, VireoJsonContext.Default.ShutdownRequest, ct));
         Assert.Contains("larger than", Assert.IsType<InvalidInputException>(error).Message);
         Assert.True(body.Served <= JsonBody.MaxBytes + 4096, $"read {body.Served} bytes");
     }
@@ -193,22 +193,25 @@ public class InputLimitTests
         Assert.Contains("at most", Assert.Single(result.Errors).Message);
     }
 
-    private static async Task<(Exception? Error, TimeSpan Elapsed, long Allocated)> Measure(Func<Task> read)
+    /// <summary>
+    /// Runs a read on its own thread (the streams here complete synchronously, so a reader that never stops would
+    /// never yield), cancelled after 60 s: a reader without a limit fails the test instead of hanging it.
+    /// </summary>
+    private static async Task<(Exception? Error, TimeSpan Elapsed, long Allocated)> Measure(Func<CancellationToken, Task> read)
     {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var watch = Stopwatch.StartNew();
         Exception? error = null;
         try
         {
-            var task = read();
-            if (await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(60))) != task)
-                throw new TimeoutException("the reader was still reading after 60 s");
-            await task;
+            await Task.Run(() => read(limit.Token));
         }
-        catch (Exception e) when (e is not TimeoutException)
+        catch (Exception e)
         {
             error = e;
         }
+        Assert.False(limit.IsCancellationRequested, $"the reader was still reading after 60 s ({error?.GetType().Name})");
         return (error, watch.Elapsed, GC.GetTotalAllocatedBytes(precise: true) - before);
     }
 }
@@ -243,8 +246,13 @@ internal sealed class EndlessStream(string head, string repeat, int readSize, bo
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => new(Read(buffer.Span));
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Task.FromResult(Read(buffer.AsSpan(offset, count)));
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        return new(Read(buffer.Span));
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
