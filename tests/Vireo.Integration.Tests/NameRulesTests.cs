@@ -87,19 +87,19 @@ public sealed class NameRulesTests(ITestOutputHelper output)
             }
         }
 
-        // The CLI: every command that names something new. A process argument cannot hold NUL, nor more than
+        // The CLI: every command that names something new; the message names the field or the argument (NAME, DST). A process argument cannot hold NUL, nor more than
         // 128 KiB (MAX_ARG_STRLEN): those two go through the API only (above).
         var cli = new (string Entry, Func<string, string[]> Args, string Field, bool IsText)[]
         {
             ("create", n => ["create", "--name", n, "--memory", "64", "--boot", $"kernel={kernel}"], "name", false),
             ("rename", n => ["rename", "base", n], "name", false),
-            ("clone", n => ["clone", "base", n], "name", false),
-            ("net create", n => ["net", "create", n, "--mode", "isolated"], "name", false),
-            ("pool create", n => ["pool", "create", n, "--path", Path.Combine(h.StateDir, "p")], "name", false),
-            ("vol create", n => ["vol", "create", "default/" + n, "--size", "1M"], "name", false),
-            ("snapshot create", n => ["snapshot", "create", "base", n], "name", false),
-            ("disk attach", n => ["disk", "attach", "base", "default/" + n], "name", false),
-            ("remote add", n => ["remote", "add", n, "https://127.0.0.1:1", "--accept-certificate"], "remote name", false),
+            ("clone", n => ["clone", "base", n], "DST|name", false),
+            ("net create", n => ["net", "create", n, "--mode", "isolated"], "NETWORK|name", false),
+            ("pool create", n => ["pool", "create", n, "--path", Path.Combine(h.StateDir, "p")], "pool", false),
+            ("vol create", n => ["vol", "create", "default/" + n, "--size", "1M"], "VOLUME|name", false),
+            ("snapshot create", n => ["snapshot", "create", "base", n], "SNAPSHOT|name", false),
+            ("disk attach", n => ["disk", "attach", "base", "default/" + n], "SOURCE|volume", false),
+            ("remote add", n => ["remote", "add", n, "https://127.0.0.1:1", "--accept-certificate"], "NAME|remote name", false),
             ("token create", n => ["token", "create", "--role", "viewer", "--description", n], "description", true),
         };
         foreach (var (what, name, badAsText) in BadNames)
@@ -113,7 +113,7 @@ public sealed class NameRulesTests(ITestOutputHelper output)
                 var result = await h.Vireo(args(arg));
                 if (result.ExitCode != 2)
                     failures.Add($"CLI {entry}, {what}: exit {result.ExitCode}: {Cut(result.Stderr + result.Stdout)}");
-                else if (!result.Stderr.Contains(field, StringComparison.OrdinalIgnoreCase))
+                else if (!field.Split('|').Any(f => result.Stderr.Contains(f, StringComparison.OrdinalIgnoreCase)))
                     failures.Add($"CLI {entry}, {what}: does not name the {field}: {Cut(result.Stderr)}");
             }
         }
