@@ -21,14 +21,22 @@ internal static class JsonBody
         CheckContentType(request);
         try
         {
-            return MissingDefaults.Fill(await JsonSerializer.DeserializeAsync(new BoundedBody(request.Body, maxBytes), StrictType(type), ct)
-                ?? throw new InvalidInputException("the request body is empty; send a JSON object"));
+            using var buffer = new MemoryStream();
+            await new BoundedBody(request.Body, maxBytes).CopyToAsync(buffer, ct);
+            var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+            if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty)
+                throw Empty();
+            var body = JsonSerializer.Deserialize(bytes.Span, StrictType(type)) ?? throw Empty();
+            return MissingDefaults.Fill(body, bytes);
         }
         catch (JsonException e)
         {
             throw Invalid(e);
         }
     }
+
+    private static InvalidInputException Empty() => new("the request body is empty; send a JSON object",
+        [new FieldError { Field = "body", Message = "is empty; send a JSON object" }]);
 
     /// <summary>The body as <typeparamref name="T"/>; null when there is none (optional request options).</summary>
     public static async Task<T?> ReadOptionalAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken ct) where T : class
@@ -41,7 +49,8 @@ internal static class JsonBody
         {
             using var reader = new StreamReader(new BoundedBody(request.Body, MaxBytes));
             var text = await reader.ReadToEndAsync(ct);
-            return string.IsNullOrWhiteSpace(text) ? null : JsonSerializer.Deserialize(text, StrictType(type)) is { } body ? MissingDefaults.Fill(body) : null;
+            return string.IsNullOrWhiteSpace(text) ? null
+                : JsonSerializer.Deserialize(text, StrictType(type)) is { } body ? MissingDefaults.Fill(body, System.Text.Encoding.UTF8.GetBytes(text)) : null;
         }
         catch (JsonException e)
         {
@@ -115,61 +124,55 @@ internal static class JsonBody
 /// The defaults of fields a body left out. The source-generated reader builds types with init-only properties
 /// through an object initializer that passes default(T) for every absent member, so a property initializer such as
 /// <c>DiskSpec.Device = "disk"</c> or <c>ImageImportRequest.Firmware = []</c> is lost: a body without the field
-/// became a null where the code (and the API reference) promise a value, and a 500 further on (found by the
-/// hostile-names test: POST /v1/vms/{name}/disks without "device"). This puts back, from a default instance, every
-/// non-nullable property the reader left null, in the body and in the contract objects it holds.
+/// became a null (or false, or 0) where the code and the API reference promise a value: a 500 further on (found by the
+/// hostile-names test: POST /v1/vms/{name}/disks without "device"), and a NIC without "link" was attached
+/// unplugged. This puts back, from a default instance, every member the JSON leaves out, in the body and in the
+/// contract objects it holds.
 /// </summary>
 internal static class MissingDefaults
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (System.Reflection.PropertyInfo Property, object? Default)[]> Plans = new();
-    private static readonly System.Reflection.NullabilityInfoContext Nullability = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object?> Defaults = new();
 
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Request types are rooted by the JSON context.")]
-    public static T Fill<T>(T body)
+    /// <summary>Puts the default instance's value into every member of <paramref name="body"/> that <paramref name="json"/> leaves out.</summary>
+    public static T Fill<T>(T body, ReadOnlyMemory<byte> json)
     {
-        Fill(body, depth: 0);
+        using var document = JsonDocument.Parse(json);
+        Fill(body, document.RootElement, depth: 0);
         return body;
     }
 
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Request types are rooted by the JSON context.")]
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Request types are rooted by the JSON context.")]
-    private static void Fill(object? value, int depth)
+    private static void Fill(object? value, JsonElement json, int depth)
     {
-        if (value is null || depth > 8) return;
+        if (value is null || depth > 16) return;
         if (value is System.Collections.IEnumerable items and not string)
         {
-            foreach (var item in items) Fill(item, depth + 1);
+            if (json.ValueKind != JsonValueKind.Array || value is System.Collections.IDictionary) return;
+            using var elements = json.EnumerateArray().GetEnumerator();
+            foreach (var item in items)
+                if (elements.MoveNext()) Fill(item, elements.Current, depth + 1);
             return;
         }
         var type = value.GetType();
-        if (type.Assembly != typeof(VireoJsonContext).Assembly || !type.IsClass) return;
-        foreach (var (property, fallback) in Plans.GetOrAdd(type, Plan))
+        if (json.ValueKind != JsonValueKind.Object || !type.IsClass || type.Assembly != typeof(VireoJsonContext).Assembly) return;
+        var defaults = Defaults.GetOrAdd(type, New);
+        foreach (var property in JsonBody.StrictOptions.GetTypeInfo(type).Properties)
         {
-            var current = property.GetValue(value);
-            if (current is null && fallback is not null) property.SetValue(value, fallback);
-            else Fill(current, depth + 1);
+            if (property.AttributeProvider is not System.Reflection.PropertyInfo member || !member.CanRead || member.GetIndexParameters().Length > 0) continue;
+            if (json.TryGetProperty(property.Name, out var child))
+                Fill(member.GetValue(value), child, depth + 1);
+            else if (defaults is not null && member.CanWrite && member.GetValue(defaults) is { } fallback && !fallback.Equals(member.GetValue(value)))
+                member.SetValue(value, fallback);
         }
     }
 
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Request types are rooted by the JSON context.")]
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Request types are rooted by the JSON context.")]
-    private static (System.Reflection.PropertyInfo, object?)[] Plan(Type type)
+    private static object? New(Type type)
     {
-        object? instance = null;
-        if (type.GetConstructor(Type.EmptyTypes) is not null)
-        {
-            try { instance = Activator.CreateInstance(type); }
-            catch (System.Reflection.TargetInvocationException) { instance = null; }
-        }
-        var plan = new List<(System.Reflection.PropertyInfo, object?)>();
-        foreach (var p in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
-        {
-            if (p.GetIndexParameters().Length > 0 || !p.CanRead) continue;
-            var fallback = instance is not null && p.CanWrite && !p.PropertyType.IsValueType
-                && Nullability.Create(p).WriteState == System.Reflection.NullabilityState.NotNull ? p.GetValue(instance) : null;
-            if (fallback is not null || !p.PropertyType.IsValueType) plan.Add((p, fallback));
-        }
-        return [.. plan];
+        if (type.GetConstructor(Type.EmptyTypes) is null) return null;
+        try { return Activator.CreateInstance(type); }
+        catch (System.Reflection.TargetInvocationException) { return null; }
     }
 }
 
