@@ -19,6 +19,7 @@ packages=(
     ovmf xorriso openssh-client         # guest/verify-debian.sh: UEFI boots, NoCloud seed ISOs, ssh
     chromium                            # the web UI's browser test (Playwright drives /usr/bin/chromium; never its own download)
     python3                             # tests/reliability/render.py renders docs/reliability.md
+    afl++                               # coverage-guided fuzzing of the parsers (fuzz/run.sh, with SharpFuzz)
 )
 missing=()
 for p in "${packages[@]}"; do

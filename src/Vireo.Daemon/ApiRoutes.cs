@@ -97,7 +97,8 @@ internal static class ApiRoutes
     {
         if (request.ContentLength > MaxSpecBytes)
             throw new InvalidInputException($"the spec is larger than {MaxSpecBytes / 1024} KiB");
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        // A chunked body has no Content-Length: BoundedBody stops it at the limit instead of reading it all first.
+        using var reader = new StreamReader(new BoundedBody(request.Body, MaxSpecBytes), Encoding.UTF8);
         var text = await reader.ReadToEndAsync(ct);
         if (text.Length > MaxSpecBytes)
             throw new InvalidInputException($"the spec is larger than {MaxSpecBytes / 1024} KiB");

@@ -46,8 +46,11 @@ internal sealed class AuthService(VireoStore store, TimeProvider time, ILogger l
         {
             errors.Add(new FieldError { Field = "expires_in", Value = request.ExpiresIn, Message = e.Message });
         }
-        if (request.Description is { } d && (d.Length > MaxDescription || d.Any(char.IsControl)))
-            errors.Add(new FieldError { Field = "description", Value = d.Length > 40 ? d[..40] + "..." : d, Message = $"must be at most {MaxDescription} characters, without control characters" });
+        // Format characters too: a right-to-left override or a zero-width joiner would make `vireo token list`
+        // show something other than what is stored.
+        if (request.Description is { } d && (d.Length > MaxDescription || d.Any(c => char.IsControl(c)
+                || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)))
+            errors.Add(new FieldError { Field = "description", Value = d.Length > 40 ? d[..40] + "..." : d, Message = $"must be at most {MaxDescription} characters, without control or invisible formatting characters" });
         if (errors.Count > 0)
             throw InvalidInputException.For("token", errors);
         var now = Truncate(time.GetUtcNow());

@@ -103,8 +103,8 @@ internal sealed record RemotesConfig
     {
         if (name == Local)
             return "\"local\" is the name of the local Unix socket; choose another name";
-        if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') || !char.IsAsciiLetterOrDigit(name[0]))
-            return "a remote name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+        if (name.Length is 0 or > 63 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') || !char.IsAsciiLetterOrDigit(name[0]))
+            return "a remote name is 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit";
         return null;
     }
 

@@ -2,10 +2,15 @@ using System.Text.Json;
 
 namespace Vireo.Host.Network;
 
-/// <summary>Reads iproute2's <c>-json</c> output (JsonDocument: no reflection, so it stays AOT-clean).</summary>
+/// <summary>
+/// Reads iproute2's <c>-json</c> output (JsonDocument: no reflection, so it stays AOT-clean). Output of any other
+/// shape is an <see cref="InvalidDataException"/> (<see cref="ToolJson"/>).
+/// </summary>
 internal static class IpJson
 {
-    public static IReadOnlyList<LinkInfo> ParseLinks(string json)
+    public static IReadOnlyList<LinkInfo> ParseLinks(string json) => ToolJson.Read("ip -json link", () => ParseLinksCore(json));
+
+    private static IReadOnlyList<LinkInfo> ParseLinksCore(string json)
     {
         var list = new List<LinkInfo>();
         using var doc = Parse(json);
@@ -35,7 +40,9 @@ internal static class IpJson
         return list;
     }
 
-    public static IReadOnlyList<RouteInfo> ParseRoutes(string json)
+    public static IReadOnlyList<RouteInfo> ParseRoutes(string json) => ToolJson.Read("ip -json route", () => ParseRoutesCore(json));
+
+    private static IReadOnlyList<RouteInfo> ParseRoutesCore(string json)
     {
         var list = new List<RouteInfo>();
         using var doc = Parse(json);
@@ -49,7 +56,9 @@ internal static class IpJson
         return list;
     }
 
-    public static IReadOnlyList<NeighbourInfo> ParseNeighbours(string json)
+    public static IReadOnlyList<NeighbourInfo> ParseNeighbours(string json) => ToolJson.Read("ip -json neigh", () => ParseNeighboursCore(json));
+
+    private static IReadOnlyList<NeighbourInfo> ParseNeighboursCore(string json)
     {
         var list = new List<NeighbourInfo>();
         using var doc = Parse(json);
@@ -64,7 +73,7 @@ internal static class IpJson
     }
 
     // `ip -json` prints nothing at all (not "[]") for some empty answers.
-    private static JsonDocument Parse(string json) => JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
+    private static JsonDocument Parse(string json) => ToolJson.Parse("ip -json", json);
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

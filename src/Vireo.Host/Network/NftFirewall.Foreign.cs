@@ -26,13 +26,19 @@ public sealed partial class NftFirewall
     public async Task<IReadOnlyList<ForeignForwardChain>> FindForeignDropChainsAsync(CancellationToken ct)
     {
         using var ruleset = await ListRulesetAsync(ct).ConfigureAwait(false);
+        return ToolJson.Read("nft -j list ruleset", () => DropChains(ruleset, TableName));
+    }
+
+    /// <summary>The foreign forward-drop chains in a parsed <c>nft -j list ruleset</c>.</summary>
+    internal static List<ForeignForwardChain> DropChains(JsonDocument ruleset, string ownTable)
+    {
         var found = new List<ForeignForwardChain>();
         foreach (var item in Items(ruleset, "chain"))
         {
             var family = Str(item, "family");
             var table = Str(item, "table");
             if (family is null || table is null || !RoutedFamilies.Contains(family)) continue;
-            if (family == "ip" && table == TableName) continue;
+            if (family == "ip" && table == ownTable) continue;
             if (Str(item, "hook") == "forward" && Str(item, "policy") == "drop" && Str(item, "name") is { } name)
                 found.Add(new ForeignForwardChain(family, table, name));
         }
@@ -90,6 +96,12 @@ public sealed partial class NftFirewall
     private async Task<bool> HasIptablesForwardChainAsync(CancellationToken ct)
     {
         using var ruleset = await ListRulesetAsync(ct).ConfigureAwait(false);
+        return ToolJson.Read("nft -j list ruleset", () => HasIptablesChain(ruleset));
+    }
+
+    /// <summary>Whether a parsed <c>nft -j list ruleset</c> holds a chain of iptables-nft.</summary>
+    internal static bool HasIptablesChain(JsonDocument ruleset)
+    {
         return Items(ruleset, "chain").Any(c => IsIptablesChain(new(Str(c, "family") ?? "", Str(c, "table") ?? "", Str(c, "name") ?? "")));
     }
 
@@ -106,12 +118,18 @@ public sealed partial class NftFirewall
     internal async Task<IReadOnlyList<TaggedRule>> TaggedRulesAsync(string? tag, CancellationToken ct)
     {
         using var ruleset = await ListRulesetAsync(ct).ConfigureAwait(false);
+        return ToolJson.Read("nft -j list ruleset", () => TaggedRules(ruleset, tag, TableName));
+    }
+
+    /// <summary>Our tagged rules in a parsed <c>nft -j list ruleset</c>: all of them, or those with exactly <paramref name="tag"/>.</summary>
+    internal static List<TaggedRule> TaggedRules(JsonDocument ruleset, string? tag, string ownTable)
+    {
         var rules = new List<TaggedRule>();
         foreach (var item in Items(ruleset, "rule"))
         {
             var (family, table, chain, comment) = (Str(item, "family"), Str(item, "table"), Str(item, "chain"), Str(item, "comment"));
             if (family is null || table is null || chain is null || comment is null) continue;
-            if (family == "ip" && table == TableName) continue;
+            if (family == "ip" && table == ownTable) continue;
             if (tag is null ? !comment.StartsWith(ForeignTagPrefix, StringComparison.Ordinal) : comment != tag) continue;
             var expr = item.TryGetProperty("expr", out var e) ? e.GetRawText() : "";
             rules.Add(new TaggedRule(new ForeignForwardChain(family, table, chain), item.GetProperty("handle").GetInt64(), comment, expr));
@@ -125,12 +143,12 @@ public sealed partial class NftFirewall
     {
         var r = await runner.RunAsync(Nft, ["-j", "list", "ruleset"], Timeout, ct).ConfigureAwait(false);
         if (!r.Succeeded) throw ToolFailure.Of(Nft, ["-j", "list", "ruleset"], r);
-        return JsonDocument.Parse(r.Stdout);
+        return ToolJson.Parse("nft -j list ruleset", r.Stdout, empty: "{}");
     }
 
     private static IEnumerable<JsonElement> Items(JsonDocument ruleset, string kind)
     {
-        if (!ruleset.RootElement.TryGetProperty("nftables", out var all)) yield break;
+        if (ruleset.RootElement.ValueKind != JsonValueKind.Object || !ruleset.RootElement.TryGetProperty("nftables", out var all)) yield break;
         foreach (var entry in all.EnumerateArray())
             if (entry.TryGetProperty(kind, out var item)) yield return item;
     }

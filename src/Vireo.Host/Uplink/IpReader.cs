@@ -17,9 +17,15 @@ internal sealed class IpReader(ICommandRunner runner)
             if (r.StartError is null && r.Stderr.Contains("does not exist", StringComparison.Ordinal)) return null;
             throw new IOException($"ip link show dev {name} failed: {r.FailureSummary}");
         }
-        using var doc = JsonDocument.Parse(r.Stdout);
-        return doc.RootElement.GetArrayLength() == 0 ? null : doc.RootElement[0].Clone();
+        return ParseLink(r.Stdout);
     }
+
+    /// <summary>The first link of <c>ip -j link show</c>'s output, or null when it lists none.</summary>
+    internal static JsonElement? ParseLink(string json) => Network.ToolJson.Read("ip -j link", () =>
+    {
+        using var doc = Network.ToolJson.Parse("ip -j link", json);
+        return doc.RootElement.GetArrayLength() == 0 ? (JsonElement?)null : doc.RootElement[0].Clone();
+    });
 
     /// <summary>Everything a rollback must restore, or null when the interface does not exist.</summary>
     public async Task<NicSnapshot?> SnapshotAsync(string name, CancellationToken ct)
@@ -29,6 +35,16 @@ internal sealed class IpReader(ICommandRunner runner)
         var routes = new List<NicRoute>();
         routes.AddRange(await RoutesAsync(name, "inet", ct).ConfigureAwait(false));
         routes.AddRange(await RoutesAsync(name, "inet6", ct).ConfigureAwait(false));
+        return ToSnapshot(link, name, addresses, routes);
+    }
+
+    /// <summary>The snapshot of a link from its <c>ip -j -d link</c> object and its addresses and routes.</summary>
+    internal static NicSnapshot ToSnapshot(JsonElement link, string name, List<NicAddress> addresses, List<NicRoute> routes) =>
+        Network.ToolJson.Read("ip -j link", () => ToSnapshotCore(link, name, addresses, routes));
+
+    private static NicSnapshot ToSnapshotCore(JsonElement link, string name, List<NicAddress> addresses, List<NicRoute> routes)
+    {
+        if (link.ValueKind != JsonValueKind.Object) throw new InvalidOperationException($"a link is a JSON {link.ValueKind}, not an object");
         var info = link.TryGetProperty("linkinfo", out var li) ? li : default;
         return new NicSnapshot(
             Name: Str(link, "ifname") ?? name,
@@ -44,8 +60,15 @@ internal sealed class IpReader(ICommandRunner runner)
 
     private async Task<List<NicAddress>> AddressesAsync(string name, CancellationToken ct)
     {
-        var r = await Run(["-j", "addr", "show", "dev", name], ct).ConfigureAwait(false);
-        using var doc = JsonDocument.Parse(r);
+        return ParseAddresses(await Run(["-j", "addr", "show", "dev", name], ct).ConfigureAwait(false));
+    }
+
+    /// <summary>The IPv4 and IPv6 addresses in <c>ip -j addr show</c>'s output.</summary>
+    internal static List<NicAddress> ParseAddresses(string json) => Network.ToolJson.Read("ip -j addr", () => ParseAddressesCore(json));
+
+    private static List<NicAddress> ParseAddressesCore(string json)
+    {
+        using var doc = Network.ToolJson.Parse("ip -j addr", json);
         var list = new List<NicAddress>();
         foreach (var link in doc.RootElement.EnumerateArray())
         {
@@ -76,7 +99,15 @@ internal sealed class IpReader(ICommandRunner runner)
     {
         var r = await Run([family == "inet" ? "-4" : "-6", "-j", "route", "show", "table", "all", "dev", name], ct)
             .ConfigureAwait(false);
-        using var doc = JsonDocument.Parse(r.Length == 0 ? "[]" : r);
+        return ParseRoutes(r, family);
+    }
+
+    /// <summary>The routes in <c>ip -j route show</c>'s output, of <paramref name="family"/> ("inet" or "inet6").</summary>
+    internal static List<NicRoute> ParseRoutes(string json, string family) => Network.ToolJson.Read("ip -j route", () => ParseRoutesCore(json, family));
+
+    private static List<NicRoute> ParseRoutesCore(string r, string family)
+    {
+        using var doc = Network.ToolJson.Parse("ip -j route", r);
         var list = new List<NicRoute>();
         foreach (var e in doc.RootElement.EnumerateArray())
         {

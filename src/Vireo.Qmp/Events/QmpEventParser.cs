@@ -70,8 +70,8 @@ internal static class QmpEventParser
     {
         if (message.TryGetProperty("timestamp", out var ts)
             && ts.ValueKind == JsonValueKind.Object
-            && ts.TryGetProperty("seconds", out var s) && s.TryGetInt64(out var seconds)
-            && ts.TryGetProperty("microseconds", out var us) && us.TryGetInt64(out var micros)
+            && ts.TryGetProperty("seconds", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var seconds)
+            && ts.TryGetProperty("microseconds", out var us) && us.ValueKind == JsonValueKind.Number && us.TryGetInt64(out var micros)
             && seconds is >= 0 and < 253_402_300_800 && micros is >= 0 and < 1_000_000)
         {
             return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(micros * TimeSpan.TicksPerMicrosecond);

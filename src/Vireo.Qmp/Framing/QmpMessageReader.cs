@@ -15,6 +15,9 @@ internal sealed class QmpMessageReader(Stream stream, int maxMessageBytes, Actio
     private byte[] _buffer = new byte[InitialBufferBytes];
     private int _start;
     private int _end;
+    private int _scanned;
+    private int _blank;
+    private JsonReaderState _scanState;
 
     /// <summary>
     /// Reads the next message. Returns <c>null</c> when the peer closed the stream (a half-written final message is
@@ -54,9 +57,18 @@ internal sealed class QmpMessageReader(Stream stream, int maxMessageBytes, Actio
     private bool TryFrame(out JsonElement message)
     {
         message = default;
-        while (_start < _end && IsJsonWhitespace(_buffer[_start]))
+        if (_scanned == 0)
         {
-            _start++;
+            while (_start < _end && IsJsonWhitespace(_buffer[_start]))
+            {
+                _start++;
+                // Whitespace between messages is legal, but not without end: a peer that sends nothing else would
+                // keep this loop busy forever.
+                if (++_blank > maxMessageBytes)
+                {
+                    throw new QmpProtocolException($"QEMU sent more than {maxMessageBytes} bytes of whitespace without a message");
+                }
+            }
         }
 
         if (_start == _end)
@@ -67,13 +79,37 @@ internal sealed class QmpMessageReader(Stream stream, int maxMessageBytes, Actio
         var pending = new ReadOnlyMemory<byte>(_buffer, _start, _end - _start);
         try
         {
-            var reader = new Utf8JsonReader(pending.Span, isFinalBlock: false, state: default);
-            if (!reader.Read() || !reader.TrySkip())
+            // Scans on from where the last call stopped (the reader's state carries over), so a large message that
+            // arrives in many small reads costs one pass, not one pass per read.
+            var reader = new Utf8JsonReader(pending.Span[_scanned..], isFinalBlock: false, state: _scanState);
+            var complete = false;
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth == 0 && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+                {
+                    complete = true;
+                    break;
+                }
+            }
+
+            _scanned += (int)reader.BytesConsumed;
+            _scanState = reader.CurrentState;
+            if (!complete)
             {
                 return false;
             }
 
-            var bytes = pending[..(int)reader.BytesConsumed];
+            var bytes = pending[.._scanned];
+            _scanned = 0;
+            _scanState = default;
+            _blank = 0;
+            // The JSON reader checks the structure, not the bytes inside strings: text that is not UTF-8 would fail
+            // later, wherever a string is read, with an InvalidOperationException. QEMU always sends UTF-8.
+            if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+            {
+                throw new QmpProtocolException($"QEMU sent a message that is not valid UTF-8: {Excerpt(bytes.Span)}");
+            }
+
             trace?.Invoke("<- " + Encoding.UTF8.GetString(bytes.Span));
             using var document = JsonDocument.Parse(bytes);
             message = document.RootElement.Clone();

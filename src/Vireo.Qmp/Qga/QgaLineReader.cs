@@ -55,6 +55,7 @@ internal sealed class QgaLineReader(Stream stream, Action<string>? trace)
     public async ValueTask<JsonElement> ReadMessageAsync(int maxBytes, CancellationToken ct)
     {
         _lineLength = 0;
+        var consumed = 0L;
         while (true)
         {
             if (_chunkStart == _chunkEnd)
@@ -71,7 +72,12 @@ internal sealed class QgaLineReader(Stream stream, Action<string>? trace)
             if (_lineLength + part.Length > maxBytes)
                 throw new QgaProtocolException($"the guest agent sent an answer larger than {maxBytes} bytes");
             Append(part);
-            _chunkStart += nl >= 0 ? nl + 1 : span.Length;
+            var advance = nl >= 0 ? nl + 1 : span.Length;
+            _chunkStart += advance;
+            // Blank lines and lines cut short by a sentinel count too: an endless stream of them is a flood, not an answer.
+            consumed += advance;
+            if (consumed > 2L * maxBytes)
+                throw new QgaProtocolException($"the guest agent sent more than {2L * maxBytes} bytes without an answer (a flood of data)");
             if (nl < 0)
                 continue;
             var line = _line.AsSpan(0, _lineLength).Trim(" \t\r"u8);
@@ -112,6 +118,8 @@ internal sealed class QgaLineReader(Stream stream, Action<string>? trace)
 
     private async ValueTask FillAsync(CancellationToken ct)
     {
+        // A stream with data always ready may complete reads without looking at the token: look here.
+        ct.ThrowIfCancellationRequested();
         var read = await stream.ReadAsync(_chunk, ct).ConfigureAwait(false);
         if (read == 0)
             throw new QgaNotAnsweringException("the guest agent's channel was closed");
