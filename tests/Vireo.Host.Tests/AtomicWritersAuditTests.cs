@@ -19,6 +19,7 @@ public sealed partial class AtomicWritersAuditTests
         ("Vireo.Host/Os/AtomicFile.cs", "File.Move(from, to, overwrite)", "the atomic writer itself (the rename, followed by the directory fsync)"),
         ("Vireo.Daemon/MonitoringRoutes.cs", "new StreamWriter(response.Body", "an HTTP response body, not a file"),
         ("Vireo.Daemon/InstanceLock.cs", "FileMode.OpenOrCreate", "the flock file: its content is never read, only the lock"),
+        ("Vireo.Core/Networks/NetworkService.HostLock.cs", "FileMode.OpenOrCreate", "the per-network-namespace flock file: its content is never read, only the lock"),
         ("Vireo.Host/Network/NftFirewall.cs", "File.WriteAllTextAsync(file, script", "a script in a private temp dir handed to nft -f, deleted after; not state"),
         ("Vireo.Host/Network/NftFirewall.Foreign.cs", "File.WriteAllTextAsync(file,", "nft -j input in a private temp dir, deleted after; not state"),
         ("Vireo.Host/Uplink/UplinkConverter.cs", "File.WriteAllTextAsync(file, IpBatch", "ip -batch input in a private temp dir, deleted after; not state"),

@@ -42,7 +42,7 @@ public sealed partial class NetworkService
             Directory.CreateDirectory(LockDirectory);
             // FileShare.None is an exclusive flock on Unix: held until this vireod exits, however it exits.
             _hostLock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            File.WriteAllText(ownerPath, $"PID {Environment.ProcessId}, state directory {_paths.Root}");
+            Vireo.Host.Os.AtomicFile.Write(ownerPath, $"PID {Environment.ProcessId}, state directory {_paths.Root}");
         }
         catch (IOException)
         {
