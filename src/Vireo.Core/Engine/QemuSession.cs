@@ -41,9 +41,9 @@ internal sealed partial class QemuSession
         Interlocked.CompareExchange(ref _expected, (int)kind, (int)ExitKind.Unexpected);
 
     public static async Task<QemuSession> LaunchAsync(string emulator, IReadOnlyList<string> argv, VmPaths paths, string uuid,
-        Action<string>? trace, CancellationToken ct)
+        Action<string>? trace, CancellationToken ct, QemuLaunchOptions? options = null)
     {
-        var process = await QemuLauncher.LaunchAsync(emulator, argv, paths.PidFile, ct);
+        var process = await QemuLauncher.LaunchAsync(emulator, argv, paths.PidFile, options, ct);
         try
         {
             var qmp = await ConnectWithRetryAsync(process, paths.QmpSocket, trace, ct);

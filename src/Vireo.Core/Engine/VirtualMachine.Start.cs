@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Core.Errors;
+using Vireo.Qemu;
 
 namespace Vireo.Core.Engine;
 
@@ -40,19 +41,32 @@ internal sealed partial class VirtualMachine
 
         // Phase 2: prepare the host.
         Directory.CreateDirectory(Paths.Dir);
+        // QEMU runs as the VM's own uid (docs/security.md): its directory 0700 is the record of that uid.
+        var uid = QemuConfinement.UidFor(Paths, _ctx.Paths.VmsDir);
         if (plan.UefiVarsTemplate is { } template)
             UefiVars.EnsureCopied(template, Paths.UefiVars);
         if (spec.CloudInit is { } cloudInit && await CloudInit.CloudInitSeed.EnsureAsync(cloudInit, spec.Name, Paths.CloudInitSeed, SeedRunner, ct))
             Log.LogInformation("VM {Name}: cloud-init seed built (settings changed or first start)", Name);
         RemoveRuntimeFiles();
         SerialLogMarker(spec);
+        var launch = GrantFilesToQemu(plan, uid);
         SetState(VmState.Starting, null);
 
         QemuSession? session = null;
         try
         {
-            // Phase 3: launch. QEMU daemonizes, so it is not our child and outlives vireod.
-            session = await QemuSession.LaunchAsync(_ctx.Emulator, plan.Argv, Paths, Uuid, _ctx.QmpTrace, ct);
+            // Phase 3: launch, as the VM's uid, in a session of its own: not our child, it outlives vireod.
+            // Taps are opened here and handed to QEMU as descriptors: it may not open /dev/net/tun itself.
+            var (argv, inherited) = WithTapDescriptors(plan);
+            try
+            {
+                session = await QemuSession.LaunchAsync(_ctx.Emulator, argv, Paths, Uuid, _ctx.QmpTrace, ct,
+                    launch with { InheritedFds = inherited });
+            }
+            finally
+            {
+                QemuConfinement.Close(inherited.Select(i => i.Source));
+            }
             var vncPort = spec.Graphics.Type == "vnc" ? await session.QueryVncPortAsync(ct) : null;
             lock (_gate)
             {
@@ -96,6 +110,93 @@ internal sealed partial class VirtualMachine
     }
 
     private static readonly Vireo.Host.Os.ProcessCommandRunner SeedRunner = new();
+
+    /// <summary>The argv with each tap netdev given inherited descriptors (numbered from 4; 3 is the launcher's).</summary>
+    private static (IReadOnlyList<string> Argv, List<(int Source, int Target)> Fds) WithTapDescriptors(VmPlan plan)
+    {
+        var inherited = new List<(int Source, int Target)>();
+        if (!plan.Config.Netdevs.Any(n => n is Vireo.Qemu.Model.TapNetdev))
+            return (plan.Argv, inherited);
+        try
+        {
+            var next = QemuLauncher.AliveFd + 1;
+            var netdevs = new List<Vireo.Qemu.Model.IQemuNetdev>();
+            foreach (var netdev in plan.Config.Netdevs)
+            {
+                if (netdev is not Vireo.Qemu.Model.TapNetdev tap)
+                {
+                    netdevs.Add(netdev);
+                    continue;
+                }
+                var targets = new List<int>();
+                foreach (var fd in QemuConfinement.OpenTap(tap.IfName, tap.Queues))
+                {
+                    inherited.Add((fd, next));
+                    targets.Add(next++);
+                }
+                netdevs.Add(tap with { Fds = targets });
+            }
+            return (QemuCommandLine.Build(plan.Config with { Netdevs = netdevs }), inherited);
+        }
+        catch
+        {
+            QemuConfinement.Close(inherited.Select(i => i.Source));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Gives QEMU (uid <paramref name="uid"/>, group vireo-qemu) the files it opens, as libvirt's DAC driver does:
+    /// the VM's own writable files become uid:vireo-qemu 0600; read-only ones (base images of the backing chains,
+    /// ISOs, kernel, initrd, firmware) must be readable by the group or everyone. Vireo's own files under the state
+    /// directory are made group-readable; any other file QEMU could not open is refused with the path and the fix.
+    /// </summary>
+    private QemuLaunchOptions GrantFilesToQemu(VmPlan plan, int uid)
+    {
+        var c = plan.Config;
+        var errors = new List<string>();
+        void Read(string path)
+        {
+            if (QemuConfinement.CheckAccess(path, uid, write: false) is not { } problem) return;
+            var full = Path.GetFullPath(path);
+            if (full.StartsWith(_ctx.Paths.Root + "/", StringComparison.Ordinal) && File.Exists(full))
+            {
+                // Vireo's own shared file (a pool's base image): readable by the group, never by other VMs' owners alone.
+                var st = UnixStat.Of(full);
+                QemuConfinement.Own(full, st.Uid, QemuConfinement.Gid, (UnixFileMode)(st.Mode & 0x1ff) | UnixFileMode.GroupRead);
+                problem = QemuConfinement.CheckAccess(path, uid, write: false);
+            }
+            if (problem is not null) errors.Add(problem);
+        }
+        foreach (var node in c.BlockNodes)
+        {
+            if (node.ReadOnly && node.Path != Paths.CloudInitSeed)
+                Read(node.Path);
+            else if (File.Exists(node.Path))
+                QemuConfinement.OwnFile(node.Path, uid);
+            if (node.Format == Vireo.Qemu.Model.DiskFormat.Qcow2)
+                foreach (var (backing, _) in QemuConfinement.BackingChain(node.Path, "disks"))
+                    Read(backing);
+        }
+        if (c.Uefi is { } uefi)
+        {
+            foreach (var node in uefi.Nodes)
+            {
+                if (node.Path == Paths.UefiVars) QemuConfinement.OwnFile(node.Path, uid);
+                else Read(node.Path);
+            }
+        }
+        if (c.DirectKernelBoot is { } kernel)
+        {
+            Read(kernel.KernelPath);
+            if (kernel.InitrdPath is not null) Read(kernel.InitrdPath);
+        }
+        if (File.Exists(Paths.SerialLog))
+            QemuConfinement.OwnFile(Paths.SerialLog, uid);
+        if (errors.Count > 0)
+            throw new InvalidStateException(string.Join("; ", errors.Distinct()));
+        return new QemuLaunchOptions { Uid = uid, Gid = QemuConfinement.Gid, Groups = QemuConfinement.KvmGroups(plan.Accel) };
+    }
 
     /// <summary>Writes a line into the serial log so that each boot is easy to find in `vireo logs`.</summary>
     private void SerialLogMarker(VmSpec spec)

@@ -83,9 +83,23 @@ public sealed record TapNetdev(string Id, string IfName) : IQemuNetdev
     /// <summary>Queue pairs; &gt; 1 needs a tap created with IFF_MULTI_QUEUE and a virtio-net NIC with the same count.</summary>
     public int Queues { get; init; } = 1;
 
+    /// <summary>
+    /// Descriptor numbers of the tap's queues that QEMU inherits, opened by vireod (libvirt's tapfd): QEMU runs
+    /// unprivileged and may not open /dev/net/tun itself. Empty: QEMU opens the tap by name (hot-plug).
+    /// </summary>
+    public IReadOnlyList<int> Fds { get; init; } = [];
+
     /// <inheritdoc/>
     public JsonObject ToJson()
     {
+        if (Fds.Count > 0)
+        {
+            var f = new JsonObject { ["type"] = "tap", ["id"] = Id };
+            if (Fds.Count == 1) f["fd"] = Fds[0].ToString(CultureInfo.InvariantCulture);
+            else f["fds"] = string.Join(':', Fds.Select(n => n.ToString(CultureInfo.InvariantCulture)));
+            f["vhost"] = Vhost;
+            return f;
+        }
         var o = new JsonObject
         {
             ["type"] = "tap",
