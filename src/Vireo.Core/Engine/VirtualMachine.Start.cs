@@ -145,58 +145,6 @@ internal sealed partial class VirtualMachine
         }
     }
 
-    /// <summary>
-    /// Gives QEMU (uid <paramref name="uid"/>, group vireo-qemu) the files it opens, as libvirt's DAC driver does:
-    /// the VM's own writable files become uid:vireo-qemu 0600; read-only ones (base images of the backing chains,
-    /// ISOs, kernel, initrd, firmware) must be readable by the group or everyone. Vireo's own files under the state
-    /// directory are made group-readable; any other file QEMU could not open is refused with the path and the fix.
-    /// </summary>
-    private QemuLaunchOptions GrantFilesToQemu(VmPlan plan, int uid)
-    {
-        var c = plan.Config;
-        var errors = new List<string>();
-        void Read(string path)
-        {
-            if (QemuConfinement.CheckAccess(path, uid, write: false) is not { } problem) return;
-            var full = Path.GetFullPath(path);
-            if (full.StartsWith(_ctx.Paths.Root + "/", StringComparison.Ordinal) && File.Exists(full))
-            {
-                // Vireo's own shared file (a pool's base image): readable by the group, never by other VMs' owners alone.
-                var st = UnixStat.Of(full);
-                QemuConfinement.Own(full, st.Uid, QemuConfinement.Gid, (UnixFileMode)(st.Mode & 0x1ff) | UnixFileMode.GroupRead);
-                problem = QemuConfinement.CheckAccess(path, uid, write: false);
-            }
-            if (problem is not null) errors.Add(problem);
-        }
-        foreach (var node in c.BlockNodes)
-        {
-            if (node.ReadOnly && node.Path != Paths.CloudInitSeed)
-                Read(node.Path);
-            else if (File.Exists(node.Path))
-                QemuConfinement.OwnFile(node.Path, uid);
-            if (node.Format == Vireo.Qemu.Model.DiskFormat.Qcow2)
-                foreach (var (backing, _) in QemuConfinement.BackingChain(node.Path, "disks"))
-                    Read(backing);
-        }
-        if (c.Uefi is { } uefi)
-        {
-            foreach (var node in uefi.Nodes)
-            {
-                if (node.Path == Paths.UefiVars) QemuConfinement.OwnFile(node.Path, uid);
-                else Read(node.Path);
-            }
-        }
-        if (c.DirectKernelBoot is { } kernel)
-        {
-            Read(kernel.KernelPath);
-            if (kernel.InitrdPath is not null) Read(kernel.InitrdPath);
-        }
-        if (File.Exists(Paths.SerialLog))
-            QemuConfinement.OwnFile(Paths.SerialLog, uid);
-        if (errors.Count > 0)
-            throw new InvalidStateException(string.Join("; ", errors.Distinct()));
-        return new QemuLaunchOptions { Uid = uid, Gid = QemuConfinement.Gid, Groups = QemuConfinement.KvmGroups(plan.Accel) };
-    }
 
     /// <summary>Writes a line into the serial log so that each boot is easy to find in `vireo logs`.</summary>
     private void SerialLogMarker(VmSpec spec)
