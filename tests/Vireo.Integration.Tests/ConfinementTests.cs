@@ -22,6 +22,7 @@ public class ConfinementTests(ITestOutputHelper output)
         Assert.Equal(2, pids.Count);
 
         var uids = new Dictionary<string, int>();
+        var uuids = new Dictionary<string, string>();
         foreach (var name in new[] { "a", "b" })
         {
             using var client = h.Client();
@@ -45,13 +46,33 @@ public class ConfinementTests(ITestOutputHelper output)
             Assert.Equal(uid, st.Uid);
             Assert.Equal(0x1c0 /* 0700 */, st.Mode & 0xfff);
             uids[name] = uid;
+            uuids[name] = vm.Uuid;
+
+            // Its cgroup: the QEMU process in it, with the spec's limits (128 MiB guest + 128 MiB TCG cache + overhead; 1 vCPU).
+            var cgroups = VmCgroup.Dirs(vm.Uuid);
+            Assert.NotEmpty(cgroups);
+            foreach (var cg in cgroups)
+            {
+                Assert.Contains(pid.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllLines(Path.Combine(cg, "cgroup.procs")));
+                if (File.Exists(Path.Combine(cg, "memory.limit_in_bytes")))
+                    Assert.Equal((128 + 128 + VmCgroup.OverheadMiB) * 1024 * 1024, long.Parse(File.ReadAllText(Path.Combine(cg, "memory.limit_in_bytes")).Trim()));
+                if (File.Exists(Path.Combine(cg, "memory.max")))
+                    Assert.Equal((128 + 128 + VmCgroup.OverheadMiB) * 1024 * 1024, long.Parse(File.ReadAllText(Path.Combine(cg, "memory.max")).Trim()));
+                if (File.Exists(Path.Combine(cg, "cpu.cfs_quota_us")))
+                    Assert.Equal(VmCgroup.PeriodMicroseconds, long.Parse(File.ReadAllText(Path.Combine(cg, "cpu.cfs_quota_us")).Trim()));
+                if (File.Exists(Path.Combine(cg, "cpu.max")))
+                    Assert.Equal($"{VmCgroup.PeriodMicroseconds} {VmCgroup.PeriodMicroseconds}", File.ReadAllText(Path.Combine(cg, "cpu.max")).Trim());
+            }
         }
         Assert.NotEqual(uids["a"], uids["b"]);
 
         // B's disk: owned by B's uid, mode 0600. Opened with A's QEMU's exact credentials, the kernel refuses it.
-        var diskOfB = Directory.EnumerateFiles(h.StateDir, "*", SearchOption.AllDirectories)
-            .Where(f => !f.Contains("/vms/", StringComparison.Ordinal))
-            .Single(f => UnixStat.Of(f).Uid == uids["b"]);
+        // B's disk as B's QEMU opened it (the file node of its -blockdev), not its seed or NVRAM in its directory.
+        var pidOfB = pids.Single(p => File.ReadAllText($"/proc/{p}/cmdline").Contains(uuids["b"], StringComparison.Ordinal));
+        var diskOfB = File.ReadAllText($"/proc/{pidOfB}/cmdline").Split('\0')
+            .Select(a => System.Text.RegularExpressions.Regex.Match(a, "\"filename\":\"([^\"]+)\"")).Where(m => m.Success)
+            .Select(m => m.Groups[1].Value).First(f => !f.Contains("/vms/", StringComparison.Ordinal));
+        Assert.Equal(uids["b"], UnixStat.Of(diskOfB).Uid);
         Assert.Equal(0x180 /* 0600 */, UnixStat.Of(diskOfB).Mode & 0xfff);
         var asA = await RunAsync("/usr/bin/setpriv", $"--reuid={uids["a"]}", $"--regid={QemuConfinement.Gid}", "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", "head", "-c", "1", diskOfB);
@@ -62,11 +83,24 @@ public class ConfinementTests(ITestOutputHelper output)
             "--", "head", "-c", "1", diskOfB);
         Assert.Equal(0, asB.ExitCode);
 
+        // The API socket: root:vireo 0660.
+        var socket = UnixStat.Of(h.Socket);
+        Assert.Equal(0, socket.Uid);
+        Assert.Equal(Vireo.Host.Linux.SystemGroups.Find(Vireo.Host.Linux.SystemGroups.Api), socket.Gid);
+        Assert.Equal(0x1b0 /* 0660 */, socket.Mode & 0xfff);
+
+        // Destroyed, A's QEMU leaves no cgroup behind.
+        var cgroupsOfA = VmCgroup.Dirs(uuids["a"]);
+        await h.VireoOk("destroy", "a");
+        await VireoHarness.WaitUntilAsync(() => cgroupsOfA.All(d => !Directory.Exists(d)), 10);
+
         // No QEMU of this daemon runs as root.
-        Assert.All(pids, p => Assert.DoesNotContain("\t0\t", File.ReadAllLines($"/proc/{p}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)) + "\t"));
+        Assert.All(h.QemuPids(), p => Assert.DoesNotContain("\t0\t", File.ReadAllLines($"/proc/{p}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)) + "\t"));
 
         ReliabilityReport.Record("confinement", "QEMU's credentials (/proc/PID/status) for two running VMs",
             $"uids {uids["a"]} and {uids["b"]} (none 0), group {QemuConfinement.GroupName}, no supplementary groups; CapInh/Prm/Eff/Bnd/Amb all 0; NoNewPrivs 1; Seccomp 2 (spawn, elevateprivileges, obsolete, resourcecontrol denied); VM directories 0700");
+        ReliabilityReport.Record("confinement", "per-VM cgroup and API socket",
+            $"{string.Join(" + ", VmCgroup.Dirs(uuids["b"]).Select(Path.GetFileName).Distinct())} per VM ({(VmCgroup.Dirs(uuids["b"]).Count == 1 ? "cgroup v2" : "cgroup v1 memory+cpu")}): memory limit {128 + 128 + VmCgroup.OverheadMiB} MiB for 128 MiB guest, CPU quota 1 vCPU; removed at destroy; socket root:vireo 0660");
         ReliabilityReport.Record("confinement", "one VM's QEMU opens another VM's disk (A's uid/gid, no caps, reading B's disk)",
             $"refused: EACCES (B's disk is uid {uids["b"]} mode 0600); B's uid reads it");
     }

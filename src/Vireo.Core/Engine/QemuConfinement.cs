@@ -17,7 +17,7 @@ namespace Vireo.Core.Engine;
 internal static class QemuConfinement
 {
     /// <summary>The group every QEMU runs with; created by scripts/deps.sh, or by vireod when missing.</summary>
-    public const string GroupName = "vireo-qemu";
+    public const string GroupName = Vireo.Host.Linux.SystemGroups.Qemu;
 
     /// <summary>First per-VM uid. Far above login users (1000..60000) and the usual subuid ranges (100000..).</summary>
     public const int UidBase = 900_000_000;
@@ -78,29 +78,8 @@ internal static class QemuConfinement
         get
         {
             lock (Gate)
-            {
-                if (_gid is { } g) return g;
-                var found = FindGroup(GroupName);
-                if (found is null)
-                {
-                    var r = new Vireo.Host.Os.ProcessCommandRunner().RunAsync("groupadd", ["--system", GroupName], TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
-                    found = FindGroup(GroupName) ?? throw new InvalidOperationException(
-                        $"the group {GroupName}, which QEMU runs with, does not exist and groupadd failed: {r.Stderr.Trim()} (create it: groupadd --system {GroupName})");
-                }
-                _gid = found;
-                return found.Value;
-            }
+                return _gid ??= Vireo.Host.Linux.SystemGroups.Ensure(GroupName);
         }
-    }
-
-    private static int? FindGroup(string name)
-    {
-        foreach (var line in File.ReadLines("/etc/group"))
-        {
-            var f = line.Split(':');
-            if (f.Length >= 3 && f[0] == name && int.TryParse(f[2], out var gid)) return gid;
-        }
-        return null;
     }
 
     /// <summary>

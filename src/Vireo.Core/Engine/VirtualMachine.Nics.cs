@@ -33,7 +33,20 @@ internal sealed partial class VirtualMachine
                 var id = VmPlanner.NicId(nic.Mac!);
                 var netdev = plan.Config.Netdevs.Single(n => n.Id == id);
                 var port = plan.BridgePorts.FirstOrDefault(p => p.Tap == VmPlanner.TapName(nic.Mac!));
-                await session.NetdevAddAsync(netdev.ToJson(), ct);
+                // QEMU runs unprivileged: vireod opens the tap and hands its queues over the monitor (getfd).
+                if (netdev is Vireo.Qemu.Model.TapNetdev tap)
+                    netdev = tap with { Fds = await session.PassTapAsync(tap.IfName, tap.Queues, id, ct) };
+                try
+                {
+                    await session.NetdevAddAsync(netdev.ToJson(), ct);
+                }
+                catch when (netdev is Vireo.Qemu.Model.TapNetdev { Fds.Count: > 0 } passed)
+                {
+                    // Descriptors netdev_add did not take stay with the monitor (and the tap alive) until closed.
+                    foreach (var name in ((Vireo.Qemu.Model.TapNetdev)netdev).Fds)
+                        await TryAsync(() => session.CloseFdAsync(name, CancellationToken.None));
+                    throw;
+                }
                 try
                 {
                     if (port is not null)

@@ -67,6 +67,16 @@ internal sealed partial class VirtualMachine
             {
                 QemuConfinement.Close(inherited.Select(i => i.Source));
             }
+            // Its own cgroup with the spec's memory and CPU limits, before the guest runs its first instruction.
+            try
+            {
+                if (VmCgroup.Place(Uuid, session.Pid, plan.Config) is { } cgroup)
+                    Log.LogInformation("VM {Name}: QEMU PID {Pid} in cgroup {Cgroup}", Name, session.Pid, cgroup);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidStateException($"cannot put QEMU of VM \"{Name}\" in its cgroup (memory and CPU limits): {e.Message}");
+            }
             var vncPort = spec.Graphics.Type == "vnc" ? await session.QueryVncPortAsync(ct) : null;
             lock (_gate)
             {
@@ -128,11 +138,11 @@ internal sealed partial class VirtualMachine
                     netdevs.Add(netdev);
                     continue;
                 }
-                var targets = new List<int>();
+                var targets = new List<string>();
                 foreach (var fd in QemuConfinement.OpenTap(tap.IfName, tap.Queues))
                 {
                     inherited.Add((fd, next));
-                    targets.Add(next++);
+                    targets.Add((next++).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
                 netdevs.Add(tap with { Fds = targets });
             }
@@ -174,6 +184,7 @@ internal sealed partial class VirtualMachine
 
     private void RemoveRuntimeFiles()
     {
+        VmCgroup.Remove(Uuid);
         foreach (var file in Paths.RuntimeFiles)
         {
             try

@@ -84,10 +84,10 @@ public sealed record TapNetdev(string Id, string IfName) : IQemuNetdev
     public int Queues { get; init; } = 1;
 
     /// <summary>
-    /// Descriptor numbers of the tap's queues that QEMU inherits, opened by vireod (libvirt's tapfd): QEMU runs
-    /// unprivileged and may not open /dev/net/tun itself. Empty: QEMU opens the tap by name (hot-plug).
+    /// Descriptors of the tap's queues, numbers QEMU inherits or names given over QMP (getfd), opened by vireod (libvirt's tapfd): QEMU runs
+    /// unprivileged and may not open /dev/net/tun itself. Empty: QEMU opens the tap by name.
     /// </summary>
-    public IReadOnlyList<int> Fds { get; init; } = [];
+    public IReadOnlyList<string> Fds { get; init; } = [];
 
     /// <inheritdoc/>
     public JsonObject ToJson()
@@ -95,8 +95,9 @@ public sealed record TapNetdev(string Id, string IfName) : IQemuNetdev
         if (Fds.Count > 0)
         {
             var f = new JsonObject { ["type"] = "tap", ["id"] = Id };
-            if (Fds.Count == 1) f["fd"] = Fds[0].ToString(CultureInfo.InvariantCulture);
-            else f["fds"] = string.Join(':', Fds.Select(n => n.ToString(CultureInfo.InvariantCulture)));
+            // A number (inherited at launch) or a name given to the monitor with getfd (hot-plug).
+            if (Fds.Count == 1) f["fd"] = Fds[0];
+            else f["fds"] = string.Join(':', Fds);
             f["vhost"] = Vhost;
             return f;
         }
