@@ -72,6 +72,8 @@ internal sealed partial class VirtualMachine
             {
                 if (VmCgroup.Place(Uuid, session.Pid, plan.Config) is { } cgroup)
                     Log.LogInformation("VM {Name}: QEMU PID {Pid} in cgroup {Cgroup}", Name, session.Pid, cgroup);
+                else
+                    Log.LogWarning("VM {Name}: no memory or cpu cgroup controller under {Root}; QEMU runs without limits", Name, VmCgroup.Root);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

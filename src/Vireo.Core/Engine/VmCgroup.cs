@@ -11,7 +11,10 @@ namespace Vireo.Core.Engine;
 /// </summary>
 internal static class VmCgroup
 {
-    /// <summary>The cgroup file system; a test may point it elsewhere.</summary>
+    /// <summary>
+    /// The cgroup file system. A vireod started with <c>ip netns exec</c> (as most integration tests run it) sees a
+    /// fresh sysfs without the cgroup mounts: its VMs then run without a cgroup, with a warning at each start.
+    /// </summary>
     public static string Root { get; set; } = "/sys/fs/cgroup";
 
     /// <summary>Memory QEMU needs beyond guest RAM and the TCG translation cache: code, device state, I/O buffers.</summary>
@@ -77,8 +80,15 @@ internal static class VmCgroup
                 Directory.CreateDirectory(dir);
                 if (dir.Contains("/memory/", StringComparison.Ordinal))
                 {
-                    // Pages QEMU touched before the move follow it (v1 only; v2 charges them where they were touched).
-                    Write(dir, "memory.move_charge_at_immigrate", "3");
+                    // Pages QEMU touched before the move follow it where the kernel still offers that (deprecated,
+                    // EINVAL on recent kernels; v2 charges pages where they were touched). The guest's RAM is touched later.
+                    try
+                    {
+                        Write(dir, "memory.move_charge_at_immigrate", "3");
+                    }
+                    catch (IOException)
+                    {
+                    }
                     Write(dir, "memory.limit_in_bytes", memory.ToString(inv));
                 }
                 else

@@ -25,7 +25,7 @@ public static class SystemGroups
             if (Find(name) is { } gid) return gid;
             var r = new Os.ProcessCommandRunner().RunAsync("groupadd", ["--system", name], TimeSpan.FromSeconds(30), CancellationToken.None).GetAwaiter().GetResult();
             return Find(name) ?? throw new InvalidOperationException(
-                $"the system group {name} does not exist and groupadd failed ({(r.StartError ?? r.Stderr).Trim()}); create it: groupadd --system {name}");
+                $"the system group {name} does not exist and could not be created ({(r.StartError ?? r.Stderr).Trim()}); create it as a system group (scripts/deps.sh does)");
         }
     }
 

@@ -2,14 +2,14 @@ using System.Diagnostics;
 
 namespace Vireo.Qemu;
 
-/// <summary>Starts a daemonized QEMU and returns a verified handle to it.</summary>
+/// <summary>Starts QEMU detached from vireod (its own session, reparented away) and returns a verified handle to it.</summary>
 public static class QemuLauncher
 {
     /// <summary>
-    /// Runs <paramref name="emulatorPath"/> with <paramref name="argv"/> (which must contain <c>-daemonize</c>,
-    /// <c>-pidfile <paramref name="pidFilePath"/></c> and <c>-uuid</c>, as <see cref="QemuCommandLine.Build"/>
-    /// produces). With -daemonize the launched process exits once QEMU is initialised (exit 0) or has failed
-    /// (non-zero, error on stderr); the real QEMU is a grandchild reparented to PID 1 in its own session.
+    /// Runs <paramref name="emulatorPath"/> with <paramref name="argv"/> (which must contain
+    /// <c>-pidfile <paramref name="pidFilePath"/></c>, <c>-uuid</c> and the QMP monitor, and not <c>-daemonize</c>,
+    /// as <see cref="QemuCommandLine.Build"/> produces) as vireod's own user; see the overload with options.
+    /// Returns once QEMU is initialised; the real QEMU is a grandchild reparented away, in its own session.
     /// </summary>
     /// <exception cref="QemuLaunchException">QEMU could not start (the message holds QEMU's error text), or a
     /// QEMU with the same uuid already runs from this pidfile.
@@ -57,6 +57,8 @@ public static class QemuLauncher
         command.AddRange(argv);
 
         var clock = Stopwatch.StartNew();
+        // The log keeps earlier starts for diagnosis, within bounds.
+        if (new FileInfo(logPath) is { Exists: true, Length: > MaxLogBytes }) File.WriteAllText(logPath, "");
         var logFd = NativeSpawn.Open(logPath, 0x1 /* O_WRONLY */ | 0x40 /* O_CREAT */ | 0x400 /* O_APPEND */, 0x180 /* 0600 */);
         if (logFd < 0) throw new QemuLaunchException($"Cannot open QEMU's log '{logPath}': errno {-logFd}", null, "");
         var logStart = new FileInfo(logPath).Length;
@@ -122,6 +124,9 @@ public static class QemuLauncher
         return handle.WithLaunchInfo(clock.Elapsed, ReadLog(logPath, logStart));
     }
 
+    /// <summary>QEMU's log is emptied at a launch when it has grown past this.</summary>
+    public const long MaxLogBytes = 1024 * 1024;
+
     /// <summary>The descriptor number under which QEMU inherits the write end of the liveness pipe (it never uses it).</summary>
     public const int AliveFd = 3;
 
@@ -144,6 +149,7 @@ public static class QemuLauncher
                 {
                     RemoveStalePidFile(pidFilePath);
                     var errorText = ReadLog(logPath, logStart);
+                    // QEMU is not our child, so its exit status is not ours to collect: 1 stands for "it exited".
                     throw new QemuLaunchException(
                         $"QEMU failed to start: {(errorText.Length > 0 ? errorText : "it exited with no error output")}", 1, errorText);
                 }
