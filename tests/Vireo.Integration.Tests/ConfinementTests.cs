@@ -68,11 +68,10 @@ public class ConfinementTests(ITestOutputHelper output)
         Assert.NotEqual(uids["a"], uids["b"]);
 
         // B's disk: owned by B's uid, mode 0600. Opened with A's QEMU's exact credentials, the kernel refuses it.
-        // B's disk as B's QEMU opened it (the file node of its -blockdev), not its seed or NVRAM in its directory.
-        var pidOfB = pids.Single(p => File.ReadAllText($"/proc/{p}/cmdline").Contains(uuids["b"], StringComparison.Ordinal));
-        var diskOfB = File.ReadAllText($"/proc/{pidOfB}/cmdline").Split('\0')
-            .Select(a => System.Text.RegularExpressions.Regex.Match(a, "\"filename\":\"([^\"]+)\"")).Where(m => m.Success)
-            .Select(m => m.Groups[1].Value).First(f => !f.Contains("/vms/", StringComparison.Ordinal));
+        // The tiny guest boots from kernel and initrd: B gets a disk by hot-plug, which gives it to B's uid.
+        var diskOfB = Path.Combine(h.StateDir, "data-b.qcow2");
+        Assert.Equal(0, (await RunAsync("qemu-img", "create", "-q", "-f", "qcow2", diskOfB, "16M")).ExitCode);
+        await h.VireoOk("disk", "attach", "b", diskOfB, "--format", "qcow2");
         Assert.Equal(uids["b"], UnixStat.Of(diskOfB).Uid);
         Assert.Equal(0x180 /* 0600 */, UnixStat.Of(diskOfB).Mode & 0xfff);
         var asA = await RunAsync("/usr/bin/setpriv", $"--reuid={uids["a"]}", $"--regid={QemuConfinement.Gid}", "--clear-groups",
