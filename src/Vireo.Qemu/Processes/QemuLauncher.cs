@@ -147,6 +147,9 @@ public static class QemuLauncher
                 ct.ThrowIfCancellationRequested();
                 if ((NativeSpawn.PollNow(alive) & (NativeSpawn.POLLHUP | NativeSpawn.POLLIN)) != 0)
                 {
+                    // The pipe closes as QEMU's descriptors do, a moment before the process is gone.
+                    for (var i = 0; i < 250 && QemuProcessHandle.TryAttach(pidFilePath, uuid) is { IsAlive: true }; i++)
+                        await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
                     RemoveStalePidFile(pidFilePath);
                     var errorText = ReadLog(logPath, logStart);
                     // QEMU is not our child, so its exit status is not ours to collect: 1 stands for "it exited".
