@@ -20,6 +20,7 @@ packages=(
     chromium                            # the web UI's browser test (Playwright drives /usr/bin/chromium; never its own download)
     python3                             # tests/reliability/render.py renders docs/reliability.md
     afl++                               # coverage-guided fuzzing of the parsers (fuzz/run.sh, with SharpFuzz)
+    util-linux                          # setsid and setpriv: QEMU starts in its own session as its VM's uid (docs/security.md)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -31,6 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -q >/dev/null
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The system groups (docs/security.md): vireo may use the API socket (root:vireo 0660); every QEMU runs with
+# vireo-qemu, as a uid of its own per VM. vireod makes them too when they are missing.
+for g in vireo vireo-qemu; do
+    getent group "$g" >/dev/null || groupadd --system "$g"
+done
 
 # The web UI (web/) is built with Vite, which needs Node.js 20.19 or newer and npm. Debian 12's own nodejs is 18:
 # a Node 20 already installed (Debian's backport or NodeSource's nodejs, which includes npm) is kept.

@@ -125,6 +125,9 @@ internal static class DaemonHost
             // Kestrel creates the socket with the process umask; the API is for root and the vireo group only.
             File.SetUnixFileMode(options.Socket,
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            // root:vireo when vireod runs as root (the group is made if missing, as scripts/deps.sh makes it).
+            if (Environment.IsPrivilegedProcess)
+                Vireo.Host.Linux.SystemGroups.Chown(options.Socket, 0, Vireo.Host.Linux.SystemGroups.Ensure(Vireo.Host.Linux.SystemGroups.Api));
             log.LogInformation("vireod {Version} listening on {Socket}, state in {StateDir}", Version, options.Socket, options.StateDir);
             if (tls is not null)
             {

@@ -177,7 +177,18 @@ public sealed partial class QmpClient : IAsyncDisposable
         await loop.ConfigureAwait(false);
     }
 
-    private async Task<JsonElement> SendAsync(string name, JsonObject? arguments, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// QMP <c>getfd</c>: hands QEMU <paramref name="fd"/> (a copy; the caller keeps and closes its own) under
+    /// <paramref name="fdName"/>, for a later command that takes a descriptor name (netdev_add tap fd=NAME).
+    /// </summary>
+    public async Task GetFdAsync(string fdName, int fd, CancellationToken ct = default) =>
+        await SendAsync("getfd", new JsonObject { ["fdname"] = fdName }, TimeSpan.FromSeconds(30), ct, fd).ConfigureAwait(false);
+
+    /// <summary>QMP <c>closefd</c>: drops a descriptor given with <see cref="GetFdAsync"/> and not used.</summary>
+    public async Task CloseFdAsync(string fdName, CancellationToken ct = default) =>
+        await SendAsync("closefd", new JsonObject { ["fdname"] = fdName }, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+
+    private async Task<JsonElement> SendAsync(string name, JsonObject? arguments, TimeSpan timeout, CancellationToken ct, int passFd = -1)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (timeout != Timeout.InfiniteTimeSpan && timeout <= TimeSpan.Zero)
@@ -213,7 +224,7 @@ public sealed partial class QmpClient : IAsyncDisposable
         {
             try
             {
-                await _writer.WriteAsync(message, call.MarkWriting, deadline.Token, _lifetime.Token).ConfigureAwait(false);
+                await _writer.WriteAsync(message, call.MarkWriting, deadline.Token, _lifetime.Token, passFd).ConfigureAwait(false);
             }
             catch (Exception ex) when (!deadline.IsCancellationRequested || call.WasSent)
             {

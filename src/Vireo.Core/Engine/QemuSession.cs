@@ -41,9 +41,9 @@ internal sealed partial class QemuSession
         Interlocked.CompareExchange(ref _expected, (int)kind, (int)ExitKind.Unexpected);
 
     public static async Task<QemuSession> LaunchAsync(string emulator, IReadOnlyList<string> argv, VmPaths paths, string uuid,
-        Action<string>? trace, CancellationToken ct)
+        Action<string>? trace, CancellationToken ct, QemuLaunchOptions? options = null)
     {
-        var process = await QemuLauncher.LaunchAsync(emulator, argv, paths.PidFile, ct);
+        var process = await QemuLauncher.LaunchAsync(emulator, argv, paths.PidFile, options, ct);
         try
         {
             var qmp = await ConnectWithRetryAsync(process, paths.QmpSocket, trace, ct);
@@ -118,6 +118,37 @@ internal sealed partial class QemuSession
         LastStatus = "paused";
     }
     public Task SetLinkAsync(string deviceId, bool up, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.SetLink(deviceId, up), ct);
+    /// <summary>
+    /// Opens tap <paramref name="tap"/> (one descriptor per queue) and gives QEMU the descriptors with getfd, named
+    /// ID-fdN; returns the names for netdev_add. Ours are closed: QEMU keeps the tap alive from here on.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PassTapAsync(string tap, int queues, string id, CancellationToken ct)
+    {
+        var fds = QemuConfinement.OpenTap(tap, queues);
+        var names = new List<string>();
+        try
+        {
+            for (var i = 0; i < fds.Length; i++)
+            {
+                var name = $"{id}-fd{i}";
+                await _qmp.GetFdAsync(name, fds[i], ct);
+                names.Add(name);
+            }
+            return names;
+        }
+        catch
+        {
+            foreach (var name in names)
+                try { await _qmp.CloseFdAsync(name, CancellationToken.None); } catch (QmpException) { }
+            throw;
+        }
+        finally
+        {
+            QemuConfinement.Close(fds);
+        }
+    }
+
+    public Task CloseFdAsync(string name, CancellationToken ct) => _qmp.CloseFdAsync(name, ct);
     public Task NetdevAddAsync(System.Text.Json.Nodes.JsonObject netdev, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.NetdevAdd(netdev), ct);
     public Task NetdevDelAsync(string id, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.NetdevDel(id), ct);
     public Task DeviceAddAsync(System.Text.Json.Nodes.JsonObject device, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.DeviceAdd(device), ct);

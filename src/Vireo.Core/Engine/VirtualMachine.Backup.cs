@@ -156,6 +156,10 @@ internal sealed partial class VirtualMachine
                 var backing = job.ParentDisk(s) is { } p ? $"../{job.Parent!.Id}/{p.File}" : null;
                 var file = Path.Combine(job.TempDir, s.File);
                 await Img.Value.CreateQcow2Async(file, size, backing, ct);
+                // QEMU writes the target as the VM's uid; vireod takes it back once the job is over.
+                var qemuUid = QemuUid;
+                QemuConfinement.Own(job.TempDir, 0, QemuConfinement.Gid, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+                QemuConfinement.OwnFile(file, qemuUid);
                 var target = $"{TargetPrefix}{s.Index}";
                 // Explicit drivers on both layers; backing: null so the target's chain is never opened (nor probed).
                 await session.ExecuteAsync(QmpCommands.BlockdevAdd(new() { ["driver"] = "file", ["filename"] = file, ["node-name"] = target + "-file" }), ct);
@@ -179,6 +183,8 @@ internal sealed partial class VirtualMachine
                 c => session.ExecuteAsync(QmpCommands.Transaction(actions), c), progress, ct);
             await DeleteNodesAsync(session, added);
             added.Clear();
+            foreach (var (s, _, _) in jobs)
+                QemuConfinement.Own(Path.Combine(job.TempDir, s.File), 0, 0, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var disks = new List<BackupDisk>();
             foreach (var (s, jobId, size) in jobs)
             {

@@ -31,6 +31,7 @@ internal sealed partial class VirtualMachine
                 var ids = VmPlanner.DiskIds(disk, 0);
                 var node = plan.Config.BlockNodes.Single(b => b.NodeName == ids.Node);
                 var device = plan.Config.Devices.Single(d => d.Id == ids.Device);
+                GrantNodeOrThrow(node);
                 // Undos are registered before their QMP commands (see AttachNicAsync).
                 await using var revert = new Reverter("disk-hotplug", Log);
                 try
@@ -127,7 +128,11 @@ internal sealed partial class VirtualMachine
                     if (path is null)
                         await session.ExecuteAsync(QmpCommands.Eject(deviceId), ct);
                     else
+                    {
+                        // A user's ISO is not chowned (libvirt chowns and restores it): it must be readable by the group.
+                        GrantNodeOrThrow(new BlockNode("cdrom", path, DiskFormat.Raw) { ReadOnly = true });
                         await session.ExecuteAsync(QmpCommands.BlockdevChangeMedium(deviceId, path, "raw"), ct);
+                    }
                 }
                 catch (QmpException e)
                 {

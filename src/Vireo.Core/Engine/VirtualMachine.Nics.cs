@@ -39,6 +39,19 @@ internal sealed partial class VirtualMachine
                 await using var revert = new Reverter("nic-hotplug", Log);
                 try
                 {
+                    // QEMU runs unprivileged: vireod opens the tap and hands its queues over the monitor (getfd).
+                    // netdev_add takes them; any it did not take stay with the monitor (and the tap alive) until closed.
+                    revert.Step("tap-fds");
+                    if (netdev is Vireo.Qemu.Model.TapNetdev tap)
+                    {
+                        var passed = await session.PassTapAsync(tap.IfName, tap.Queues, id, ct);
+                        netdev = tap with { Fds = passed };
+                        revert.Add("tap-fds", async t =>
+                        {
+                            foreach (var name in passed)
+                                await TryAsync(() => session.CloseFdAsync(name, t));
+                        });
+                    }
                     revert.Step("netdev-add");
                     revert.Add("netdev", t => UnlessMissingAsync(() => session.NetdevDelAsync(id, t)));
                     await session.NetdevAddAsync(netdev.ToJson(), ct);

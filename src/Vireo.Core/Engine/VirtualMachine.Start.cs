@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Vireo.Contracts;
 using Vireo.Core.Errors;
+using Vireo.Qemu;
 
 namespace Vireo.Core.Engine;
 
@@ -41,12 +42,15 @@ internal sealed partial class VirtualMachine
 
         // Phase 2: prepare the host.
         Directory.CreateDirectory(Paths.Dir);
+        // QEMU runs as the VM's own uid (docs/security.md): its directory 0700 is the record of that uid.
+        var uid = QemuConfinement.UidFor(Paths, _ctx.Paths.VmsDir);
         if (plan.UefiVarsTemplate is { } template)
             UefiVars.EnsureCopied(template, Paths.UefiVars);
         if (spec.CloudInit is { } cloudInit && await CloudInit.CloudInitSeed.EnsureAsync(cloudInit, spec.Name, Paths.CloudInitSeed, SeedRunner, ct))
             Log.LogInformation("VM {Name}: cloud-init seed built (settings changed or first start)", Name);
         RemoveRuntimeFiles();
         SerialLogMarker(spec);
+        var launch = GrantFilesToQemu(plan, uid);
         SetState(VmState.Starting, null);
         Vireo.Host.CrashPoints.Hit("start.prepared");
 
@@ -57,8 +61,8 @@ internal sealed partial class VirtualMachine
             // rolls them back, newest first, with the operation's token out of the way.
             await using var revert = new Reverter("vm-start", Log);
 
-            // Phase 3: launch. QEMU daemonizes, so it is not our child and outlives vireod. The undo comes first: a
-            // launch cut short may leave a daemonized QEMU that only its pidfile names.
+            // Phase 3: launch, as the VM's uid, in a session of its own: not our child, it outlives vireod. The undo
+            // comes first: a launch cut short may leave a QEMU that only its pidfile names.
             revert.Step("launch");
             revert.Add("qemu", async _ =>
             {
@@ -67,8 +71,31 @@ internal sealed partial class VirtualMachine
                 await AbandonSessionAsync(session);
                 PersistRuntime();
             });
-            session = await QemuSession.LaunchAsync(_ctx.Emulator, plan.Argv, Paths, Uuid, _ctx.QmpTrace, ct);
+            // Taps are opened here and handed to QEMU as descriptors: it may not open /dev/net/tun itself.
+            var (argv, inherited) = WithTapDescriptors(plan);
+            try
+            {
+                session = await QemuSession.LaunchAsync(_ctx.Emulator, argv, Paths, Uuid, _ctx.QmpTrace, ct,
+                    launch with { InheritedFds = inherited });
+            }
+            finally
+            {
+                QemuConfinement.Close(inherited.Select(i => i.Source));
+            }
             Vireo.Host.CrashPoints.Hit("start.qemu-launched");
+            revert.Step("cgroup");
+            // Its own cgroup with the spec's memory and CPU limits, before the guest runs its first instruction.
+            try
+            {
+                if (VmCgroup.Place(Uuid, session.Pid, plan.Config) is { } cgroup)
+                    Log.LogInformation("VM {Name}: QEMU PID {Pid} in cgroup {Cgroup}", Name, session.Pid, cgroup);
+                else
+                    Log.LogWarning("VM {Name}: no memory or cpu cgroup controller under {Root}; QEMU runs without limits", Name, VmCgroup.Root);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidStateException($"cannot put QEMU of VM \"{Name}\" in its cgroup (memory and CPU limits): {e.Message}");
+            }
             revert.Step("runtime");
             var vncPort = spec.Graphics.Type == "vnc" ? await session.QueryVncPortAsync(ct) : null;
             lock (_gate)
@@ -122,6 +149,41 @@ internal sealed partial class VirtualMachine
 
     private static readonly Vireo.Host.Os.ProcessCommandRunner SeedRunner = new();
 
+    /// <summary>The argv with each tap netdev given inherited descriptors (numbered from 4; 3 is the launcher's).</summary>
+    private static (IReadOnlyList<string> Argv, List<(int Source, int Target)> Fds) WithTapDescriptors(VmPlan plan)
+    {
+        var inherited = new List<(int Source, int Target)>();
+        if (!plan.Config.Netdevs.Any(n => n is Vireo.Qemu.Model.TapNetdev))
+            return (plan.Argv, inherited);
+        try
+        {
+            var next = QemuLauncher.AliveFd + 1;
+            var netdevs = new List<Vireo.Qemu.Model.IQemuNetdev>();
+            foreach (var netdev in plan.Config.Netdevs)
+            {
+                if (netdev is not Vireo.Qemu.Model.TapNetdev tap)
+                {
+                    netdevs.Add(netdev);
+                    continue;
+                }
+                var targets = new List<string>();
+                foreach (var fd in QemuConfinement.OpenTap(tap.IfName, tap.Queues))
+                {
+                    inherited.Add((fd, next));
+                    targets.Add((next++).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                netdevs.Add(tap with { Fds = targets });
+            }
+            return (QemuCommandLine.Build(plan.Config with { Netdevs = netdevs }), inherited);
+        }
+        catch
+        {
+            QemuConfinement.Close(inherited.Select(i => i.Source));
+            throw;
+        }
+    }
+
+
     /// <summary>Writes a line into the serial log so that each boot is easy to find in `vireo logs`.</summary>
     private void SerialLogMarker(VmSpec spec)
     {
@@ -150,6 +212,7 @@ internal sealed partial class VirtualMachine
 
     private void RemoveRuntimeFiles()
     {
+        VmCgroup.Remove(Uuid);
         foreach (var file in Paths.RuntimeFiles)
         {
             try

@@ -81,7 +81,7 @@ public sealed partial class VmEngine : IAsyncDisposable
             Paths = paths,
             Logger = logger,
             Emulator = emulator,
-            Planner = new VmPlanner(Vireo.Host.KvmProbe.ProbeThisHost(), resolveNetwork: networks.Resolve,
+            Planner = new VmPlanner(QemuConfinement.ForQemuUser(Vireo.Host.KvmProbe.ProbeThisHost()), resolveNetwork: networks.Resolve,
                 ioUring: Vireo.Host.Os.DiskIoSupport.IoUringUsable(emulator),
                 dependantsOf: path => engine?.Storage?.DependantsOfPath(path) ?? [],
                 firmware: new Vireo.Host.Firmware.FirmwareLocator(options.FirmwareDescriptorDirs)),

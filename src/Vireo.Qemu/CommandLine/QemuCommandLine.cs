@@ -33,18 +33,16 @@ public static class QemuCommandLine
         a.Add("-uuid", config.Uuid.ToString("D"));
         // Start with vCPUs stopped: the engine finishes setup over QMP, then sends `cont`.
         a.Add("-S");
-        // QEMU forks, setsid()s and lets the launching process exit once initialisation is done, so the VM is
-        // not a child of the daemon and survives a daemon restart. It also chdir("/")s: every path is absolute.
-        a.Add("-daemonize");
+        // No -daemonize: QEMU runs in the foreground of a session of its own (QemuLauncher starts it through
+        // setsid --fork, so it is not vireod's child and outlives it), as libvirt runs it. That is what lets the
+        // seccomp filter deny fork/exec (spawn) and setuid/setsid (elevateprivileges): -daemonize needs both after
+        // the filter is installed. obsolete=deny blocks old system calls, resourcecontrol=deny scheduler and
+        // affinity changes (vireod pins threads from outside). QEMU writes its pidfile in the foreground too.
         a.Add("-pidfile", config.PidFilePath);
         // No /etc/qemu/*.conf and no implicit devices (NIC, VGA, serial, parallel, CD-ROM): only what we list.
         a.Add("-no-user-config");
         a.Add("-nodefaults");
-        // seccomp: spawn=deny and elevateprivileges=deny cannot be used with -daemonize. The filter is installed
-        // before daemonizing, and daemonizing needs fork() (spawn=deny turns it into SIGSYS) and setsid()
-        // (elevateprivileges=deny). Measured on QEMU 7.2: the first dies with "Bad system call", the second
-        // exits 1 with no message. The remaining filters work with -daemonize.
-        a.Add("-sandbox", "on,obsolete=deny,resourcecontrol=deny");
+        a.Add("-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
         a.Add("-msg", "timestamp=on");
         a.Add("-display", "none");
         // QMP: QEMU listens and does not wait for a client (wait=off), so startup never blocks on the daemon.

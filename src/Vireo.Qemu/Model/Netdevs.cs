@@ -83,9 +83,24 @@ public sealed record TapNetdev(string Id, string IfName) : IQemuNetdev
     /// <summary>Queue pairs; &gt; 1 needs a tap created with IFF_MULTI_QUEUE and a virtio-net NIC with the same count.</summary>
     public int Queues { get; init; } = 1;
 
+    /// <summary>
+    /// Descriptors of the tap's queues, numbers QEMU inherits or names given over QMP (getfd), opened by vireod (libvirt's tapfd): QEMU runs
+    /// unprivileged and may not open /dev/net/tun itself. Empty: QEMU opens the tap by name.
+    /// </summary>
+    public IReadOnlyList<string> Fds { get; init; } = [];
+
     /// <inheritdoc/>
     public JsonObject ToJson()
     {
+        if (Fds.Count > 0)
+        {
+            var f = new JsonObject { ["type"] = "tap", ["id"] = Id };
+            // A number (inherited at launch) or a name given to the monitor with getfd (hot-plug).
+            if (Fds.Count == 1) f["fd"] = Fds[0];
+            else f["fds"] = string.Join(':', Fds);
+            f["vhost"] = Vhost;
+            return f;
+        }
         var o = new JsonObject
         {
             ["type"] = "tap",

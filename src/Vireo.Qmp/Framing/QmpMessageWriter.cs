@@ -41,7 +41,8 @@ internal sealed class QmpMessageWriter(Stream stream, Action<string>? trace) : I
     /// <param name="onWriting">Called under the lock just before the first byte is written.</param>
     /// <param name="waitToken">Cancels waiting for the lock.</param>
     /// <param name="ioToken">Cancels the write itself.</param>
-    public async Task WriteAsync(byte[] message, Action onWriting, CancellationToken waitToken, CancellationToken ioToken)
+    /// <param name="passFd">A descriptor sent with the message (SCM_RIGHTS), or -1.</param>
+    public async Task WriteAsync(byte[] message, Action onWriting, CancellationToken waitToken, CancellationToken ioToken, int passFd = -1)
     {
         await _lock.WaitAsync(waitToken).ConfigureAwait(false);
         try
@@ -50,6 +51,14 @@ internal sealed class QmpMessageWriter(Stream stream, Action<string>? trace) : I
             ioToken.ThrowIfCancellationRequested();
             onWriting();
             trace?.Invoke("-> " + Encoding.UTF8.GetString(message.AsSpan(0, message.Length - 1)));
+            if (passFd >= 0)
+            {
+                // The descriptor rides on the message's bytes (SCM_RIGHTS); QEMU's getfd takes the one that came with it.
+                var socket = (stream as System.Net.Sockets.NetworkStream)?.Socket
+                    ?? throw new InvalidOperationException("a descriptor can only be passed over a Unix socket connection");
+                FdPassing.Send(socket, message, passFd);
+                return;
+            }
             await stream.WriteAsync(message, ioToken).ConfigureAwait(false);
             await stream.FlushAsync(ioToken).ConfigureAwait(false);
         }

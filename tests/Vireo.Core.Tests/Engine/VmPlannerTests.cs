@@ -42,7 +42,7 @@ public sealed class VmPlannerTests
         Assert.Contains("-cpu max", argv);
         Assert.Contains("-kernel /img/kernel", argv);
         Assert.Contains("-S", plan.Argv);
-        Assert.Contains("-daemonize", plan.Argv);
+        Assert.DoesNotContain("-daemonize", plan.Argv);
         Assert.Contains("-no-shutdown", plan.Argv);
         Assert.Contains("\"driver\":\"pvpanic\"", argv);
         Assert.Contains("\"mac\":\"52:54:00:12:34:56\"", argv);

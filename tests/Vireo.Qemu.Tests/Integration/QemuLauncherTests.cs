@@ -4,7 +4,7 @@ using Vireo.Qemu.Tests.Support;
 
 namespace Vireo.Qemu.Tests.Integration;
 
-/// <summary>Real QEMU under TCG, daemonized; every process is killed by PID and every temp dir removed.</summary>
+/// <summary>Real QEMU under TCG, in a session of its own; every process is killed by PID and every temp dir removed.</summary>
 [Trait("Category", "Integration")]
 public sealed class QemuLauncherTests : IDisposable
 {
@@ -60,14 +60,14 @@ public sealed class QemuLauncherTests : IDisposable
     }
 
     [Fact]
-    public async Task Daemonized_qemu_is_not_our_child_and_leads_its_own_session()
+    public async Task Launched_qemu_is_not_our_child_and_leads_its_own_session()
     {
         await using var qemus = new QemuProcesses();
         var handle = await qemus.LaunchAsync(Config(), Ct);
         var stat = LinuxProcess.TryReadStat(handle.Pid)!.Value;
         var me = LinuxProcess.TryReadStat(Environment.ProcessId)!.Value;
 
-        // The process we started has already exited; QEMU double-forks, so it is a grandchild reparented away
+        // The process we started has already exited; setsid --fork makes it a grandchild reparented away
         // from us, in the session its intermediate child created with setsid(): neither our exit nor a signal
         // to our session or process group reaches it.
         Assert.NotEqual(Environment.ProcessId, stat.ParentPid);
@@ -186,10 +186,16 @@ public sealed class QemuLauncherTests : IDisposable
     }
 
     [Fact]
-    public async Task Startup_output_reports_the_vnc_display_qemu_picked()
+    public async Task Vnc_display_qemu_picked_listens_on_loopback_only()
     {
+        // QEMU prints "VNC server running on" to a fully buffered stdout (its log file since it runs in the
+        // foreground), so the monitor is asked instead: the display it picked, and that it is bound to 127.0.0.1.
         await using var qemus = new QemuProcesses();
-        var handle = await qemus.LaunchAsync(Config() with { Vnc = VncConfig.Auto }, Ct);
-        Assert.Contains("VNC server running on 127.0.0.1:59", handle.StartupOutput);
+        var config = Config() with { Vnc = VncConfig.Auto };
+        await qemus.LaunchAsync(config, Ct);
+        await using var qmp = await RawQmp.ConnectAsync(config.QmpSocketPath, Ct);
+        var vnc = (await qmp.ExecuteAsync("""{"execute":"query-vnc"}""", Ct))["return"]!;
+        Assert.Equal("127.0.0.1", vnc["host"]!.GetValue<string>());
+        Assert.StartsWith("59", vnc["service"]!.GetValue<string>());
     }
 }

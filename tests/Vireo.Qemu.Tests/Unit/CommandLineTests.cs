@@ -125,7 +125,7 @@ public sealed class CommandLineTests
     public void Process_lifecycle_flags_are_always_present()
     {
         var argv = QemuCommandLine.Build(Minimal());
-        foreach (var flag in new[] { "-S", "-daemonize", "-nodefaults", "-no-user-config", "-no-shutdown" }) Assert.Contains(flag, argv);
+        foreach (var flag in new[] { "-S", "-nodefaults", "-no-user-config", "-no-shutdown" }) Assert.Contains(flag, argv);
         Assert.Equal("none", ValueAfter(argv, "-display"));
         Assert.Equal("chardev=charmonitor,mode=control", ValueAfter(argv, "-mon"));
         Assert.Equal("panic=pause", ValueAfter(argv, "-action"));
