@@ -3,8 +3,8 @@
 # (faults injected for real, load held, input fuzzed, confinement and undo checked), then renders docs/reliability.md:
 # the machine, date, commit and accelerator (KVM or TCG), one table (area, check, result, test, pass/fail) and notes.
 # Each test records its row through ReliabilityReport.Record into $VIREO_RELIABILITY_OUT once its assertions passed;
-# the trx results add the tests that failed (FAILED) or recorded nothing. If fuzz/run.sh exists, it runs too, with the
-# same VIREO_RELIABILITY_OUT and VIREO_LONG, and adds its rows (executions and time per target).
+# the trx results add the tests that failed (FAILED) or recorded nothing. The fuzz rows come from tests/Vireo.Fuzz.Tests
+# (AFL++ per target; fuzz/run.sh TARGET SECONDS runs one by hand).
 #   --long       VIREO_LONG=1: the longer soaks, loads and fuzz runs (their results go in the same table)
 #   --no-build   use the Release build already there
 #   --out FILE   where the report goes (default docs/reliability.md)
@@ -54,17 +54,8 @@ for project in tests/*/*.Tests.csproj; do
         || echo "run.sh: $name had failures (they are in the report)" >&2
 done
 
-# The fuzz helper's runner (fuzz/run.sh, bounded fuzzing of each target from its committed corpus), when it exists.
-if [ -z "$filter" ] && [ -f fuzz/run.sh ]; then
-    echo "run.sh: fuzz/run.sh" >&2
-    if bash fuzz/run.sh $([ "$long" = 1 ] && echo --long); then
-        notes+=("Fuzzing: fuzz/run.sh ran; its rows are those of area fuzz without a .NET test outcome.")
-    else
-        notes+=("Fuzzing: **fuzz/run.sh failed** (exit $?); see its output.")
-    fi
-elif [ -z "$filter" ]; then
-    notes+=("Fuzzing: no fuzz/run.sh in this tree; only the fuzz rows of .NET tests (property tests) are shown.")
-fi
+# Fuzzing runs inside the test projects: tests/Vireo.Fuzz.Tests replays each target's corpus and runs AFL++ on it for a
+# bounded time (longer with --long), recording a "fuzz" row per target like every other test here.
 [ -n "$filter" ] && notes+=("Only the tests matching \`$filter\` ran: this is a partial report.")
 
 args=(--rows "$VIREO_RELIABILITY_OUT" --trx-dir "$results" --out "$out" --seconds $(( $(date +%s) - started )))

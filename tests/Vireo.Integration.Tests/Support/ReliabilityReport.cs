@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Vireo.Integration.Tests.Support;
 
 /// <summary>
-/// The rows of docs/reliability.md. A test that injects a fault, holds a load, fuzzes input or checks confinement
+/// The rows of docs/reliability.md (this one file is compiled into every test project that records rows). A test that injects a fault, holds a load, fuzzes input or checks confinement
 /// calls <see cref="Record"/> once its assertions have passed, with what it did and what it measured. When the
 /// environment names a file in <c>VIREO_RELIABILITY_OUT</c> (tests/reliability/run.sh sets it), each row is
 /// appended to it as one JSON line; otherwise nothing is written. Tests carry <c>[Trait("Category", "Reliability")]</c>
