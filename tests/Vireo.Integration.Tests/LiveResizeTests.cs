@@ -24,6 +24,8 @@ public sealed partial class LiveResizeTests
         TinyImage.EnsureBuilt();
         // Short: the VM's socket paths must fit in sockaddr_un.
         var dir = Directory.CreateTempSubdirectory("vlr-").FullName;
+        // QEMU runs as its VM's uid (docs/security.md): it must be able to walk into the state directory.
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
         var options = new EngineOptions
         {
             StateDir = Path.Combine(dir, "state"),
@@ -122,6 +124,8 @@ public sealed partial class LiveResizeTests
         // No guest: QEMU stays in prelaunch (-S), where CPUs plug as they do into a running one. Three slots, which
         // a spec on a 2-CPU host could not ask for, so that a vCPU is plugged before and one after the re-attach.
         var dir = Directory.CreateTempSubdirectory("vlr-").FullName;
+        // QEMU runs as its VM's uid (docs/security.md): it must be able to walk into the state directory.
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
         var uuid = Guid.NewGuid();
         var paths = new StatePaths(dir).ForVm(uuid.ToString("D"));
         Directory.CreateDirectory(paths.Dir);

@@ -51,7 +51,8 @@ internal static class QemuConfinement
             for (var q = 0; q < queues; q++)
             {
                 var fd = OpenImport("/dev/net/tun", 0x2 | 0x80000 /* O_RDWR | O_CLOEXEC */);
-                if (fd < 0) throw new IOException($"cannot open /dev/net/tun for tap {name}: errno {Marshal.GetLastPInvokeError()}");
+                if (fd < 0)
+                    throw new Errors.HostOperationException($"cannot open /dev/net/tun for tap {name}: {Strerror(Marshal.GetLastPInvokeError())}");
                 fds.Add(fd);
                 var ifr = new byte[40];
                 Encoding.ASCII.GetBytes(name, 0, Math.Min(name.Length, 15), ifr, 0);
@@ -59,7 +60,8 @@ internal static class QemuConfinement
                 if (queues > 1) flags |= 0x0100; // IFF_MULTI_QUEUE
                 BinaryPrimitives.WriteInt16LittleEndian(ifr.AsSpan(16), flags);
                 if (ioctl(fd, 0x400454ca /* TUNSETIFF */, ifr) != 0)
-                    throw new IOException($"cannot create tap {name} (TUNSETIFF): errno {Marshal.GetLastPInvokeError()}");
+                    throw new Errors.HostOperationException(
+                        $"cannot create tap {name}: {Strerror(Marshal.GetLastPInvokeError())} (is another network interface named {name}?)");
             }
             return [.. fds];
         }
@@ -69,6 +71,9 @@ internal static class QemuConfinement
             throw;
         }
     }
+
+    /// <summary>The C library's text for an errno value, with the number ("Device or resource busy (errno 16)").</summary>
+    private static string Strerror(int errno) => $"{new System.ComponentModel.Win32Exception(errno).Message} (errno {errno})";
 
     [DllImport("libc", SetLastError = true)] private static extern int chown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int owner, int group);
 

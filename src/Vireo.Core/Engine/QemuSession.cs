@@ -130,7 +130,7 @@ internal sealed partial class QemuSession
         {
             for (var i = 0; i < fds.Length; i++)
             {
-                var name = $"{id}-fd{i}";
+                var name = TapFdName(id, i);
                 await _qmp.GetFdAsync(name, fds[i], ct);
                 names.Add(name);
             }
@@ -147,6 +147,9 @@ internal sealed partial class QemuSession
             QemuConfinement.Close(fds);
         }
     }
+
+    /// <summary>The name getfd gives queue <paramref name="queue"/> of NIC <paramref name="id"/>'s tap.</summary>
+    public static string TapFdName(string id, int queue) => $"{id}-fd{queue}";
 
     public Task CloseFdAsync(string name, CancellationToken ct) => _qmp.CloseFdAsync(name, ct);
     public Task NetdevAddAsync(System.Text.Json.Nodes.JsonObject netdev, CancellationToken ct) => _qmp.ExecuteAsync(QmpCommands.NetdevAdd(netdev), ct);

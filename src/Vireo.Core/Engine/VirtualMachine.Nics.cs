@@ -44,13 +44,16 @@ internal sealed partial class VirtualMachine
                     revert.Step("tap-fds");
                     if (netdev is Vireo.Qemu.Model.TapNetdev tap)
                     {
-                        var passed = await session.PassTapAsync(tap.IfName, tap.Queues, id, ct);
-                        netdev = tap with { Fds = passed };
+                        // Registered first, by the names getfd uses: a getfd cut short may still reach QEMU.
                         revert.Add("tap-fds", async t =>
                         {
-                            foreach (var name in passed)
+                            for (var q = 0; q < tap.Queues; q++)
+                            {
+                                var name = QemuSession.TapFdName(id, q);
                                 await TryAsync(() => session.CloseFdAsync(name, t));
+                            }
                         });
+                        netdev = tap with { Fds = await session.PassTapAsync(tap.IfName, tap.Queues, id, ct) };
                     }
                     revert.Step("netdev-add");
                     revert.Add("netdev", t => UnlessMissingAsync(() => session.NetdevDelAsync(id, t)));

@@ -212,7 +212,7 @@ internal sealed partial class VirtualMachine
 
     private void RemoveRuntimeFiles()
     {
-        VmCgroup.Remove(Uuid);
+        VmCgroup.RemoveWhenEmpty(Uuid);
         foreach (var file in Paths.RuntimeFiles)
         {
             try

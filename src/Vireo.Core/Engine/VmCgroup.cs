@@ -102,9 +102,10 @@ internal static class VmCgroup
         return $"{string.Join(", ", dirs)}: memory {memory / (1024 * 1024)} MiB, cpu {quota / PeriodMicroseconds} CPU(s)";
     }
 
-    /// <summary>Removes the VM's cgroup directories once no process is left in them; missing ones are fine.</summary>
-    public static void Remove(string uuid)
+    /// <summary>Removes the VM's cgroup directories that no process is left in (missing ones are fine); true when none is left.</summary>
+    public static bool Remove(string uuid)
     {
+        var removed = true;
         foreach (var dir in Dirs(uuid))
         {
             try
@@ -113,9 +114,27 @@ internal static class VmCgroup
             }
             catch (IOException)
             {
-                // Still has a process (QEMU exiting): it is removed at the next stop, start or vireod start.
+                // Still has a process (QEMU exiting, or not yet reaped by init).
+                removed = false;
             }
         }
+        return removed;
+    }
+
+    /// <summary>
+    /// <see cref="Remove"/> now, and while the cgroup still holds the exiting QEMU (it leaves only once reaped, which
+    /// its parent, init, does in its own time), again every 200 ms for up to 15 s in the background. What is left
+    /// after that goes at the VM's next start or stop.
+    /// </summary>
+    public static void RemoveWhenEmpty(string uuid)
+    {
+        if (Remove(uuid))
+            return;
+        _ = Task.Run(async () =>
+        {
+            for (var i = 0; i < 75 && !Remove(uuid); i++)
+                await Task.Delay(200);
+        });
     }
 
     private static void Enable(string dir)
