@@ -21,7 +21,7 @@ public sealed class FullPoolTests(ITestOutputHelper output)
         await using var h = await VireoHarness.StartAsync(output, startDaemon: false);
         var dir = Path.Combine("/tmp", $"vit-full-{h.Id}");
         Directory.CreateDirectory(dir);
-        await Run("mount", "-t", "tmpfs", "-o", "size=48M", "tmpfs", dir);
+        await ProcessRunner.RunOkAsync("mount", "-t", "tmpfs", "-o", "size=48M", "tmpfs", dir);
         try
         {
             await h.StartDaemonAsync();
@@ -38,7 +38,7 @@ public sealed class FullPoolTests(ITestOutputHelper output)
 
             // Someone else fills the file system to its last byte.
             var filler = Path.Combine(dir, "filler");
-            await Run("sh", "-c", $"dd if=/dev/zero of={filler} bs=64k 2>/dev/null; true");
+            await ProcessRunner.RunOkAsync("sh", "-c", $"dd if=/dev/zero of={filler} bs=64k 2>/dev/null; true");
             Assert.Equal(0, new DriveInfo(dir).AvailableFreeSpace);
             var before = await SnapshotAsync(h);
             var failures = new List<string>();
@@ -65,7 +65,7 @@ public sealed class FullPoolTests(ITestOutputHelper output)
             Assert.Contains("file system is full", resize.Stderr);
             var resized = (await VolumesAsync(h)).Single(v => v.Name == "b.qcow2");
             Assert.Equal(resize.ExitCode == 0 ? 64 * MiB + 4L * 1024 * MiB : 64 * MiB, resized.VirtualSizeBytes);
-            var check = await Run("qemu-img", "check", "-f", "qcow2", Path.Combine(dir, "b.qcow2"));
+            var check = await ProcessRunner.RunOkAsync("qemu-img", "check", "-f", "qcow2", Path.Combine(dir, "b.qcow2"));
             output.WriteLine($"resize on a full pool: exit {resize.ExitCode} {resize.Stderr.Trim()}; {check.Stdout.Trim()}");
 
             // The guest (tiny boots from its initrd: its only disk is vda) writes to its disk on the full pool: QEMU stops it (werror=stop) and vireod says why.
@@ -107,16 +107,8 @@ public sealed class FullPoolTests(ITestOutputHelper output)
                 VireoHarness.Signal(pid, Vireo.Qemu.UnixSignal.Kill);
             for (var i = 0; i < 50 && h.QemuPids().Count > 0; i++)
                 await Task.Delay(100);
-            await Run("umount", "-l", dir);
+            await ProcessRunner.RunOkAsync("umount", "-l", dir);
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static async Task<CommandResult> Run(string program, params string[] args)
-    {
-        var r = await ProcessRunner.RunAsync(program, args);
-        if (r.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)}: {r}");
-        return r;
     }
 }
