@@ -74,6 +74,17 @@ public sealed partial class VireoStore
         return true;
     }
 
+    /// <summary>Makes <paramref name="name"/> the VM's current snapshot, or none when null (the undo of a revert).</summary>
+    public void RestoreCurrentSnapshot(string vmUuid, string? name)
+    {
+        if (name is not null && SetCurrentSnapshot(vmUuid, name))
+            return;
+        using var connection = Open();
+        using var tx = connection.BeginTransaction();
+        Run(connection, tx, "UPDATE snapshots SET is_current = 0 WHERE vm_uuid = $vm", ("$vm", vmUuid));
+        tx.Commit();
+    }
+
     /// <summary>
     /// Deletes a snapshot record: its children get its parent as their parent, and if it was current its parent
     /// becomes current (none when it was a root). False when it did not exist.

@@ -17,7 +17,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
 {
     /// <summary>
     /// Crash point, operation (a scenario below), the journal kind the operation is reported under. CI runs one
-    /// point of each operation (about 3.5 minutes); VIREO_LONG=1 adds the other points of the same operations.
+    /// point of each operation (about 3.5 minutes); VIREO_LONG=1 adds the other points of the same operations, and a
+    /// live backup.
     /// </summary>
     public static TheoryData<string, string, string> Points
     {
@@ -41,6 +42,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 { "network-start.bridge-made", "net-create", "network-create" },
                 { "network-start.dnsmasq-started", "net-start", "network-start" },
                 { "forward-add.inserted", "forward-add", "forward-add" },
+                { "clone-linked.files-made", "clone-linked", "clone" },
             };
             if (Environment.GetEnvironmentVariable("VIREO_LONG") == "1")
             {
@@ -55,6 +57,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 rows.Add("backup.disks-copied", "backup", "backup");
                 rows.Add("network-create.inserted", "net-create", "network-create");
                 rows.Add("snapshot-revert.memory-load", "snapshot-revert-memory", "snapshot");
+                rows.Add("backup.disks-copied", "backup-live", "backup");
             }
             return rows;
         }
@@ -118,7 +121,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 mustRun.Add("v");
                 action = ["attach-interface", "v", "--network", "network=lab"];
                 break;
-            case "snapshot-create" or "snapshot-revert" or "snapshot-delete" or "clone" or "backup":
+            case "snapshot-create" or "snapshot-revert" or "snapshot-delete" or "clone" or "clone-linked" or "backup":
                 await h.VireoOk("vol", "create", "default/v-a.qcow2", "--size", "16M");
                 await h.VireoOk("vol", "create", "default/v-b.qcow2", "--size", "16M");
                 await Vm("v", "--network", "none", "--disk", "vol=default/v-a.qcow2", "--disk", "vol=default/v-b.qcow2");
@@ -130,8 +133,15 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                     "snapshot-revert" => ["snapshot", "revert", "v", "s1"],
                     "snapshot-delete" => ["snapshot", "delete", "v", "s1"],
                     "clone" => ["clone", "v", "c"],
+                    "clone-linked" => ["clone", "v", "c", "--linked"],
                     _ => ["backup", "v", "--to", dir],
                 };
+                break;
+            case "backup-live":
+                await h.VireoOk("vol", "create", "default/v-a.qcow2", "--size", "16M");
+                await Running("v", "--network", "none", "--disk", "vol=default/v-a.qcow2");
+                mustRun.Add("v");
+                action = ["backup", "v", "--to", dir];
                 break;
             case "snapshot-revert-memory":
                 await h.VireoOk("vol", "create", "default/v-a.qcow2", "--size", "16M");
@@ -187,7 +197,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
         {
             case "define" when settled.Status == OperationStatus.RolledBack:
             case "vol-create" or "vol-clone" or "vol-convert" or "net-create" when settled.Status == OperationStatus.RolledBack:
-            case "clone" when settled.Status == OperationStatus.RolledBack:
+            case "clone" or "clone-linked" when settled.Status == OperationStatus.RolledBack:
                 await h.VireoOk(action);
                 var after = await CrashCheck.RunAsync(h, mustRun);
                 Assert.True(after.Problems.Count == 0, $"after redoing {operation}:\n{string.Join('\n', after.Problems)}");

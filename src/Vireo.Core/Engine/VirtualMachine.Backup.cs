@@ -44,12 +44,20 @@ internal sealed partial class VirtualMachine
             var id = BackupLayout.NewId(vmDir, started);
             var temp = Path.Combine(vmDir, BackupLayout.TempPrefix + id);
             var job = new BackupJob(id, vmDir, temp, parent, sources, started, Stopwatch.StartNew());
-            Directory.CreateDirectory(temp);
             BackupInfo info;
             try
             {
+                // One undo stack: the directory, QEMU's target nodes, its jobs and the new bitmap are each undone if a
+                // later step fails or the request is cancelled; the rename of the finished directory commits.
+                await using var revert = new Reverter("backup", Log);
+                revert.Step("directory");
+                revert.Add("directory", () => BackupLayout.TryDeleteDirectory(temp));
+                Directory.CreateDirectory(temp);
+                revert.Step("disks");
+                // Before the disks: a bitmap exists from the transaction (live) or the end of the copy (offline) on.
+                revert.Add("bitmap", _ => ForgetBitmapAsync(session, sources, job.Bitmap));
                 var disks = session is not null
-                    ? await LiveBackupAsync(session, job, request.BandwidthMibPerSecond, progress, ct)
+                    ? await LiveBackupAsync(session, job, request.BandwidthMibPerSecond, progress, revert, ct)
                     : await OfflineBackup.CopyAsync(Img.Value, job, progress, ct);
                 info = new BackupInfo
                 {
@@ -68,17 +76,20 @@ internal sealed partial class VirtualMachine
                 };
                 // The UEFI variable store is VM state outside the disks: each backup carries a full copy (taken
                 // after the disks; a live guest that writes a variable meanwhile is the only skew).
+                revert.Step("uefi-vars");
                 if (spec.Boot.Firmware == "uefi" && File.Exists(Paths.UefiVars))
                     UefiVars.CopyAtomic(Paths.UefiVars, Path.Combine(temp, BackupUefiVarsFile));
                 Vireo.Host.CrashPoints.Hit("backup.disks-copied");
+                revert.Step("manifest");
                 BackupLayout.WriteManifest(temp, info);
                 Vireo.Host.CrashPoints.Hit("backup.manifest-written");
+                revert.Step("publish");
+                ct.ThrowIfCancellationRequested();
                 Directory.Move(temp, Path.Combine(vmDir, id));
+                revert.Success();
             }
             catch (Exception e)
             {
-                BackupLayout.TryDeleteDirectory(temp);
-                await ForgetBitmapAsync(session, sources, BackupSources.BitmapFor(id));
                 Log.LogWarning("VM {Name}: backup {Id} failed: {Error}", Name, id, e.Message);
                 throw BackupErrors.Wrap(Translate(e, "back up"), $"the backup of VM \"{Name}\"");
             }
@@ -141,74 +152,93 @@ internal sealed partial class VirtualMachine
     /// that fails makes RunJobsAsync cancel the others, and the whole backup is discarded.
     /// </summary>
     private async Task<IReadOnlyList<BackupDisk>> LiveBackupAsync(QemuSession session, BackupJob job, long? bandwidthMibPerSecond,
-        IProgress<double>? progress, CancellationToken ct)
+        IProgress<double>? progress, Reverter revert, CancellationToken ct)
     {
         var nodes = (await session.ExecuteAsync(BackupCommands.QueryNamedBlockNodes(), ct)).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
         var added = new List<string>();
         var actions = new List<TransactionAction>();
         var jobs = new List<(BackupSource Source, string JobId, long Size)>();
+        foreach (var s in job.Sources)
+        {
+            var size = nodes.TryGetValue(s.Node.NodeName, out var n) ? n.VirtualSize
+                : throw new QemuFailedException($"QEMU has no block node {s.Node.NodeName} for disk {s.Index}");
+            var backing = job.ParentDisk(s) is { } p ? $"../{job.Parent!.Id}/{p.File}" : null;
+            var file = Path.Combine(job.TempDir, s.File);
+            await Img.Value.CreateQcow2Async(file, size, backing, ct);
+            // QEMU writes the target as the VM's uid; vireod takes it back once the job is over.
+            var qemuUid = QemuUid;
+            QemuConfinement.Own(job.TempDir, 0, QemuConfinement.Gid, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+            QemuConfinement.OwnFile(file, qemuUid);
+            var target = $"{TargetPrefix}{s.Index}";
+            // Explicit drivers on both layers; backing: null so the target's chain is never opened (nor probed).
+            // Each node's undo is registered before its blockdev-add (QEMU may run it after the caller gave up); the
+            // nodes also go when the jobs are over, and an undo then finds nothing ("not found" is ignored).
+            revert.Step("target-nodes");
+            revert.Add("node " + target + "-file", _ => TryAsync(() => session.ExecuteAsync(QmpCommands.BlockdevDel(target + "-file"), CancellationToken.None)));
+            await session.ExecuteAsync(QmpCommands.BlockdevAdd(new() { ["driver"] = "file", ["filename"] = file, ["node-name"] = target + "-file" }), ct);
+            added.Add(target + "-file");
+            revert.Add("node " + target, _ => TryAsync(() => session.ExecuteAsync(QmpCommands.BlockdevDel(target), CancellationToken.None)));
+            await session.ExecuteAsync(QmpCommands.BlockdevAdd(new() { ["driver"] = "qcow2", ["file"] = target + "-file", ["node-name"] = target, ["backing"] = null }), ct);
+            added.Add(target);
+            if (s.CanTrackChanges)
+                actions.Add(BackupActions.AddBitmap(s.Node.NodeName, job.Bitmap, persistent: true));
+            var jobId = $"{JobPrefix}{s.Index}";
+            actions.Add(BackupActions.Backup(new BlockdevBackupArguments(jobId, s.Node.NodeName, target,
+                job.ParentDisk(s) is null ? BackupSyncMode.Full : BackupSyncMode.Bitmap)
+            {
+                // never: the parent's bitmap stays whole whatever happens, so a failed incremental can be retried.
+                Bitmap = job.ParentDisk(s)?.Bitmap,
+                BitmapMode = BitmapSyncMode.Never,
+                Speed = bandwidthMibPerSecond * 1024 * 1024,
+            }));
+            jobs.Add((s, jobId, size));
+        }
+        // The jobs' undo before the transaction that starts them: a request cancelled while QEMU holds the
+        // transaction would otherwise leave jobs writing into a directory that is gone, and nobody to dismiss them.
+        revert.Step("jobs");
+        revert.Add("jobs", _ => EndBackupJobsAsync(session, jobs.Select(j => j.JobId).ToList()));
+        var results = await session.RunJobsAsync(jobs.Select(j => j.JobId).ToList(),
+            c => session.ExecuteAsync(QmpCommands.Transaction(actions), c), progress, ct);
+        await DeleteNodesAsync(session, added);
+        foreach (var (s, _, _) in jobs)
+            QemuConfinement.Own(Path.Combine(job.TempDir, s.File), 0, 0, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var disks = new List<BackupDisk>();
+        foreach (var (s, jobId, size) in jobs)
+        {
+            var file = Path.Combine(job.TempDir, s.File);
+            var info = await Img.Value.InfoAsync(file, Vireo.Qemu.Model.DiskFormat.Qcow2, ct);
+            disks.Add(new BackupDisk
+            {
+                Index = s.Index,
+                Node = s.Node.NodeName,
+                Source = s.Path,
+                Format = s.FormatName,
+                VirtualSize = size,
+                File = s.File,
+                Backing = job.ParentDisk(s) is { } p ? $"../{job.Parent!.Id}/{p.File}" : null,
+                BytesCopied = results.TryGetValue(jobId, out var r) ? r.TotalProgress : 0,
+                FileBytes = info.ActualSize ?? new FileInfo(file).Length,
+                Bitmap = s.CanTrackChanges ? job.Bitmap : null,
+            });
+        }
+        return disks;
+    }
+
+    /// <summary>Ends this backup's QEMU jobs wherever they are (running, concluded, or never started) and dismisses them.</summary>
+    private static async Task EndBackupJobsAsync(QemuSession session, IReadOnlyList<string> jobIds)
+    {
+        var present = (await session.ExecuteAsync(QmpCommands.QueryJobs(), CancellationToken.None)).Where(j => jobIds.Contains(j.Id)).Select(j => j.Id).ToList();
+        if (present.Count == 0)
+            return;
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
         try
         {
-            foreach (var s in job.Sources)
-            {
-                var size = nodes.TryGetValue(s.Node.NodeName, out var n) ? n.VirtualSize
-                    : throw new QemuFailedException($"QEMU has no block node {s.Node.NodeName} for disk {s.Index}");
-                var backing = job.ParentDisk(s) is { } p ? $"../{job.Parent!.Id}/{p.File}" : null;
-                var file = Path.Combine(job.TempDir, s.File);
-                await Img.Value.CreateQcow2Async(file, size, backing, ct);
-                // QEMU writes the target as the VM's uid; vireod takes it back once the job is over.
-                var qemuUid = QemuUid;
-                QemuConfinement.Own(job.TempDir, 0, QemuConfinement.Gid, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
-                QemuConfinement.OwnFile(file, qemuUid);
-                var target = $"{TargetPrefix}{s.Index}";
-                // Explicit drivers on both layers; backing: null so the target's chain is never opened (nor probed).
-                await session.ExecuteAsync(QmpCommands.BlockdevAdd(new() { ["driver"] = "file", ["filename"] = file, ["node-name"] = target + "-file" }), ct);
-                added.Add(target + "-file");
-                await session.ExecuteAsync(QmpCommands.BlockdevAdd(new() { ["driver"] = "qcow2", ["file"] = target + "-file", ["node-name"] = target, ["backing"] = null }), ct);
-                added.Add(target);
-                if (s.CanTrackChanges)
-                    actions.Add(BackupActions.AddBitmap(s.Node.NodeName, job.Bitmap, persistent: true));
-                var jobId = $"{JobPrefix}{s.Index}";
-                actions.Add(BackupActions.Backup(new BlockdevBackupArguments(jobId, s.Node.NodeName, target,
-                    job.ParentDisk(s) is null ? BackupSyncMode.Full : BackupSyncMode.Bitmap)
-                {
-                    // never: the parent's bitmap stays whole whatever happens, so a failed incremental can be retried.
-                    Bitmap = job.ParentDisk(s)?.Bitmap,
-                    BitmapMode = BitmapSyncMode.Never,
-                    Speed = bandwidthMibPerSecond * 1024 * 1024,
-                }));
-                jobs.Add((s, jobId, size));
-            }
-            var results = await session.RunJobsAsync(jobs.Select(j => j.JobId).ToList(),
-                c => session.ExecuteAsync(QmpCommands.Transaction(actions), c), progress, ct);
-            await DeleteNodesAsync(session, added);
-            added.Clear();
-            foreach (var (s, _, _) in jobs)
-                QemuConfinement.Own(Path.Combine(job.TempDir, s.File), 0, 0, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            var disks = new List<BackupDisk>();
-            foreach (var (s, jobId, size) in jobs)
-            {
-                var file = Path.Combine(job.TempDir, s.File);
-                var info = await Img.Value.InfoAsync(file, Vireo.Qemu.Model.DiskFormat.Qcow2, ct);
-                disks.Add(new BackupDisk
-                {
-                    Index = s.Index,
-                    Node = s.Node.NodeName,
-                    Source = s.Path,
-                    Format = s.FormatName,
-                    VirtualSize = size,
-                    File = s.File,
-                    Backing = job.ParentDisk(s) is { } p ? $"../{job.Parent!.Id}/{p.File}" : null,
-                    BytesCopied = results.TryGetValue(jobId, out var r) ? r.TotalProgress : 0,
-                    FileBytes = info.ActualSize ?? new FileInfo(file).Length,
-                    Bitmap = s.CanTrackChanges ? job.Bitmap : null,
-                });
-            }
-            return disks;
+            await session.RunJobsAsync(present, _ => Task.CompletedTask, null, cancelled.Token);
         }
-        finally
+        catch (Exception e) when (e is OperationCanceledException or VireoException)
         {
-            await DeleteNodesAsync(session, added);
+            // Cancelled (or failed) and dismissed: gone either way.
         }
     }
 

@@ -9,8 +9,8 @@ internal sealed partial class VirtualMachine
     /// Runs <paramref name="operation"/> as this VM's only operation once <paramref name="action"/> is allowed
     /// (no start, snapshot or restore can slip in until it returns).
     /// </summary>
-    public Task<T> ExclusiveAsync<T>(VmAction action, Func<Task<T>> operation, CancellationToken ct) =>
-        Serialised(action, operation, ct);
+    public Task<T> ExclusiveAsync<T>(VmAction action, Func<Task<T>> operation, CancellationToken ct, string? intent = null) =>
+        Serialised(action, operation, ct, intent);
 
     /// <summary>
     /// Takes a definition already written to the store (by a transaction that also changed other rows and grew

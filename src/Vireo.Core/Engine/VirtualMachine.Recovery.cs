@@ -156,7 +156,7 @@ internal sealed partial class VirtualMachine
                 if (session is null)
                     await DeleteFromDisksAsync(targets.Select(t => t.Path).ToList(), snap, ct);
                 else
-                    await TryAsync(() => DeleteLiveAsync(session, targets.Select(t => t.Node).ToList(), snap, ct));
+                    await TryAsync(() => DeleteLiveAsync(session, targets.Select(t => t.Node).ToList(), snap, null, ct));
                 DeleteSnapshotUefiVars(snap);
                 return (OperationStatus.RolledBack, $"snapshot \"{snap}\" was not recorded; it was deleted from the disks");
             }
@@ -169,7 +169,7 @@ internal sealed partial class VirtualMachine
                     await DeleteFromDisksAsync(paths, snap, ct);
                 else
                     await TryAsync(() => DeleteLiveAsync(session, SnapshotDisks.Current(ReadDisks(record), _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes)
-                        .Where(n => n.Node is not null).Select(n => n.Node!).ToList(), snap, ct));
+                        .Where(n => n.Node is not null).Select(n => n.Node!).ToList(), snap, null, ct));
                 _ctx.Store.DeleteSnapshot(Uuid, snap);
                 DeleteSnapshotUefiVars(snap);
                 return (OperationStatus.Completed, $"snapshot \"{snap}\" was deleted from the disks and the store");

@@ -13,10 +13,11 @@ internal sealed partial class VirtualMachine
     /// onto every writable disk, at one instant. QEMU stops a running guest for the duration and resumes it; if
     /// creating a disk's snapshot fails, QEMU deletes those it made.
     /// </summary>
-    private static async Task SaveLiveAsync(QemuSession session, IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken ct)
+    private static async Task SaveLiveAsync(QemuSession session, IReadOnlyList<SnapshotTarget> targets, string snap, Reverter? revert, CancellationToken ct)
     {
         var jobId = JobId("save");
         var devices = targets.Select(t => t.Node).ToList();
+        AddJobUndo(revert, session, jobId);
         await session.RunJobAsync(jobId, c => session.ExecuteAsync(new SnapshotSaveCommand(jobId, snap, targets[0].Node, devices), c), null, ct);
     }
 
@@ -90,9 +91,10 @@ internal sealed partial class VirtualMachine
     }
 
     /// <summary>snapshot-delete: removes the snapshot from every listed node that holds it.</summary>
-    private static async Task DeleteLiveAsync(QemuSession session, IReadOnlyList<string> nodes, string snap, CancellationToken ct)
+    private static async Task DeleteLiveAsync(QemuSession session, IReadOnlyList<string> nodes, string snap, Reverter? revert, CancellationToken ct)
     {
         var jobId = JobId("delete");
+        AddJobUndo(revert, session, jobId);
         await session.RunJobAsync(jobId, c => session.ExecuteAsync(new SnapshotDeleteCommand(jobId, snap, nodes), c), null, ct);
     }
 
@@ -103,13 +105,14 @@ internal sealed partial class VirtualMachine
     /// paused, with a reason that says so.
     /// </summary>
     private async Task LoadLiveAsync(QemuSession session, IReadOnlyList<SnapshotTarget> targets, string vmstateNode, string snap,
-        VmState target, bool trackState, CancellationToken ct)
+        VmState target, bool trackState, Reverter? revert, CancellationToken ct)
     {
         if (target == VmState.Paused && await session.QueryStatusAsync(ct) == "running")
             await session.StopAsync(ct);
         var jobId = JobId("load");
         var devices = targets.Select(t => t.Node).ToList();
         Vireo.Host.CrashPoints.Hit("snapshot-revert.memory-load");
+        AddJobUndo(revert, session, jobId);
         try
         {
             await session.RunJobAsync(jobId, c => session.ExecuteAsync(new SnapshotLoadCommand(jobId, snap, vmstateNode, devices), c), null, ct);
@@ -130,6 +133,30 @@ internal sealed partial class VirtualMachine
         else
         {
             SetState(VmState.Paused, $"reverted to snapshot \"{snap}\" (paused)");
+        }
+    }
+
+    /// <summary>
+    /// Registers, before a snapshot job's command goes out, the undo that ends the job: a request cancelled while
+    /// QEMU had the command in hand (frozen, busy) would otherwise leave a job nobody dismisses. The job is cancelled
+    /// if it still runs (snapshot jobs may run to their end regardless), waited for, and dismissed; "no such job"
+    /// (it ended and was dismissed, or never started) is fine.
+    /// </summary>
+    private static void AddJobUndo(Reverter? revert, QemuSession session, string jobId) =>
+        revert?.Add("job " + jobId, t => EndJobAsync(session, jobId));
+
+    /// <summary>Cancels (if still running), waits for and dismisses the QEMU job <paramref name="jobId"/>; quiet when it is gone.</summary>
+    internal static async Task EndJobAsync(QemuSession session, string jobId)
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        try
+        {
+            await session.RunJobAsync(jobId, _ => Task.CompletedTask, null, cancelled.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or VireoException)
+        {
+            // Cancelled and dismissed, failed and dismissed, or not there ("vanished"): no job is left either way.
         }
     }
 

@@ -9,7 +9,7 @@ internal sealed partial class VirtualMachine
 {
     /// <summary>
     /// qemu-img snapshot -c on every disk. qemu-img would add a second snapshot under a name already in use, so
-    /// every disk is checked first; if one disk fails, the snapshots already made on the others are deleted.
+    /// every disk is checked first; the caller's reverter removes the snapshots already made if one disk fails.
     /// </summary>
     private async Task CreateOfflineAsync(IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken ct)
     {
@@ -22,21 +22,18 @@ internal sealed partial class VirtualMachine
                     Hint = $"Pick another name, or remove that snapshot: qemu-img snapshot -d {snap} {target.Path}",
                 };
         }
-        var done = new List<string>();
-        try
-        {
-            foreach (var target in targets)
-            {
-                await Image().CreateSnapshotAsync(target.Path, snap, ct);
-                done.Add(target.Path);
-            }
-        }
-        catch
-        {
-            await DeleteQuietlyAsync(done, snap);
-            throw;
-        }
+        foreach (var target in targets)
+            await Image().CreateSnapshotAsync(target.Path, snap, ct);
     }
+
+    /// <summary>
+    /// The undo of a snapshot on <paramref name="targets"/>: deleted through QEMU while it runs (it holds the images),
+    /// else with qemu-img; disks that do not hold it are skipped, so it also undoes a snapshot made on some disks only.
+    /// </summary>
+    private Task UnsnapshotAsync(QemuSession? session, IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken t) =>
+        session is null
+            ? DeleteFromDisksAsync(targets.Select(x => x.Path).ToList(), snap, t)
+            : DeleteLiveAsync(session, targets.Select(x => x.Node).ToList(), snap, null, t);
 
     /// <summary>
     /// qemu-img snapshot -d on every listed disk that exists and holds the snapshot (so a delete that failed
@@ -53,18 +50,6 @@ internal sealed partial class VirtualMachine
             }
             if ((await Image().ListSnapshotsAsync(path, DiskFormat.Qcow2, false, ct)).Any(s => s.Name == snap))
                 await Image().DeleteSnapshotAsync(path, snap, ct);
-        }
-    }
-
-    private async Task DeleteQuietlyAsync(IReadOnlyList<string> paths, string snap)
-    {
-        try
-        {
-            await DeleteFromDisksAsync(paths, snap, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            Log.LogError("VM {Name}: could not remove the partial snapshot {Snap} from {Paths}: {Error}", Name, snap, string.Join(", ", paths), e.Message);
         }
     }
 

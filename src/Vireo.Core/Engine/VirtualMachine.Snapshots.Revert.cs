@@ -2,6 +2,7 @@ using Vireo.Contracts;
 using Vireo.Core.Errors;
 using System.Text.Json;
 using Vireo.Persistence;
+using Vireo.Qemu;
 
 namespace Vireo.Core.Engine;
 
@@ -13,7 +14,7 @@ internal sealed partial class VirtualMachine
     /// started paused for the purpose when the VM is stopped.
     /// </summary>
     private async Task<string> RevertMemoryAsync(SnapshotRecord record, IReadOnlyList<SnapshotTarget> targets, string holderPath,
-        VmState? wanted, CancellationToken ct)
+        VmState? wanted, Reverter revert, CancellationToken ct)
     {
         var snap = record.Name;
         var target = wanted ?? (VmStateMachine.Parse(record.VmState) == VmState.Paused ? VmState.Paused : VmState.Running);
@@ -36,6 +37,8 @@ internal sealed partial class VirtualMachine
         {
             if (session is not null)
             {
+                // Not undone: the revert replaces the running guest anyway, and this QEMU has the wrong size for it.
+                revert.Step("power-off");
                 await ForceOffAsync(session, ExitKind.Destroyed, ct);
                 session = null;
             }
@@ -48,25 +51,42 @@ internal sealed partial class VirtualMachine
             }
             // QEMU starts with the vCPUs the snapshot's QEMU started with; the hot-plugged ones are plugged again
             // (into the same slots, under the same ids) before the state loads.
+            revert.Step("definition");
             SaveDefinition(revision, spec with { Memory = layout.Memory, MaxMemory = layout.MaxMemory, Vcpus = layout.BootVcpus ?? layout.Vcpus, MaxVcpus = layout.MaxVcpus }, null);
+            revert.Add("definition", () =>
+            {
+                long now;
+                lock (_gate)
+                    now = _revision;
+                SaveDefinition(now, spec, null);
+            });
             if (current with { BootVcpus = null } != layout with { BootVcpus = null })
                 resized = $"; memory and vCPUs are back to the snapshot's ({SizeParser.FormatMiB(layout.Memory)}, {layout.Vcpus} vCPU{(layout.Vcpus == 1 ? "" : "s")})";
         }
+        // The load is the point of no return: snapshot-load puts the snapshot's content on the disks and its state in
+        // the guest. Before it, the reverter puts back the definition, the UEFI variables and the current snapshot.
         if (session is not null)
         {
-            await LoadLiveAsync(session, targets, vmstateNode, snap, target, trackState: true, ct);
+            revert.Step("load");
+            await LoadLiveAsync(session, targets, vmstateNode, snap, target, trackState: true, revert, ct);
+            revert.Success();
             return $"reverted to snapshot \"{snap}\"; the VM is {state}";
         }
         // No QEMU holds the store: put the snapshot's back before the start opens it. (A running QEMU gets it from
         // the RAM image instead: pflash contents are migrated RAM, which QEMU writes back to the file on load.)
-        RestoreSnapshotUefiVars(snap);
+        revert.Step("uefi-vars");
+        var kept = RestoreSnapshotUefiVars(snap, revert);
+        revert.Step("load");
+        // A start that fails (or a load inside it) is undone by the start's own reverter: no QEMU is left.
         await StartCoreAsync(ct, async (started, c) =>
         {
             if (layout is { BootVcpus: { } boot } && layout.Vcpus > boot)
                 await started.PlugVcpusAsync(layout.Vcpus, c);
-            await LoadLiveAsync(started, targets, vmstateNode, snap, target, trackState: false, c);
+            await LoadLiveAsync(started, targets, vmstateNode, snap, target, trackState: false, null, c);
             return (target, $"reverted to snapshot \"{snap}\"");
         });
+        revert.Success();
+        DropKeptUefiVars(kept);
         if (layout is { BootVcpus: { } booted } && layout.Vcpus > booted)
         {
             // The running view counts the re-plugged vCPUs, as after a live hot-plug.
@@ -103,7 +123,8 @@ internal sealed partial class VirtualMachine
     /// stopped (with <see cref="SnapshotRevertRequest.Force"/> it is powered off first). It stays stopped unless
     /// asked to run, and then boots from the reverted disks.
     /// </summary>
-    private async Task<string> RevertDiskOnlyAsync(SnapshotRecord record, IReadOnlyList<SnapshotDisk> disks, SnapshotRevertRequest request, CancellationToken ct)
+    private async Task<string> RevertDiskOnlyAsync(SnapshotRecord record, IReadOnlyList<SnapshotDisk> disks, SnapshotRevertRequest request,
+        Reverter revert, CancellationToken ct)
     {
         var snap = record.Name;
         if (request.State == VmState.Paused)
@@ -124,14 +145,32 @@ internal sealed partial class VirtualMachine
                 {
                     Hint = $"Shut the VM down first (vireo shutdown {Name}), or power it off as part of the revert, losing its unsaved state: vireo snapshot revert {Name} {snap} --force",
                 };
+            // Not undone: powering off is what --force asks for, and the revert discards the running state anyway.
+            revert.Step("power-off");
             await ForceOffAsync(session, ExitKind.Destroyed, ct);
         }
+        revert.Step("uefi-vars");
+        var kept = RestoreSnapshotUefiVars(snap, revert);
+        revert.Step("disks");
+        // The point of no return: qemu-img snapshot -a replaces each disk's content. A disk that fails after others
+        // were reverted leaves the revert half-done; it applies to every disk again when asked again.
+        revert.Success();
+        DropKeptUefiVars(kept);
+        var applied = 0;
         foreach (var disk in disks)
         {
-            await Image().ApplySnapshotAsync(disk.Path, snap, ct);
+            try
+            {
+                await Image().ApplySnapshotAsync(disk.Path, snap, ct);
+            }
+            catch (QemuImgException e) when (applied > 0)
+            {
+                throw new QemuFailedException($"cannot revert VM \"{Name}\": disk {disk.Path} failed after {applied} of {disks.Count} disks were reverted " +
+                    $"({e.Message}); revert to snapshot \"{snap}\" again to finish", e);
+            }
+            applied++;
             Vireo.Host.CrashPoints.Hit("snapshot-revert.disk-applied");
         }
-        RestoreSnapshotUefiVars(snap);
         if (State == VmState.Crashed)
             SetState(VmState.Stopped, $"reverted to snapshot \"{snap}\"");
         if (request.State == VmState.Running)

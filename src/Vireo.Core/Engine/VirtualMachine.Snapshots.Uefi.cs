@@ -27,15 +27,68 @@ internal sealed partial class VirtualMachine
         Log.LogInformation("VM {Name}: UEFI variables restored from snapshot {Snap}", Name, snap);
     }
 
-    private void DeleteSnapshotUefiVars(string snap)
+    /// <summary>
+    /// A snapshot delete sets its copy of the store aside (renamed) before the disks change; the reverter renames it
+    /// back. Null when the snapshot has none.
+    /// </summary>
+    private string? SetSnapshotUefiVarsAside(string snap)
     {
+        var saved = Paths.SnapshotUefiVars(snap);
+        if (!File.Exists(saved))
+            return null;
+        var aside = saved + AsideSuffix;
+        File.Move(saved, aside, overwrite: true);
+        return aside;
+    }
+
+    private const string AsideSuffix = ".deleting";
+
+    /// <summary>
+    /// A revert of a VM without a process keeps the current store aside (a copy) before the snapshot's replaces it,
+    /// and registers the undo that puts it back. Returns the copy, which the caller removes once the revert is past
+    /// its point of no return; null when there was nothing to keep.
+    /// </summary>
+    private string? RestoreSnapshotUefiVars(string snap, Reverter revert)
+    {
+        string? kept = null;
+        if (File.Exists(Paths.SnapshotUefiVars(snap)) && File.Exists(Paths.UefiVars))
+        {
+            kept = Paths.UefiVars + ".before-revert";
+            UefiVars.CopyAtomic(Paths.UefiVars, kept);
+            revert.Add("uefi-vars", () => File.Move(kept, Paths.UefiVars, overwrite: true));
+        }
+        RestoreSnapshotUefiVars(snap);
+        return kept;
+    }
+
+    /// <summary>Removes the copy <see cref="RestoreSnapshotUefiVars(string, Reverter)"/> kept, once it is no longer needed.</summary>
+    private void DropKeptUefiVars(string? kept)
+    {
+        if (kept is null)
+            return;
         try
         {
-            File.Delete(Paths.SnapshotUefiVars(snap));
+            File.Delete(kept);
         }
         catch (IOException e)
         {
-            Log.LogWarning("VM {Name}: cannot remove the UEFI variables of snapshot {Snap}: {Error}", Name, snap, e.Message);
+            Log.LogWarning("VM {Name}: cannot remove {Path}: {Error}", Name, kept, e.Message);
+        }
+    }
+
+    /// <summary>Removes a snapshot's copy of the store, and the one a delete set aside.</summary>
+    private void DeleteSnapshotUefiVars(string snap)
+    {
+        foreach (var path in new[] { Paths.SnapshotUefiVars(snap), Paths.SnapshotUefiVars(snap) + AsideSuffix })
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException e)
+            {
+                Log.LogWarning("VM {Name}: cannot remove the UEFI variables of snapshot {Snap}: {Error}", Name, snap, e.Message);
+            }
         }
     }
 }

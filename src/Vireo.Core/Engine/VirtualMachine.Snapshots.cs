@@ -74,12 +74,15 @@ internal sealed partial class VirtualMachine
             // with them: a snapshot nobody recorded would only hide space and block its name.
             await using var revert = new Reverter("snapshot-create", Log);
             revert.Step("disks");
+            // Registered before the disks change: a snapshot half-made on some disks (one qemu-img failed, a live job
+            // cancelled) is removed from all of them; disks that do not hold it are skipped.
+            revert.Add("disks", t => UnsnapshotAsync(session, targets, snap, t));
             try
             {
                 if (session is null)
                     await CreateOfflineAsync(targets, snap, ct);
                 else if (kind == SnapshotKind.Memory)
-                    await SaveLiveAsync(session, targets, snap, ct);
+                    await SaveLiveAsync(session, targets, snap, revert, ct);
                 else
                     consistency = await CreateDiskOnlyLiveAsync(session, targets, snap, ct);
             }
@@ -88,7 +91,6 @@ internal sealed partial class VirtualMachine
                 throw TranslateSnapshot(e, "snapshot");
             }
 
-            revert.Add("disks", t => DeleteFromDisksAsync(targets.Select(x => x.Path).ToList(), snap, t));
             revert.Step("uefi-vars");
             revert.Add("uefi-vars", () => DeleteSnapshotUefiVars(snap));
             SaveSnapshotUefiVars(snap);
@@ -150,25 +152,39 @@ internal sealed partial class VirtualMachine
             string message;
             try
             {
+                // One undo stack (see VirtualMachine.Snapshots.Revert.cs): what comes before the point of no return
+                // (the disks or the guest's state replaced) is put back when a later step fails or is cancelled.
+                await using var revert = new Reverter("snapshot-revert", Log);
                 // After the revert the disks hold older content than the backup bitmaps describe, so an incremental
                 // built on them would miss the blocks the revert changed; and QEMU refuses to load a snapshot onto a
-                // disk with active bitmaps anyway. Dropping them first makes the next backup a full one.
+                // disk with active bitmaps anyway. Dropping them first makes the next backup a full one (not undone:
+                // a full backup where an incremental could have been is the only cost).
+                revert.Step("bitmaps");
                 await InvalidateBackupBitmapsAsync(ct);
+                revert.Step("row");
+                var previous = _ctx.Store.ListSnapshots(Uuid).FirstOrDefault(r => r.IsCurrent)?.Name;
+                revert.Add("row", () => _ctx.Store.RestoreCurrentSnapshot(Uuid, previous));
+                _ctx.Store.SetCurrentSnapshot(Uuid, snap);
                 message = ParseKind(record.Kind) == SnapshotKind.Memory
                     ? await RevertMemoryAsync(record, nodes.Select(n => new SnapshotTarget(n.Disk.Path, n.Node!)).ToList(),
-                        disks.FirstOrDefault(d => d.HoldsVmState)?.Path ?? disks[0].Path, request.State, ct)
-                    : await RevertDiskOnlyAsync(record, disks, request, ct);
+                        disks.FirstOrDefault(d => d.HoldsVmState)?.Path ?? disks[0].Path, request.State, revert, ct)
+                    : await RevertDiskOnlyAsync(record, disks, request, revert, ct);
             }
             catch (Exception e)
             {
                 throw TranslateSnapshot(e, "revert");
             }
-            _ctx.Store.SetCurrentSnapshot(Uuid, snap);
             Log.LogInformation("VM {Name}: reverted to snapshot {Snap}", Name, snap);
             return Result(message);
         }, ct, $"revert {snap}");
     }
 
+    /// <summary>
+    /// Deletes a snapshot. Deleting it from a qcow2 frees its clusters and cannot be undone, so the disks are the
+    /// point of no return: before them, the snapshot's UEFI variables are set aside (put back by the reverter if a
+    /// later step fails); a failure inside or after them (some disks done) keeps the row, and the delete, which skips
+    /// disks that no longer hold the snapshot, finishes when asked again.
+    /// </summary>
     public Task<ActionResult> DeleteSnapshotAsync(string snap, CancellationToken ct) =>
         Serialised(VmAction.Snapshot, async () =>
         {
@@ -179,6 +195,11 @@ internal sealed partial class VirtualMachine
                 session = _session;
             try
             {
+                await using var revert = new Reverter("snapshot-delete", Log);
+                revert.Step("uefi-vars");
+                if (SetSnapshotUefiVarsAside(snap) is { } aside)
+                    revert.Add("uefi-vars", () => File.Move(aside, Paths.SnapshotUefiVars(snap), overwrite: true));
+                revert.Step("disks");
                 if (session is null)
                 {
                     await DeleteFromDisksAsync(disks.Select(d => d.Path).ToList(), snap, ct);
@@ -188,17 +209,19 @@ internal sealed partial class VirtualMachine
                     var nodes = SnapshotDisks.Current(disks, _ctx.Planner.Plan(Spec, Paths).Config.BlockNodes);
                     var attached = nodes.Where(n => n.Node is not null).Select(n => n.Node!).ToList();
                     if (attached.Count > 0)
-                        await DeleteLiveAsync(session, attached, snap, ct);
+                        await DeleteLiveAsync(session, attached, snap, revert, ct);
                     // Disks detached since the snapshot are not open in this QEMU: qemu-img deletes it from them.
                     await DeleteFromDisksAsync(nodes.Where(n => n.Node is null).Select(n => n.Disk.Path).ToList(), snap, ct);
                 }
+                Vireo.Host.CrashPoints.Hit("snapshot-delete.disks-done");
+                revert.Step("row");
+                _ctx.Store.DeleteSnapshot(Uuid, snap);
+                revert.Success();
             }
             catch (Exception e)
             {
                 throw TranslateSnapshot(e, "delete a snapshot of");
             }
-            Vireo.Host.CrashPoints.Hit("snapshot-delete.disks-done");
-            _ctx.Store.DeleteSnapshot(Uuid, snap);
             DeleteSnapshotUefiVars(snap);
             Log.LogInformation("VM {Name}: snapshot {Snap} deleted", Name, snap);
             return Result($"snapshot \"{snap}\" deleted");

@@ -16,12 +16,24 @@ public sealed partial class VmEngine
     /// </summary>
     private void CopyUefiVars(VirtualMachine source, string cloneUuid)
     {
-        var from = source.Paths.UefiVars;
-        if (source.Spec.Boot.Firmware != "uefi" || !File.Exists(from))
+        if (source.Spec.Boot.Firmware != "uefi" || !File.Exists(source.Paths.UefiVars))
             return;
+        CopyUefiVarsTo(source, cloneUuid);
+    }
+
+    private void CopyUefiVarsTo(VirtualMachine source, string cloneUuid)
+    {
         var to = Paths.ForVm(cloneUuid);
         Directory.CreateDirectory(to.Dir);
-        UefiVars.CopyAtomic(from, to.UefiVars);
+        UefiVars.CopyAtomic(source.Paths.UefiVars, to.UefiVars);
+    }
+
+    /// <summary>The undo of a clone's state directory made before its row (a linked clone's UEFI variables).</summary>
+    private void DeleteVmDir(string uuid)
+    {
+        var dir = Paths.ForVm(uuid).Dir;
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>One disk of a clone: copied, overlaid on its source volume, or shared as it is (read-only media).</summary>
@@ -86,30 +98,28 @@ public sealed partial class VmEngine
                 var made = new List<CloneBase>();
                 foreach (var volume in Storage.LegacyLinkedVolumes(vm.Spec))
                 {
+                    await using var revert = new Reverter("link-heal", Log);
                     var plan = await Storage.PlanHealAsync(vm.Name, volume, ct);
-                    try
+                    // The plan is journalled: its undo puts every file back, here or in the next vireod after a kill.
+                    revert.Add("link", _ => Storage.RollbackLinkAsync(plan));
+                    var spec = vm.Spec;
+                    VmSpec? changed = plan.FormatChanges.Count == 0 ? null : spec with
                     {
-                        var spec = vm.Spec;
-                        VmSpec? changed = plan.FormatChanges.Count == 0 ? null : spec with
-                        {
-                            Disks = spec.Disks.Select(d => d.Volume is { } v && plan.FormatChanges.Contains(v) ? d with { Format = "qcow2" } : d).ToList(),
-                        };
-                        await Storage.MakeLinkFilesAsync(plan, ct);
-                        Storage.CommitLink(plan, changed is null ? [] : [new VmSpecUpdate(spec.Uuid!, JsonSerializer.Serialize(changed, VireoJsonContext.Default.VmSpec))], null);
-                        if (changed is not null)
-                            vm.TakeStoredSpec(changed);
-                    }
-                    catch
-                    {
-                        await Storage.RollbackLinkAsync(plan);
-                        throw;
-                    }
+                        Disks = spec.Disks.Select(d => d.Volume is { } v && plan.FormatChanges.Contains(v) ? d with { Format = "qcow2" } : d).ToList(),
+                    };
+                    revert.Step("files");
+                    await Storage.MakeLinkFilesAsync(plan, ct);
+                    revert.Step("commit");
+                    Storage.CommitLink(plan, changed is null ? [] : [new VmSpecUpdate(spec.Uuid!, JsonSerializer.Serialize(changed, VireoJsonContext.Default.VmSpec))], null);
+                    revert.Success();
+                    if (changed is not null)
+                        vm.TakeStoredSpec(changed);
                     made.AddRange(plan.Bases);
                     Log.LogWarning("VM {Name}: volume {Volume} had linked clones of an older Vireo layered directly on it; it is now an empty overlay on the read-only base {Base}, which holds its data and which they read",
                         vm.Name, volume, plan.Bases[0].Base);
                 }
                 return (IReadOnlyList<CloneBase>)made;
-            }, ct);
+            }, ct, "heal");
         }
         finally
         {
@@ -258,68 +268,75 @@ public sealed partial class VmEngine
             {
                 var plan = PlanClone(source, request);
                 var spec = vm.Spec;
+                // One undo stack: the plan is journalled (a killed vireod's successor undoes its files at start), and
+                // its undo, registered before any file changes, puts every file back and releases the names.
+                await using var revert = new Reverter("clone-linked", Log);
+                revert.Step("plan");
                 var link = await Storage.PlanLinkAsync(source, LinkRequests(plan), ct);
+                revert.Add("link", _ => Storage.RollbackLinkAsync(link));
+                revert.Step("check");
+                var disks = spec.Disks.ToList();
+                foreach (var d in plan.Where(d => d.Kind == CloneDiskKind.Overlay))
+                    disks[d.Index] = d.Source with { Volume = d.Target, Path = link.TargetPath(d.Target!), Format = "qcow2" };
+                var cloneSpec = Complete(CloneSpec(spec, request.Name, disks));
+                var newFiles = plan.Where(d => d.Kind == CloneDiskKind.Overlay).Select(d => link.TargetPath(d.Target!)).ToHashSet(StringComparer.Ordinal);
+                var limits = HostLimits() with { FileExists = p => newFiles.Contains(p) || File.Exists(p) };
+                var errors = VmSpecValidator.Validate(cloneSpec, limits).Concat(CheckNics(cloneSpec)).Concat(CheckDiskOwners(cloneSpec)).ToList();
+                if (errors.Count > 0)
+                    throw InvalidInputException.For("clone", errors);
+
+                // A raw volume's data moves into a raw base; the VM then writes a qcow2 overlay under the same name.
+                VmSpec? changedSource = null;
+                if (link.FormatChanges.Count > 0)
+                    changedSource = spec with
+                    {
+                        Disks = spec.Disks.Select(d => d.Volume is { } v && link.FormatChanges.Contains(v) ? d with { Format = "qcow2" } : d).ToList(),
+                    };
+
+                revert.Step("files");
+                await Storage.MakeLinkFilesAsync(link, ct);
+                Vireo.Host.CrashPoints.Hit("clone-linked.files-made");
+                // The clone's UEFI variables before the commit, so that the commit is the last step (nothing after it
+                // can fail and leave a recorded clone without them).
+                revert.Step("uefi-vars");
+                revert.Add("uefi-vars", () => DeleteVmDir(cloneSpec.Uuid!));
+                if (vm.Spec.Boot.Firmware == "uefi" && File.Exists(vm.Paths.UefiVars))
+                    CopyUefiVarsTo(vm, cloneSpec.Uuid!);
+                var now = DateTimeOffset.UtcNow;
+                var record = new VmRecord
+                {
+                    Uuid = cloneSpec.Uuid!,
+                    Name = cloneSpec.Name,
+                    SpecJson = JsonSerializer.Serialize(cloneSpec, VireoJsonContext.Default.VmSpec),
+                    State = VmStateMachine.Describe(VmState.Stopped),
+                    DefinedAt = now,
+                    UpdatedAt = now,
+                };
+                var updates = changedSource is null ? [] : new[] { new VmSpecUpdate(spec.Uuid!, JsonSerializer.Serialize(changedSource, VireoJsonContext.Default.VmSpec)) };
+                revert.Step("commit");
                 try
                 {
-                    var disks = spec.Disks.ToList();
-                    foreach (var d in plan.Where(d => d.Kind == CloneDiskKind.Overlay))
-                        disks[d.Index] = d.Source with { Volume = d.Target, Path = link.TargetPath(d.Target!), Format = "qcow2" };
-                    var cloneSpec = Complete(CloneSpec(spec, request.Name, disks));
-                    var newFiles = plan.Where(d => d.Kind == CloneDiskKind.Overlay).Select(d => link.TargetPath(d.Target!)).ToHashSet(StringComparer.Ordinal);
-                    var limits = HostLimits() with { FileExists = p => newFiles.Contains(p) || File.Exists(p) };
-                    var errors = VmSpecValidator.Validate(cloneSpec, limits).Concat(CheckNics(cloneSpec)).Concat(CheckDiskOwners(cloneSpec)).ToList();
-                    if (errors.Count > 0)
-                        throw InvalidInputException.For("clone", errors);
-
-                    // A raw volume's data moves into a raw base; the VM then writes a qcow2 overlay under the same name.
-                    VmSpec? changedSource = null;
-                    if (link.FormatChanges.Count > 0)
-                        changedSource = spec with
-                        {
-                            Disks = spec.Disks.Select(d => d.Volume is { } v && link.FormatChanges.Contains(v) ? d with { Format = "qcow2" } : d).ToList(),
-                        };
-
-                    await Storage.MakeLinkFilesAsync(link, ct);
-                    var now = DateTimeOffset.UtcNow;
-                    var record = new VmRecord
-                    {
-                        Uuid = cloneSpec.Uuid!,
-                        Name = cloneSpec.Name,
-                        SpecJson = JsonSerializer.Serialize(cloneSpec, VireoJsonContext.Default.VmSpec),
-                        State = VmStateMachine.Describe(VmState.Stopped),
-                        DefinedAt = now,
-                        UpdatedAt = now,
-                    };
-                    var updates = changedSource is null ? [] : new[] { new VmSpecUpdate(spec.Uuid!, JsonSerializer.Serialize(changedSource, VireoJsonContext.Default.VmSpec)) };
-                    try
-                    {
-                        Storage.CommitLink(link, updates, record);
-                    }
-                    catch (DuplicateVmException e)
-                    {
-                        throw new AlreadyExistsException($"a VM with {e.Field} \"{e.Value}\" already exists");
-                    }
-                    var cloned = new VirtualMachine(_ctx, cloneSpec, VmState.Stopped, null, now);
-                    CopyUefiVars(vm, cloned.Uuid);
-                    var result = new CloneResult
-                    {
-                        Vm = cloned.Info(),
-                        Source = source,
-                        Linked = true,
-                        Disks = plan.Select(d => d.Kind == CloneDiskKind.Overlay
-                            ? new ClonedDisk { Index = d.Index, How = "overlay", Source = d.Source.Volume, Volume = d.Target, Backing = link.BackingOf(d.Target!) }
-                            : Shared(d)).ToList(),
-                        Bases = link.Bases,
-                        Notes = CloneNotes(spec),
-                    };
-                    return (result, cloned, changedSource);
+                    Storage.CommitLink(link, updates, record);
                 }
-                catch
+                catch (DuplicateVmException e)
                 {
-                    await Storage.RollbackLinkAsync(link);
-                    throw;
+                    throw new AlreadyExistsException($"a VM with {e.Field} \"{e.Value}\" already exists");
                 }
-            }, ct);
+                revert.Success();
+                var cloned = new VirtualMachine(_ctx, cloneSpec, VmState.Stopped, null, now);
+                var result = new CloneResult
+                {
+                    Vm = cloned.Info(),
+                    Source = source,
+                    Linked = true,
+                    Disks = plan.Select(d => d.Kind == CloneDiskKind.Overlay
+                        ? new ClonedDisk { Index = d.Index, How = "overlay", Source = d.Source.Volume, Volume = d.Target, Backing = link.BackingOf(d.Target!) }
+                        : Shared(d)).ToList(),
+                    Bases = link.Bases,
+                    Notes = CloneNotes(spec),
+                };
+                return (result, cloned, changedSource);
+            }, ct, $"linked {request.Name}");
             if (sourceSpec is not null)
                 vm.TakeStoredSpec(sourceSpec);
             _vms[clone.Name] = clone;

@@ -50,6 +50,19 @@ public sealed partial class VmEngine
     {
         switch (kind)
         {
+            case "clone" when (body ?? "").Split(' ') is [var uuid, var how, ..] && how is "linked" or "heal" && !uuid.Contains('/'):
+            {
+                // A linked clone (or a heal) of VM target: its files were journalled in the storage journal, which
+                // the storage service replayed (undid) at start unless the commit had recorded them.
+                if (how == "heal")
+                    return Storage.LegacyLinkedVolumes(Find(target).Spec).Count == 0
+                        ? (OperationStatus.Completed, $"the volumes of VM {target} under older linked clones are read-only bases now")
+                        : (OperationStatus.RolledBack, $"the volumes of VM {target} are as they were (the storage journal put the files back); they become bases at its next clone or vireod start");
+                var name = body!.Split(' ')[2];
+                return _vms.ContainsKey(name)
+                    ? (OperationStatus.Completed, $"linked clone {name} of VM {target} is defined")
+                    : (OperationStatus.RolledBack, $"linked clone {name} of VM {target} was not recorded; the storage journal put the source's volumes back and removed the clone's overlays");
+            }
             case "clone":
             {
                 if (_vms.ContainsKey(target))
