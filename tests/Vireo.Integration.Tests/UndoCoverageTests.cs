@@ -90,6 +90,13 @@ public sealed class UndoCoverageTests(ITestOutputHelper output)
         await h.VireoOk("snapshot", "create", "sv", "s2");
         await WriteAsync(disk, 0xcc);
         Assert.Equal("s2", await CurrentSnapshotAsync(h, "sv"));
+        // Only what the operation made is undone: a snapshot of that name made outside Vireo stays on the disk.
+        await ProcessRunner.RunOkAsync("qemu-img", "snapshot", "-c", "x1", disk);
+        var refused = await h.Vireo("snapshot", "create", "sv", "x1");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("that Vireo did not record", refused.Stderr);
+        Assert.Contains("x1", await DiskSnapshotsAsync(disk));
+        await ProcessRunner.RunOkAsync("qemu-img", "snapshot", "-d", "x1", disk);
 
         string[][] rounds =
         [

@@ -8,20 +8,26 @@ namespace Vireo.Core.Engine;
 internal sealed partial class VirtualMachine
 {
     /// <summary>
-    /// qemu-img snapshot -c on every disk. qemu-img would add a second snapshot under a name already in use, so
-    /// every disk is checked first; the caller's reverter removes the snapshots already made if one disk fails.
+    /// Refuses, before anything changes, a name that a disk already holds as an internal snapshot Vireo did not
+    /// record (qemu-img would add a second one under it; QEMU refuses it). Checked before the snapshot's undo is
+    /// registered, so that the undo can never delete a snapshot this operation did not make.
     /// </summary>
-    private async Task CreateOfflineAsync(IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken ct)
+    private async Task RefuseUnrecordedAsync(IReadOnlyList<SnapshotTarget> targets, string snap, bool forceShare, CancellationToken ct)
     {
         foreach (var target in targets)
         {
-            if ((await Image().ListSnapshotsAsync(target.Path, DiskFormat.Qcow2, false, ct)).Any(s => s.Name == snap))
+            if ((await Image().ListSnapshotsAsync(target.Path, DiskFormat.Qcow2, forceShare, ct)).Any(s => s.Name == snap))
                 throw new AlreadyExistsException(
                     $"disk {target.Path} already holds an internal snapshot named \"{snap}\" that Vireo did not record (made with qemu-img?)")
                 {
                     Hint = $"Pick another name, or remove that snapshot: qemu-img snapshot -d {snap} {target.Path}",
                 };
         }
+    }
+
+    /// <summary>qemu-img snapshot -c on every disk; the caller's reverter removes those made if one disk fails.</summary>
+    private async Task CreateOfflineAsync(IReadOnlyList<SnapshotTarget> targets, string snap, CancellationToken ct)
+    {
         foreach (var target in targets)
             await Image().CreateSnapshotAsync(target.Path, snap, ct);
     }

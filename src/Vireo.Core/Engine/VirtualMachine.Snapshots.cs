@@ -74,11 +74,12 @@ internal sealed partial class VirtualMachine
             // with them: a snapshot nobody recorded would only hide space and block its name.
             await using var revert = new Reverter("snapshot-create", Log);
             revert.Step("disks");
-            // Registered before the disks change: a snapshot half-made on some disks (one qemu-img failed, a live job
-            // cancelled) is removed from all of them; disks that do not hold it are skipped.
-            revert.Add("disks", t => UnsnapshotAsync(session, targets, snap, t));
             try
             {
+                await RefuseUnrecordedAsync(targets, snap, forceShare: session is not null, ct);
+                // Registered before the disks change: a snapshot half-made on some disks (one qemu-img failed, a live
+                // job cancelled) is removed from all of them; disks that do not hold it are skipped.
+                revert.Add("disks", t => UnsnapshotAsync(session, targets, snap, t));
                 if (session is null)
                     await CreateOfflineAsync(targets, snap, ct);
                 else if (kind == SnapshotKind.Memory)
