@@ -183,6 +183,7 @@ internal sealed partial class VirtualMachine
                         await Image().ApplySnapshotAsync(disk.Path, snap, ct);
                 }
                 RestoreSnapshotUefiVars(snap);
+                DropKeptUefiVars(File.Exists(Paths.UefiVars + ".before-revert") ? Paths.UefiVars + ".before-revert" : null);
                 return (OperationStatus.Completed, $"the disks were reverted to snapshot \"{snap}\" (again, all of them); the VM is stopped");
             }
             case "revert" when session is not null:

@@ -67,6 +67,7 @@ internal sealed partial class VirtualMachine
         // the guest. Before it, the reverter puts back the definition, the UEFI variables and the current snapshot.
         if (session is not null)
         {
+            MarkCurrent(revert, snap);
             revert.Step("load");
             await LoadLiveAsync(session, targets, vmstateNode, snap, target, trackState: true, revert, ct);
             revert.Success();
@@ -76,6 +77,7 @@ internal sealed partial class VirtualMachine
         // the RAM image instead: pflash contents are migrated RAM, which QEMU writes back to the file on load.)
         revert.Step("uefi-vars");
         var kept = RestoreSnapshotUefiVars(snap, revert);
+        MarkCurrent(revert, snap);
         revert.Step("load");
         // A start that fails (or a load inside it) is undone by the start's own reverter: no QEMU is left.
         await StartCoreAsync(ct, async (started, c) =>
@@ -151,11 +153,11 @@ internal sealed partial class VirtualMachine
         }
         revert.Step("uefi-vars");
         var kept = RestoreSnapshotUefiVars(snap, revert);
+        MarkCurrent(revert, snap);
         revert.Step("disks");
-        // The point of no return: qemu-img snapshot -a replaces each disk's content. A disk that fails after others
-        // were reverted leaves the revert half-done; it applies to every disk again when asked again.
-        revert.Success();
-        DropKeptUefiVars(kept);
+        // The point of no return: qemu-img snapshot -a replaces each disk's content. A first disk that fails changed
+        // nothing (everything is undone); one that fails after others were reverted leaves the revert half-done, and
+        // it applies to every disk again when asked again.
         var applied = 0;
         foreach (var disk in disks)
         {
@@ -168,8 +170,17 @@ internal sealed partial class VirtualMachine
                 throw new QemuFailedException($"cannot revert VM \"{Name}\": disk {disk.Path} failed after {applied} of {disks.Count} disks were reverted " +
                     $"({e.Message}); revert to snapshot \"{snap}\" again to finish", e);
             }
-            applied++;
+            if (applied++ == 0)
+            {
+                revert.Success();
+                DropKeptUefiVars(kept);
+            }
             Vireo.Host.CrashPoints.Hit("snapshot-revert.disk-applied");
+        }
+        if (applied == 0)
+        {
+            revert.Success();
+            DropKeptUefiVars(kept);
         }
         if (State == VmState.Crashed)
             SetState(VmState.Stopped, $"reverted to snapshot \"{snap}\"");

@@ -162,10 +162,6 @@ internal sealed partial class VirtualMachine
                 // a full backup where an incremental could have been is the only cost).
                 revert.Step("bitmaps");
                 await InvalidateBackupBitmapsAsync(ct);
-                revert.Step("row");
-                var previous = _ctx.Store.ListSnapshots(Uuid).FirstOrDefault(r => r.IsCurrent)?.Name;
-                revert.Add("row", () => _ctx.Store.RestoreCurrentSnapshot(Uuid, previous));
-                _ctx.Store.SetCurrentSnapshot(Uuid, snap);
                 message = ParseKind(record.Kind) == SnapshotKind.Memory
                     ? await RevertMemoryAsync(record, nodes.Select(n => new SnapshotTarget(n.Disk.Path, n.Node!)).ToList(),
                         disks.FirstOrDefault(d => d.HoldsVmState)?.Path ?? disks[0].Path, request.State, revert, ct)
@@ -227,6 +223,18 @@ internal sealed partial class VirtualMachine
             Log.LogInformation("VM {Name}: snapshot {Snap} deleted", Name, snap);
             return Result($"snapshot \"{snap}\" deleted");
         }, ct, $"delete {snap}");
+
+    /// <summary>
+    /// The revert's last undoable step, right before its point of no return: the snapshot becomes the current one
+    /// (the parent of the next), and the undo makes the previous one current again.
+    /// </summary>
+    private void MarkCurrent(Reverter revert, string snap)
+    {
+        revert.Step("row");
+        var previous = _ctx.Store.ListSnapshots(Uuid).FirstOrDefault(r => r.IsCurrent)?.Name;
+        revert.Add("row", () => _ctx.Store.RestoreCurrentSnapshot(Uuid, previous));
+        _ctx.Store.SetCurrentSnapshot(Uuid, snap);
+    }
 
     private static void ValidateSnapshotName(string name)
     {
