@@ -15,7 +15,7 @@ public class ConfinementTests(ITestOutputHelper output)
     [Fact]
     public async Task Each_qemu_runs_as_its_own_unprivileged_uid_without_capabilities_and_cannot_read_another_vms_disk()
     {
-        // In the host's namespaces: `ip netns exec` gives vireod a sysfs without the cgroup mounts. So no NIC.
+        // In the host's namespaces (so no NIC); ConfinementGapsTests checks the cgroup of a vireod under `ip netns exec`.
         await using var h = await VireoHarness.StartInHostNamespaceAsync(output);
         await h.StartTinyAsync("a", "--network", "none");
         await h.StartTinyAsync("b", "--network", "none");

@@ -97,18 +97,58 @@ internal static class QemuConfinement
         lock (Gate)
         {
             Directory.CreateDirectory(paths.Dir);
-            var uid = OwnerOf(paths.Dir);
-            if (uid is not (>= UidBase and < UidBase + UidCount))
+            // Host-wide (QemuUidRegistry): every vireod on this host, whatever its state directory, takes uids there.
+            using var registry = QemuUidRegistry.Lock();
+            var dir = Path.GetFullPath(paths.Dir);
+            var uid = OwnerOf(dir);
+            if (uid is not (>= UidBase and < UidBase + UidCount) || !registry.Claim(uid.Value, dir))
             {
+                // This state directory's VM directories count as taken too (an older vireod did not register them).
                 var taken = new HashSet<int>();
-                foreach (var dir in Directory.EnumerateDirectories(vmsDir))
-                    if (OwnerOf(dir) is { } o) taken.Add(o);
+                foreach (var other in Directory.EnumerateDirectories(vmsDir))
+                    if (OwnerOf(other) is { } o && Path.GetFullPath(other) != dir) taken.Add(o);
                 uid = UidBase;
-                while (taken.Contains(uid.Value)) uid++;
+                while (uid < UidBase + UidCount && (taken.Contains(uid.Value) || !registry.Claim(uid.Value, dir))) uid++;
+                if (uid >= UidBase + UidCount)
+                    throw new InvalidStateException($"all {UidCount} QEMU uids from {UidBase} are taken on this host ({QemuUidRegistry.Dir})");
             }
-            Own(paths.Dir, uid.Value, gid, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Own(dir, uid.Value, gid, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             return uid.Value;
         }
+    }
+
+    /// <summary>
+    /// The first directory on the way to <paramref name="dir"/> (it included, where it exists) that a QEMU uid (not
+    /// its owner; group <see cref="GroupName"/>) cannot search, with its mode and the fix; null when QEMU gets through.
+    /// QEMU opens its sockets, disks and logs under STATE/vms/UUID, so the whole way must be open to it.
+    /// </summary>
+    public static InvalidStateException? Unreachable(string dir)
+    {
+        var gid = Vireo.Host.Linux.SystemGroups.Find(GroupName);
+        var full = Path.GetFullPath(dir);
+        var chain = new List<string>();
+        for (var d = full; d is not null; d = Path.GetDirectoryName(d)) chain.Add(d);
+        chain.Reverse();
+        foreach (var d in chain)
+        {
+            UnixStat st;
+            try
+            {
+                st = UnixStat.Of(d);
+            }
+            catch (IOException)
+            {
+                return null; // not made yet: vireod makes it 0755
+            }
+            var searchable = (st.Mode & 0x1) != 0 || (gid is { } g && st.Gid == g && (st.Mode & 0x8) != 0);
+            if (!searchable)
+                return new InvalidStateException($"QEMU runs as a uid of its own (group {GroupName}) and cannot reach the VM directories in {full}: " +
+                        $"the directory {d} has mode {Convert.ToString(st.Mode & 0xfff, 8).PadLeft(4, '0')} (owner uid {st.Uid}), which does not let other users through")
+                {
+                    Hint = $"Let QEMU through with chmod o+x {d}, or choose a state directory under /var/lib: vireod --state-dir /var/lib/vireo",
+                };
+        }
+        return null;
     }
 
     private static int? OwnerOf(string path)

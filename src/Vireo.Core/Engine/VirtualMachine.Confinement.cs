@@ -23,7 +23,7 @@ internal sealed partial class VirtualMachine
         {
             foreach (var node in uefi.Nodes)
             {
-                if (node.Path == Paths.UefiVars) QemuConfinement.OwnFile(node.Path, uid);
+                if (node.Path == Paths.UefiVars) OwnForQemu(node.Path, uid);
                 else Read(node.Path);
             }
         }
@@ -33,7 +33,7 @@ internal sealed partial class VirtualMachine
             if (kernel.InitrdPath is not null) Read(kernel.InitrdPath);
         }
         if (File.Exists(Paths.SerialLog))
-            QemuConfinement.OwnFile(Paths.SerialLog, uid);
+            OwnForQemu(Paths.SerialLog, uid);
         if (errors.Count > 0)
             throw new InvalidStateException(string.Join("; ", errors.Distinct()));
         return new QemuLaunchOptions { Uid = uid, Gid = QemuConfinement.Gid, Groups = QemuConfinement.KvmGroups(plan.Accel) };
@@ -58,7 +58,7 @@ internal sealed partial class VirtualMachine
         if (node.ReadOnly && node.Path != Paths.CloudInitSeed)
             GrantRead(node.Path, uid, errors);
         else if (File.Exists(node.Path))
-            QemuConfinement.OwnFile(node.Path, uid);
+            OwnForQemu(node.Path, uid);
         if (node.Format == DiskFormat.Qcow2)
             foreach (var (backing, _) in QemuConfinement.BackingChain(node.Path, "disks"))
                 GrantRead(backing, uid, errors);

@@ -34,6 +34,7 @@ internal sealed partial class VirtualMachine
                 GrantNodeOrThrow(node);
                 // Undos are registered before their QMP commands (see AttachNicAsync).
                 await using var revert = new Reverter("disk-hotplug", Log);
+                revert.Add("give-back", () => GiveBackFiles([node.Path]));
                 try
                 {
                     revert.Step("blockdev-add");
@@ -100,7 +101,19 @@ internal sealed partial class VirtualMachine
                 }
                 Log.LogInformation("VM {Name}: disk {Path} unplugged", Name, disk.Path);
             }
+            // The image's file, as QEMU had it (a volume resolves to its path), for the give-back below.
+            string? file = disk.Path;
+            try
+            {
+                file = _ctx.Planner.Plan(spec, Paths).Config.BlockNodes.SingleOrDefault(b => b.NodeName == VmPlanner.DiskIds(disk, 0).Node)?.Path ?? file;
+            }
+            catch (VireoException)
+            {
+            }
             SaveSpec(spec with { Disks = spec.Disks.Where(d => d != disk).ToList() });
+            // Closed by QEMU (or no QEMU): the image goes back to its owner.
+            if (file is not null)
+                GiveBackFiles([file]);
             return Info();
         }, ct);
 

@@ -39,6 +39,9 @@ internal sealed partial class VirtualMachine
 
         // Phase 1: plan. Pure apart from reading host facts; refuses before anything changes.
         var plan = _ctx.Planner.Plan(spec, Paths);
+        // QEMU, as its own uid, must be able to walk to its directory (a state dir under /root is not).
+        if (Environment.IsPrivilegedProcess && QemuConfinement.Unreachable(_ctx.Paths.VmsDir) is { } unreachable)
+            throw unreachable;
 
         // Phase 2: prepare the host.
         Directory.CreateDirectory(Paths.Dir);
@@ -213,6 +216,8 @@ internal sealed partial class VirtualMachine
     private void RemoveRuntimeFiles()
     {
         VmCgroup.RemoveWhenEmpty(Uuid);
+        // No QEMU (any more): its files go back to their owners (VirtualMachine.Ownership.cs).
+        GiveBackFiles();
         foreach (var file in Paths.RuntimeFiles)
         {
             try

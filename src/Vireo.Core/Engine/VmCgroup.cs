@@ -13,9 +13,66 @@ internal static class VmCgroup
 {
     /// <summary>
     /// The cgroup file system. A vireod started with <c>ip netns exec</c> (as most integration tests run it) sees a
-    /// fresh sysfs without the cgroup mounts: its VMs then run without a cgroup, with a warning at each start.
+    /// fresh sysfs without the cgroup mounts: <see cref="EnsureMounted"/> mounts them again at vireod's start.
     /// </summary>
     public static string Root { get; set; } = "/sys/fs/cgroup";
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, EntryPoint = "mount")]
+    private static extern int MountImport(string source, string target, string type, ulong flags, string? data);
+
+    /// <summary>
+    /// Makes the memory and cpu controllers reachable under <see cref="Root"/> when they are not: <c>ip netns exec</c>
+    /// unshares the mount namespace and mounts a fresh sysfs, whose /sys/fs/cgroup is an empty directory. vireod then
+    /// mounts what the kernel has, as the host has it (from /proc/self/cgroup and /proc/cgroups): a tmpfs with each v1
+    /// hierarchy that holds memory or cpu (e.g. cpu,cpuacct, with cpu and cpuacct as links), or cgroup2 when the
+    /// controllers are on the unified hierarchy. The mounts are in vireod's own mount namespace (and its QEMUs'); the
+    /// cgroups made there are the host's. Returns what it did, what is missing (for the start-up warning), or null
+    /// when the controllers were there already.
+    /// </summary>
+    public static (bool Usable, string? Note) EnsureMounted()
+    {
+        if (Usable()) return (true, null);
+        if (!Directory.Exists(Root) || Directory.EnumerateFileSystemEntries(Root).Any())
+            return (false, $"no memory or cpu cgroup controller under {Root}; VMs run without memory and CPU limits");
+        try
+        {
+            var v1 = File.Exists("/proc/self/cgroup")
+                ? File.ReadLines("/proc/self/cgroup").Select(l => l.Split(':', 3)).Where(f => f.Length == 3 && f[1].Length > 0)
+                    .Select(f => f[1]).Where(c => c.Split(',').Any(x => x is "memory" or "cpu")).ToList()
+                : [];
+            const ulong flags = 0x2 | 0x4 | 0x8; // MS_NOSUID | MS_NODEV | MS_NOEXEC
+            if (v1.Count > 0)
+            {
+                Mount("tmpfs", Root, "tmpfs", flags, "mode=755");
+                foreach (var hierarchy in v1)
+                {
+                    var dir = Path.Combine(Root, hierarchy);
+                    Directory.CreateDirectory(dir);
+                    Mount("cgroup", dir, "cgroup", flags, hierarchy);
+                    foreach (var controller in hierarchy.Split(','))
+                        if (controller != hierarchy && !controller.StartsWith("name=", StringComparison.Ordinal) && !Path.Exists(Path.Combine(Root, controller)))
+                            File.CreateSymbolicLink(Path.Combine(Root, controller), hierarchy);
+                }
+            }
+            else
+                Mount("cgroup2", Root, "cgroup2", flags, null);
+        }
+        catch (IOException e)
+        {
+            return (false, $"no memory or cpu cgroup controller under {Root} and it could not be mounted ({e.Message}); VMs run without memory and CPU limits");
+        }
+        return Usable()
+            ? (true, $"mounted the cgroup hierarchies at {Root} (this mount namespace had none): {string.Join(", ", Directory.EnumerateFileSystemEntries(Root).Select(Path.GetFileName))}")
+            : (false, $"mounted cgroup at {Root} but it has no memory or cpu controller; VMs run without memory and CPU limits");
+    }
+
+    private static bool Usable() => IsUnifiedWith("memory", "cpu") || File.Exists(Path.Combine(Root, "memory", "cgroup.procs")) || File.Exists(Path.Combine(Root, "cpu", "cgroup.procs"));
+
+    private static void Mount(string source, string target, string type, ulong flags, string? data)
+    {
+        if (MountImport(source, target, type, flags, data) != 0)
+            throw new IOException($"cannot mount {type} at {target}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
 
     /// <summary>Memory QEMU needs beyond guest RAM and the TCG translation cache: code, device state, I/O buffers.</summary>
     public const long OverheadMiB = 512;

@@ -67,6 +67,18 @@ public sealed partial class VmEngine : IAsyncDisposable
         // Half-written files of a killed vireod (their old versions still stand): issue 18.
         if (Vireo.Host.Os.AtomicFile.RemoveLeftovers(paths.Root) is > 0 and var leftovers)
             logger.LogWarning("removed {Count} temporary files of writes an earlier vireod did not finish", leftovers);
+        // Confinement (docs/security.md): per-VM cgroups also under `ip netns exec`; a state directory QEMU's uid can walk.
+        if (Environment.IsPrivilegedProcess)
+        {
+            var (cgroupUsable, cgroupNote) = VmCgroup.EnsureMounted();
+            if (cgroupNote is not null)
+            {
+                if (cgroupUsable) logger.LogInformation("{Note}", cgroupNote);
+                else logger.LogWarning("{Note}", cgroupNote);
+            }
+            if (QemuConfinement.Unreachable(paths.VmsDir) is { } unreachable)
+                logger.LogWarning("{Problem} ({Hint})", unreachable.Message, unreachable.Hint);
+        }
         var emulator = options.Emulator ?? Vireo.Qemu.QemuBinary.Locate()
             ?? throw new UnavailableException("QEMU is not installed: no qemu-system-x86_64 on PATH, in /usr/bin or /usr/libexec") { Hint = "Install it: apt-get install qemu-system-x86" };
         var store = VireoStore.Open(paths.Database);

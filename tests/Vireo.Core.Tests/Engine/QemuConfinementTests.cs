@@ -48,4 +48,18 @@ public sealed class QemuConfinementTests : IDisposable
         Assert.Contains("no recorded format", e.Message);
         Assert.Contains(mid, e.Message);
     }
+
+    [Fact]
+    public void A_state_directory_behind_a_0700_directory_is_named_with_its_mode_and_the_fix()
+    {
+        // _dir is a temp subdirectory: 0700, as CreateTempSubdirectory makes it.
+        var state = Path.Combine(_dir, "state", "vms");
+        File.SetUnixFileMode(_dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var e = QemuConfinement.Unreachable(state);
+        Assert.NotNull(e);
+        Assert.Contains($"the directory {_dir} has mode 0700", e.Message);
+        Assert.Contains($"chmod o+x {_dir}", e.Hint);
+        File.SetUnixFileMode(_dir, (UnixFileMode)0x1c9 /* 0711 */);
+        Assert.Null(QemuConfinement.Unreachable(state));
+    }
 }
