@@ -470,7 +470,7 @@ public sealed class LoadTests(ITestOutputHelper output)
         var tailKib = (rssPerCycle[^1] - rssPerCycle[half]) / 1024.0 / Math.Max(1, rssPerCycle.Count - 1 - half);
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"{cycles} cycles of start, disk and NIC hot-plug + unplug, event subscription, destroy ({perCycle:0.0} s each, after {warmUp} warm-up): " +
-            $"RSS {before.Rss >> 20} -> {after.Rss >> 20} MiB ({tailKib:0} KiB per cycle over the second half), managed heap {before.Heap >> 20} -> {after.Heap >> 20} MiB, " +
+            $"RSS {before.Rss >> 20} -> {after.Rss >> 20} MiB{(Long ? $" ({tailKib:0} KiB per cycle over the second half)" : "")}, managed heap {before.Heap >> 20} -> {after.Heap >> 20} MiB, " +
             $"fds {before.Fds} -> {after.Fds}, threads {before.Threads} -> {after.Threads} (bounds: fds +{fdSlack}, RSS +{rssBound >> 20} MiB, heap +{heapBound >> 20} MiB)");
         output.WriteLine(summary);
         Assert.True(after.Fds - before.Fds <= fdSlack, summary + "\n" + string.Join("\n", Directory.GetFileSystemEntries($"/proc/{h.DaemonPid}/fd").Select(f => $"{f} -> {new FileInfo(f).LinkTarget}")));
