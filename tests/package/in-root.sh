@@ -14,7 +14,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${VIREO_ROOTS_CACHE:-/var/cache/vireo/roots}
-PACKAGES="qemu-system-x86 qemu-utils ovmf iproute2 nftables dnsmasq-base procps util-linux genisoimage socat ca-certificates libssl3t64|libssl3 libicu-dev"
+# The host tests' tools, as in scripts/deps.sh (without the build and web tools: the host builds, the root runs).
+PACKAGES="qemu-system-x86 qemu-utils ovmf iproute2 nftables dnsmasq-base iputils-ping iptables procps util-linux genisoimage socat curl ca-certificates cpio kmod xz-utils busybox-static osinfo-db libssl3t64|libssl3 libicu76|libicu72"
+# (libicu: the host's .NET SDK, which runs dotnet test in the root, needs ICU; Vireo itself runs without it.)
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 if [ "${1:-}" = --inner ]; then
@@ -42,6 +44,10 @@ if [ "${1:-}" = --inner ]; then
     dotnet=$(dirname "$(readlink -f "$(command -v dotnet)")")
     mkdir -p "$R$dotnet" "$R$REPO" && mount --bind "$dotnet" "$R$dotnet" && mount --bind "$REPO" "$R$REPO"
     ln -sf "$dotnet/dotnet" "$R/usr/local/bin/dotnet"
+    # The guest images the tests boot (guest/build-tiny.sh, guest/build-debian.sh), read-only.
+    if [ -d /var/cache/vireo/images ]; then
+        mkdir -p "$R/var/cache/vireo/images" && mount --bind -o ro /var/cache/vireo/images "$R/var/cache/vireo/images"
+    fi
     echo "in-root: $suite, $(chroot "$R" qemu-system-x86_64 --version | head -n1)" >&2
     chroot "$R" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
         DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_ROOT="$dotnet" sh -c 'cd "$1" && shift && exec "$@"' sh "$REPO" "$@"
