@@ -31,7 +31,7 @@ public sealed class ImageCatalog(string imageDir)
             Name = name,
             Available = image is not null,
             Location = dir,
-            Description = image?.Description ?? $"not built: vireo image build {name} builds it (vireo create --image {name} does, as root)",
+            Description = image?.Description ?? "not built yet: it is built when a VM is first created from it as root, or by an image build",
         };
     }).ToList();
 
