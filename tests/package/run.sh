@@ -7,7 +7,8 @@
 # Without --deb it builds the package with packaging/deb/build.sh. Without --new-deb the "newer build" is the same
 # package repacked with a higher version (+upgrade1): an upgrade to it runs every maintainer script of an upgrade.
 # Prints one line per check, "PASS suite: check (figures)" or "FAIL suite: check: why", then "N passed, N failed",
-# and exits non-zero when a check failed. --measure FILE appends the figures as Markdown table rows.
+# and exits non-zero when a check failed. scripts/test.sh runs it on the .deb that tests/packaging/check-deb.sh built
+# and counts those lines. --measure FILE appends the figures as Markdown table rows.
 #
 # How a root is run (systemd-nspawn --boot does not work on a host whose PID 1 is not systemd, see docs/install.md):
 #  - the cached root (tests/package/roots.sh, keyed on its package list) is the lower layer of an overlay mount, so
@@ -257,6 +258,5 @@ for suite in $suites; do
 done
 
 passed=$(grep -c '^PASS ' "$results") failed=$(grep -c '^FAIL ' "$results")
-grep '^FAIL ' "$results"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
