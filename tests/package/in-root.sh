@@ -39,7 +39,7 @@ if [ "${1:-}" = --inner ]; then
             if chroot "$R" apt-cache show "$alt" >/dev/null 2>&1; then pkgs+=("$alt"); break; fi
         done
     done
-    chroot "$R" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" >"$work/apt.log" 2>&1 ||
+    flock -w 900 "$CACHE/.apt-archives-$suite.lock" chroot "$R" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" >"$work/apt.log" 2>&1 ||
         { tail -n 20 "$work/apt.log" >&2; exit 1; }
     dotnet=$(dirname "$(readlink -f "$(command -v dotnet)")")
     mkdir -p "$R$dotnet" "$R$REPO" && mount --bind "$dotnet" "$R$dotnet" && mount --bind "$REPO" "$R$REPO"

@@ -33,6 +33,9 @@ if [ "${1:-}" = --inner ]; then
     pass() { echo "PASS $suite: $*" | tee -a "$results"; }
     fail() { echo "FAIL $suite: $*" | tee -a "$results"; }
     figure() { echo "$1=$2" >>"$work/figures"; }
+    # apt calls hold the suite's download cache (shared by concurrent runs) with a lock of their own, so two runs wait
+    # for each other instead of failing on apt's own archives lock.
+    apt_root() { flock -w 900 "$CACHE/.apt-archives-$suite.lock" chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
     in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root DEBIAN_FRONTEND=noninteractive "$@"; }
     in_ns() { ip netns exec "$ns" chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root "$@"; }
     now() { date +%s.%N; }
@@ -58,7 +61,7 @@ if [ "${1:-}" = --inner ]; then
     # 1. apt install resolves the dependencies from the archive
     used_before=$(du -sm "$work/upper" | cut -f1)
     t0=$(now)
-    if in_root apt-get install -y -q "/tmp/$oldname" >"$work/apt-install.log" 2>&1; then
+    if apt_root install -y -q "/tmp/$oldname" >"$work/apt-install.log" 2>&1; then
         t1=$(now)
         isize=$(in_root dpkg-query -W -f='${Installed-Size}' vireo)
         deps=$(grep -c '^Setting up ' "$work/apt-install.log")
@@ -148,7 +151,7 @@ if [ "${1:-}" = --inner ]; then
     # 5. upgrade to a newer build: the VM keeps running (the same QEMU process)
     if [ -n "${pid:-}" ]; then
         qemu_start=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)
-        if in_root apt-get install -y -q "/tmp/$newname" >"$work/apt-upgrade.log" 2>&1; then
+        if apt_root install -y -q "/tmp/$newname" >"$work/apt-upgrade.log" 2>&1; then
             # Where systemd runs, the package restarts vireod (KillMode=process leaves the VMs alone); in a chroot
             # nothing can, so the test restarts it the way the unit would.
             stop_daemon; start_daemon || fail "vireod $newv did not start: $(tail -n 5 "$work/vireod.log" | tr '\n' ' ')"
@@ -169,7 +172,7 @@ if [ "${1:-}" = --inner ]; then
 
     # 6. apt remove keeps /var/lib/vireo; apt purge removes it
     stop_daemon
-    if in_root apt-get remove -y -q vireo >"$work/apt-remove.log" 2>&1; then
+    if apt_root remove -y -q vireo >"$work/apt-remove.log" 2>&1; then
         if [ -d "$R/var/lib/vireo" ] && [ -n "$(ls -A "$R/var/lib/vireo")" ] && [ ! -e "$R/usr/bin/vireod" ]; then
             pass "apt remove removes the programs and keeps /var/lib/vireo ($(ls -A "$R/var/lib/vireo" | wc -l) entries, $(du -sh "$R/var/lib/vireo" | cut -f1))"
         else
@@ -178,7 +181,7 @@ if [ "${1:-}" = --inner ]; then
     else
         fail "apt remove vireo: $(tail -n 5 "$work/apt-remove.log" | tr '\n' ' ')"
     fi
-    if in_root apt-get purge -y -q vireo >"$work/apt-purge.log" 2>&1; then
+    if apt_root purge -y -q vireo >"$work/apt-purge.log" 2>&1; then
         if [ ! -e "$R/var/lib/vireo" ] && ! in_root dpkg-query -W vireo >/dev/null 2>&1; then
             pass "apt purge removes /var/lib/vireo"
         else
