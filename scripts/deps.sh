@@ -21,6 +21,7 @@ packages=(
     python3                             # tests/reliability/render.py renders docs/reliability.md
     afl++                               # coverage-guided fuzzing of the parsers (fuzz/run.sh, with SharpFuzz)
     util-linux                          # setsid and setpriv: QEMU starts in its own session as its VM's uid (docs/security.md)
+    dpkg-dev debhelper fakeroot lintian # the Debian package: packaging/deb/build.sh (dpkg-buildpackage -b, then lintian)
 )
 missing=()
 for p in "${packages[@]}"; do

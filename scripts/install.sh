@@ -12,6 +12,38 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ "$(id -u)" = 0 ] || { echo "install.sh: run as root" >&2; exit 2; }
 step() { printf '\n==> %s\n' "$*"; }
 
+# Before anything changes: the build tools that Debian's archive does not have. Without them this stops here,
+# having installed nothing, and says where to get them (the Debian package, packaging/deb/build.sh, needs neither on
+# the host that installs it).
+. /etc/os-release 2>/dev/null || true
+if ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
+    found=$(dotnet --list-sdks 2>/dev/null | awk '{printf "%s%s", sep, $1; sep=", "}')
+    command -v dotnet >/dev/null || found="no dotnet on PATH"
+    cat >&2 <<TXT
+install.sh: the .NET 10 SDK is missing (found: ${found:-dotnet with no SDK}).
+Debian's archive does not ship it. Get it from Microsoft's package repository (the official source,
+https://learn.microsoft.com/dotnet/core/install/linux-debian), as root:
+
+    wget https://packages.microsoft.com/config/debian/${VERSION_ID:-12}/packages-microsoft-prod.deb -O /tmp/packages-microsoft-prod.deb
+    dpkg -i /tmp/packages-microsoft-prod.deb && rm /tmp/packages-microsoft-prod.deb
+    apt-get update && apt-get install -y dotnet-sdk-10.0
+
+or with Microsoft's install script: https://learn.microsoft.com/dotnet/core/install/linux-scripted-manual
+Then run this again. Nothing was installed or changed.
+TXT
+    exit 1
+fi
+node_major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\).*/\1/p')
+apt_node=$(apt-cache policy nodejs 2>/dev/null | sed -n 's/^ *Candidate: \([0-9]*\).*/\1/p')
+if [ "${node_major:-0}" -lt 20 ] && [ "${apt_node:-0}" -lt 20 ]; then
+    cat >&2 <<TXT
+install.sh: the web UI's build needs Node.js 20 or newer with npm (found: $(node --version 2>/dev/null || echo none); apt offers
+${apt_node:-no} nodejs). Install NodeSource's Node.js 20 (https://github.com/nodesource/distributions) and run this again.
+Nothing was installed or changed.
+TXT
+    exit 1
+fi
+
 step "Installing packages"
 bash scripts/deps.sh
 

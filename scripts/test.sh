@@ -28,6 +28,23 @@ for trx in "$results"/*.trx; do
     failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
     skipped=$((skipped + $(get notExecuted)))
 done
+# The Debian package: built (with lintian) and checked; one PASS/FAIL line per check (tests/packaging/check-deb.sh).
+deb_checks=$(bash tests/packaging/check-deb.sh 2>&1 | tee /dev/stderr | grep -E '^(PASS|FAIL) ')
+passed=$((passed + $(grep -c '^PASS ' <<<"$deb_checks")))
+failed=$((failed + $(grep -c '^FAIL ' <<<"$deb_checks")))
+[ -n "$deb_checks" ] || { echo "test.sh: tests/packaging/check-deb.sh reported nothing" >&2; failed=$((failed + 1)); }
+grep '^FAIL ' <<<"$deb_checks" | sed 's/^FAIL /FAILED /'
+# The same package installed with apt in fresh Debian 12 and 13 roots (tests/package/run.sh): VM, upgrade, removal.
+deb=$(ls -t dist/vireo_*_amd64.deb 2>/dev/null | head -n1)
+if [ -n "$deb" ]; then
+    root_checks=$(bash tests/package/run.sh --deb "$deb" 2>&1 | tee /dev/stderr | grep -E '^(PASS|FAIL) ')
+else
+    root_checks="FAIL package roots: no dist/vireo_*_amd64.deb to install"
+fi
+passed=$((passed + $(grep -c '^PASS ' <<<"$root_checks")))
+failed=$((failed + $(grep -c '^FAIL ' <<<"$root_checks")))
+[ -n "$root_checks" ] || { echo "test.sh: tests/package/run.sh reported nothing" >&2; failed=$((failed + 1)); }
+grep '^FAIL ' <<<"$root_checks" | sed 's/^FAIL /FAILED /'
 expected=$(ls tests/*/*.csproj | wc -l)
 if [ "$files" -lt "$expected" ]; then
     echo "test.sh: only $files of $expected test assemblies produced results (a test host crashed?)" >&2

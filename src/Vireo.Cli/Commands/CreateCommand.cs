@@ -114,6 +114,8 @@ internal static class CreateCommand
             {
                 var newVolumes = await CreateVolumes.SizedAsync(client, plan, imageChoice?.Name, ct).ConfigureAwait(false);
                 var fromImage = (IReadOnlyList<ImageOption.NewDisk>)[];
+                if (imageChoice is not null && !parse.GetValue(dryRun))
+                    await ImageCommand.BuildAtFirstUseAsync(app, parse, client, imageChoice.Name, ct).ConfigureAwait(false);
                 if (imageChoice is not null)
                 {
                     (plan, newVolumes, fromImage) = await ImageOption.ApplyAsync(client, imageChoice, flags, plan, newVolumes, app.Env.CurrentDirectory, ct).ConfigureAwait(false);

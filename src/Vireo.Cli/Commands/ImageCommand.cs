@@ -275,6 +275,38 @@ internal static class ImageCommand
         return command;
     }
 
+    /// <summary>
+    /// <c>vireo create --image tiny</c> on a host where tiny is not built yet (a fresh package install): builds it
+    /// here first, with the build script's progress shown, as `vireo image build tiny` would. Does nothing when the
+    /// image is built, when vireod is remote, or when this is not root (vireod's answer then says how to build it).
+    /// </summary>
+    internal static async Task BuildAtFirstUseAsync(CliApp app, ParseResult parse, VireoClient client, string image, CancellationToken ct)
+    {
+        if (!BuildScripts.ContainsKey(image) || app.Target(parse).IsRemote)
+            return;
+        var info = (await client.GetHostAsync(ct).ConfigureAwait(false)).Images.FirstOrDefault(i => i.Name == image);
+        if (info is null || info.Available || info.Location is null)
+            return;
+        if (!Environment.IsPrivilegedProcess)
+        {
+            app.Env.Error.WriteLine($"note: the {image} image is not built yet, and building it needs root: sudo vireo image build {image}");
+            return;
+        }
+        var script = FindScript(image);
+        if (script is null)
+            return;
+        app.Env.Out.WriteLine($"The {image} image is not built yet: building it now with {script} into {info.Location} " +
+                              "(once; it downloads Debian's kernel and busybox)...");
+        var start = new ProcessStartInfo("bash") { UseShellExecute = false };
+        foreach (var a in new[] { script, "--out", info.Location })
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync(ct).ConfigureAwait(false);
+        // A failed build leaves the image unbuilt: vireod's refusal that follows gives the exit status and the hint.
+        if (process.ExitCode != 0)
+            app.Env.Error.WriteLine($"warning: building the {image} image failed ({script} exited with status {process.ExitCode}, output above)");
+    }
+
     /// <summary>Where build scripts are looked for, in order.</summary>
     internal static IEnumerable<string> ScriptDirs()
     {

@@ -31,7 +31,7 @@ public sealed class ImageCatalog(string imageDir)
             Name = name,
             Available = image is not null,
             Location = dir,
-            Description = image?.Description ?? "not built: run guest/build-tiny.sh",
+            Description = image?.Description ?? "not built yet: it is built when a VM is first created from it as root, or by an image build",
         };
     }).ToList();
 
@@ -43,7 +43,7 @@ public sealed class ImageCatalog(string imageDir)
                 [new FieldError { Field = "image", Value = name, Message = $"is not a known image; known images: {string.Join(", ", KnownImages)}" }]);
         return TryLoad(name) ?? throw new UnavailableException($"image \"{name}\" is not built in {Path.Combine(ImageDir, name)}")
         {
-            Hint = $"Build it: guest/build-tiny.sh --out {Path.Combine(ImageDir, name)} (the README's setup command does this)",
+            Hint = $"Build it: vireo image build {name} (as root; vireo create --image {name} builds it when run as root), or guest/build-tiny.sh --out {Path.Combine(ImageDir, name)}",
         };
     }
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace Vireo.Qmp.Tests.Integration;
 
 /// <summary>
-/// A real qemu-system-x86_64 7.2 under TCG with its monitor on a Unix socket in a private temp directory, and a
+/// A real qemu-system-x86_64 (whichever is on PATH: 7.2 on Debian 12, 10.0 on Debian 13) under TCG with its monitor on a Unix socket in a private temp directory, and a
 /// connected <see cref="QmpClient"/>. Disposal kills that QEMU by PID (if still running) and deletes the directory.
 /// </summary>
 internal sealed class QemuUnderTest : IAsyncDisposable
@@ -18,6 +18,18 @@ internal sealed class QemuUnderTest : IAsyncDisposable
     }
 
     public DirectoryInfo Dir { get; }
+
+    /// <summary>The version that <c>qemu-system-x86_64 --version</c> prints ("QEMU emulator version 10.0.13 (...)").</summary>
+    public static (int Major, int Minor, int Micro) BannerVersion()
+    {
+        var psi = new ProcessStartInfo("qemu-system-x86_64", "--version") { UseShellExecute = false, RedirectStandardOutput = true };
+        using var process = Process.Start(psi)!;
+        var banner = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var m = System.Text.RegularExpressions.Regex.Match(banner, @"version (\d+)\.(\d+)\.(\d+)");
+        if (!m.Success) throw new InvalidOperationException($"no version in qemu-system-x86_64 --version: {banner}");
+        return (int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), int.Parse(m.Groups[3].Value));
+    }
 
     public Process Process { get; }
 

@@ -3,16 +3,20 @@ using System.Text.Json.Nodes;
 
 namespace Vireo.Qmp.Tests.Integration;
 
-/// <summary>Against a real QEMU 7.2 under TCG, started with <c>-S</c> and no guest code (no kernel needed).</summary>
+/// <summary>
+/// Against the real QEMU on PATH under TCG (7.2 on Debian 12, 10.0 on Debian 13: tests/package/in-root.sh runs them
+/// there), started with <c>-S</c> and no guest code (no kernel needed). Nothing here pins a QEMU version: what is
+/// expected comes from the binary itself (its --version banner).
+/// </summary>
 public sealed class RealQemuTests
 {
     [Fact]
-    public async Task Greeting_reports_QEMU_7_2_and_matches_query_version()
+    public async Task Greeting_reports_the_binarys_own_version_and_matches_query_version()
     {
         await using var qemu = await QemuUnderTest.StartAsync();
 
         var greeting = qemu.Client.Greeting.Version;
-        Assert.Equal((7, 2), (greeting.Qemu.Major, greeting.Qemu.Minor));
+        Assert.Equal(QemuUnderTest.BannerVersion(), (greeting.Qemu.Major, greeting.Qemu.Minor, greeting.Qemu.Micro));
         Assert.Equal(greeting, await qemu.Client.ExecuteAsync(QmpCommands.QueryVersion()));
     }
 
@@ -34,7 +38,10 @@ public sealed class RealQemuTests
 
         await client.ExecuteAsync(QmpCommands.Cont());
         await client.Events.WaitForEventAsync<ResumeEvent>();
-        Assert.Equal(new StatusInfo(true, RunState.Running, false), await client.ExecuteAsync(QmpCommands.QueryStatus()));
+        // "singlestep" is false up to QEMU 8 and absent from QEMU 9 on (removed from StatusInfo): both are fine.
+        var running = await client.ExecuteAsync(QmpCommands.QueryStatus());
+        Assert.Equal((true, RunState.Running), (running.Running, running.Status));
+        Assert.NotEqual(true, running.Singlestep);
 
         await client.ExecuteAsync(QmpCommands.Stop());
         await client.Events.WaitForEventAsync<StopEvent>();
@@ -190,7 +197,8 @@ public sealed class RealQemuTests
         Assert.True(cpu.ThreadId > 0);
         Assert.Contains(await client.ExecuteAsync(QmpCommands.QueryMachines()), m => m.Alias == "q35");
         Assert.Contains("blockdev-add", await client.ExecuteAsync(QmpCommands.QueryCommands()));
-        Assert.StartsWith("7.2.", await client.ExecuteAsync(QmpCommands.HumanMonitor("info version")));
+        var (major, minor, micro) = QemuUnderTest.BannerVersion();
+        Assert.StartsWith($"{major}.{minor}.{micro}", await client.ExecuteAsync(QmpCommands.HumanMonitor("info version")));
     }
 
     [Fact]
