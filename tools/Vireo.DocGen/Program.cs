@@ -145,8 +145,12 @@ internal static class Completions
     private static IEnumerable<string> OptionNames(Command command) =>
         command.Options.Concat(command.Parents.OfType<Command>().SelectMany(AllParents).SelectMany(p => p.Options.Where(o => o.Recursive)))
             .Where(o => !o.Hidden)
-            .SelectMany(o => new[] { o.Name }.Concat(o.Aliases))
+            .SelectMany(Names)
             .Distinct().Order(StringComparer.Ordinal);
+
+    /// <summary>An option's name and aliases, without the Windows-style help spellings (/?, /h, -?).</summary>
+    internal static IEnumerable<string> Names(Option o) =>
+        new[] { o.Name }.Concat(o.Aliases).Where(n => n.StartsWith('-') && n != "-?");
 
     private static IEnumerable<Command> AllParents(Command c) =>
         new[] { c }.Concat(c.Parents.OfType<Command>().SelectMany(AllParents));
@@ -241,7 +245,7 @@ internal static class Completions
                 sb.Append($"complete -c vireo -n '{at}' -a {Quote(sub.Name)} -d {Quote(Clean(sub.Description))}\n");
             foreach (var option in command.Options.Where(o => !o.Hidden))
             {
-                var names = new[] { option.Name }.Concat(option.Aliases);
+                var names = Names(option);
                 var flags = string.Join(' ', names.Select(n => n.StartsWith("--") ? $"-l {n[2..]}" : n.Length == 2 ? $"-s {n[1..]}" : $"-o {n.TrimStart('-')}"));
                 sb.Append($"complete -c vireo -n '{at}' {flags}{(TakesValue(option) ? " -r -F" : "")} -d {Quote(Clean(option.Description))}\n");
             }
