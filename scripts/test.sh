@@ -36,11 +36,12 @@ failed=$((failed + $(grep -c '^FAIL ' <<<"$deb_checks")))
 [ -n "$deb_checks" ] || { echo "test.sh: tests/packaging/check-deb.sh reported nothing" >&2; failed=$((failed + 1)); }
 grep '^FAIL ' <<<"$deb_checks" | sed 's/^FAIL /FAILED /'
 # The same package installed with apt in fresh Debian 12 and 13 roots (tests/package/run.sh): VM, upgrade, removal.
-deb=$(ls -t dist/vireo_*_amd64.deb 2>/dev/null | head -n1)
+# Only a package this run built (newer than its results folder): never a stale one from an earlier build.
+deb=$(find dist -maxdepth 1 -name 'vireo_*_amd64.deb' -newer "$results" 2>/dev/null | xargs -r ls -t | head -n1)
 if [ -n "$deb" ]; then
     root_checks=$(bash tests/package/run.sh --deb "$deb" 2>&1 | tee /dev/stderr | grep -E '^(PASS|FAIL) ')
 else
-    root_checks="FAIL package roots: no dist/vireo_*_amd64.deb to install"
+    root_checks="FAIL package roots: this run built no dist/vireo_*_amd64.deb to install"
 fi
 passed=$((passed + $(grep -c '^PASS ' <<<"$root_checks")))
 failed=$((failed + $(grep -c '^FAIL ' <<<"$root_checks")))
