@@ -93,7 +93,7 @@ internal sealed partial class VirtualMachine
                 if (VmCgroup.Place(Uuid, session.Pid, plan.Config) is { } cgroup)
                     Log.LogInformation("VM {Name}: QEMU PID {Pid} in cgroup {Cgroup}", Name, session.Pid, cgroup);
                 else
-                    Log.LogWarning("VM {Name}: no memory or cpu cgroup controller under {Root}; QEMU runs without limits", Name, VmCgroup.Root);
+                    Log.LogWarning("VM {Name}: no writable memory or cpu cgroup controller under {Root} (none, or mounted read-only as in a container); QEMU runs without memory and CPU limits", Name, VmCgroup.Root);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

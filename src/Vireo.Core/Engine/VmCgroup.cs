@@ -31,7 +31,10 @@ internal static class VmCgroup
     /// </summary>
     public static (bool Usable, string? Note) EnsureMounted()
     {
-        if (Usable()) return (true, null);
+        if (Usable())
+            return Dirs("probe").Count > 0
+                ? (true, null)
+                : (false, $"the memory and cpu cgroup controllers under {Root} are mounted read-only (a container?); VMs run without memory and CPU limits");
         if (!Directory.Exists(Root) || Directory.EnumerateFileSystemEntries(Root).Any())
             return (false, $"no memory or cpu cgroup controller under {Root}; VMs run without memory and CPU limits");
         try
@@ -92,12 +95,47 @@ internal static class VmCgroup
     public static IReadOnlyList<string> Dirs(string uuid)
     {
         if (IsUnifiedWith("memory", "cpu"))
-            return [Path.Combine(Root, "vireo.slice", $"vm-{uuid}.scope")];
+            return MountedReadOnly(Root) ? [] : [Path.Combine(Root, "vireo.slice", $"vm-{uuid}.scope")];
         var dirs = new List<string>();
         foreach (var controller in new[] { "memory", "cpu" })
-            if (File.Exists(Path.Combine(Root, controller, "cgroup.procs")))
+            if (File.Exists(Path.Combine(Root, controller, "cgroup.procs")) && !MountedReadOnly(Path.Combine(Root, controller)))
                 dirs.Add(Path.Combine(Root, controller, "vireo", $"vm-{uuid}"));
         return dirs;
+    }
+
+    /// <summary>
+    /// Whether the mount that holds <paramref name="path"/> is read-only (per /proc/self/mountinfo): a container
+    /// (systemd-nspawn, LXC, Docker) hands its payload the host's cgroup hierarchies read-only, and a VM there runs
+    /// without limits and with the start-up warning rather than failing to start.
+    /// </summary>
+    internal static bool MountedReadOnly(string path)
+    {
+        try
+        {
+            // cgroup v1's cpu is often a link to cpu,cpuacct: the mount is where the link leads.
+            var info = new DirectoryInfo(path);
+            var full = info.LinkTarget is not null ? info.ResolveLinkTarget(returnFinalTarget: true)!.FullName : info.FullName;
+            string? best = null; var readOnly = false;
+            foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+            {
+                // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...: mount points escape spaces as \040.
+                var f = line.Split(' ');
+                if (f.Length < 6) continue;
+                var point = f[4].Replace("\\040", " ", StringComparison.Ordinal);
+                var under = full == point || full.StartsWith(point.TrimEnd('/') + "/", StringComparison.Ordinal);
+                // The last mount of the longest matching point is the one in effect (later lines stack on earlier).
+                if (under && (best is null || point.Length >= best.Length))
+                {
+                    best = point;
+                    readOnly = f[5].Split(',').Contains("ro");
+                }
+            }
+            return readOnly;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static bool IsUnifiedWith(params string[] controllers)
