@@ -43,6 +43,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 { "network-start.dnsmasq-started", "net-start", "network-start" },
                 { "forward-add.inserted", "forward-add", "forward-add" },
                 { "clone-linked.files-made", "clone-linked", "clone" },
+                { "volume-delete.row-deleted", "vol-delete", "volume-delete" },
             };
             if (Environment.GetEnvironmentVariable("VIREO_LONG") == "1")
             {
@@ -151,6 +152,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output)
                 break;
             case "vol-create":
                 action = ["vol", "create", "default/n.qcow2", "--size", "16M"];
+                break;
+            case "vol-delete":
+                await h.VireoOk("vol", "create", "default/n.qcow2", "--size", "16M");
+                action = ["vol", "delete", "default/n.qcow2"];
                 break;
             case "vol-clone" or "vol-convert":
                 await h.VireoOk("vol", "create", "default/a.qcow2", "--size", "16M");

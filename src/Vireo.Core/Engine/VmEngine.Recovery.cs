@@ -82,6 +82,17 @@ public sealed partial class VmEngine
                 return (OperationStatus.RolledBack, removed.Count == 0 ? $"VM {target} was not defined; no copied volume was left"
                     : $"VM {target} was not defined; the volumes copied for it were removed: {string.Join(", ", removed)}");
             }
+            case "volume-delete":
+            {
+                if (Storage.Exists(target))
+                    return (OperationStatus.RolledBack, $"volume {target} is still recorded; nothing was deleted");
+                if (body is { Length: > 0 } path && File.Exists(path))
+                {
+                    File.Delete(path);
+                    return (OperationStatus.Completed, $"volume {target} was no longer recorded; its file {path} was deleted");
+                }
+                return (OperationStatus.Completed, $"volume {target} and its file are gone");
+            }
             case var k when k.StartsWith("volume-", StringComparison.Ordinal):
             {
                 if (Storage.Exists(target))

@@ -148,9 +148,12 @@ public sealed partial class StorageService
             if (_reading.ContainsKey((volume.Pool, volume.Name)))
                 throw new InvalidStateException($"volume \"{reference}\" is being copied by a running operation; wait for it to end or cancel it");
             // The row first: a file left behind by a failed unlink is only an unmanaged file, never a dangling volume.
+            // Journalled: a vireod killed between the row and the file deletes the file when it starts again.
+            var path = Path.Combine(pool.Path, volume.Name);
+            using var intent = VolumeIntent("volume-delete", pool, volume.Name);
             _store.DeleteVolume(volume.Pool, volume.Name);
             Changed?.Invoke(volume.Pool, $"volume {reference} deleted");
-            var path = Path.Combine(pool.Path, volume.Name);
+            Vireo.Host.CrashPoints.Hit("volume-delete.row-deleted");
             try
             {
                 File.Delete(path);
