@@ -154,7 +154,7 @@ public sealed class ValueParsingTests : FakeDaemonTest
         var result = await Vireo("create", "--name", "m1", "--image", "tiny", "--memory", memory);
 
         Assert.Equal(0, result.ExitCode);
-        var spec = JsonSerializer.Deserialize(Sent()[0].Body, VireoJsonContext.Default.VmSpec)!;
+        var spec = JsonSerializer.Deserialize(Assert.Single(Sent(), r => r.Method == "POST").Body, VireoJsonContext.Default.VmSpec)!;
         Assert.Equal(mib, spec.Memory);
     }
 

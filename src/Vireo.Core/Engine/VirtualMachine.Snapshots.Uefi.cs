@@ -37,7 +37,7 @@ internal sealed partial class VirtualMachine
         if (!File.Exists(saved))
             return null;
         var aside = saved + AsideSuffix;
-        File.Move(saved, aside, overwrite: true);
+        Vireo.Host.Os.AtomicFile.Rename(saved, aside, overwrite: true);
         return aside;
     }
 
@@ -55,7 +55,7 @@ internal sealed partial class VirtualMachine
         {
             kept = Paths.UefiVars + ".before-revert";
             UefiVars.CopyAtomic(Paths.UefiVars, kept);
-            revert.Add("uefi-vars", () => File.Move(kept, Paths.UefiVars, overwrite: true));
+            revert.Add("uefi-vars", () => Vireo.Host.Os.AtomicFile.Rename(kept, Paths.UefiVars, overwrite: true));
         }
         RestoreSnapshotUefiVars(snap);
         return kept;

@@ -195,7 +195,7 @@ internal sealed partial class VirtualMachine
                 await using var revert = new Reverter("snapshot-delete", Log);
                 revert.Step("uefi-vars");
                 if (SetSnapshotUefiVarsAside(snap) is { } aside)
-                    revert.Add("uefi-vars", () => File.Move(aside, Paths.SnapshotUefiVars(snap), overwrite: true));
+                    revert.Add("uefi-vars", () => Vireo.Host.Os.AtomicFile.Rename(aside, Paths.SnapshotUefiVars(snap), overwrite: true));
                 revert.Step("disks");
                 if (session is null)
                 {
