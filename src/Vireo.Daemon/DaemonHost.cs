@@ -8,8 +8,7 @@ namespace Vireo.Daemon;
 /// <summary>Starts vireod: one instance per state directory, the engine, then the API on the Unix socket.</summary>
 internal static class DaemonHost
 {
-    public static string Version { get; } =
-        typeof(DaemonHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version { get; } = Vireo.Contracts.BuildVersion.Of(typeof(DaemonHost).Assembly);
 
     /// <summary>
     /// vireod takes its settings from its command line, never from appsettings.json. The web host's default would

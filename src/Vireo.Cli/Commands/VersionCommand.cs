@@ -87,12 +87,5 @@ internal static class VersionCommand
         }
     }
 
-    internal static string ClientVersion()
-    {
-        string version = typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
-            ?.InformationalVersion ?? "unknown";
-        // The SDK appends "+<full commit hash>"; twelve hex digits identify the build well enough.
-        int plus = version.IndexOf('+');
-        return plus >= 0 && version.Length > plus + 13 ? version[..(plus + 13)] : version;
-    }
+    internal static string ClientVersion() => BuildVersion.Of(typeof(VersionCommand).Assembly);
 }
