@@ -182,10 +182,10 @@ if [ "${1:-}" = --inner ]; then
         fail "apt remove vireo: $(tail -n 5 "$work/apt-remove.log" | tr '\n' ' ')"
     fi
     if apt_root purge -y -q vireo >"$work/apt-purge.log" 2>&1; then
-        if [ ! -e "$R/var/lib/vireo" ] && ! in_root dpkg-query -W vireo >/dev/null 2>&1; then
-            pass "apt purge removes /var/lib/vireo"
+        if [ ! -e "$R/var/lib/vireo" ] && [ ! -e "$R/var/lib/vireo-uids" ] && [ ! -e "$R/etc/vireo" ] && ! in_root dpkg-query -W vireo >/dev/null 2>&1; then
+            pass "apt purge removes /var/lib/vireo, /var/lib/vireo-uids and /etc/vireo"
         else
-            fail "after apt purge: /var/lib/vireo $( [ -e "$R/var/lib/vireo" ] && echo "still there: $(ls -A "$R/var/lib/vireo" | tr '\n' ' ')" || echo gone), dpkg status '$(in_root dpkg-query -W -f='${Status}' vireo 2>&1)'"
+            fail "after apt purge: /var/lib/vireo $( [ -e "$R/var/lib/vireo" ] && echo "still there: $(ls -A "$R/var/lib/vireo" | tr '\n' ' ')" || echo gone), /var/lib/vireo-uids $( [ -e "$R/var/lib/vireo-uids" ] && echo "still there" || echo gone), /etc/vireo $( [ -e "$R/etc/vireo" ] && echo "still there" || echo gone), dpkg status '$(in_root dpkg-query -W -f='${Status}' vireo 2>&1)'"
         fi
     else
         fail "apt purge vireo: $(tail -n 5 "$work/apt-purge.log" | tr '\n' ' ')"
