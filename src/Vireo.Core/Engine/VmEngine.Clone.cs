@@ -302,16 +302,7 @@ public sealed partial class VmEngine
                 revert.Add("uefi-vars", () => DeleteVmDir(cloneSpec.Uuid!));
                 if (vm.Spec.Boot.Firmware == "uefi" && File.Exists(vm.Paths.UefiVars))
                     CopyUefiVarsTo(vm, cloneSpec.Uuid!);
-                var now = DateTimeOffset.UtcNow;
-                var record = new VmRecord
-                {
-                    Uuid = cloneSpec.Uuid!,
-                    Name = cloneSpec.Name,
-                    SpecJson = JsonSerializer.Serialize(cloneSpec, VireoJsonContext.Default.VmSpec),
-                    State = VmStateMachine.Describe(VmState.Stopped),
-                    DefinedAt = now,
-                    UpdatedAt = now,
-                };
+                var record = NewRecord(cloneSpec);
                 var updates = changedSource is null ? [] : new[] { new VmSpecUpdate(spec.Uuid!, JsonSerializer.Serialize(changedSource, VireoJsonContext.Default.VmSpec)) };
                 revert.Step("commit");
                 try
@@ -323,7 +314,7 @@ public sealed partial class VmEngine
                     throw new AlreadyExistsException($"a VM with {e.Field} \"{e.Value}\" already exists");
                 }
                 revert.Success();
-                var cloned = new VirtualMachine(_ctx, cloneSpec, VmState.Stopped, null, now);
+                var cloned = new VirtualMachine(_ctx, cloneSpec, VmState.Stopped, null, record.DefinedAt);
                 var result = new CloneResult
                 {
                     Vm = cloned.Info(),

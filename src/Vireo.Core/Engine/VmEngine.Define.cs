@@ -37,16 +37,7 @@ public sealed partial class VmEngine
             if (_vms.Values.Any(v => string.Equals(v.Uuid, spec.Uuid, StringComparison.OrdinalIgnoreCase)))
                 throw new AlreadyExistsException($"a VM with uuid {spec.Uuid} already exists") { Hint = "Remove uuid from the spec to get a new one" };
 
-            var now = DateTimeOffset.UtcNow;
-            var record = new VmRecord
-            {
-                Uuid = spec.Uuid!,
-                Name = spec.Name,
-                SpecJson = JsonSerializer.Serialize(spec, VireoJsonContext.Default.VmSpec),
-                State = VmStateMachine.Describe(VmState.Stopped),
-                DefinedAt = now,
-                UpdatedAt = now,
-            };
+            var record = NewRecord(spec);
             using var intent = new Operations.OperationJournal(_ctx.Store).Begin("define", spec.Name, spec.Uuid);
             Vireo.Host.CrashPoints.Hit("define.validated");
             try
@@ -57,7 +48,7 @@ public sealed partial class VmEngine
             {
                 throw new AlreadyExistsException($"a VM with {e.Field} \"{e.Value}\" already exists");
             }
-            var vm = new VirtualMachine(_ctx, spec, VmState.Stopped, null, now);
+            var vm = new VirtualMachine(_ctx, spec, VmState.Stopped, null, record.DefinedAt);
             _vms[spec.Name] = vm;
             Vireo.Host.CrashPoints.Hit("define.inserted");
             Log.LogInformation("VM {Name}: defined ({Uuid})", spec.Name, spec.Uuid);
@@ -305,6 +296,21 @@ public sealed partial class VmEngine
             ManagedHeapBytes = GC.GetGCMemoryInfo().HeapSizeBytes,
             OpenFds = fds,
             Threads = self.Threads.Count,
+        };
+    }
+
+    /// <summary>The store row of a newly defined VM (define, clone): stopped, defined now.</summary>
+    private static VmRecord NewRecord(VmSpec spec)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new VmRecord
+        {
+            Uuid = spec.Uuid!,
+            Name = spec.Name,
+            SpecJson = JsonSerializer.Serialize(spec, VireoJsonContext.Default.VmSpec),
+            State = VmStateMachine.Describe(VmState.Stopped),
+            DefinedAt = now,
+            UpdatedAt = now,
         };
     }
 }
