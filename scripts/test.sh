@@ -30,7 +30,9 @@ for trx in "$results"/*.trx; do
 done
 # The Debian package: built (with lintian) and checked; one PASS/FAIL line per check (tests/packaging/check-deb.sh).
 # web/dist was built above.
-deb_checks=$(VIREO_SKIP_WEB=1 bash tests/packaging/check-deb.sh 2>&1 | tee /dev/stderr | grep -E '^(PASS|FAIL) ')
+# (Their output is copied to stderr through a descriptor, not `tee /dev/stderr`: reopening /dev/stderr would truncate
+# a log file that the caller redirected stderr to.)
+deb_checks=$(VIREO_SKIP_WEB=1 bash tests/packaging/check-deb.sh 2>&1 | tee >(cat >&2) | grep -E '^(PASS|FAIL) ')
 passed=$((passed + $(grep -c '^PASS ' <<<"$deb_checks")))
 failed=$((failed + $(grep -c '^FAIL ' <<<"$deb_checks")))
 [ -n "$deb_checks" ] || { echo "test.sh: tests/packaging/check-deb.sh reported nothing" >&2; failed=$((failed + 1)); }
@@ -39,7 +41,7 @@ grep '^FAIL ' <<<"$deb_checks" | sed 's/^FAIL /FAILED /'
 # Only a package this run built (newer than its results folder): never a stale one from an earlier build.
 deb=$(find dist -maxdepth 1 -name 'vireo_*_amd64.deb' -newer "$results" 2>/dev/null | xargs -r ls -t | head -n1)
 if [ -n "$deb" ]; then
-    root_checks=$(bash tests/package/run.sh --deb "$deb" 2>&1 | tee /dev/stderr | grep -E '^(PASS|FAIL) ')
+    root_checks=$(bash tests/package/run.sh --deb "$deb" 2>&1 | tee >(cat >&2) | grep -E '^(PASS|FAIL) ')
 else
     root_checks="FAIL package roots: this run built no dist/vireo_*_amd64.deb to install"
 fi
