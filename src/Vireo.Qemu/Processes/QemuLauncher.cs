@@ -172,7 +172,17 @@ public static class QemuLauncher
                 // The greeting is sent once QEMU's main loop runs: machine, devices and disks are set up by then.
                 if (socket is not null && socket.Poll(0, System.Net.Sockets.SelectMode.SelectRead))
                 {
-                    var n = socket.Receive(buffer);
+                    // A reset (the socket file was a killed QEMU's, or QEMU dropped the connection while it set up)
+                    // is no answer: connect again; a QEMU that exited is caught by its pipe above.
+                    int n;
+                    try
+                    {
+                        n = socket.Receive(buffer);
+                    }
+                    catch (System.Net.Sockets.SocketException)
+                    {
+                        n = 0;
+                    }
                     if (n > 0 && QemuProcessHandle.TryAttach(pidFilePath, uuid) is not null) return;
                     socket.Dispose();
                     socket = null;
