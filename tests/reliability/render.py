@@ -130,6 +130,22 @@ def machine():
     ]
 
 
+def reliability_methods(tests_dir):
+    """Names of the test methods that carry [Trait("Category", "Reliability")] in the test sources."""
+    names = set()
+    pattern = re.compile(r'\[Trait\("Category",\s*"Reliability"\)\][^{;]*?\b(?:void|Task)\s+(\w+)\s*\(', re.S)
+    for path in glob.glob(os.path.join(tests_dir, "**", "*.cs"), recursive=True):
+        if "/bin/" in path or "/obj/" in path:
+            continue
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        names.update(pattern.findall(text))
+        # On the class: every [Fact] and [Theory] of the file.
+        if re.search(r'\[Trait\("Category",\s*"Reliability"\)\]\s*(?:\[[^\]]*\]\s*)*(?:public|internal)?\s*(?:sealed\s+)?class\b', text):
+            names.update(re.findall(r'\[(?:Fact|Theory)[^\]]*\][^{;]*?\b(?:void|Task)\s+(\w+)\s*\(', text, re.S))
+    return names
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rows", required=True)
@@ -138,10 +154,15 @@ def main():
     p.add_argument("--long", action="store_true")
     p.add_argument("--seconds", type=float, default=0)
     p.add_argument("--note", action="append", default=[])
+    p.add_argument("--reliability-only", action="store_true",
+                   help="the trx files are of a whole suite (bash .ci/run): keep the tests marked Category=Reliability")
     a = p.parse_args()
 
     rows = read_rows(a.rows)
     tests = read_trx(a.trx_dir)
+    if a.reliability_only:
+        marked = reliability_methods(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+        tests = {m: r for m, r in tests.items() if m in marked}
     table = []
     recorded = set()
     for r in rows:
