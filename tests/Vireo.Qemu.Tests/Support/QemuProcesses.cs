@@ -6,9 +6,14 @@ namespace Vireo.Qemu.Tests.Support;
 public sealed class QemuProcesses : IAsyncDisposable
 {
     private readonly List<QemuProcessHandle> _handles = [];
+    private readonly List<Guid> _uuids = [];
 
-    public async Task<QemuProcessHandle> LaunchAsync(QemuVmConfig config, CancellationToken ct = default) =>
-        await LaunchAsync(TestPaths.Emulator, QemuCommandLine.Build(config), config.PidFilePath, ct);
+    public async Task<QemuProcessHandle> LaunchAsync(QemuVmConfig config, CancellationToken ct = default)
+    {
+        // Remembered before the launch: a launch that throws after QEMU forked leaves no handle, only its -uuid.
+        _uuids.Add(config.Uuid);
+        return await LaunchAsync(TestPaths.Emulator, QemuCommandLine.Build(config), config.PidFilePath, ct);
+    }
 
     public async Task<QemuProcessHandle> LaunchAsync(string emulator, IReadOnlyList<string> argv, string pidFile, CancellationToken ct = default)
     {
@@ -36,5 +41,18 @@ public sealed class QemuProcesses : IAsyncDisposable
         {
             if (h.Kill(UnixSignal.Kill)) await h.WaitForExitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
         }
+        // Any QEMU of these VMs still alive (a launch that threw, a process the test replaced): killed by PID.
+        foreach (var uuid in _uuids)
+            foreach (var pid in FindByUuid(uuid))
+            {
+                try
+                {
+                    using var process = System.Diagnostics.Process.GetProcessById(pid);
+                    process.Kill();
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                }
+            }
     }
 }
