@@ -203,7 +203,9 @@ public sealed class UndoCoverageTests(ITestOutputHelper output)
                 VireoHarness.Signal(qemu, SigCont);
             }
         }
-        // QEMU runs what it was sent (blockdev-add), then the undo queued behind it (blockdev-del).
+        // QEMU runs what it was sent (blockdev-add), then the undo queued behind it (blockdev-del). Wait for the
+        // reverter's own report: the image is not open yet either in the moment before QEMU runs the blockdev-add.
+        await VireoHarness.WaitUntilAsync(() => h.DaemonLog.Contains("disk-hotplug: rolled back", StringComparison.Ordinal), 20);
         await VireoHarness.WaitUntilAsync(() => !OpenFiles(qemu).Contains(extra), 20);
         Assert.DoesNotContain(extra, OpenFiles(qemu));
         Assert.Equal(disksBefore, (await client.GetVmAsync("bv")).Spec.Disks.Count);
