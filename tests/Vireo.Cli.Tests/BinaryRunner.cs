@@ -26,6 +26,7 @@ internal static class BinaryRunner
         foreach (var arg in prefix.Concat(args))
             start.ArgumentList.Add(arg);
         start.Environment["VIREO_SOCKET"] = socket;
+        start.Environment["XDG_STATE_HOME"] = CliRunner.StateHome;
         start.Environment.Remove("COLUMNS");
         start.Environment.Remove("VIREO_DEBUG");
         using var process = Process.Start(start)!;

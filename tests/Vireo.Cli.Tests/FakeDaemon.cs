@@ -35,6 +35,8 @@ public sealed class FakeDaemon : IAsyncDisposable
 
     public string SocketPath { get; }
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+    /// <summary>What GET /v1/volumes answers (none unless a test adds some).</summary>
+    public List<VolumeInfo> Volumes { get; } = [];
     public List<VmInfo> Vms { get; } = [Canned.Vm("web1", VmState.Running, 4242), Canned.Vm("db1", VmState.Stopped, null), Canned.Vm("cr1", VmState.Crashed, null)];
     public HostCheckReport HostCheck { get; set; } = Canned.HostCheck(CheckStatus.Warn);
     /// <summary>How long the fake guest takes to answer a line, like a slow TCG guest.</summary>
@@ -134,6 +136,7 @@ public sealed class FakeDaemon : IAsyncDisposable
         app.MapGet("/v1/host", () => Results.Json(Canned.Host(), VireoJsonContext.Default.HostInfo));
         app.MapGet("/v1/host/check", () => Results.Json(HostCheck, VireoJsonContext.Default.HostCheckReport));
         app.MapGet("/v1/vms", () => Results.Json(Vms.Select(Canned.Summary).ToList(), VireoJsonContext.Default.ListVmSummary));
+        app.MapGet("/v1/volumes", () => Results.Json(Volumes, VireoJsonContext.Default.ListVolumeInfo));
         app.MapPost("/v1/vms", async (HttpContext context) =>
         {
             string body = await new StreamReader(context.Request.Body).ReadToEndAsync();

@@ -12,7 +12,7 @@ internal static class CreateCommand
 {
     public static Command Create(CliApp app)
     {
-        var name = Opt.Name("--name", "VM name: letters, digits, '.', '_', '-' (up to 63)", required: true);
+        var name = Opt.Name("--name", "VM name: letters, digits, '.', '_', '-' (up to 63) [default: the image's name, else the OS id, else vm; then NAME-2, NAME-3... while taken]");
         var memory = Opt.SizeMiB("--memory", "Guest memory: MiB (2048) or with a unit (512M, 2G) [default: 512M; 128M with --image tiny]");
         var vcpus = Opt.Integer("--vcpus", "Virtual CPUs, 1 to 1024 [default: 1]", 1, 1024, "N", "vCPUs");
         var description = Opt.Text("--description", "Free text shown by `vireo info`", "TEXT", allowEmpty: true);
@@ -90,7 +90,7 @@ internal static class CreateCommand
             var imageChoice = ImageOption.Parse(parse.GetValue(image));
             var flags = new CreateFlags
             {
-                Name = parse.GetValue(name)!,
+                Name = parse.GetValue(name) ?? AutoName.Placeholder,
                 Memory = parse.GetValue(memory),
                 Vcpus = parse.GetValue(vcpus),
                 Description = parse.GetValue(description),
@@ -109,9 +109,16 @@ internal static class CreateCommand
             };
             // Parse every flag before connecting: a malformed one must not send anything.
             var plan = CreateSpecBuilder.Plan(flags, app.Env.CurrentDirectory);
-            var specJson = CreateRequest.Json(plan);
+            bool named = parse.GetValue(name) is not null;
             return await app.WithClientAsync(parse, ct, async client =>
             {
+                if (!named)
+                {
+                    // No --name: the image's name, else the OS's, made unique (virt-install names a VM after its OS).
+                    flags = flags with { Name = await AutoName.PickAsync(client, AutoName.Base(flags.Image, AutoName.OsName(flags.Os)), ct).ConfigureAwait(false) };
+                    plan = CreateSpecBuilder.Plan(flags, app.Env.CurrentDirectory);
+                }
+                var specJson = CreateRequest.Json(plan);
                 var newVolumes = await CreateVolumes.SizedAsync(client, plan, imageChoice?.Name, ct).ConfigureAwait(false);
                 var fromImage = (IReadOnlyList<ImageOption.NewDisk>)[];
                 if (imageChoice is not null && !parse.GetValue(dryRun))
@@ -164,7 +171,8 @@ internal static class CreateCommand
                     }
                     throw;
                 }
-                app.Env.Out.WriteLine($"VM '{vm.Name}' defined (uuid {vm.Uuid}).");
+                app.Env.Out.WriteLine($"VM '{vm.Name}' defined (uuid {vm.Uuid})." + (named ? "" : " Named after its " + (flags.Image is not null ? "image" : flags.Os is not null ? "OS" : "kind") + ": no --name was given."));
+                LastCreated.Remember(app, parse, vm.Name);
                 if (!parse.GetValue(start))
                     return ExitCodes.Ok;
                 try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Create;
 using Vireo.Cli.Options;
 using Vireo.Cli.Output;
 using Vireo.Client;
@@ -62,7 +63,7 @@ internal static class LifecycleCommands
 
     private static Command Start(CliApp app)
     {
-        var name = VmArgument.Create();
+        var name = Arg.OptionalName("NAME", "The VM's name [default: the VM your last `vireo create` made on this vireod]");
         var console = Opt.Flag("--console", "Attach to the serial console once the VM runs, as vireo console does");
         var command = app.Docs.Create("start", "Start a defined VM",
             """
@@ -73,8 +74,12 @@ internal static class LifecycleCommands
             guest has been quiet for 2 seconds. What the guest printed before the console attached is in
             `vireo logs NAME`. A VM that does not start is not attached to; a console held by another client is
             refused with exit status 4, the VM running.
+            Without NAME it starts the VM that this account's last `vireo create` made on the same vireod (recorded
+            in $XDG_STATE_HOME/vireo/last-created, default ~/.local/state/vireo/last-created), and says which:
+            `vireo create --image tiny && vireo start`.
             """ + "\n" + AsyncDetails,
             "vireo start web1",
+            "vireo create --image tiny && vireo start",
             "vireo start web1 --console",
             "vireo start web1 && vireo console web1",
             "vireo start web1 --async --output json");
@@ -86,7 +91,7 @@ internal static class LifecycleCommands
         command.Add(output);
         command.SetAction((parse, ct) => app.WithClientAsync(parse, ct, async client =>
         {
-            string vm = parse.GetValue(name)!;
+            string vm = parse.GetValue(name) ?? LastVm(app, parse);
             var json = parse.GetValue(output) == OutputFormat.Json;
             if (parse.GetValue(async))
             {
@@ -101,6 +106,16 @@ internal static class LifecycleCommands
             return await ConsoleCommand.AttachAsync(app, client, vm, force: false, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         }));
         return command;
+    }
+
+    /// <summary><c>vireo start</c> without NAME: the VM this account created last on this vireod.</summary>
+    private static string LastVm(CliApp app, ParseResult parse)
+    {
+        var vm = LastCreated.Recall(app, parse)
+                 ?? throw new CliUsageException($"NAME: no VM named, and this account has not created one on {app.Target(parse).Describe()} with `vireo create` yet. " +
+                                                "Name the VM to start: vireo start NAME (`vireo list --all` lists them).");
+        app.Env.Error.WriteLine($"Starting '{vm}', the VM you created last.");
+        return vm;
     }
 
     private static Command Shutdown(CliApp app)

@@ -107,7 +107,7 @@ internal sealed class VireoHarness : IAsyncDisposable
     public Task<CommandResult> RunCliAsync(string? stdin, bool remote, IReadOnlyDictionary<string, string> env, string[] args,
         string[]? wrapper = null)
     {
-        var vars = new Dictionary<string, string> { ["NO_COLOR"] = "1", ["XDG_CONFIG_HOME"] = ConfigHome };
+        var vars = new Dictionary<string, string> { ["NO_COLOR"] = "1", ["XDG_CONFIG_HOME"] = ConfigHome, ["XDG_STATE_HOME"] = ConfigHome };
         if (remote)
         {
             vars["VIREO_CONNECT"] = "h";
