@@ -22,6 +22,7 @@ packages=(
     afl++                               # coverage-guided fuzzing of the parsers (fuzz/run.sh, with SharpFuzz)
     util-linux                          # setsid and setpriv: QEMU starts in its own session as its VM's uid (docs/security.md)
     dpkg-dev debhelper fakeroot lintian # the Debian package: packaging/deb/build.sh (dpkg-buildpackage -b, then lintian)
+    zsh fish                            # tests/packaging/check-deb.sh parses the zsh and fish completions it ships
 )
 missing=()
 for p in "${packages[@]}"; do

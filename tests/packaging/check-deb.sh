@@ -101,8 +101,12 @@ check "deb: bash completes 'vireo net forward a' to add" "got: $(complete_words 
     grep -qx add <<<"$(complete_words vireo --socket /x net forward a)"
 check "deb: bash completes 'vireo create --ima' to --image" "got: $(complete_words vireo create --ima | tr '\n' ' ')" \
     grep -qx -- --image <<<"$(complete_words vireo create --ima)"
-if command -v zsh >/dev/null; then check "deb: zsh completion parses" "zsh -n failed" zsh -n "$x/root/usr/share/zsh/vendor-completions/_vireo"; fi
-if command -v fish >/dev/null; then check "deb: fish completion parses" "fish -n failed" fish -n "$x/root/usr/share/fish/vendor_completions.d/vireo.fish"; fi
+# zsh and fish come from scripts/deps.sh (for these checks only).
+check "deb: zsh completion parses" "zsh -n failed (or zsh is missing: scripts/deps.sh installs it)" zsh -n "$x/root/usr/share/zsh/vendor-completions/_vireo"
+check "deb: fish completion parses" "fish -n failed (or fish is missing: scripts/deps.sh installs it)" fish -n "$x/root/usr/share/fish/vendor_completions.d/vireo.fish"
+fish_complete() { fish -c 'source $argv[1]; complete -C $argv[2]' "$x/root/usr/share/fish/vendor_completions.d/vireo.fish" "$1" 2>/dev/null | cut -f1; }
+check "deb: fish completes 'vireo cre' to create and 'vireo create --ima' to --image" "got: $(fish_complete 'vireo cre' | tr '\n' ' ')/ $(fish_complete 'vireo create --ima' | tr '\n' ' ')" \
+    bash -c 'grep -qx create <<<"$1" && grep -qx -- --image <<<"$2"' _ "$(fish_complete 'vireo cre')" "$(fish_complete 'vireo create --ima')"
 
 echo "deb: $(basename "$deb"): Installed-Size $(grep '^Installed-Size' <<<"$info" | awk '{print $2}') KiB, file $(( $(stat -c %s "$deb") / 1024 )) KiB"
 exit $failed
