@@ -196,20 +196,47 @@ public static class QemuLauncher
         }
     }
 
-    /// <summary>After a cancelled launch: kills the QEMU once its pidfile names it, or stops when it has exited.</summary>
+    /// <summary>
+    /// After a cancelled launch: kills every process that holds the write end of the liveness pipe (QEMU inherits it
+    /// as descriptor <see cref="AliveFd"/>; so does the forked setsid before its exec), until the pipe closes. Neither
+    /// the pidfile nor the uuid is needed: a QEMU slow to write its pidfile (a loaded host, a frozen process) is found
+    /// all the same, so a cancelled start never leaves one running.
+    /// </summary>
     private static async Task KillWhenFoundAsync(int alive, string pidFilePath, Guid uuid)
     {
+        var pipe = new FileInfo($"/proc/self/fd/{alive}").LinkTarget;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (DateTime.UtcNow < deadline && (NativeSpawn.PollNow(alive) & (NativeSpawn.POLLHUP | NativeSpawn.POLLIN)) == 0)
         {
             if (QemuProcessHandle.TryAttach(pidFilePath, uuid) is { } qemu)
-            {
                 qemu.Kill(UnixSignal.Kill);
-                break;
-            }
+            if (pipe is not null)
+                foreach (var pid in HoldersOf(pipe))
+                    Native.Kill(pid, (int)UnixSignal.Kill);
             await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
         }
         RemoveStalePidFile(pidFilePath);
+    }
+
+    /// <summary>The processes whose descriptor <see cref="AliveFd"/> is <paramref name="pipe"/> ("pipe:[INODE]").</summary>
+    private static IEnumerable<int> HoldersOf(string pipe)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+                continue;
+            string? target;
+            try
+            {
+                target = new FileInfo($"{dir}/fd/{AliveFd}").LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (target == pipe)
+                yield return pid;
+        }
     }
 
     private static string ReadLog(string path, long from)

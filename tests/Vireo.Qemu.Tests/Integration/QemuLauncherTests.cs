@@ -150,6 +150,27 @@ public sealed class QemuLauncherTests : IDisposable
     }
 
     [Fact]
+    public async Task Launch_cancelled_before_a_slow_qemu_writes_its_pidfile_leaves_no_qemu_behind()
+    {
+        // A QEMU that has not written its pidfile 10 s after a cancel (a loaded host): the real QEMU, exec'd 12 s
+        // late by a wrapper that holds the launch's descriptors meanwhile, as a QEMU still initialising does.
+        // Found by pidfile alone, the launcher gave up after 10 s and QEMU then ran on, orphaned.
+        var config = Config();
+        var wrapper = Path.Combine(_dir.Sub("wrapper"), "slow-qemu");
+        File.WriteAllText(wrapper, $"#!/bin/sh\nsleep 12\nexec {TestPaths.Emulator} \"$@\"\n");
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var cancelled = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            QemuLauncher.LaunchAsync(wrapper, QemuCommandLine.Build(config), config.PidFilePath, cancelled.Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"the cancel took {clock.Elapsed.TotalSeconds:F1} s");
+        // Past the moment the wrapper would have started QEMU: nothing with the VM's uuid runs.
+        while (clock.Elapsed < TimeSpan.FromSeconds(14)) await Task.Delay(200, Ct);
+        Assert.Empty(QemuProcesses.FindByUuid(config.Uuid));
+        Assert.False(File.Exists(config.PidFilePath));
+    }
+
+    [Fact]
     public async Task Zombie_qemu_counts_as_exited()
     {
         await using var qemus = new QemuProcesses();
