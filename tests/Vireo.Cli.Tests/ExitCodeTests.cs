@@ -95,9 +95,9 @@ public sealed class ExitCodeTests : FakeDaemonTest
     public async Task Unknown_command_and_missing_argument_exit_2()
     {
         Assert.Equal(2, (await Vireo("lst")).ExitCode);
-        var missing = await Vireo("start");
+        var missing = await Vireo("shutdown");
         Assert.Equal(2, missing.ExitCode);
-        Assert.Equal("error: vireo start needs NAME (the VM's name)\nhint: vireo start --help shows the usage\n", missing.Stderr);
+        Assert.Equal("error: vireo shutdown needs NAME (the VM's name)\nhint: vireo shutdown --help shows the usage\n", missing.Stderr);
         Assert.Empty(Sent());
     }
 
