@@ -10,6 +10,8 @@
 # its PID namespace ends with the leader, so no QEMU outlives it; the overlay mount ends with run.sh's private mount
 # namespace.
 #
+# VIREO_PKGTEST_NSPAWN_ARGS: more systemd-nspawn options (e.g. --setenv=..., or a bad one to try the chroot fallback).
+#
 # nspawn_checks returns 0 when the checks ran (passed or failed), 1 when the root did not boot (the reason is in
 # $work/nspawn-why): run.sh then runs its chroot checks instead.
 # Uses run.sh's variables (suite R work CACHE TINY old new broken oldname newname brokenname oldv newv t0 results) and
@@ -58,7 +60,7 @@ nspawn_checks() {
 
     t_boot=$(now)
     systemd-nspawn -D "$R" --boot --register=no --keep-unit --private-network --machine="vireo-pkg-$suite-$$" \
-        "${binds[@]}" >"$work/nspawn.log" 2>&1 &
+        "${binds[@]}" ${VIREO_PKGTEST_NSPAWN_ARGS:-} >"$work/nspawn.log" 2>&1 &
     nsp=$!
     echo "$nsp" >"$work/nspawn.pid"
     # The container's PID 1: nspawn's child in a PID namespace of its own.

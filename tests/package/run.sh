@@ -99,6 +99,7 @@ if [ "${1:-}" = --inner ]; then
             why=$(cat "$work/nspawn-why" 2>/dev/null || echo "nspawn stopped before its checks")
         fi
         echo "run.sh: $suite: falling back to the chroot: $why" | tee -a "$work/mode"
+        fallback=" (the chroot: $why)"
         mount -t proc proc "$R/proc" 2>/dev/null; mountpoint -q "$R/dev" || { mount --rbind /dev "$R/dev" && mount --make-rslave "$R/dev"; }
         mountpoint -q "$R/var/cache/apt/archives" || mount --bind "$CACHE/apt-archives-$suite" "$R/var/cache/apt/archives"
         mode=chroot
@@ -142,7 +143,7 @@ if [ "${1:-}" = --inner ]; then
     t2=$(now)
     if start_daemon; then
         ver=$(in_ns vireo version 2>&1)
-        pass "vireod starts ($(secs "$t2" "$(now)") s) and vireo version answers: $(echo "$ver" | tr '\n' ' ' | tr -s ' ' | cut -c1-160)"
+        pass "vireod starts ($(secs "$t2" "$(now)") s)${fallback:-} and vireo version answers: $(echo "$ver" | tr '\n' ' ' | tr -s ' ' | cut -c1-160)"
     else
         fail "vireod did not start: $(tail -n 8 "$work/vireod.log" | tr '\n' ' ')"; exit 0
     fi
