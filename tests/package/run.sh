@@ -2,23 +2,31 @@
 # The package test of issue 19: installs the .deb with apt in a fresh Debian 12 (bookworm) and a fresh Debian 13
 # (trixie) root and checks, in each, that it works, survives an upgrade with a VM running, and removes cleanly.
 #
-#   tests/package/run.sh [--deb OLD.deb] [--new-deb NEW.deb] [--suites "bookworm trixie"] [--measure FILE]
+#   tests/package/run.sh [--deb OLD.deb] [--new-deb NEW.deb | --build-new] [--suites "bookworm trixie"] [--measure FILE]
 #
-# Without --deb it builds the package with packaging/deb/build.sh. Without --new-deb the "newer build" is the same
-# package repacked with a higher version (+upgrade1): an upgrade to it runs every maintainer script of an upgrade.
-# Prints one line per check, "PASS suite: check (figures)" or "FAIL suite: check: why", then "N passed, N failed",
-# and exits non-zero when a check failed. scripts/test.sh runs it on the .deb that tests/packaging/check-deb.sh built
-# and counts those lines. --measure FILE appends the figures as Markdown table rows.
+# Without --deb it builds the package with packaging/deb/build.sh. The "newer build" of the upgrade: --new-deb NEW.deb
+# (a real newer build: its vireod must report its package version), or --build-new (a second packaging/deb/build.sh of
+# this checkout stamped OLD_VERSION+upgrade1; its cost is in docs/install-measured.md), or by default the same package
+# repacked with a higher version (+upgrade1): an upgrade to it runs every maintainer script of an upgrade, but its
+# vireod reports the old version. A broken newer package (+broken1: its vireod does not run) is always repacked.
+# Prints one line per check, "PASS suite [mode]: check (figures)" or "FAIL suite [mode]: check: why", then
+# "N passed, N failed", and exits non-zero when a check failed. scripts/test.sh runs it on the .deb that
+# tests/packaging/check-deb.sh built and counts those lines. --measure FILE appends the figures as Markdown table rows.
 #
-# How a root is run (systemd-nspawn --boot does not work on a host whose PID 1 is not systemd, see docs/install.md):
+# How a root is run:
 #  - the cached root (tests/package/roots.sh, keyed on its package list) is the lower layer of an overlay mount, so
-#    every run starts from the same fresh root and the cache is never written;
-#  - a chroot with /proc, /sys, /dev (and the host's cgroup hierarchies) mounted, all in a private mount namespace
-#    (unshare --mount) that ends with the run, so no mount outlives it even when the run is killed;
-#  - apt runs in the host's network namespace (it needs deb.debian.org); vireod, and so every QEMU, bridge, tap,
-#    dnsmasq and nft table it makes, runs in a network namespace of its own (ip netns), deleted at the end, with
-#    every process left in it killed by PID.
-#  - downloaded .debs are kept per suite in the roots cache (apt-archives-SUITE), so a warm run downloads nothing.
+#    every run starts from the same fresh root and the cache is never written; everything happens in a private
+#    mount namespace (unshare --mount) that ends with the run, so no mount outlives it even when the run is killed;
+#  - [chroot] apt install runs in a chroot with /proc and /dev mounted, in the host's network namespace (it needs
+#    deb.debian.org); downloaded .debs are kept per suite in the roots cache (apt-archives-SUITE);
+#  - [nspawn] then the root is booted with systemd-nspawn (tests/package/nspawn-checks.sh): systemd starts
+#    vireod.service as shipped, and the checks run in the container (its own private network; the upgrades install
+#    .debs that need nothing new, offline). The container is stopped by its PID; its PID namespace takes every QEMU.
+#    VIREO_PKGTEST_MODE=chroot skips it;
+#  - [chroot] where nspawn is missing or the root does not boot, the run says why and checks in the chroot instead:
+#    vireod runs as the unit's ExecStart= line says, in a network namespace of its own (ip netns, deleted at the end,
+#    every process left in it killed by PID), with /sys mounted for that namespace; the test restarts it after the
+#    upgrade as the unit would (no systemd runs there to do it).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -28,10 +36,13 @@ export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 # ------------------------------------------------------------------------------------------ one suite (inner)
 if [ "${1:-}" = --inner ]; then
-    suite=$2 base=$3 old=$4 new=$5 ns=$6 results=$7 work=$8
+    suite=$2 base=$3 old=$4 new=$5 ns=$6 results=$7 work=$8 broken=$9
     R=$work/root
-    pass() { echo "PASS $suite: $*" | tee -a "$results"; }
-    fail() { echo "FAIL $suite: $*" | tee -a "$results"; }
+    # Every check line names how it ran: "chroot" (apt in the root with the host's network, or the whole run where
+    # nspawn does not boot) or "nspawn" (in the root booted with systemd-nspawn: systemd runs vireod.service).
+    mode=chroot
+    pass() { echo "PASS $suite [$mode]: $*" | tee -a "$results"; }
+    fail() { echo "FAIL $suite [$mode]: $*" | tee -a "$results"; }
     figure() { echo "$1=$2" >>"$work/figures"; }
     # apt calls hold the suite's download cache (shared by concurrent runs) with a lock of their own, so two runs wait
     # for each other instead of failing on apt's own archives lock.
@@ -55,7 +66,7 @@ if [ "${1:-}" = --inner ]; then
     # A throwaway root needs no fsync after every file dpkg writes (sbuild and pbuilder chroots do the same).
     echo force-unsafe-io >"$R/etc/dpkg/dpkg.cfg.d/vireo-test-unsafe-io"
     cp "$old" "$new" "$R/tmp/"
-    oldname=$(basename "$old") newname=$(basename "$new")
+    oldname=$(basename "$old") newname=$(basename "$new") brokenname=$(basename "$broken")
     oldv=$(dpkg-deb -f "$old" Version) newv=$(dpkg-deb -f "$new" Version)
 
     # 1. apt install resolves the dependencies from the archive
@@ -77,6 +88,24 @@ if [ "${1:-}" = --inner ]; then
     dn=$( (find "$R" -xdev \( -name dotnet -o -name 'dotnet-*' \) -not -path "$R/proc/*" 2>/dev/null; in_root dpkg-query -W -f='${Package}\n' 2>/dev/null | grep -i -E '^(dotnet|aspnetcore|netstandard)') | head -n 5)
     if [ -z "$dn" ]; then pass "no dotnet in the root (no file named dotnet*, no dotnet/aspnetcore package)"
     else fail "dotnet found in the root: $dn"; fi
+
+    # 3-7 in the root booted with systemd-nspawn, where it boots (nspawn-checks.sh); otherwise in the chroot below.
+    if [ "${VIREO_PKGTEST_MODE:-nspawn}" = nspawn ]; then
+        if ! command -v systemd-nspawn >/dev/null; then
+            why="systemd-nspawn is not installed here (apt-get install systemd-container)"
+        else
+            . "$HERE/nspawn-checks.sh"
+            nspawn_checks && exit 0
+            why=$(cat "$work/nspawn-why" 2>/dev/null || echo "nspawn stopped before its checks")
+        fi
+        echo "run.sh: $suite: falling back to the chroot: $why" | tee -a "$work/mode"
+        fallback=" (the chroot: $why)"
+        mount -t proc proc "$R/proc" 2>/dev/null; mountpoint -q "$R/dev" || { mount --rbind /dev "$R/dev" && mount --make-rslave "$R/dev"; }
+        mountpoint -q "$R/var/cache/apt/archives" || mount --bind "$CACHE/apt-archives-$suite" "$R/var/cache/apt/archives"
+        mode=chroot
+    else
+        echo "run.sh: $suite: VIREO_PKGTEST_MODE=${VIREO_PKGTEST_MODE}: the chroot" | tee -a "$work/mode"
+    fi
 
     # 3. vireod starts as the unit's ExecStart would start it; vireo version and vireo host check answer
     unit=$(ls "$R"/usr/lib/systemd/system/vireod.service "$R"/lib/systemd/system/vireod.service 2>/dev/null | head -n1)
@@ -114,7 +143,7 @@ if [ "${1:-}" = --inner ]; then
     t2=$(now)
     if start_daemon; then
         ver=$(in_ns vireo version 2>&1)
-        pass "vireod starts ($(secs "$t2" "$(now)") s) and vireo version answers: $(echo "$ver" | tr '\n' ' ' | tr -s ' ' | cut -c1-160)"
+        pass "vireod starts ($(secs "$t2" "$(now)") s)${fallback:-} and vireo version answers: $(echo "$ver" | tr '\n' ' ' | tr -s ' ' | cut -c1-160)"
     else
         fail "vireod did not start: $(tail -n 8 "$work/vireod.log" | tr '\n' ' ')"; exit 0
     fi
@@ -173,10 +202,10 @@ if [ "${1:-}" = --inner ]; then
     # 6. apt remove keeps /var/lib/vireo; apt purge removes it
     stop_daemon
     if apt_root remove -y -q vireo >"$work/apt-remove.log" 2>&1; then
-        if [ -d "$R/var/lib/vireo" ] && [ -n "$(ls -A "$R/var/lib/vireo")" ] && [ ! -e "$R/usr/bin/vireod" ]; then
+        if [ -d "$R/var/lib/vireo" ] && [ -n "$(ls -A "$R/var/lib/vireo")" ] && [ ! -e "$R/usr/sbin/vireod" ] && [ ! -L "$R/usr/sbin/vireod" ]; then
             pass "apt remove removes the programs and keeps /var/lib/vireo ($(ls -A "$R/var/lib/vireo" | wc -l) entries, $(du -sh "$R/var/lib/vireo" | cut -f1))"
         else
-            fail "after apt remove: /var/lib/vireo $( [ -d "$R/var/lib/vireo" ] && echo "has: $(ls -A "$R/var/lib/vireo" | tr '\n' ' ')" || echo missing); vireod $( [ -e "$R/usr/bin/vireod" ] && echo still there || echo gone)"
+            fail "after apt remove: /var/lib/vireo $( [ -d "$R/var/lib/vireo" ] && echo "has: $(ls -A "$R/var/lib/vireo" | tr '\n' ' ')" || echo missing); vireod $( [ -L "$R/usr/sbin/vireod" ] && echo still there || echo gone)"
         fi
     else
         fail "apt remove vireo: $(tail -n 5 "$work/apt-remove.log" | tr '\n' ' ')"
@@ -195,11 +224,12 @@ fi
 
 # ------------------------------------------------------------------------------------------------ driver
 [ "$(id -u)" = 0 ] || { echo "run.sh: run as root (debootstrap, chroot, mounts, network namespaces)" >&2; exit 2; }
-old= new= suites="bookworm trixie" measure=
+old= new= suites="bookworm trixie" measure= build_new=
 while (($#)); do
     case "$1" in
         --deb) old=$(realpath "$2"); shift 2 ;;
-        --new-deb) new=$(realpath "$2"); shift 2 ;;
+        --new-deb) new=$(realpath "$2"); export VIREO_NEW_IS_BUILD=1; shift 2 ;;
+        --build-new) build_new=1; shift ;;
         --suites) suites=$2; shift 2 ;;
         --measure) measure=$(realpath -m "$2"); shift 2 ;;
         *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -212,8 +242,15 @@ run=$(mktemp -d /var/tmp/vireo-pkgtest.XXXXXX)
 results=$run/results
 touch "$results"
 declare -A nspaces=()
+# A container the inner run left behind (killed mid-run): its leader (PID 1 of its PID namespace, so every QEMU in
+# it dies with it), then systemd-nspawn, by the PIDs nspawn-checks.sh wrote.
+kill_container() {
+    local pid
+    for pid in $(cat "$1/nspawn.leader" "$1/nspawn.pid" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+}
 cleanup() {
-    local ns pid
+    local ns pid d
+    for d in "$run"/*/; do kill_container "$d"; done
     for ns in "${nspaces[@]}"; do
         # Every process still in the namespace (vireod, QEMU, dnsmasq) was started by this run.
         for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
@@ -231,15 +268,38 @@ if [ -z "$old" ]; then
     old=$(ls -t "$REPO"/dist/vireo_*_amd64.deb | head -n1)
     echo "build: $(basename "$old") in $(( $(date +%s) - t )) s"
 fi
+v=$(dpkg-deb -f "$old" Version)
+mkdir -p "$run/repack/pkg" "$run/newer" "$run/broken"
+dpkg-deb -R "$old" "$run/repack/pkg"
+if [ -z "$new" ] && [ -n "$build_new" ]; then
+    # The newer build: a second real build of this checkout, stamped with a higher version (its vireod and vireo
+    # report it). build.sh replaces dist/vireo_*.deb: the package under test is kept aside first.
+    orig=$old
+    cp "$orig" "$run/old.deb" && old=$run/old.deb
+    t=$(date +%s)
+    if (cd "$REPO" && VIREO_VERSION="$v+upgrade1" VIREO_PKG_WORK="$run/newbuild" VIREO_SKIP_WEB=1 VIREO_LINTIAN=0 bash packaging/deb/build.sh) >"$run/build-new.log" 2>&1; then
+        mv "$REPO/dist/vireo_${v}+upgrade1_amd64.deb" "$run/newer/" && new=$run/newer/vireo_${v}+upgrade1_amd64.deb
+        [ -e "$orig" ] || cp "$old" "$orig"
+        rm -rf "$run/newbuild"
+        export VIREO_NEW_IS_BUILD=1
+        echo "build: the newer package $(basename "$new") built in $(( $(date +%s) - t )) s"
+    else
+        echo "FAIL build: the newer package (VIREO_VERSION=$v+upgrade1): $(tail -n 5 "$run/build-new.log" | tr '\n' ' ')"; echo "0 passed, 1 failed"; exit 1
+    fi
+fi
 if [ -z "$new" ]; then
     # The newer build: this package, repacked with a higher version.
-    v=$(dpkg-deb -f "$old" Version)
-    mkdir -p "$run/repack/pkg" "$run/newer"
-    dpkg-deb -R "$old" "$run/repack/pkg"
     sed -i "s/^Version: .*/Version: $v+upgrade1/" "$run/repack/pkg/DEBIAN/control"
     new=$run/newer/vireo_${v}+upgrade1_amd64.deb
     dpkg-deb --root-owner-group -Zgzip -z1 -b "$run/repack/pkg" "$new" >/dev/null || { echo "FAIL build: repacking $old"; echo "0 passed, 1 failed"; exit 1; }
 fi
+# A broken newer package (between the two versions): this package with a vireod that does not run. Installing it
+# must fail and leave the running vireod and its VMs alone (checked where systemd runs: nspawn-checks.sh).
+sed -i "s/^Version: .*/Version: $v+broken1/" "$run/repack/pkg/DEBIAN/control"
+printf '#!/bin/sh\necho "vireod: this build is broken on purpose (tests/package/run.sh)" >&2\nexit 1\n' >"$run/repack/pkg/usr/lib/vireo/vireod/vireod"
+broken=$run/broken/vireo_${v}+broken1_amd64.deb
+dpkg-deb --root-owner-group -Zgzip -z1 -b "$run/repack/pkg" "$broken" >/dev/null || { echo "FAIL build: repacking $old as a broken package"; echo "0 passed, 1 failed"; exit 1; }
+rm -rf "$run/repack"
 
 for suite in $suites; do
     t=$(date +%s)
@@ -250,12 +310,13 @@ for suite in $suites; do
     ip netns add "$ns" && ip -n "$ns" link set lo up
     mkdir -p "$run/$suite"
     t=$(date +%s)
-    unshare --mount --propagation private -- bash "${BASH_SOURCE[0]}" --inner "$suite" "$base" "$old" "$new" "$ns" "$results" "$run/$suite"
+    unshare --mount --propagation private -- bash "${BASH_SOURCE[0]}" --inner "$suite" "$base" "$old" "$new" "$ns" "$results" "$run/$suite" "$broken"
+    kill_container "$run/$suite"
     echo "$suite: $(( $(date +%s) - t )) s"
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
     if [ -n "$measure" ] && [ -f "$run/$suite/figures" ]; then
         . <(sed 's/^/f_/' "$run/$suite/figures")
-        echo "| $suite | $(dpkg-deb -f "$old" Version) | ${f_vireo_installed_kib:-?} KiB | ${f_root_grew_mb:-?} MB (${f_packages:-?} packages) | ${f_apt_install_s:-?} s | ${f_install_to_running_s:-?} s |" >>"$measure"
+        echo "| $suite | $(dpkg-deb -f "$old" Version) | ${f_vireo_installed_kib:-?} KiB | ${f_root_grew_mb:-?} MB (${f_packages:-?} packages) | ${f_apt_install_s:-?} s | ${f_install_to_running_s:-?} s ($(grep -q 'booted with systemd-nspawn' "$run/$suite/mode" 2>/dev/null && echo "nspawn, boot included" || echo chroot)${f_tiny_build_s:+; the tiny image built at first use in $f_tiny_build_s s included}) |" >>"$measure"
         unset "${!f_@}"
     fi
 done
