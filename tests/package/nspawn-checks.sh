@@ -42,7 +42,7 @@ nspawn_checks() {
     daemon_version() { ct vireo version 2>/dev/null | sed -n 's/^Daemon: *vireod \([^ ]*\) .*/\1/p'; }
     vm_field() { ct vireo info $vm -o json 2>/dev/null | sed -n "s/^ *\"$1\": *\"\\{0,1\\}\\([a-z_0-9]*\\).*/\\1/p" | head -n1; }
     started() { ct awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
-    local vm=pkgtest build_tiny= binds=(--bind=/dev/net/tun) nsp leader i st t_boot t_active
+    local vm=tiny build_tiny= binds=(--bind=/dev/net/tun) nsp leader i st t_boot t_active
 
     # The tiny image: built at first use by `vireo create --image tiny` in one suite (VIREO_PKGTEST_BUILD_TINY, default
     # bookworm: the image is Debian 12's kernel), copied from the host's cache in the others. The downloaded .debs are
@@ -116,13 +116,14 @@ nspawn_checks() {
     fi
 
     # 4. vireo create --image tiny (building the image at first use, with its progress shown, in one suite) and
-    #    vireo start: the guest reaches VIREO-GUEST-READY
+    #    vireo start, as the README says (no names: the VM is named after the image, and start takes the VM created
+    #    last): the guest reaches VIREO-GUEST-READY
     local t2 t3 pid= created crc t_created
     t2=$(now)
     if [ -n "$build_tiny" ]; then
-        created=$(ct_hostnet vireo create --name $vm --image tiny --memory 128 2>&1 | tee "$work/create.log"; exit "${PIPESTATUS[0]}")
+        created=$(ct_hostnet vireo create --image tiny 2>&1 | tee "$work/create.log"; exit "${PIPESTATUS[0]}")
     else
-        created=$(ct vireo create --name $vm --image tiny --memory 128 2>&1 | tee "$work/create.log"; exit "${PIPESTATUS[0]}")
+        created=$(ct vireo create --image tiny 2>&1 | tee "$work/create.log"; exit "${PIPESTATUS[0]}")
     fi
     crc=$?
     t_created=$(now)
@@ -137,7 +138,7 @@ nspawn_checks() {
             fail "vireo create --image tiny (build at first use): exit $crc, $steps progress lines: $(tail -n 5 <<<"$created" | tr '\n' ' ')"
         fi
     fi
-    if [ "$crc" = 0 ] && ct vireo start $vm >>"$work/create.log" 2>&1; then
+    if [ "$crc" = 0 ] && grep -q "VM '$vm' defined" "$work/create.log" && ct vireo start >>"$work/create.log" 2>&1; then
         local ready=
         for _ in $(seq 1 240); do
             if ct vireo logs $vm --tail 200 2>/dev/null | grep -q VIREO-GUEST-READY; then ready=1; break; fi
@@ -146,7 +147,7 @@ nspawn_checks() {
         t3=$(now)
         pid=$(vm_field pid)
         if [ -n "$ready" ] && [ -n "$pid" ]; then
-            pass "vireo create --image tiny and vireo start: the guest printed VIREO-GUEST-READY ($(secs "$t2" "$t3") s after create$( [ -n "$build_tiny" ] && echo ", the image build included"), $(secs "$t0" "$t3") s after apt install began, boot included; QEMU PID $pid in the container)"
+            pass "vireo create --image tiny && vireo start (the VM named $vm): the guest printed VIREO-GUEST-READY ($(secs "$t2" "$t3") s after create$( [ -n "$build_tiny" ] && echo ", the image build included"), $(secs "$t0" "$t3") s after apt install began, boot included; QEMU PID $pid in the container)"
             figure install_to_running_s "$(secs "$t0" "$t3")"; figure daemon_to_ready_s "$(secs "$t2" "$t3")"
         else
             fail "the guest did not print VIREO-GUEST-READY in 120 s (pid '$pid'): $(ct vireo logs $vm --tail 5 2>&1 | tr '\n' ' ')"

@@ -157,9 +157,10 @@ if [ "${1:-}" = --inner ]; then
     fi
 
     # 4. vireo create --image tiny && vireo start; the guest reaches VIREO-GUEST-READY
-    vm=pkgtest
-    if in_ns vireo create --name $vm --image tiny --memory 128 >"$work/create.log" 2>&1 &&
-        in_ns vireo start $vm >>"$work/create.log" 2>&1; then
+    # As the README says, no names: the VM is named after the image, and start takes the VM created last.
+    vm=tiny
+    if in_ns vireo create --image tiny >"$work/create.log" 2>&1 && grep -q "VM '$vm' defined" "$work/create.log" &&
+        in_ns vireo start >>"$work/create.log" 2>&1; then
         ready=
         for _ in $(seq 1 240); do
             if in_ns vireo logs $vm --tail 200 2>/dev/null | grep -q VIREO-GUEST-READY; then ready=1; break; fi
